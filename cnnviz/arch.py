@@ -1,0 +1,358 @@
+"""Architecture specs: layers as frozen dataclasses, shape inference, summaries, presets, build to nn.Module.
+
+A spec is plain data (JSON in, JSON out). `infer_shapes` checks it with the output-size formula
+O = floor((I - F + 2P) / S) + 1 before anything is built, so an impossible network is refused with
+a message that names the layer and the numbers.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, fields
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "none")
+POOL_KINDS = ("max", "avg")
+MAX_LAYERS = 64
+
+
+class SpecError(ValueError):
+    """An architecture that cannot be built, with a message naming the layer and the numbers."""
+
+
+@dataclass(frozen=True)
+class Conv:
+    filters: int
+    kernel_size: int = 3
+    stride: int = 1
+    padding: int = 0
+    activation: str = "relu"
+    type: ClassVar[str] = "conv"
+
+
+@dataclass(frozen=True)
+class Pool:
+    kind: str = "max"
+    size: int = 2
+    stride: int | None = None  # None means the same as size, as in Keras and PyTorch
+    type: ClassVar[str] = "pool"
+
+
+@dataclass(frozen=True)
+class Dropout:
+    p: float = 0.5
+    type: ClassVar[str] = "dropout"
+
+
+@dataclass(frozen=True)
+class BatchNorm:
+    type: ClassVar[str] = "batchnorm"
+
+
+@dataclass(frozen=True)
+class Flatten:
+    type: ClassVar[str] = "flatten"
+
+
+@dataclass(frozen=True)
+class Dense:
+    units: int
+    activation: str = "relu"
+    type: ClassVar[str] = "dense"
+
+
+LAYER_TYPES = {cls.type: cls for cls in (Conv, Pool, Dropout, BatchNorm, Flatten, Dense)}
+Layer = Conv | Pool | Dropout | BatchNorm | Flatten | Dense
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    """A network: input shape (C, H, W) and a sequence of layers."""
+
+    input_shape: tuple[int, int, int]
+    layers: tuple[Layer, ...]
+    name: str = "custom"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "input_shape": list(self.input_shape),
+            "layers": [{"type": layer.type, **asdict(layer)} for layer in self.layers],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def key(self) -> str:
+        """A stable string identifying this spec (for caches)."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @staticmethod
+    def from_dict(d: dict) -> ArchSpec:
+        """Parse a spec from plain data, rejecting anything malformed with a clear SpecError."""
+        if not isinstance(d, dict):
+            raise SpecError("an architecture spec must be a JSON object with 'input_shape' and 'layers'")
+        shape = d.get("input_shape")
+        if not (isinstance(shape, (list, tuple)) and len(shape) == 3 and all(_is_int(s) for s in shape)):
+            raise SpecError(f"input_shape must be three integers [C, H, W], got {shape!r}")
+        raw_layers = d.get("layers")
+        if not isinstance(raw_layers, list):
+            raise SpecError("'layers' must be a list of layer objects")
+        layers = tuple(_layer_from_dict(i, raw) for i, raw in enumerate(raw_layers, start=1))
+        name = str(d.get("name") or "custom")[:80]
+        return ArchSpec(tuple(int(s) for s in shape), layers, name)
+
+    @staticmethod
+    def from_json(text: str) -> ArchSpec:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise SpecError(f"not valid JSON: {e}") from None
+        return ArchSpec.from_dict(data)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _layer_from_dict(index: int, raw) -> Layer:
+    if not isinstance(raw, dict) or raw.get("type") not in LAYER_TYPES:
+        got = raw.get("type") if isinstance(raw, dict) else raw
+        raise SpecError(f"layer {index}: unknown type {got!r}; expected one of {', '.join(LAYER_TYPES)}")
+    cls = LAYER_TYPES[raw["type"]]
+    names = {f.name for f in fields(cls)}
+    unknown = set(raw) - names - {"type"}
+    if unknown:
+        raise SpecError(f"layer {index} ({cls.type}): unknown field(s) {', '.join(sorted(unknown))}")
+    try:
+        return cls(**{k: v for k, v in raw.items() if k != "type"})
+    except TypeError as e:
+        raise SpecError(f"layer {index} ({cls.type}): {e}") from None
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One row of the summary table."""
+
+    name: str
+    type: str
+    output_shape: tuple[int, ...]
+    params: int
+    description: str
+
+
+def layer_names(spec: ArchSpec) -> list[str]:
+    """Names like conv1, pool1, dense2: numbered per type, as a textbook would label them."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in spec.layers:
+        counts[layer.type] = counts.get(layer.type, 0) + 1
+        names.append(f"{layer.type}{counts[layer.type]}" if layer.type != "flatten" else "flatten")
+    return names
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """O = floor((I - F + 2P) / S) + 1."""
+    return (size - kernel + 2 * padding) // stride + 1
+
+
+def _check_positive(where: str, **values) -> None:
+    for key, v in values.items():
+        if not _is_int(v) or v < 1:
+            raise SpecError(f"{where}: {key} must be a whole number of at least 1, got {v!r}")
+
+
+def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
+    """Check a spec layer by layer and return each layer's output shape and parameter count.
+
+    Raises:
+        SpecError naming the first layer that cannot work, and why.
+    """
+    c, h, w = spec.input_shape
+    _check_positive("input", channels=c, height=h, width=w)
+    if len(spec.layers) > MAX_LAYERS:
+        raise SpecError(f"{len(spec.layers)} layers is more than this explorer builds (at most {MAX_LAYERS})")
+    shape: tuple[int, ...] = (c, h, w)
+    rows = []
+    for name, layer in zip(layer_names(spec), spec.layers):
+        where = f"{name}"
+        flat = len(shape) == 1
+        if isinstance(layer, Conv):
+            _check_positive(where, filters=layer.filters, kernel_size=layer.kernel_size, stride=layer.stride)
+            if not _is_int(layer.padding) or layer.padding < 0:
+                raise SpecError(f"{where}: padding must be 0 or more, got {layer.padding!r}")
+            _check_activation(where, layer.activation)
+            if flat:
+                raise SpecError(f"{where}: a convolution needs an image (C, H, W) but gets a flat vector of {shape[0]}")
+            ci, hi, wi = shape
+            k, s, p = layer.kernel_size, layer.stride, layer.padding
+            if k > min(hi, wi) + 2 * p:
+                raise SpecError(
+                    f"{where}: kernel {k}x{k} is larger than its padded input "
+                    f"{hi + 2 * p}x{wi + 2 * p} (input {hi}x{wi}, padding {p})")
+            shape = (layer.filters, output_size(hi, k, s, p), output_size(wi, k, s, p))
+            params = (k * k * ci + 1) * layer.filters
+            desc = f"{layer.filters}@{k}x{k}, stride {s}, padding {p}, {layer.activation}"
+        elif isinstance(layer, Pool):
+            stride = layer.stride if layer.stride is not None else layer.size
+            _check_positive(where, size=layer.size, stride=stride)
+            if layer.kind not in POOL_KINDS:
+                raise SpecError(f"{where}: pooling kind must be one of {', '.join(POOL_KINDS)}, got {layer.kind!r}")
+            if flat:
+                raise SpecError(f"{where}: pooling needs an image (C, H, W) but gets a flat vector of {shape[0]}")
+            ci, hi, wi = shape
+            if layer.size > min(hi, wi):
+                raise SpecError(f"{where}: pooling window {layer.size}x{layer.size} is larger than its input {hi}x{wi}")
+            shape = (ci, output_size(hi, layer.size, stride, 0), output_size(wi, layer.size, stride, 0))
+            params = 0
+            desc = f"{layer.kind} {layer.size}x{layer.size}, stride {stride}"
+        elif isinstance(layer, Dropout):
+            if not isinstance(layer.p, (int, float)) or isinstance(layer.p, bool) or not 0 <= layer.p < 1:
+                raise SpecError(f"{where}: dropout p must be in [0, 1), got {layer.p!r}")
+            params, desc = 0, f"p = {layer.p}"
+        elif isinstance(layer, BatchNorm):
+            params = 2 * shape[0]  # scale and shift per channel (running stats are buffers, not parameters)
+            desc = "per-channel normalisation" if not flat else "per-unit normalisation"
+        elif isinstance(layer, Flatten):
+            n = 1
+            for d in shape:
+                n *= d
+            shape, params, desc = (n,), 0, "to a vector"
+        else:  # Dense
+            _check_positive(where, units=layer.units)
+            _check_activation(where, layer.activation)
+            if not flat:
+                raise SpecError(f"{where}: a dense layer needs a flat vector; add a flatten layer before it "
+                                f"(its input is {'x'.join(map(str, shape))})")
+            params = (shape[0] + 1) * layer.units
+            shape = (layer.units,)
+            desc = f"{layer.units} units, {layer.activation}"
+        if min(shape) < 1:
+            raise SpecError(f"{where}: output size {'x'.join(map(str, shape))} has collapsed to nothing")
+        rows.append(LayerInfo(name, layer.type, shape, params, desc))
+    return rows
+
+
+def _check_activation(where: str, activation: str) -> None:
+    if activation not in ACTIVATIONS:
+        raise SpecError(f"{where}: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+
+
+def total_params(spec: ArchSpec) -> int:
+    return sum(row.params for row in infer_shapes(spec))
+
+
+def summary_table(spec: ArchSpec) -> str:
+    """A Keras-style text summary: layer, output shape, parameters, and the total."""
+    rows = infer_shapes(spec)
+    lines = [f"{'layer':<12}{'output shape':<18}{'params':>10}  details", "-" * 64]
+    lines.append(f"{'input':<12}{str(tuple(spec.input_shape)):<18}{0:>10,}")
+    for r in rows:
+        lines.append(f"{r.name:<12}{str(r.output_shape):<18}{r.params:>10,}  {r.description}")
+    lines += ["-" * 64, f"total parameters: {sum(r.params for r in rows):,}"]
+    return "\n".join(lines)
+
+
+_ACT_MODULES = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+
+
+def build(spec: ArchSpec) -> nn.Sequential:
+    """Build the spec as an nn.Sequential whose module names match `layer_names` (plus '<name>_<act>')."""
+    rows = infer_shapes(spec)
+    modules: OrderedDict[str, nn.Module] = OrderedDict()
+    in_shape: tuple[int, ...] = spec.input_shape
+    for row, layer in zip(rows, spec.layers):
+        if isinstance(layer, Conv):
+            modules[row.name] = nn.Conv2d(in_shape[0], layer.filters, layer.kernel_size, layer.stride, layer.padding)
+        elif isinstance(layer, Pool):
+            pool = nn.MaxPool2d if layer.kind == "max" else nn.AvgPool2d
+            modules[row.name] = pool(layer.size, layer.stride or layer.size)
+        elif isinstance(layer, Dropout):
+            modules[row.name] = nn.Dropout(layer.p)
+        elif isinstance(layer, BatchNorm):
+            modules[row.name] = nn.BatchNorm2d(in_shape[0]) if len(in_shape) == 3 else nn.BatchNorm1d(in_shape[0])
+        elif isinstance(layer, Flatten):
+            modules[row.name] = nn.Flatten()
+        else:
+            modules[row.name] = nn.Linear(in_shape[0], layer.units)
+        activation = getattr(layer, "activation", "none")
+        if activation != "none":
+            modules[f"{row.name}_{activation}"] = _ACT_MODULES[activation]()
+        in_shape = row.output_shape
+    return nn.Sequential(modules)
+
+
+def count_torch_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# ---------------------------------------------------------------- presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A network from the literature, as a function of the dataset's input shape and class count."""
+
+    id: str
+    title: str
+    description: str
+    source: str
+    layers: tuple[Layer, ...] = field(repr=False)
+
+    def spec(self, input_shape: tuple[int, int, int] = (1, 28, 28), num_classes: int = 10) -> ArchSpec:
+        return ArchSpec(tuple(input_shape), self.layers + (Dense(num_classes, "none"),), self.id)
+
+
+PRESETS: dict[str, Preset] = {p.id: p for p in (
+    Preset("lenet5", "LeNet-5", "The classic: two 5x5 conv + average-pool stages, then 120-84-10 dense.",
+           "seed 000 (video lesson), after LeCun et al. 1998",
+           (Conv(6, 5), Pool("avg"), Conv(16, 5), Pool("avg"), Flatten(), Dense(120), Dense(84))),
+    Preset("deep-cnn", "Deeper CNN (99.21%)", "Three 3x3 conv layers (32-64-64) and one max-pool: seed 000's 99.21% net.",
+           "seed 000 (video lesson)",
+           (Conv(32, 3), Pool("max"), Conv(64, 3), Conv(64, 3), Flatten(), Dense(64))),
+    Preset("keras-cnn", "Keras MNIST CNN", "Two 3x3 conv layers, max-pool, dropout and a wide 200-unit dense layer.",
+           "seed 001 (book chapter)",
+           (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Flatten(), Dense(200))),
+    Preset("tiny-cnn", "Tiny PyTorch CNN", "8 and 16 filters with 'same' padding, max-pools, dropout 0.5: small and quick.",
+           "seed 002 (PyTorch blog post)",
+           (Conv(8, 3, padding=1), Pool("max"), Conv(16, 3, padding=1), Pool("max"), Dropout(0.5), Flatten(),
+            Dense(128))),
+    Preset("simple-cnn", "Simple TensorFlow CNN", "Conv 32, pool, conv 64, pool, dense 128: the article's network.",
+           "seed 003 (TensorFlow article)",
+           (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Flatten(), Dense(128))),
+    Preset("chollet-cnn", "Keras blog CNN", "Conv 32-64-64 with two max-pools and a 64-unit head; its summary is in the post.",
+           "seed 004 (Keras blog post)",
+           (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Conv(64, 3), Flatten(), Dense(64))),
+    Preset("mlp", "MLP baseline", "No convolution at all: flatten, 128 hidden units, output. The baseline CNNs beat.",
+           "seed 003 (TensorFlow article)",
+           (Flatten(), Dense(128))),
+    Preset("cifar-cnn", "CIFAR-10 CNN", "Two conv-conv-pool-dropout blocks (32, 64 filters), dense 200: for colour images.",
+           "seed 001 (book chapter)",
+           (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Conv(64, 3), Conv(64, 3), Pool("max"),
+            Dropout(0.25), Flatten(), Dense(200))),
+    Preset("fast", "Fast CNN (batch norm)", "Designed here to reach 99% quickly on a CPU: 16/32 filters, batch norm, "
+           "max-pools, a small head.", "cnnviz",
+           (Conv(16, 3, padding=1), BatchNorm(), Pool("max"), Conv(32, 3, padding=1), BatchNorm(), Pool("max"),
+            Flatten(), Dense(64))),
+)}
+
+
+def list_presets() -> list[str]:
+    return list(PRESETS)
+
+
+def get_preset(preset_id: str) -> Preset:
+    if preset_id not in PRESETS:
+        raise SpecError(f"unknown preset {preset_id!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[preset_id]
+
+
+def preset_spec(preset_id: str, input_shape=(1, 28, 28), num_classes: int = 10) -> ArchSpec:
+    return get_preset(preset_id).spec(input_shape, num_classes)
+
+
+def example_input(spec: ArchSpec, batch: int = 1) -> torch.Tensor:
+    return torch.zeros(batch, *spec.input_shape)  # (N, C, H, W)

@@ -1,0 +1,250 @@
+"""Command line: python -m cnnviz datasets | presets | summary | train | runs | evaluate | delete | bench.
+
+Every error a user can cause ends with one line on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from . import arch, data, runs
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of argparse's usage block
+        self.exit(2, f"cnnviz: error: {message} (see: python -m cnnviz {self.prog.split()[-1]} --help)\n"
+                  if " " in self.prog else f"cnnviz: error: {message} (see: python -m cnnviz --help)\n")
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2, default=str))
+
+
+def cmd_datasets(args) -> None:
+    if args.json:
+        return _print_json([{"name": i.name, "title": i.title, "classes": list(i.classes),
+                             "input_shape": list(i.input_shape)} for i in data.DATASETS.values()])
+    for info in data.DATASETS.values():
+        print(f"{info.name:<14} {'x'.join(map(str, info.input_shape)):<9} {info.title}")
+    print("folder:<path>  your own images, one sub-folder per class (optional ?size=32&channels=3)")
+
+
+def cmd_presets(args) -> None:
+    rows = [{"id": p.id, "title": p.title, "description": p.description, "source": p.source,
+             "params_mnist": arch.total_params(p.spec())} for p in arch.PRESETS.values()]
+    if args.json:
+        return _print_json(rows)
+    for r in rows:
+        print(f"{r['id']:<12} {r['params_mnist']:>9,}  {r['description']}  [{r['source']}]")
+
+
+def _spec_for(preset: str | None, spec_file: str | None, dataset: str) -> arch.ArchSpec:
+    info = data.get_info(dataset)
+    if spec_file:
+        path = Path(spec_file)
+        if not path.is_file():
+            raise ValueError(f"spec file not found: {spec_file}")
+        spec = arch.ArchSpec.from_json(path.read_text(errors="replace"))
+        if tuple(spec.input_shape) != tuple(info.input_shape):
+            raise ValueError(f"the spec's input_shape {list(spec.input_shape)} does not match {dataset}'s "
+                             f"{list(info.input_shape)}")
+    else:
+        spec = arch.preset_spec(preset, info.input_shape, len(info.classes))
+    arch.infer_shapes(spec)
+    return spec
+
+
+def cmd_summary(args) -> None:
+    spec = _spec_for(args.preset, None, args.dataset)
+    rows = arch.infer_shapes(spec)
+    if args.json:
+        return _print_json({"preset": args.preset, "dataset": args.dataset, "input_shape": list(spec.input_shape),
+                            "layers": [{"name": r.name, "type": r.type, "output_shape": list(r.output_shape),
+                                        "params": r.params} for r in rows],
+                            "total_params": sum(r.params for r in rows)})
+    print(arch.summary_table(spec))
+
+
+def cmd_train(args) -> None:
+    from tqdm import tqdm
+
+    from .train import Control, TrainConfig, train
+
+    if not args.preset and not args.spec:
+        raise ValueError("give --preset NAME or --spec FILE.json")
+    spec = _spec_for(args.preset, args.spec, args.dataset)
+    config = TrainConfig(spec=spec, dataset=args.dataset, optimizer=args.optimizer, lr=args.lr,
+                         batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, device=args.device,
+                         val_fraction=args.val_fraction, schedule=args.schedule, preset=args.preset)
+    config.validate()
+    split = data.load(args.dataset, progress=_load_bar())
+    control = Control()
+    signal.signal(signal.SIGINT, lambda *_: (control.stop(), signal.signal(signal.SIGINT, signal.default_int_handler)))
+    bar, final = None, None
+    for event in train(config, split, control):
+        if event.kind == "start":
+            bar = tqdm(total=event.total_steps, desc=event.run_id, unit="step", file=sys.stderr, dynamic_ncols=True)
+        elif event.kind in ("step", "epoch"):
+            bar.update(event.step - bar.n)
+            fields = {"loss": event.loss, "acc": event.train_acc} if event.kind == "step" else {"val_acc": event.val_acc}
+            bar.set_postfix({k: f"{v:.4f}" for k, v in fields.items() if v is not None}
+                            | {"img/s": f"{event.images_per_second:,.0f}"}, refresh=False)
+        else:
+            final = event
+    bar.close()
+    meta = runs.read_run(final.run_id).meta
+    result = {"run_id": final.run_id, "status": final.status, "message": final.message,
+              "test_accuracy": final.test_accuracy, "epochs": args.epochs, "epochs_done": meta.get("epochs_done"),
+              "batch_size": args.batch_size, "train_seconds": meta.get("train_seconds"),
+              "images_per_second": meta.get("images_per_second"), "params": meta.get("params"),
+              "dataset": args.dataset, "preset": args.preset}
+    if args.json:
+        _print_json(result)
+    else:
+        acc = f"{final.test_accuracy:.2%}" if final.test_accuracy is not None else "-"
+        print(f"{final.run_id}: {final.status}, test accuracy {acc}, {result['train_seconds']} s of training, "
+              f"{result['images_per_second']:,} images/s" + (f" ({final.message})" if final.message else ""))
+    if final.status == "failed":
+        sys.exit(1)
+
+
+def _load_bar():
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(fraction: float, message: str) -> None:
+        nonlocal bar
+        bar = bar or tqdm(total=100, unit="%", file=sys.stderr, leave=False)
+        bar.set_description(message[:60], refresh=False)
+        bar.update(round(fraction * 100) - bar.n)
+    return progress
+
+
+def cmd_runs(args) -> None:
+    listing = runs.list_runs()
+    rows = [{"run_id": r.run_id, "status": "damaged" if r.damaged else r.status, "damaged": r.damaged,
+             "preset": r.meta.get("preset"), "dataset": r.meta.get("dataset"), "test_accuracy": r.test_accuracy,
+             "params": r.meta.get("params"), "epochs": (r.meta.get("config") or {}).get("epochs"),
+             "train_seconds": r.meta.get("train_seconds"), "created": r.meta.get("created")} for r in listing]
+    if args.json:
+        return _print_json(rows)
+    if not rows:
+        print(f"no runs yet in {runs.runs_root()} (try: python -m cnnviz train --preset lenet5)")
+    for r in rows:
+        acc = f"{r['test_accuracy']:.2%}" if r["test_accuracy"] is not None else "-"
+        note = f"  ({r['damaged']})" if r["damaged"] else ""
+        print(f"{r['run_id']:<40} {r['status']:<12} {str(r['dataset']):<14} {str(r['preset']):<12} {acc:>8}{note}")
+
+
+def cmd_evaluate(args) -> None:
+    from . import inspect
+
+    ev = inspect.evaluate_run(args.run)
+    if args.json:
+        return _print_json({"run_id": args.run, "accuracy": ev.accuracy, "loss": ev.loss, "n_test": ev.n_test,
+                            "n_wrong": ev.n_wrong, "class_names": list(ev.class_names),
+                            "per_class_accuracy": [float(a) for a in ev.per_class_accuracy],
+                            "confusion_matrix": ev.confusion.tolist(), "report": inspect.report(ev)})
+    print(inspect.report(ev))
+    width = max(len(c) for c in ev.class_names)
+    for name, acc in zip(ev.class_names, ev.per_class_accuracy):
+        print(f"  {name:<{width}}  {acc:7.2%}")
+
+
+def cmd_delete(args) -> None:
+    runs.delete_run(args.run)
+    print(f"deleted {args.run}")
+
+
+def cmd_bench(args) -> None:
+    from . import bench
+
+    bench.main(quick=not args.full, as_json=args.json, presets=args.presets)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from .train import OPTIMIZERS, SCHEDULES
+
+    parser = _Parser(prog="cnnviz", description="Train and inspect small CNNs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("datasets", help="list the datasets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_datasets)
+    p = sub.add_parser("presets", help="list the preset architectures")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_presets)
+    p = sub.add_parser("summary", help="a preset's layers, output shapes and parameter counts")
+    p.add_argument("preset", choices=arch.list_presets(), metavar="PRESET")
+    p.add_argument("--dataset", default="mnist-sample")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summary)
+    p = sub.add_parser("train", help="train a network into a new run")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--preset", choices=arch.list_presets(), metavar="PRESET")
+    group.add_argument("--spec", metavar="FILE.json", help="an architecture spec exported from the app")
+    p.add_argument("--dataset", default="mnist-sample")
+    p.add_argument("--epochs", type=_positive_int, default=3)
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: the optimizer's)")
+    p.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("runs", help="list the runs in the run store")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("evaluate", help="test accuracy, per-class accuracy and confusion matrix of a run")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("delete", help="delete a run")
+    p.add_argument("run", metavar="RUN")
+    p.set_defaults(func=cmd_delete)
+    p = sub.add_parser("bench", help="measure speed and accuracy; writes a table")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="under 3 minutes, on the MNIST sample (default)")
+    mode.add_argument("--full", action="store_true", help="full MNIST from the data root")
+    p.add_argument("--presets", nargs="+", default=None, metavar="PRESET", help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ValueError as e:  # SpecError, DatasetError, RunError and bad settings are all ValueErrors
+        print(f"cnnviz: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"cnnviz: error: {e.strerror or e}{f': {e.filename}' if e.filename else ''}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,432 @@
+"""Convolution and pooling maths for the teaching screens: kernels, stride/padding, formulas.
+
+Pure numpy. Convolution here is the deep-learning kind (cross-correlation, as `F.conv2d`):
+the kernel is laid on the image as it is, never flipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+# ---------------------------------------------------------------- kernel registry
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A handcrafted kernel: integer-friendly `values` divided by `divisor` (shown as "1/16 ×")."""
+
+    name: str
+    title: str
+    explanation: str
+    values: tuple[tuple[float, ...], ...]
+    divisor: int = 1
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The kernel as a fresh float64 array, shape (kh, kw)."""
+        return np.asarray(self.values, dtype=np.float64) / self.divisor
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.values), len(self.values[0]))
+
+
+_GAUSS5 = ((1, 4, 6, 4, 1), (4, 16, 24, 16, 4), (6, 24, 36, 24, 6), (4, 16, 24, 16, 4), (1, 4, 6, 4, 1))
+
+KERNELS: dict[str, Kernel] = {k.name: k for k in (
+    Kernel("identity", "Identity", "Copies the centre pixel: the output is the input.",
+           ((0, 0, 0), (0, 1, 0), (0, 0, 0))),
+    Kernel("box_blur", "Box blur", "Averages the 3×3 neighbourhood (all weights 1/9), smoothing the image.",
+           ((1, 1, 1), (1, 1, 1), (1, 1, 1)), 9),
+    Kernel("gaussian_blur", "Gaussian blur 3×3", "A weighted average that trusts the centre most: a softer blur.",
+           ((1, 2, 1), (2, 4, 2), (1, 2, 1)), 16),
+    Kernel("gaussian_blur_5x5", "Gaussian blur 5×5", "A wider Gaussian average (weights / 256): a stronger blur.",
+           _GAUSS5, 256),
+    Kernel("edges", "Edges (Laplacian)", "Neighbours minus 8× the centre: zero on flat areas, large at outlines.",
+           ((1, 1, 1), (1, -8, 1), (1, 1, 1))),
+    Kernel("sobel_vertical", "Sobel, vertical", "Right minus left column, centre doubled: finds vertical edges.",
+           ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1))),
+    Kernel("sobel_horizontal", "Sobel, horizontal", "Bottom minus top row, centre doubled: finds horizontal edges.",
+           ((-1, -2, -1), (0, 0, 0), (1, 2, 1))),
+    Kernel("prewitt_vertical", "Prewitt, vertical", "Right minus left column, equal weights: finds vertical edges.",
+           ((-1, 0, 1), (-1, 0, 1), (-1, 0, 1))),
+    Kernel("prewitt_horizontal", "Prewitt, horizontal", "Bottom minus top row, equal weights: finds horizontal edges.",
+           ((-1, -1, -1), (0, 0, 0), (1, 1, 1))),
+    Kernel("sharpen", "Sharpen", "5× the centre minus its four neighbours: boosts local contrast.",
+           ((0, -1, 0), (-1, 5, -1), (0, -1, 0))),
+    Kernel("emboss", "Emboss", "Bottom-right minus top-left: a relief lit from one corner.",
+           ((-2, -1, 0), (-1, 1, 1), (0, 1, 2))),
+    Kernel("x_pattern", "X pattern", "Responds most where the image itself shows a small diagonal cross.",
+           ((1, 0, 1), (0, 1, 0), (1, 0, 1))),
+)}
+
+
+def list_kernels() -> list[str]:
+    """Names of the handcrafted kernels, in display order."""
+    return list(KERNELS)
+
+
+def get_kernel(name: str) -> Kernel:
+    """The registry kernel called `name`; ValueError listing the known names otherwise."""
+    if name not in KERNELS:
+        raise ValueError(f"unknown kernel {name!r}; known kernels: {', '.join(KERNELS)}")
+    return KERNELS[name]
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def _hw(shape: tuple[int, ...]) -> str:
+    return "x".join(str(n) for n in shape)
+
+
+def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be an int or a pair (rows, cols), got {value!r}")
+    for v in pair:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ValueError(f"{name} must be a whole number or a pair of them, got {value!r}")
+        if v < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _show_pair(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
+
+
+def _as_array(x: Any, name: str, ndims: tuple[int, ...]) -> np.ndarray:
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be an array of numbers: {err}") from None
+    if arr.ndim not in ndims:
+        want = " or ".join(f"{n}-D" for n in ndims)
+        raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} has {int(bad.sum())} non-finite value(s) (NaN or inf), first at {first}")
+    return arr
+
+
+def _finite(value: Any, name: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return out
+
+
+def _prepare_conv(image, kernel, stride, padding):
+    """Checked (C, H, W) image, (C, kh, kw) kernel, padded image, stride, padding."""
+    if isinstance(kernel, str):
+        kernel = get_kernel(kernel)
+    if isinstance(kernel, Kernel):
+        kernel = kernel.weights
+    img = _as_array(image, "image", (2, 3))
+    ker = _as_array(kernel, "kernel", (2, 3))
+    if img.ndim == 2 and ker.ndim == 3:
+        raise ValueError(f"a 3-D kernel {ker.shape} needs a 3-D image (C, H, W), got image shape {img.shape}")
+    if img.ndim == 3 and ker.ndim == 2:
+        raise ValueError(f"a 3-D image with {img.shape[0]} channels needs a 3-D kernel "
+                         f"({img.shape[0]}, kh, kw), got kernel shape {ker.shape}")
+    if img.ndim == 3 and img.shape[0] != ker.shape[0]:
+        raise ValueError(f"kernel has {ker.shape[0]} channels but the image has {img.shape[0]} "
+                         f"(kernel {ker.shape}, image {img.shape})")
+    s, p = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    img3, ker3 = img.reshape((-1,) + img.shape[-2:]), ker.reshape((-1,) + ker.shape[-2:])
+    padded = np.pad(img3, ((0, 0), (p[0], p[0]), (p[1], p[1])))  # (C, H + 2ph, W + 2pw)
+    if ker3.shape[1] > padded.shape[1] or ker3.shape[2] > padded.shape[2]:
+        raise ValueError(f"kernel {_hw(ker3.shape[1:])} is larger than the padded input {_hw(padded.shape[1:])} "
+                         f"(input {_hw(img3.shape[1:])}, padding {_show_pair(p)})")
+    return img, img3, ker3, padded, s, p
+
+
+def _windows(arr3: np.ndarray, size: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    # A view, no copy: every (row, col) output position sees its (kh, kw) patch.
+    return sliding_window_view(arr3, size, axis=(1, 2))[:, ::stride[0], ::stride[1]]  # (C, OH, OW, kh, kw)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+
+
+def convolve(image, kernel, stride=1, padding=0, bias: float = 0.0, clip: bool = False) -> np.ndarray:
+    """Deep-learning convolution (cross-correlation, as F.conv2d) with zero padding.
+
+    Args:
+        image: (H, W), or (C, H, W) with a 3-D kernel.
+        kernel: (kh, kw) or (C, kh, kw) array, a `Kernel`, or a registry name.
+        stride, padding: an int or a pair (rows, cols).
+        bias: added to every output value.
+        clip: clip the output to 0..255, as the hand-written loop in the book chapter does.
+    Returns:
+        float64 array (OH, OW), channels summed.
+    """
+    _, _, ker3, padded, s, _ = _prepare_conv(image, kernel, stride, padding)
+    out = np.einsum("chwij,cij->hw", _windows(padded, ker3.shape[1:], s), ker3) + _finite(bias, "bias")
+    return np.clip(out, 0.0, 255.0) if clip else out
+
+
+POOL_KINDS: dict[str, str] = {
+    "max": "Max pooling: keep the largest value of each window.",
+    "avg": "Average pooling: the mean of each window.",
+    "l2": "L2 pooling: the square root of the sum of squares of each window.",
+}
+_POOL_ALIASES = {"average": "avg", "mean": "avg", "maximum": "max"}
+
+
+def _pool_kind(kind: str) -> str:
+    key = _POOL_ALIASES.get(kind, kind)
+    if key not in POOL_KINDS:
+        raise ValueError(f"unknown pooling kind {kind!r}; known kinds: {', '.join(POOL_KINDS)} (or 'average')")
+    return key
+
+
+def _reduce(windows: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "max":
+        return windows.max(axis=(-2, -1))
+    if kind == "avg":
+        return windows.mean(axis=(-2, -1))
+    return np.sqrt((windows ** 2).sum(axis=(-2, -1)))
+
+
+def _prepare_pool(image, kind, size, stride):
+    key = _pool_kind(kind)
+    img = _as_array(image, "image", (2, 3))
+    k = _pair(size, "pool size", 1)
+    s = k if stride is None else _pair(stride, "stride", 1)
+    img3 = img.reshape((-1,) + img.shape[-2:])
+    if k[0] > img3.shape[1] or k[1] > img3.shape[2]:
+        raise ValueError(f"pool window {_hw(k)} is larger than the input {_hw(img3.shape[1:])}")
+    return key, img, img3, k, s
+
+
+def pool(image, kind: str, size=2, stride=None) -> np.ndarray:
+    """Pool each channel independently (no padding, windows that do not fit are dropped).
+
+    Args:
+        image: (H, W) or (C, H, W).
+        kind: "max", "avg" ("average") or "l2" (F.lp_pool2d with norm_type=2).
+        size: window, an int or a pair (rows, cols).
+        stride: defaults to `size` (non-overlapping windows).
+    Returns:
+        float64 array (OH, OW) or (C, OH, OW).
+    """
+    key, img, img3, k, s = _prepare_pool(image, kind, size, stride)
+    out = _reduce(_windows(img3, k, s), key)  # (C, OH, OW)
+    return out[0] if img.ndim == 2 else out
+
+
+# ---------------------------------------------------------------- one output value, step by step
+
+
+@dataclass(frozen=True)
+class ConvStep:
+    """How one convolution output value is made: window × kernel, summed, plus bias."""
+
+    padded: np.ndarray    # (Hp, Wp) or (C, Hp, Wp): the zero-padded input
+    window: np.ndarray    # (kh, kw) or (C, kh, kw): the patch under the kernel
+    kernel: np.ndarray    # same shape as window
+    position: tuple[int, int]  # window top-left (row, col) in the padded input
+    products: np.ndarray  # window * kernel, element-wise
+    total: float          # products.sum()
+    bias: float
+    value: float          # total + bias
+
+
+@dataclass(frozen=True)
+class PoolStep:
+    """How one pooling output value is made from its window."""
+
+    kind: str
+    window: np.ndarray    # (kh, kw) or (C, kh, kw)
+    position: tuple[int, int]  # window top-left (row, col) in the input
+    result: float | np.ndarray  # a float for (H, W) input, (C,) for (C, H, W)
+
+
+def _check_position(row: Any, col: Any, out_shape: tuple[int, int]) -> None:
+    for name, v, n in (("row", row, out_shape[0]), ("col", col, out_shape[1])):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < n:
+            raise ValueError(f"{name} {v!r} is outside the output {_hw(out_shape)} (valid 0..{n - 1})")
+
+
+def conv_step(image, kernel, row: int, col: int, stride=1, padding=0, bias: float = 0.0) -> ConvStep:
+    """The products, sum and bias behind `convolve(...)[row, col]`.
+
+    Args: as `convolve`; row, col index the output.
+    Returns:
+        ConvStep; arrays keep the input's 2-D or 3-D layout.
+    """
+    img, _, ker3, padded, s, _ = _prepare_conv(image, kernel, stride, padding)
+    kh, kw = ker3.shape[1:]
+    _check_position(row, col, ((padded.shape[1] - kh) // s[0] + 1, (padded.shape[2] - kw) // s[1] + 1))
+    r0, c0 = int(row) * s[0], int(col) * s[1]
+    window = padded[:, r0:r0 + kh, c0:c0 + kw]  # (C, kh, kw)
+    squeeze = (lambda a: a[0]) if img.ndim == 2 else (lambda a: a)
+    products = window * ker3
+    b = _finite(bias, "bias")
+    total = float(products.sum())
+    return ConvStep(squeeze(padded), squeeze(window).copy(), squeeze(ker3), (r0, c0),
+                    squeeze(products), total, b, total + b)
+
+
+def pool_step(image, kind: str, size, row: int, col: int, stride=None) -> PoolStep:
+    """The window and result behind `pool(...)[..., row, col]`.
+
+    Args: as `pool`; row, col index the output.
+    Returns:
+        PoolStep (result is a float for (H, W) input, a (C,) array for (C, H, W)).
+    """
+    key, img, img3, k, s = _prepare_pool(image, kind, size, stride)
+    _check_position(row, col, ((img3.shape[1] - k[0]) // s[0] + 1, (img3.shape[2] - k[1]) // s[1] + 1))
+    r0, c0 = int(row) * s[0], int(col) * s[1]
+    window = img3[:, r0:r0 + k[0], c0:c0 + k[1]].copy()  # (C, kh, kw)
+    result = _reduce(window, key)  # (C,)
+    if img.ndim == 2:
+        return PoolStep(key, window[0], (r0, c0), float(result[0]))
+    return PoolStep(key, window, (r0, c0), result)
+
+
+# ---------------------------------------------------------------- formulas
+
+
+@dataclass(frozen=True)
+class OutputSize:
+    """O = floor((I − F + 2P) / S) + 1 along one dimension, with the leftover."""
+
+    input_size: int
+    kernel_size: int
+    stride: int
+    padding: int
+    size: int
+    exact: bool   # S divides (I − F + 2P)
+    unused: int   # (I − F + 2P) mod S: pixels (counting padding) after the last window
+    explanation: str
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """A layer's parameter count split into weights and biases."""
+
+    weights: int
+    biases: int
+    total: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class DenseVsConv:
+    """Parameters a dense layer needs against a conv layer, for the same image."""
+
+    image_shape: tuple[int, int]
+    inputs: int
+    dense_units: int
+    dense: ParamCount
+    conv: ParamCount
+    ratio: float  # dense.total / conv.total
+    explanation: str
+
+
+def _whole(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> OutputSize:
+    """Output length of a conv (or pool) along one dimension.
+
+    Args: I, F, S, P of the formula, all whole numbers.
+    Returns: OutputSize with the numbers and a one-line explanation.
+    """
+    i, f = _whole(input_size, "input size", 1), _whole(kernel_size, "kernel size", 1)
+    s, p = _whole(stride, "stride", 1), _whole(padding, "padding", 0)
+    if f > i + 2 * p:
+        raise ValueError(f"kernel {f} is larger than the padded input {i + 2 * p} (input {i}, padding {p})")
+    span = i - f + 2 * p
+    size, unused = span // s + 1, span % s
+    text = f"O = ⌊({i} − {f} + 2·{p}) / {s}⌋ + 1 = {size}"
+    if unused:
+        text += (f"; {span} is not a multiple of the stride {s}, so the last {unused} "
+                 f"{'pixels (counting padding) fit' if unused > 1 else 'pixel (counting padding) fits'} no window")
+    return OutputSize(i, f, s, p, size, unused == 0, unused, text)
+
+
+def pool_output_size(input_size: int, pool_size: int, stride: int | None = None, padding: int = 0) -> OutputSize:
+    """Output length of a pooling layer: the conv formula, stride defaulting to the pool size."""
+    return output_size(input_size, pool_size, pool_size if stride is None else stride, padding)
+
+
+def conv_params(kernel_w: int, kernel_h: int, in_channels: int, filters: int, bias: bool = True) -> ParamCount:
+    """Parameters of a conv layer: (F_w × F_h × D + 1) × M, independent of stride and padding."""
+    fw, fh = _whole(kernel_w, "kernel width", 1), _whole(kernel_h, "kernel height", 1)
+    d, m = _whole(in_channels, "input channels", 1), _whole(filters, "filters", 1)
+    weights, biases = fw * fh * d * m, m if bias else 0
+    total = weights + biases
+    if bias:
+        text = f"({fw} × {fh} × {d} + 1) × {m} = {total:,}"
+    else:
+        text = f"{fw} × {fh} × {d} × {m} = {total:,} (no bias)"
+    return ParamCount(weights, biases, total, text)
+
+
+def dense_params(inputs: int, units: int, bias: bool = True) -> ParamCount:
+    """Parameters of a dense layer: inputs × units weights plus one bias per unit."""
+    n, u = _whole(inputs, "inputs", 1), _whole(units, "units", 1)
+    weights, biases = n * u, u if bias else 0
+    total = weights + biases
+    if bias:
+        text = f"{n:,} × {u:,} weights + {u:,} biases = {total:,}"
+    else:
+        text = f"{n:,} × {u:,} = {total:,} (no bias)"
+    return ParamCount(weights, biases, total, text)
+
+
+def dense_vs_conv(image_size, kernel_size=3, filters: int = 1, in_channels: int = 1,
+                  dense_units: int | None = None, bias: bool = True) -> DenseVsConv:
+    """Compare a dense layer with a conv layer reading the same image (parameter sharing).
+
+    Args:
+        image_size: side of a square image or (H, W).
+        kernel_size: side of a square kernel or (kh, kw).
+        filters, in_channels: M and D of the conv layer.
+        dense_units: hidden units of the dense layer; default, as many as the conv layer's
+            outputs (OH × OW × filters). The video lesson keeps 4 units for every image size.
+    Returns:
+        DenseVsConv with both counts and a one-line explanation.
+    """
+    h, w = _pair(image_size, "image size", 1)
+    kh, kw = _pair(kernel_size, "kernel size", 1)
+    oh, ow = output_size(h, kh).size, output_size(w, kw).size
+    units = oh * ow * _whole(filters, "filters", 1) if dense_units is None else _whole(dense_units, "dense units", 1)
+    inputs = h * w * _whole(in_channels, "input channels", 1)
+    dense = dense_params(inputs, units, bias)
+    conv = conv_params(kw, kh, in_channels, filters, bias)
+    plural = "s" if filters > 1 else ""
+    conv_text = f"{filters} filter{plural} of {kh}×{kw}{(' with biases' if plural else ' with bias') if bias else ''}"
+    text = (f"{h}×{w} image: a dense layer from {inputs:,} inputs to {units:,} units needs {dense.total:,} "
+            f"parameters; {conv_text} need{'' if plural else 's'} {conv.total:,}, shared at every position")
+    return DenseVsConv((h, w), inputs, units, dense, conv, dense.total / conv.total, text)
+
+
+def lesson_comparisons() -> list[DenseVsConv]:
+    """The comparisons the source lessons make: 68, 260, 3,140 vs 10; 39,250 vs 20."""
+    return [
+        dense_vs_conv(4),                             # 16 inputs -> the 2×2 conv output: 68 vs 10
+        dense_vs_conv(8, dense_units=4),              # still 4 outputs: 260 vs 10
+        dense_vs_conv(28, dense_units=4),             # an MNIST digit, 4 outputs: 3,140 vs 10
+        dense_vs_conv(28, filters=2, dense_units=50),  # 50 hidden neurons vs blur + edges: 39,250 vs 20
+    ]

@@ -1,0 +1,359 @@
+"""Dataset registry: the embedded MNIST sample, MNIST, Fashion-MNIST, CIFAR-10 and image folders.
+
+Every dataset is held in memory as uint8 tensors (N, C, H, W) and batched by indexing, so an epoch
+costs no Python work per image. `normalize` turns a uint8 batch into the model's float input.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs
+
+import numpy as np
+import torch
+
+Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
+ASSETS = Path(__file__).parent / "assets"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+FOLDER_MAX_SIZE = 128
+DIGITS = tuple(str(d) for d in range(10))
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be loaded, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    classes: tuple[str, ...]
+    input_shape: tuple[int, int, int]  # (C, H, W)
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    description: str
+    is_digits: bool = False  # drawn digits get MNIST-style centring
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """A dataset in memory: uint8 images (N, C, H, W) and int64 labels (N,)."""
+
+    info: DatasetInfo
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+_MNIST_NORM = ((0.1307,), (0.3081,))
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
+    DatasetInfo("mnist-sample", "MNIST sample (offline, 5,000 digits)", DIGITS, (1, 28, 28), *_MNIST_NORM,
+                "5,000 real MNIST digits shipped with cnnviz: 4,000 train / 1,000 test. Trains in seconds.", True),
+    DatasetInfo("mnist", "MNIST (70,000 digits)", DIGITS, (1, 28, 28), *_MNIST_NORM,
+                "The handwritten digits: 60,000 train / 10,000 test.", True),
+    DatasetInfo("fashion-mnist", "Fashion-MNIST (70,000 clothes)", FASHION_CLASSES, (1, 28, 28), (0.2860,), (0.3530,),
+                "Zalando's clothing images in MNIST's format: harder than digits."),
+    DatasetInfo("cifar10", "CIFAR-10 (60,000 colour photos)", CIFAR_CLASSES, (3, 32, 32),
+                (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616),
+                "32x32 colour photos of 10 classes: 50,000 train / 10,000 test."),
+)}
+
+
+def data_dir() -> Path:
+    """Where datasets are downloaded or placed: $CNNVIZ_DATA_DIR, default ~/.cache/cnnviz/data."""
+    return Path(os.environ.get("CNNVIZ_DATA_DIR") or Path.home() / ".cache" / "cnnviz" / "data")
+
+
+def list_datasets() -> list[str]:
+    return list(DATASETS)
+
+
+def get_info(name: str) -> DatasetInfo:
+    """The registry entry for a dataset name (a `folder:` dataset is scanned to find its classes)."""
+    if name.startswith("folder:"):
+        return _folder_info(*_parse_folder(name))
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or folder:<path>")
+    return DATASETS[name]
+
+
+def normalize(x: torch.Tensor, info: DatasetInfo) -> torch.Tensor:
+    """uint8 (N, C, H, W) -> float32 standardised with the dataset's mean and std."""
+    mean = torch.tensor(info.mean, dtype=torch.float32).view(1, -1, 1, 1)
+    std = torch.tensor(info.std, dtype=torch.float32).view(1, -1, 1, 1)
+    return (x.float() / 255.0 - mean) / std
+
+
+def load(name: str, root: Path | None = None, progress: Progress | None = None) -> DataSplit:
+    """Load a dataset into memory (downloading or unpacking first if needed).
+
+    Raises:
+        DatasetError with the files to place and where, when it cannot be found or fetched.
+    """
+    return _load_cached(name, Path(root or data_dir()).resolve(), progress)
+
+
+def _load_cached(name: str, root: Path, progress: Progress | None) -> DataSplit:
+    # a small cache of whole datasets: the app, the CLI and the benchmarks load the same ones repeatedly
+    key = (name, root)
+    if key not in _cache:
+        if name.startswith("folder:"):
+            _cache[key] = _load_folder(name, root, progress)
+        else:
+            get_info(name)  # raises the unknown-name message
+            _cache[key] = _LOADERS[name](root, progress)
+        while len(_cache) > 4:
+            _cache.pop(next(iter(_cache)))
+    return _cache[key]
+
+
+_cache: dict[tuple[str, Path], DataSplit] = {}
+
+
+def _as_split(info, x_train, y_train, x_test, y_test) -> DataSplit:
+    def images(x):
+        x = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.uint8)
+        return x.unsqueeze(1) if x.ndim == 3 else x  # (N, H, W) -> (N, 1, H, W)
+    return DataSplit(info, images(x_train), torch.as_tensor(np.asarray(y_train), dtype=torch.int64),
+                     images(x_test), torch.as_tensor(np.asarray(y_test), dtype=torch.int64))
+
+
+def _load_sample(root: Path, progress: Progress | None) -> DataSplit:
+    with np.load(ASSETS / "mnist_sample.npz") as f:  # plain arrays: allow_pickle stays False
+        return _as_split(DATASETS["mnist-sample"], f["x_train"], f["y_train"], f["x_test"], f["y_test"])
+
+
+# ---------------------------------------------------------------- MNIST-style datasets via torchvision
+
+
+def _load_torchvision(name: str, root: Path, progress: Progress | None) -> DataSplit:
+    from torchvision import datasets
+
+    cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
+    raw = root / cls.__name__ / "raw"
+    _fetch_missing(cls, raw, progress)
+    try:
+        train = cls(str(root), train=True, download=True)
+        test = cls(str(root), train=False, download=True)
+    except (RuntimeError, OSError) as e:
+        raise DatasetError(f"{name}: could not read the files in {raw}: {e}") from None
+    return _as_split(DATASETS[name], train.data.numpy(), train.targets.numpy(), test.data.numpy(),
+                     test.targets.numpy())
+
+
+def _fetch_missing(cls, raw: Path, progress: Progress | None) -> None:
+    """Download the official .gz files that are not in `raw` yet, checking each md5."""
+    from torchvision.datasets.utils import check_integrity
+
+    missing = [(f, md5) for f, md5 in cls.resources if not check_integrity(str(raw / f), md5)]
+    for i, (filename, md5) in enumerate(missing):
+        if progress:
+            progress(i / len(missing), f"downloading {filename}")
+        try:
+            raw.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DatasetError(f"cannot create the data folder {raw}: {e.strerror}") from None
+        for mirror in cls.mirrors:
+            if _download(mirror + filename, raw / filename, progress) and check_integrity(str(raw / filename), md5):
+                break
+        else:
+            names = ", ".join(f for f, _ in cls.resources)
+            raise DatasetError(
+                f"{cls.__name__} is not in the data folder and could not be downloaded (no network?). "
+                f"Put the four official files ({names}) in {raw} and try again.")
+
+
+def _download(url: str, dest: Path, progress: Progress | None) -> bool:
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response, open(tmp, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0)
+            done = 0
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                done += len(chunk)
+                if progress and total:
+                    progress(min(done / total, 1.0), f"downloading {dest.name}: {done >> 10:,} of {total >> 10:,} KiB")
+        os.replace(tmp, dest)
+        return True
+    except (urllib.error.URLError, OSError, TimeoutError):
+        tmp.unlink(missing_ok=True)
+        return False
+
+
+# ---------------------------------------------------------------- CIFAR-10 and image folders
+
+
+def _load_cifar(root: Path, progress: Progress | None) -> DataSplit:
+    """CIFAR-10 from an image folder `cifar10-jpg/` (or its zip) in the data root, else torchvision's download."""
+    folder = root / "cifar10-jpg"
+    archive = root / "cifar10-jpg.zip"
+    if not (folder / "train").is_dir() and archive.is_file():
+        _unzip(archive, folder, progress)
+    if (folder / "train").is_dir():
+        split = _load_folder(f"folder:{folder}?size=32&channels=3", root, progress)
+        return DataSplit(DATASETS["cifar10"], split.x_train, split.y_train, split.x_test, split.y_test)
+    return _load_cifar_official(root, progress)
+
+
+def _load_cifar_official(root: Path, progress: Progress | None) -> DataSplit:
+    from torchvision import datasets
+
+    try:
+        # torchvision checks the archive's md5 against the official one before reading it
+        train = datasets.CIFAR10(str(root), train=True, download=True)
+        test = datasets.CIFAR10(str(root), train=False, download=True)
+    except (RuntimeError, OSError, urllib.error.URLError):
+        raise DatasetError(
+            f"CIFAR-10 is not in the data folder and could not be downloaded (no network?). Either unpack an "
+            f"image-folder copy to {root / 'cifar10-jpg'} (train/<class>/*.jpg and test/<class>/*.jpg), put "
+            f"cifar10-jpg.zip in {root}, or put the official cifar-10-python.tar.gz in {root}.") from None
+    to_chw = lambda a: np.transpose(a, (0, 3, 1, 2))  # noqa: E731  (N, H, W, C) -> (N, C, H, W)
+    return _as_split(DATASETS["cifar10"], to_chw(train.data), train.targets, to_chw(test.data), test.targets)
+
+
+def _unzip(archive: Path, dest: Path, progress: Progress | None) -> None:
+    tmp = dest.with_name(dest.name + ".part")
+    with zipfile.ZipFile(archive) as z:
+        members = z.infolist()
+        for i, m in enumerate(members):
+            target = (tmp / m.filename).resolve()
+            if not target.is_relative_to(tmp.resolve()):
+                raise DatasetError(f"{archive.name}: refusing an entry that leaves the folder: {m.filename}")
+            z.extract(m, tmp)
+            if progress and i % 2000 == 0:
+                progress(i / len(members), f"unpacking {archive.name}")
+    inner = tmp / dest.name if (tmp / dest.name).is_dir() else tmp  # zips often hold one top folder
+    os.replace(inner, dest)
+
+
+def _parse_folder(name: str) -> tuple[Path, int | None, int | None]:
+    """'folder:<path>[?size=S&channels=C]' -> (path, size, channels)."""
+    body = name[len("folder:"):]
+    path, _, query = body.partition("?")
+    options = {k: v[-1] for k, v in parse_qs(query).items()}
+    try:
+        size = int(options["size"]) if "size" in options else None
+        channels = int(options["channels"]) if "channels" in options else None
+    except ValueError:
+        raise DatasetError(f"folder options must be whole numbers: {query!r}") from None
+    if size is not None and not 8 <= size <= FOLDER_MAX_SIZE:
+        raise DatasetError(f"folder image size must be between 8 and {FOLDER_MAX_SIZE}, got {size}")
+    if channels not in (None, 1, 3):
+        raise DatasetError(f"folder channels must be 1 (grey) or 3 (colour), got {channels}")
+    folder = Path(path).expanduser()
+    if not path or not folder.is_dir():
+        raise DatasetError(f"image folder not found: {path or '(empty path)'}")
+    return folder.resolve(), size, channels
+
+
+def _class_dirs(folder: Path) -> tuple[Path, Path | None]:
+    """The folder holding one sub-folder per class for training, and the test one if `train/` + `test/` exist."""
+    if (folder / "train").is_dir() and (folder / "test").is_dir():
+        return folder / "train", folder / "test"
+    return folder, None
+
+
+def _images_by_class(folder: Path) -> dict[str, list[Path]]:
+    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    found = {c: sorted(p for p in (folder / c).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) for c in classes}
+    return {c: files for c, files in found.items() if files}
+
+
+@functools.lru_cache(maxsize=16)
+def _folder_info(folder: Path, size: int | None, channels: int | None) -> DatasetInfo:
+    from PIL import Image
+
+    train_dir, _ = _class_dirs(folder)
+    by_class = _images_by_class(train_dir)
+    if len(by_class) < 2:
+        raise DatasetError(f"{folder} needs at least two sub-folders of images, one per class "
+                           f"(found {len(by_class)})")
+    first = next(iter(by_class.values()))[0]
+    try:
+        with Image.open(first) as im:
+            w, h = im.size
+            mode = im.mode
+    except OSError as e:
+        raise DatasetError(f"cannot read {first}: {e}") from None
+    size = size or min(max(w, h), 64)
+    channels = channels or (1 if mode in ("1", "L", "I", "I;16", "F") else 3)
+    return DatasetInfo(f"folder:{folder}?size={size}&channels={channels}", f"Folder {folder.name}",
+                       tuple(by_class), (channels, size, size), (0.5,) * channels, (0.25,) * channels,
+                       f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}.")
+
+
+def _read_images(files: list[Path], size: int, channels: int, progress: Progress | None, done0: int,
+                 total: int) -> np.ndarray:
+    from PIL import Image, ImageOps
+
+    out = np.empty((len(files), size, size, channels), np.uint8)
+    for i, path in enumerate(files):
+        try:
+            with Image.open(path) as im:
+                im = ImageOps.exif_transpose(im).convert("L" if channels == 1 else "RGB")
+                out[i] = np.asarray(im.resize((size, size), Image.BILINEAR)).reshape(size, size, channels)
+        except (OSError, ValueError, Image.DecompressionBombError) as e:
+            raise DatasetError(f"cannot read image {path}: {e}") from None
+        if progress and (done0 + i) % 500 == 0:
+            progress((done0 + i) / total, f"reading images: {done0 + i:,} of {total:,}")
+    return out
+
+
+def _load_folder(name: str, root: Path, progress: Progress | None) -> DataSplit:
+    """An ImageFolder-style tree, resized to a square and converted once, then cached as .npz in the data root."""
+    folder, size, channels = _parse_folder(name)
+    info = _folder_info(folder, size, channels)
+    channels, size, _ = info.input_shape
+    train_dir, test_dir = _class_dirs(folder)
+    train_files = _images_by_class(train_dir)
+    if test_dir is not None:
+        test_files = {c: _images_by_class(test_dir).get(c, []) for c in train_files}
+    else:  # fixed split: every fifth image of each class is held out for testing
+        test_files = {c: fs[4::5] for c, fs in train_files.items()}
+        train_files = {c: [f for i, f in enumerate(fs) if i % 5 != 4] for c, fs in train_files.items()}
+    listing = "\n".join(f"{p}:{p.stat().st_mtime_ns}" for fs in (*train_files.values(), *test_files.values())
+                        for p in fs)
+    digest = hashlib.sha256(f"{info.name}\n{listing}".encode()).hexdigest()[:16]
+    cache = root / "folders" / f"{folder.name}-{digest}.npz"
+    if cache.is_file():
+        with np.load(cache) as f:
+            return _as_split(info, f["x_train"], f["y_train"], f["x_test"], f["y_test"])
+
+    def flatten(by_class):
+        files = [p for fs in by_class.values() for p in fs]
+        labels = [i for i, fs in enumerate(by_class.values()) for _ in fs]
+        return files, np.array(labels, np.int64)
+
+    (tr_files, y_train), (te_files, y_test) = flatten(train_files), flatten(test_files)
+    total = len(tr_files) + len(te_files)
+    x_train = _read_images(tr_files, size, channels, progress, 0, total).transpose(0, 3, 1, 2)
+    x_test = _read_images(te_files, size, channels, progress, len(tr_files), total).transpose(0, 3, 1, 2)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".part.npz")
+        np.savez(tmp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # an unwritable data root only costs a slower next load
+    return _as_split(info, x_train, y_train, x_test, y_test)
+
+
+_LOADERS = {
+    "mnist-sample": _load_sample,
+    "mnist": lambda root, progress: _load_torchvision("mnist", root, progress),
+    "fashion-mnist": lambda root, progress: _load_torchvision("fashion-mnist", root, progress),
+    "cifar10": _load_cifar,
+}

@@ -1,0 +1,662 @@
+"""Every Plotly figure of the app, built from numpy arrays and plain values (never torch, never streamlit)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.colors as pcolors
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+TEMPLATE = "plotly_white"
+DIVERGING = "RdBu"
+GREYS = "gray"  # black -> white, so MNIST digits look like the dataset (white on black)
+GREEN, RED, NEUTRAL, ACCENT = "#2ca02c", "#d62728", "#a3acb9", "#1f77b4"
+TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#ff7f0e"
+_HOVER_CELL = "row %{y}, col %{x}<br>value %{z:.4g}<extra></extra>"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _array(x, ndims: tuple[int, ...], name: str) -> np.ndarray:
+    """np.asarray with a clear ValueError when the number of dimensions is wrong or the array is empty."""
+    a = np.asarray(x)
+    if a.ndim not in ndims:
+        want = " or ".join(f"{d}-D" for d in ndims)
+        raise ValueError(f"{name} must be {want}, got shape {a.shape}")
+    if a.size == 0 and a.ndim > 0 and a.shape[0] != 0:
+        raise ValueError(f"{name} is empty (shape {a.shape})")
+    return a
+
+
+def _labels(names, k: int, what: str) -> list[str]:
+    names = [str(n) for n in names]
+    if len(names) != k:
+        raise ValueError(f"{what}: expected {k} class names, got {len(names)}")
+    return names
+
+
+def _titles(titles, n: int, default: str, what: str) -> list[str]:
+    """Subplot titles: the given ones (exactly n) or default.format(i=i)."""
+    titles = list(titles) if titles is not None else [default.format(i=i) for i in range(n)]
+    if len(titles) != n:
+        raise ValueError(f"{what}: {n} panels but {len(titles)} titles")
+    return titles
+
+
+def _num(v: float) -> str:
+    """Compact number with a typographic minus, for titles."""
+    return f"{v:.2f}".replace("-", "\u2212")
+
+
+def _sym(a: np.ndarray) -> float:
+    """Half-width of a colour range symmetric around zero (never 0, so constant arrays still render)."""
+    finite = np.abs(a[np.isfinite(a)])  # partial outputs (NaN = not computed yet) still get a range
+    m = float(finite.max()) if finite.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def _finish(fig: go.Figure, title: str, height: int, top: int | None = None, **layout) -> go.Figure:
+    margin = dict(l=10, r=10, t=top if top is not None else (60 if title else 30), b=10)
+    margin.update(layout.pop("margin", {}))
+    fig.update_layout(template=TEMPLATE, height=int(height), margin=margin,
+                      title=dict(text=title, x=0.01, xanchor="left") if title else None, **layout)
+    return fig
+
+
+def _image_axes(fig: go.Figure) -> None:
+    """Equal aspect, row 0 at the top (reversed y range), no ticks or grid on every axis pair that holds a trace."""
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
+    for trace in fig.data:
+        xa, ya = trace.xaxis or "x", trace.yaxis or "y"
+        h, w = np.shape(trace.z)[:2]  # explicit ranges: autorange would drop all-NaN edge rows
+        fig.layout["xaxis" + xa[1:]].update(range=[-0.5, w - 0.5])
+        fig.layout["yaxis" + ya[1:]].update(range=[h - 0.5, -0.5], scaleanchor=xa, scaleratio=1)
+
+
+def _grid(n: int, titles, max_cols: int, title: str, cell_px: int | None = None):
+    """Subplot grid for n images: returns (fig, height, top margin, positions) with positions[i] = (row, col)."""
+    if max_cols < 1:
+        raise ValueError(f"max_cols must be >= 1, got {max_cols}")
+    cols = max(1, min(n, max_cols))
+    rows = math.ceil(n / cols)
+    cell = cell_px or int(np.clip(900 / cols, 80, 260))
+    gap = 30 if titles else 10  # vertical room between rows, for the subplot titles
+    plot_h = rows * cell + (rows - 1) * gap
+    specs = [[{} if r * cols + c < n else None for c in range(cols)] for r in range(rows)]
+    fig = make_subplots(rows=rows, cols=cols, specs=specs, subplot_titles=list(titles) if titles else None,
+                        vertical_spacing=gap / plot_h if rows > 1 else 0.0,
+                        horizontal_spacing=min(0.03, 0.5 / cols) if cols > 1 else 0.0)
+    fig.update_annotations(font_size=12 if cols <= 6 else 11)
+    top = (60 if title else 15) + (gap if titles else 0)
+    positions = [(i // cols + 1, i % cols + 1) for i in range(n)]
+    return fig, plot_h + top + 15, top, positions
+
+
+def _to_display(img, name: str = "image") -> tuple[str, np.ndarray]:
+    """('grey', (H, W)) or ('rgb', (H, W, 3) uint8) from (H, W), (H, W, 3|1) uint8/float or (3|1, H, W)."""
+    a = _array(img, (2, 3), name)
+    if a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3):
+        a = np.moveaxis(a, 0, -1)  # (C, H, W) -> (H, W, C)
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim == 2:
+        return "grey", a
+    if a.shape[-1] != 3:
+        raise ValueError(f"{name} must be (H, W), (H, W, 3) or (3, H, W), got shape {a.shape}")
+    if a.dtype == np.uint8:
+        return "rgb", a
+    a = a.astype(np.float64)
+    lo, hi = float(a.min()), float(a.max())
+    if lo < 0 or hi > 1:  # not a 0..1 image: stretch to the full range
+        a = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    return "rgb", np.round(np.clip(a, 0, 1) * 255).astype(np.uint8)
+
+
+def _image_trace(img, name: str = "image", **heat) -> go.BaseTraceType:
+    kind, a = _to_display(img, name)
+    if kind == "rgb":
+        return go.Image(z=a, hovertemplate="row %{y}, col %{x}<br>rgb %{z}<extra></extra>")
+    opts = dict(colorscale=GREYS, showscale=False, hovertemplate=_HOVER_CELL)
+    opts.update(heat)
+    return go.Heatmap(z=a, **opts)
+
+
+def _signed(z: np.ndarray, numbers: bool = False, **kw) -> go.Heatmap:
+    """Diverging heatmap centred at zero (symmetric zmin/zmax), optionally with the values printed."""
+    m = _sym(z)
+    opts = dict(colorscale=DIVERGING, zmid=0, zmin=-m, zmax=m, showscale=False, hovertemplate=_HOVER_CELL)
+    if numbers:
+        opts.update(texttemplate="%{z:.2~f}", textfont=dict(size=11))
+    opts.update(kw)
+    return go.Heatmap(z=z, **opts)
+
+
+def _outline(fig: go.Figure, r: int, c: int, h: int, w: int, row: int, col: int, colour: str = "#ff7f0e") -> None:
+    """Rectangle around cells [r, r+h) x [c, c+w) of the heatmap at subplot (row, col)."""
+    fig.add_shape(type="rect", x0=c - 0.5, x1=c + w - 0.5, y0=r - 0.5, y1=r + h - 0.5,
+                  line=dict(color=colour, width=3), row=row, col=col)
+
+
+def _panels(titles: list[str], widths: list[float]) -> go.Figure:
+    """One row of image panels side by side with the given relative widths."""
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, column_widths=widths,
+                        horizontal_spacing=0.05)
+    fig.update_annotations(font_size=13)
+    return fig
+
+
+def _empty(title: str, message: str = "nothing to show", height: int = 200) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=16, color="#888"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _finish(fig, title, height)
+
+
+# ---------------------------------------------------------------- kernels and feature maps
+
+
+def kernel_grid(kernels, titles=None, shared_scale=True, max_cols=8, title="") -> go.Figure:
+    """Grid of single-channel kernels on a diverging scale centred at zero.
+
+    Args: kernels (N, kh, kw); titles N strings (default "k i"); shared_scale: one colour range and colorbar
+    for all kernels, else each kernel symmetric around zero on its own range.
+    Returns: figure with N heatmaps.
+    """
+    k = _array(kernels, (3,), "kernels")  # (N, kh, kw)
+    titles = _titles(titles, len(k), "k {i}", "kernel_grid")
+    if len(k) == 0:
+        return _empty(title)
+    fig, height, top, pos = _grid(len(k), titles, max_cols, title)
+    for ker, (r, c) in zip(k, pos):
+        if shared_scale:
+            trace = go.Heatmap(z=ker, coloraxis="coloraxis", hovertemplate=_HOVER_CELL)
+        else:
+            trace = _signed(ker)
+        fig.add_trace(trace, row=r, col=c)
+    if shared_scale:
+        m = _sym(k)
+        fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmin=-m, cmax=m,
+                                         colorbar=dict(thickness=12, len=min(1.0, 300 / height))))
+    _image_axes(fig)
+    return _finish(fig, title, height, top=top)
+
+
+def kernel_grid_rgb(kernels, titles=None, max_cols=8, title="") -> go.Figure:
+    """First-layer colour kernels as RGB composites, each min-max normalised to 0..255.
+
+    Args: kernels (N, 3, kh, kw).  Returns: figure with N image traces.
+    """
+    k = _array(kernels, (4,), "kernels")  # (N, 3, kh, kw)
+    if k.shape[1] != 3:
+        raise ValueError(f"kernel_grid_rgb needs (N, 3, kh, kw) kernels, got shape {k.shape}")
+    titles = _titles(titles, len(k), "k {i}", "kernel_grid_rgb")
+    if len(k) == 0:
+        return _empty(title)
+    fig, height, top, pos = _grid(len(k), titles, max_cols, title)
+    for ker, (r, c) in zip(k.astype(np.float64), pos):
+        lo, hi = ker.min(), ker.max()
+        rgb = (ker - lo) / (hi - lo) if hi > lo else np.full_like(ker, 0.5)
+        z = np.round(np.moveaxis(rgb, 0, -1) * 255).astype(np.uint8)  # (kh, kw, 3)
+        fig.add_trace(go.Image(z=z, hovertemplate="row %{y}, col %{x}<extra></extra>"), row=r, col=c)
+    _image_axes(fig)
+    return _finish(fig, title, height, top=top)
+
+
+def feature_map_grid(maps, titles=None, max_cols=8, title="") -> go.Figure:
+    """Feature maps of one layer, each on its own colour range.
+
+    Args: maps (N, H, W); titles default to "ch i [min, max]".  Returns: figure with N heatmaps
+    (grey when all maps are non-negative, diverging centred at zero when any value is negative).
+    """
+    m = _array(maps, (3,), "maps")  # (N, H, W)
+    if titles is None:
+        titles = [f"ch {i} [{_num(x.min())}, {_num(x.max())}]" for i, x in enumerate(m)]
+    titles = _titles(titles, len(m), "", "feature_map_grid")
+    if len(m) == 0:
+        return _empty(title)
+    signed = bool((m < 0).any())
+    fig, height, top, pos = _grid(len(m), titles, max_cols, title)
+    for x, (r, c) in zip(m, pos):
+        trace = _signed(x) if signed else go.Heatmap(z=x, colorscale=GREYS, showscale=False,
+                                                    hovertemplate=_HOVER_CELL)
+        fig.add_trace(trace, row=r, col=c)
+    _image_axes(fig)
+    return _finish(fig, title, height, top=top)
+
+
+def image(img, title="", colorscale="gray") -> go.Figure:
+    """One image: (H, W) grey of any range, (H, W, 3) uint8 RGB or (3, H, W) float."""
+    _, a = _to_display(img)
+    trace = _image_trace(a, colorscale=colorscale, showscale=True, colorbar=dict(thickness=12))
+    fig = go.Figure(trace)
+    _image_axes(fig)
+    h, w = a.shape[:2]
+    return _finish(fig, title, int(np.clip(480 * h / max(w, 1), 200, 640)) + (60 if title else 30))
+
+
+def image_gallery(images, captions, max_cols=8, title="") -> go.Figure:
+    """Grid of images with a caption above each; N = 0 gives a 'nothing to show' figure.
+
+    Args: images (N, H, W) or (N, H, W, 3); captions N strings.
+    """
+    captions = list(captions)
+    if len(images) == 0:
+        return _empty(title)
+    imgs = _array(images, (3, 4), "images")
+    if len(captions) != len(imgs):
+        raise ValueError(f"image_gallery: {len(imgs)} images but {len(captions)} captions")  # no default captions
+    cell = int(np.clip(900 / min(len(imgs), max_cols), 80, 200))
+    fig, height, top, pos = _grid(len(imgs), captions, max_cols, title, cell_px=cell)
+    for img, (r, c) in zip(imgs, pos):
+        fig.add_trace(_image_trace(img), row=r, col=c)
+    _image_axes(fig)
+    return _finish(fig, title, height, top=top)
+
+
+# ---------------------------------------------------------------- convolution playground
+
+
+def conv_step(padded_input, kernel, window_rc, products, total, output, out_rc, title="") -> go.Figure:
+    """CNN-Explainer style view of one output value: input window, kernel, products, output cell.
+
+    Args: padded_input (H, W); kernel (kh, kw); window_rc (row, col) of the window's top-left in padded_input;
+    products (kh, kw) = window * kernel; total their sum (+ bias if any); output (Ho, Wo), NaN where not
+    computed yet; out_rc (row, col) of the current output cell.
+    """
+    x = _array(padded_input, (2,), "padded_input")  # (H, W)
+    k = _array(kernel, (2,), "kernel")  # (kh, kw)
+    p = _array(products, (2,), "products")  # (kh, kw)
+    out = _array(output, (2,), "output")  # (Ho, Wo)
+    if p.shape != k.shape:
+        raise ValueError(f"products shape {p.shape} must equal kernel shape {k.shape}")
+    (r, c), (orow, ocol) = (int(v) for v in window_rc), (int(v) for v in out_rc)
+    if not (0 <= r <= x.shape[0] - k.shape[0] and 0 <= c <= x.shape[1] - k.shape[1]):
+        raise ValueError(f"window at {tuple(window_rc)} of size {k.shape} falls outside the input {x.shape}")
+    if not (0 <= orow < out.shape[0] and 0 <= ocol < out.shape[1]):
+        raise ValueError(f"output cell {tuple(out_rc)} falls outside the output {out.shape}")
+    fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}", f"kernel {k.shape[0]}\u00d7{k.shape[1]}",
+                   "window \u00d7 kernel", f"output {out.shape[0]}\u00d7{out.shape[1]}"], [1, 1, 1, 1])
+    small = x.size <= 100  # numbers stay legible only on small inputs
+    fig.add_trace(_image_trace(x, texttemplate="%{z:.2~f}" if small else None), row=1, col=1)
+    fig.add_trace(_signed(k, numbers=True), row=1, col=2)
+    fig.add_trace(_signed(p, numbers=True), row=1, col=3)
+    fig.add_trace(_signed(out, numbers=out.size <= 100), row=1, col=4)
+    _outline(fig, r, c, k.shape[0], k.shape[1], row=1, col=1)
+    _outline(fig, orow, ocol, 1, 1, row=1, col=4)
+    fig.add_shape(type="rect", x0=-0.5, x1=out.shape[1] - 0.5, y0=-0.5, y1=out.shape[0] - 0.5, layer="below",
+                  fillcolor="#eef0f3", line=dict(width=0), row=1, col=4)  # cells not computed yet (NaN) show grey
+    _image_axes(fig)
+    head = f"sum of products = {float(total):.4g}"
+    return _finish(fig, f"{title} \u2014 {head}" if title else head, 360)
+
+
+def kernel_applied(image, kernel, output, title="") -> go.Figure:
+    """Input image, kernel (values printed) and the resulting output map side by side.
+
+    Args: image (H, W); kernel (kh, kw); output (Ho, Wo).
+    """
+    x = _array(image, (2,), "image")  # (H, W)
+    k = _array(kernel, (2,), "kernel")  # (kh, kw)
+    out = _array(output, (2,), "output")  # (Ho, Wo)
+    fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}", f"kernel {k.shape[0]}\u00d7{k.shape[1]}",
+                   f"output {out.shape[0]}\u00d7{out.shape[1]}"], [0.4, 0.2, 0.4])
+    fig.add_trace(_image_trace(x), row=1, col=1)
+    fig.add_trace(_signed(k, numbers=True), row=1, col=2)
+    fig.add_trace(_signed(out), row=1, col=3)
+    _image_axes(fig)
+    return _finish(fig, title, 380)
+
+
+def pooling_view(image, output, kind, size, stride, title="") -> go.Figure:
+    """Input and pooled output side by side; the first pooling window and its output cell are outlined.
+
+    Args: image (H, W); output (Ho, Wo); kind "max" or "avg"; size, stride ints.
+    """
+    if kind not in ("max", "avg"):
+        raise ValueError(f"pooling kind must be 'max' or 'avg', got {kind!r}")
+    if int(size) < 1 or int(stride) < 1:
+        raise ValueError(f"pooling size and stride must be >= 1, got size={size}, stride={stride}")
+    x = _array(image, (2,), "image")  # (H, W)
+    out = _array(output, (2,), "output")  # (Ho, Wo)
+    fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}",
+                   f"{kind} pool {size}\u00d7{size}, stride {stride} \u2192 {out.shape[0]}\u00d7{out.shape[1]}"],
+                  [0.5, 0.5])
+    fmt = "%{z:.2~f}"
+    fig.add_trace(_image_trace(x, texttemplate=fmt if x.size <= 100 else None), row=1, col=1)
+    fig.add_trace(_image_trace(out, texttemplate=fmt if out.size <= 100 else None), row=1, col=2)
+    if int(size) <= min(x.shape):
+        _outline(fig, 0, 0, int(size), int(size), row=1, col=1)
+        _outline(fig, 0, 0, 1, 1, row=1, col=2)
+    _image_axes(fig)
+    return _finish(fig, title, 380)
+
+
+# ---------------------------------------------------------------- training curves
+
+
+def _points(history: dict, x_key: str, y_key: str) -> tuple[list, list]:
+    """(x, y) pairs of a history where both are present (None marks a metric not logged at that step)."""
+    xs, ys = (list(history.get(k) if history.get(k) is not None else []) for k in (x_key, y_key))
+    if len(ys) and len(xs) != len(ys):
+        raise ValueError(f"history[{y_key!r}] has {len(ys)} points but history[{x_key!r}] has {len(xs)}")
+    pairs = [(x, y) for x, y in zip(xs, ys) if x is not None and y is not None]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def training_curves(history: dict, title="") -> go.Figure:
+    """Loss and accuracy vs (fractional) epoch, train and validation, side by side.
+
+    Args: history dict of lists: step, epoch, train_loss and optional val_loss, train_acc, val_acc
+    (None entries are skipped).  Returns: figure with one trace per metric that has points.
+    """
+    for key in ("epoch", "train_loss"):
+        if key not in history:
+            raise ValueError(f"history needs a {key!r} list, got keys {sorted(history)}")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["loss", "accuracy"], horizontal_spacing=0.1)
+    for col, metric in ((1, "loss"), (2, "acc")):
+        for split, colour in (("train", TRAIN_COLOUR), ("val", VAL_COLOUR)):
+            x, y = _points(history, "epoch", f"{split}_{metric}")
+            if not y:
+                continue
+            name = "train" if split == "train" else "validation"
+            fig.add_trace(go.Scatter(x=x, y=y, name=name, legendgroup=name, mode="lines+markers" if len(y) < 30
+                                     else "lines", line=dict(color=colour, width=2), marker=dict(size=5),
+                                     showlegend=not any(t.name == name for t in fig.data),
+                                     hovertemplate=f"{name} {metric}<br>epoch %{{x:.2f}}<br>%{{y:.4g}}<extra></extra>"),
+                          row=1, col=col)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text="loss", row=1, col=1)
+    fig.update_yaxes(title_text="accuracy", tickformat=".0%", row=1, col=2)
+    return _finish(fig, title, 380, legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"),
+                   margin=dict(b=70))
+
+
+def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
+    """One metric of several runs overlaid against epoch.
+
+    Args: histories {run label: history dict as in training_curves}; metric a history key.
+    """
+    fig = go.Figure()
+    palette = pcolors.qualitative.D3
+    for i, (label, hist) in enumerate(histories.items()):
+        x, y = _points(hist, "epoch", metric)
+        if y:
+            fig.add_trace(go.Scatter(x=x, y=y, name=str(label), mode="lines",
+                                     line=dict(color=palette[i % len(palette)], width=2),
+                                     hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{metric} %{{y:.4g}}"
+                                                   "<extra></extra>"))
+    if not fig.data:
+        return _empty(title, f"no run has logged {metric!r}")
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text=metric.replace("_", " "), tickformat=".0%" if metric.endswith("acc") else None)
+    return _finish(fig, title, 400, hovermode="x unified" if len(fig.data) <= 6 else "closest")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _square_height(k: int) -> int:
+    return int(np.clip(40 * k, 260, 640)) + 90
+
+
+def confusion_matrix(cm, class_names, normalize=False, title="") -> go.Figure:
+    """Confusion matrix, rows = true class (class 0 at the top), columns = predicted class.
+
+    Args: cm (K, K) int counts; normalize: show row-normalised fractions (as %) instead of counts.
+    Returns: one heatmap whose z is the counts, or the row fractions when normalize.
+    """
+    cm = _array(cm, (2,), "cm")  # (K, K)
+    if cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"confusion matrix must be square, got shape {cm.shape}")
+    names = _labels(class_names, cm.shape[0], "confusion_matrix")
+    if normalize:
+        z = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)  # empty rows stay at 0 instead of NaN
+        text, hover = "%{z:.0%}", "true %{y}<br>predicted %{x}<br>%{z:.1%} of row (%{customdata} images)"
+    else:
+        z, text, hover = cm, "%{z}", "true %{y}<br>predicted %{x}<br>%{z} images"
+    fig = go.Figure(go.Heatmap(z=z, x=names, y=names, customdata=cm, colorscale="Blues", texttemplate=text,
+                               textfont=dict(size=12 if len(names) <= 12 else 8),
+                               hovertemplate=hover + "<extra></extra>",
+                               colorbar=dict(thickness=12, tickformat=".0%" if normalize else None)))
+    _label_axes(fig, "predicted", "true")
+    return _finish(fig, title, _square_height(len(names)))
+
+
+def _label_axes(fig: go.Figure, x_title: str, y_title: str) -> None:
+    fig.update_xaxes(title_text=x_title, type="category", side="bottom", showgrid=False, constrain="domain")
+    fig.update_yaxes(title_text=y_title, type="category", autorange="reversed", showgrid=False,
+                     scaleanchor="x", constrain="domain")
+
+
+def confusion_diff(cm_a, cm_b, class_names, title="") -> go.Figure:
+    """Difference a - b of two confusion matrices on a diverging scale centred at zero.
+
+    Args: cm_a, cm_b (K, K) int counts.  Returns: one heatmap with z = cm_a - cm_b.
+    """
+    a, b = _array(cm_a, (2,), "cm_a"), _array(cm_b, (2,), "cm_b")
+    if a.shape != b.shape or a.shape[0] != a.shape[1]:
+        raise ValueError(f"confusion matrices must be square and the same shape, got {a.shape} and {b.shape}")
+    names = _labels(class_names, a.shape[0], "confusion_diff")
+    z = a.astype(np.int64) - b.astype(np.int64)
+    fig = go.Figure(_signed(z, x=names, y=names, texttemplate="%{z:+d}", showscale=True,
+                            colorbar=dict(thickness=12),
+                            hovertemplate="true %{y}<br>predicted %{x}<br>a \u2212 b = %{z:+d}<extra></extra>"))
+    _label_axes(fig, "predicted", "true")
+    return _finish(fig, title, _square_height(len(names)))
+
+
+def per_class_accuracy(acc, class_names, title="") -> go.Figure:
+    """Accuracy per class as % bars; the best class green, the worst red, both named in annotations.
+
+    Args: acc (K,) in 0..1.
+    """
+    acc = _array(acc, (1,), "acc").astype(np.float64)  # (K,)
+    names = _labels(class_names, len(acc), "per_class_accuracy")
+    if not np.isfinite(acc).any():
+        raise ValueError("per_class_accuracy: no class has a finite accuracy")
+    best, worst = int(np.nanargmax(acc)), int(np.nanargmin(acc))  # NaN = class absent from the data
+    colours = [NEUTRAL] * len(acc)
+    colours[worst], colours[best] = RED, GREEN  # all equal -> best == worst, shown green
+    fig = go.Figure(go.Bar(x=names, y=acc, marker_color=colours, texttemplate="%{y:.1%}", textposition="outside",
+                           hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
+    for i, label in ((best, "best"), (worst, "worst")):
+        if label == "worst" and worst == best:
+            continue
+        fig.add_annotation(x=names[i], y=acc[i], yshift=28, text=f"{label}: {names[i]}", showarrow=False,
+                           font=dict(color=GREEN if label == "best" else RED, size=12))
+    fig.update_xaxes(type="category", title_text="class")
+    fig.update_yaxes(range=[0, 1.18], tickformat=".0%", title_text="accuracy")
+    return _finish(fig, title, 380, showlegend=False)
+
+
+def probability_bars(probs, class_names, true_label=None, title="") -> go.Figure:
+    """Horizontal bars of class probabilities, class 0 at the top; prediction coloured, true class marked.
+
+    Args: probs (K,) summing to 1; true_label index of the true class or None.  Colours: predicted class
+    green when right (or no label given: accent blue), red when wrong; the true class gets "\u2190 true".
+    """
+    p = _array(probs, (1,), "probs").astype(np.float64)  # (K,)
+    names = _labels(class_names, len(p), "probability_bars")
+    pred = int(np.argmax(p))
+    if true_label is not None and not 0 <= int(true_label) < len(p):
+        raise ValueError(f"true_label {true_label} is not a class index in 0..{len(p) - 1}")
+    colours, text = [NEUTRAL] * len(p), [f"{v:.1%}" for v in p]
+    colours[pred] = ACCENT if true_label is None else (GREEN if int(true_label) == pred else RED)
+    if true_label is not None:
+        text[int(true_label)] += "  \u2190 true"
+    fig = go.Figure(go.Bar(x=p, y=names, orientation="h", marker_color=colours, text=text, textposition="outside",
+                           cliponaxis=False, hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
+    fig.update_xaxes(range=[0, 1.25], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", title_text="probability")
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _finish(fig, title, int(np.clip(28 * len(p), 200, 700)) + 90, showlegend=False)
+
+
+# ---------------------------------------------------------------- architecture and internals
+
+
+def _shade(hex_colour: str, factor: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#%02x%02x%02x" % tuple(int(min(255, v * factor)) for v in (r, g, b))
+
+
+def architecture_volumes(layers, title="") -> go.Figure:
+    """Textbook (LeNet-style) diagram: one pseudo-3D box per layer, left to right, name and shape below.
+
+    Args: layers list of (name, shape), shape (C, H, W) for volumes or (units,) for vectors.  Box width grows
+    with log(channels) (log(units) sets a vector's height), box height with H.
+    """
+    if not layers:
+        raise ValueError("architecture_volumes needs at least one (name, shape) layer")
+    shapes = [tuple(int(s) for s in shape) for _, shape in layers]
+    for (name, _), shape in zip(layers, shapes):
+        if len(shape) not in (1, 3) or min(shape) < 1:
+            raise ValueError(f"layer {name!r}: shape must be (C, H, W) or (units,) of positive ints, got {shape}")
+    max_c = max([s[0] for s in shapes if len(s) == 3], default=1)
+    max_h = max([s[1] for s in shapes if len(s) == 3], default=1)
+    max_u = max([s[0] for s in shapes if len(s) == 1], default=1)
+    n, dx, dy = len(layers), 0.16, 0.14  # dx, dy: offset of the back face, the pseudo-3D depth
+    offset = (max(n, 6) - n) / 2  # few layers: keep boxes at a sensible size, centred
+    fig, small = go.Figure(), n > 8
+    hover_x, hover_text, prev_right = [], [], None
+    for i, ((name, _), shape) in enumerate(zip(layers, shapes)):
+        x = offset + i
+        if len(shape) == 3:
+            fw = 0.1 + 0.45 * math.log(shape[0] + 1) / math.log(max_c + 2)
+            fh = 0.3 + 1.6 * shape[1] / max_h
+            colour, label = "#6fa8dc", "\u00d7".join(map(str, shape))
+        else:
+            fw, fh = 0.07, 0.3 + 1.6 * math.log(shape[0] + 1) / math.log(max_u + 2)
+            colour, label = "#93c47d", str(shape[0])
+        x0, x1, y0, y1 = x - fw / 2, x + fw / 2, -fh / 2, fh / 2
+        line = dict(color="#33475b", width=1)
+        fig.add_shape(type="path", path=f"M{x0},{y1} L{x0 + dx},{y1 + dy} L{x1 + dx},{y1 + dy} L{x1},{y1} Z",
+                      fillcolor=_shade(colour, 1.15), line=line)  # top face
+        fig.add_shape(type="path", path=f"M{x1},{y0} L{x1 + dx},{y0 + dy} L{x1 + dx},{y1 + dy} L{x1},{y1} Z",
+                      fillcolor=_shade(colour, 0.8), line=line)  # side face
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour, line=line)
+        if prev_right is not None:
+            fig.add_annotation(x=x0 - 0.03, y=0, ax=prev_right + 0.03, ay=0, xref="x", yref="y", axref="x",
+                               ayref="y", showarrow=True, arrowhead=2, arrowwidth=1, arrowcolor="#999", text="")
+        prev_right = x1 + dx
+        low = -1.15 - (0.4 if small and i % 2 else 0.0)  # stagger labels so long rows never overlap
+        fig.add_annotation(x=x + dx / 2, y=low, text=f"<b>{name}</b><br>{label}", showarrow=False, yanchor="top",
+                           font=dict(size=10 if small else 12))
+        hover_x.append(x + dx / 2)
+        hover_text.append(f"{name}<br>shape {label}<br>{math.prod(shape):,} values")
+    fig.add_trace(go.Scatter(x=hover_x, y=[0] * n, mode="markers", marker=dict(size=24, opacity=0),
+                             hovertext=hover_text, hoverinfo="text", showlegend=False))
+    fig.update_xaxes(visible=False, range=[-0.6, max(n, 6) - 0.2])
+    fig.update_yaxes(visible=False, range=[-2.1 if small else -1.7, 1.3])
+    return _finish(fig, title, 360 if small else 320)
+
+
+def histogram_timeline(values_per_step, steps, title="") -> go.Figure:
+    """Histograms of a value (weights, activations) over snapshots as one heatmap with common bins.
+
+    Args: values_per_step T 1-D arrays; steps T snapshot steps.  Returns: heatmap z (bins, T) of counts.
+    """
+    values = [np.asarray(v, dtype=np.float64).ravel() for v in values_per_step]
+    steps = list(steps)
+    if len(values) != len(steps):
+        raise ValueError(f"histogram_timeline: {len(values)} value arrays but {len(steps)} steps")
+    finite = [v[np.isfinite(v)] for v in values]
+    if not values or not any(v.size for v in finite):
+        raise ValueError("histogram_timeline needs at least one non-empty array of finite values")
+    lo, hi = min(v.min() for v in finite if v.size), max(v.max() for v in finite if v.size)
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, 41)  # common bins so columns are comparable
+    z = np.stack([np.histogram(v, bins=edges)[0] for v in finite], axis=1)  # (bins, T)
+    centres = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(go.Heatmap(z=z, x=steps, y=centres, colorscale="Viridis",
+                               colorbar=dict(thickness=12, title="count"),
+                               hovertemplate="step %{x}<br>value \u2248 %{y:.3g}<br>count %{z}<extra></extra>"))
+    fig.update_xaxes(title_text="step", type="category" if len(steps) <= 12 else "-")
+    fig.update_yaxes(title_text="value")
+    return _finish(fig, title, 380)
+
+
+def heatmap(matrix, x_labels, y_labels, title="", colorscale="Viridis", zmid=None, text_fmt=None) -> go.Figure:
+    """Generic labelled heatmap, first row at the top.
+
+    Args: matrix (R, C); x_labels C strings; y_labels R strings; zmid centre of a diverging scale;
+    text_fmt d3 format of the printed values (e.g. ".2f", ".0%"), None prints nothing.
+    """
+    z = _array(matrix, (2,), "matrix")  # (R, C)
+    xs, ys = [str(v) for v in x_labels], [str(v) for v in y_labels]
+    if (len(ys), len(xs)) != z.shape:
+        raise ValueError(f"heatmap: matrix shape {z.shape} but {len(ys)} y labels and {len(xs)} x labels")
+    opts = dict(zmid=zmid) if zmid is not None else {}
+    if text_fmt:
+        opts.update(texttemplate=f"%{{z:{text_fmt}}}", textfont=dict(size=11))
+    fig = go.Figure(go.Heatmap(z=z, x=xs, y=ys, colorscale=colorscale, colorbar=dict(thickness=12),
+                               hovertemplate="%{y} / %{x}<br>%{z:.4g}<extra></extra>", **opts))
+    fig.update_xaxes(type="category", showgrid=False)
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+    return _finish(fig, title, int(np.clip(30 * len(ys), 200, 700)) + 110)
+
+
+def overlay(image, heat, alpha=0.5, title="") -> go.Figure:
+    """A saliency / Grad-CAM map (0..1) drawn semi-transparent over a grey or RGB image.
+
+    Args: image (H, W) grey or (H, W, 3) / (3, H, W) RGB; heat (H, W) in 0..1; alpha heat opacity.
+    """
+    kind, a = _to_display(image)
+    h = _array(heat, (2,), "heat")  # (H, W)
+    if h.shape != a.shape[:2]:
+        raise ValueError(f"heat shape {h.shape} must match the image's (H, W) {a.shape[:2]}")
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be in 0..1, got {alpha}")
+    if kind == "grey":  # a grey heatmap beneath would fight the heat colour scale: draw it as an RGB image
+        lo, hi = float(a.min()), float(a.max())
+        g = np.round(255 * (a - lo) / (hi - lo)).astype(np.uint8) if hi > lo else np.zeros(a.shape, np.uint8)
+        a = np.repeat(g[..., None], 3, axis=-1)
+    fig = go.Figure(go.Image(z=a, hoverinfo="skip"))
+    fig.add_trace(go.Heatmap(z=h, zmin=0, zmax=1, colorscale="Jet", opacity=alpha, colorbar=dict(thickness=12),
+                             hovertemplate=_HOVER_CELL))
+    _image_axes(fig)
+    return _finish(fig, title, int(np.clip(480 * a.shape[0] / a.shape[1], 200, 640)) + (60 if title else 30))
+
+
+def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=None, title="") -> go.Figure:
+    """2-D embedding (t-SNE, PCA...) coloured by class, one trace per class; mistakes marked with an x.
+
+    Args: points (N, 2); labels (N,) class indices; hover_text N strings; mistakes (N,) bool mask or indices.
+    """
+    pts = _array(points, (2,), "points")  # (N, 2)
+    lab = _array(labels, (1,), "labels").astype(int)  # (N,)
+    if pts.shape[1:] != (2,) or len(lab) != len(pts):
+        raise ValueError(f"points must be (N, 2) with N labels, got points {pts.shape} and {len(lab)} labels")
+    names = [str(c) for c in class_names]
+    if len(lab) and (lab.min() < 0 or lab.max() >= len(names)):
+        raise ValueError(f"labels must be class indices in 0..{len(names) - 1}")
+    text = np.asarray(hover_text if hover_text is not None else [""] * len(pts), dtype=object)
+    if len(text) != len(pts):
+        raise ValueError(f"hover_text has {len(text)} entries for {len(pts)} points")
+    palette = pcolors.qualitative.D3 if len(names) <= 10 else pcolors.qualitative.Alphabet
+    kind = go.Scattergl if len(pts) > 5000 else go.Scatter  # WebGL keeps 10k points responsive
+    fig = go.Figure()
+    for k, name in enumerate(names):
+        sel = lab == k
+        fig.add_trace(kind(x=pts[sel, 0], y=pts[sel, 1], mode="markers", name=name, text=text[sel],
+                           marker=dict(size=6, color=palette[k % len(palette)], opacity=0.8),
+                           hovertemplate=f"{name}<br>%{{text}}<extra></extra>"))
+    if mistakes is not None:
+        m = np.asarray(mistakes)
+        if m.dtype == bool and len(m) != len(pts):
+            raise ValueError(f"mistakes mask has {len(m)} entries for {len(pts)} points")
+        idx = np.flatnonzero(m) if m.dtype == bool else m.astype(int).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= len(pts)):
+            raise ValueError(f"mistakes indices must be in 0..{len(pts) - 1}")
+        fig.add_trace(kind(x=pts[idx, 0], y=pts[idx, 1], mode="markers", name="mistakes", text=text[idx],
+                           marker=dict(symbol="x", size=9, color="black", line=dict(width=1)),
+                           hovertemplate="mistake<br>%{text}<extra></extra>"))
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False)
+    return _finish(fig, title, 560, legend=dict(itemsizing="constant"))

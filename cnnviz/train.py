@@ -1,0 +1,365 @@
+"""The training loop: trains a spec on a dataset into a new run, yielding progress events.
+
+The app's background jobs, the command line, the benchmarks and the tests all train through
+`train()`, so what one shows is what the others measure.
+"""
+from __future__ import annotations
+
+import math
+import platform
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import __version__, data
+from .arch import ArchSpec, build, count_torch_params, infer_shapes
+from .runs import RunWriter
+
+OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
+DEFAULT_LR = {"adam": 5e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
+SCHEDULES = ("onecycle", "constant")
+LOG_POINTS_PER_EPOCH = 20
+FULL_SNAPSHOT_MAX_PARAMS = 500_000  # above this, snapshots keep conv kernels only
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run (with the seed, the same config gives the same run on the CPU)."""
+
+    spec: ArchSpec
+    dataset: str = "mnist-sample"
+    optimizer: str = "adam"
+    lr: float | None = None  # None: the optimiser's default from DEFAULT_LR
+    batch_size: int = 64
+    epochs: int = 3
+    seed: int = 0
+    val_fraction: float = 0.1
+    schedule: str = "onecycle"
+    device: str = "auto"
+    snapshots: int = 20
+    preset: str | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
+
+    def validate(self) -> None:
+        """Raise ValueError with a plain message for any setting that cannot train."""
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        lr = self.learning_rate
+        if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"the batch size must be at least 1, got {self.batch_size}")
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 1000:
+            raise ValueError(f"epochs must be between 1 and 1000, got {self.epochs}")
+        if not 0 <= self.val_fraction <= 0.5:
+            raise ValueError(f"the validation fraction must be between 0 and 0.5, got {self.val_fraction}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device cuda was asked for, but no CUDA GPU is available here")
+        infer_shapes(self.spec)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["spec"] = self.spec.to_dict()
+        d["lr"] = self.learning_rate
+        return d
+
+
+class Control:
+    """Commands from another thread to a training loop: stop, pause/resume, change the learning rate."""
+
+    def __init__(self):
+        self.stop_requested = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.lr_override: float | None = None
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+        self._running.set()  # a paused loop must wake up to stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def set_lr(self, lr: float) -> None:
+        if not math.isfinite(lr) or lr <= 0:
+            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+        self.lr_override = float(lr)
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; returns the seconds spent waiting (left out of the timings)."""
+        if self._running.is_set():
+            return 0.0
+        t0 = time.perf_counter()
+        self._running.wait()
+        return time.perf_counter() - t0
+
+
+@dataclass
+class Event:
+    """One progress report. kind: 'start', 'step' (logged train metrics), 'epoch' (with validation), 'done'."""
+
+    kind: str
+    run_id: str
+    step: int = 0
+    total_steps: int = 0
+    epoch: float = 0.0
+    loss: float | None = None
+    train_acc: float | None = None
+    val_loss: float | None = None
+    val_acc: float | None = None
+    lr: float = 0.0
+    images_per_second: float = 0.0
+    elapsed: float = 0.0
+    eta: float | None = None
+    status: str = "running"
+    message: str = ""
+    test_accuracy: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "adadelta":
+        return torch.optim.Adadelta(params, lr=lr)
+    return torch.optim.RMSprop(params, lr=lr)
+
+
+def one_cycle_lr(peak: float, step: int, total: int, warmup: float = 0.25) -> float:
+    """Linear warm-up to `peak` over the first quarter of training, then cosine decay to peak/1000."""
+    t = step / max(total, 1)
+    if t < warmup:
+        return peak * (0.04 + 0.96 * t / warmup)
+    progress = (t - warmup) / (1 - warmup)
+    return peak * (0.001 + 0.999 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of `model` on normalised inputs x (N, C, H, W) and labels y (N,)."""
+    was_training = model.training
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for i in range(0, len(x), batch_size):
+        logits = model(x[i:i + batch_size])
+        loss_sum += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
+        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+    model.train(was_training)
+    n = max(len(x), 1)
+    return loss_sum / n, correct / n
+
+
+def split_validation(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A seeded, fixed permutation of n training indices split into (train, validation)."""
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
+    n_val = int(round(n * fraction))
+    return perm[n_val:], perm[:n_val]
+
+
+def snapshot_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
+    state = model.state_dict()
+    if count_torch_params(model) <= FULL_SNAPSHOT_MAX_PARAMS:
+        return state
+    return {k: v for k, v in state.items() if v.ndim == 4}
+
+
+def versions() -> dict:
+    return {"cnnviz": __version__, "torch": torch.__version__, "python": platform.python_version()}
+
+
+def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None) -> Iterator[Event]:
+    """Train `config` into a new run in the run store, yielding progress events.
+
+    Args:
+        config: the training setup (validated first; ValueError for bad settings).
+        split: the dataset already in memory (loaded from `config.dataset` when None).
+        control: stop / pause / learning-rate commands from another thread.
+    Yields:
+        Event objects; the last has kind 'done' and the run's final status.
+    """
+    config.validate()
+    control = control or Control()
+    split = split or data.load(config.dataset)
+    info = split.info
+    if tuple(config.spec.input_shape) != tuple(info.input_shape):
+        raise ValueError(f"the network expects inputs {config.spec.input_shape} but {info.name} gives {info.input_shape}")
+    device = pick_device(config.device)
+    torch.manual_seed(config.seed)
+    model = build(config.spec).to(device)
+
+    # Whole dataset on the device, normalised once: an epoch is then pure indexing, no per-image work.
+    train_idx, val_idx = split_validation(len(split.x_train), config.val_fraction, config.seed)
+    x_all = data.normalize(split.x_train, info).to(device)  # (N, C, H, W)
+    y_all = split.y_train.to(device)
+    x_train, y_train = x_all[train_idx.to(device)], y_all[train_idx.to(device)]
+    x_val, y_val = x_all[val_idx.to(device)], y_all[val_idx.to(device)]
+    del x_all, y_all
+    n_train = len(x_train)
+    if config.batch_size > n_train:
+        raise ValueError(f"the batch size {config.batch_size} is larger than the {n_train:,} training images")
+
+    steps_per_epoch = n_train // config.batch_size  # drop the ragged last batch, as fixed-size batches train evenly
+    total_steps = steps_per_epoch * config.epochs
+    log_every = max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH)
+    snapshot_steps = sorted({round(i * total_steps / max(config.snapshots - 1, 1)) for i in range(config.snapshots)})
+    optimizer = make_optimizer(config.optimizer, model.parameters(), config.learning_rate)
+    params = count_torch_params(model)
+
+    writer = RunWriter({
+        "preset": config.preset, "spec": config.spec.to_dict(), "dataset": info.name, "dataset_title": info.title,
+        "classes": list(info.classes), "input_shape": list(info.input_shape), "config": config.to_dict(),
+        "params": params, "versions": versions(), "device": str(device), "train_images": n_train,
+        "val_images": len(x_val), "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
+    }, label=config.preset or config.spec.name)
+    run_id = writer.run_id
+    yield Event("start", run_id, total_steps=total_steps, lr=config.learning_rate,
+                extra={"params": params, "device": str(device), "train_images": n_train})
+
+    gen = torch.Generator().manual_seed(config.seed)
+    step, status, message = 0, "finished", ""
+    train_seconds, seen_since_log, t_log = 0.0, 0, time.perf_counter()
+    loss_sum = torch.zeros((), device=device)
+    correct_sum = torch.zeros((), device=device, dtype=torch.long)
+    val_loss = val_acc = None
+    lr = config.learning_rate
+    try:
+        if 0 in snapshot_steps:
+            writer.snapshot(0, 0.0, snapshot_tensors(model))
+        model.train()
+        for epoch in range(config.epochs):
+            order = torch.randperm(n_train, generator=gen).to(device)
+            for b in range(steps_per_epoch):
+                t_paused = control.wait_while_paused()
+                if control.stop_requested.is_set():
+                    status, message = "stopped", f"stopped by the user at step {step:,} of {total_steps:,}"
+                    break
+                t_step = time.perf_counter()
+                lr = control.lr_override or (one_cycle_lr(config.learning_rate, step, total_steps)
+                                             if config.schedule == "onecycle" else config.learning_rate)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+                xb, yb = x_train[idx], y_train[idx]
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                loss_sum += loss.detach() * len(yb)
+                correct_sum += (logits.detach().argmax(1) == yb).sum()
+                seen_since_log += len(yb)
+                train_seconds += time.perf_counter() - t_step
+                t_log += t_paused
+
+                if step % log_every == 0 or b == steps_per_epoch - 1:
+                    mean_loss = loss_sum.item() / seen_since_log
+                    if not math.isfinite(mean_loss):
+                        status = "failed"
+                        message = (f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
+                                   f"rate {lr:g} is probably too large for {config.optimizer}; try a smaller one")
+                        break
+                    now = time.perf_counter()
+                    ips = seen_since_log / max(now - t_log, 1e-9)
+                    event = Event("step", run_id, step, total_steps, step / steps_per_epoch, mean_loss,
+                                  correct_sum.item() / seen_since_log, lr=lr, images_per_second=ips,
+                                  elapsed=train_seconds, eta=train_seconds / step * (total_steps - step))
+                    writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
+                                "train_acc": event.train_acc, "lr": lr, "images_per_second": ips,
+                                "elapsed": train_seconds})
+                    loss_sum.zero_(), correct_sum.zero_()
+                    seen_since_log, t_log = 0, now
+                    yield event
+                    if writer.stop_requested():
+                        control.stop()
+                if step in snapshot_steps and step > 0:
+                    writer.snapshot(step, step / steps_per_epoch, snapshot_tensors(model))
+            if status != "finished":
+                break
+            if len(x_val):
+                val_loss, val_acc = evaluate(model, x_val, y_val)
+            t_log = time.perf_counter()  # validation time is not training time
+            writer.log({"kind": "epoch", "step": step, "epoch": epoch + 1, "val_loss": val_loss, "val_acc": val_acc,
+                        "elapsed": train_seconds})
+            yield Event("epoch", run_id, step, total_steps, float(epoch + 1), val_loss=val_loss, val_acc=val_acc,
+                        lr=lr, elapsed=train_seconds, images_per_second=step * config.batch_size / train_seconds,
+                        eta=train_seconds / step * (total_steps - step))
+
+        final = {"status": status, "message": message, "steps_done": step, "epochs_done": step / steps_per_epoch,
+                 "train_seconds": round(train_seconds, 3),
+                 "images_per_second": round(step * config.batch_size / train_seconds, 1) if train_seconds else 0.0,
+                 "val_accuracy": val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        if status != "failed" and step > 0:
+            x_test = data.normalize(split.x_test, info).to(device)
+            test_loss, test_acc = evaluate(model, x_test, split.y_test.to(device))
+            final.update(test_accuracy=test_acc, test_loss=test_loss)
+            writer.save_weights(model.state_dict())
+        elif status != "failed":
+            status = final["status"] = "failed"
+            final["message"] = message = "stopped before the first step: nothing was learned"
+        writer.update(**final)
+        yield Event("done", run_id, step, total_steps, step / steps_per_epoch, status=status, message=message,
+                    test_accuracy=final.get("test_accuracy"), elapsed=train_seconds,
+                    images_per_second=final["images_per_second"], val_acc=val_acc)
+    except BaseException as e:
+        # a crash (or Ctrl-C) must not leave a run claiming to be running
+        failure = "interrupted" if isinstance(e, (KeyboardInterrupt, GeneratorExit)) else "failed"
+        try:
+            writer.update(status=failure, message=f"{type(e).__name__}: {e}"[:500] if failure == "failed" else
+                          "interrupted before the end")
+        except OSError:
+            pass
+        raise
+    finally:
+        writer.close()
+
+
+def run_training(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
+                 on_event=None) -> Event:
+    """Train to the end and return the final 'done' event; `on_event` sees every event."""
+    last = None
+    for event in train(config, split, control):
+        if on_event:
+            on_event(event)
+        last = event
+    return last
+
+
+def config_for(preset: str, dataset: str = "mnist-sample", **settings) -> TrainConfig:
+    """A TrainConfig for a preset adapted to a dataset's input shape and class count."""
+    from .arch import preset_spec
+
+    info = data.get_info(dataset)
+    return TrainConfig(spec=preset_spec(preset, info.input_shape, len(info.classes)), dataset=dataset,
+                       preset=preset, **settings)
+
+
+def with_settings(config: TrainConfig, **settings) -> TrainConfig:
+    return replace(config, **settings)

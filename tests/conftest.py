@@ -1,0 +1,29 @@
+"""Shared fixtures: every test runs with its own empty run store and data root, never the user's home."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+SHARED_DATASETS = Path(os.environ.get("CNNVIZ_SHARED_DATASETS") or Path(__file__).resolve().parents[2] / "shared"
+                       / "datasets")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """A fresh CNNVIZ_HOME and CNNVIZ_DATA_DIR for each test."""
+    home = tmp_path / "cnnviz-home"
+    monkeypatch.setenv("CNNVIZ_HOME", str(home))
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "cnnviz-data"))
+    return home
+
+
+@pytest.fixture(scope="session")
+def mnist_root(tmp_path_factory):
+    """A writable data root holding the real MNIST .gz files, or skip when they are not on this machine."""
+    src = SHARED_DATASETS / "MNIST" / "raw"
+    if not src.is_dir():
+        pytest.skip(f"full MNIST is not available here (looked in {src})")
+    root = tmp_path_factory.mktemp("mnist-root")
+    shutil.copytree(src, root / "MNIST" / "raw")
+    return root

@@ -1,0 +1,97 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cnnviz.cli import main
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_summary_json(capsys):
+    code, out, _ = run_cli(capsys, "summary", "lenet5", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["total_params"] == 44_426
+    assert result["layers"][0] == {"name": "conv1", "type": "conv", "output_shape": [6, 24, 24], "params": 156}
+
+
+def test_summary_of_cifar_preset_on_cifar(capsys):
+    code, out, _ = run_cli(capsys, "summary", "cifar-cnn", "--dataset", "cifar10", "--json")
+    assert json.loads(out)["total_params"] == 387_778
+
+
+def test_datasets_and_presets_list(capsys):
+    _, out, _ = run_cli(capsys, "datasets", "--json")
+    assert [d["name"] for d in json.loads(out)][0] == "mnist-sample"
+    _, out, _ = run_cli(capsys, "presets", "--json")
+    assert {p["id"] for p in json.loads(out)} >= {"lenet5", "deep-cnn", "mlp", "cifar-cnn"}
+
+
+def test_train_runs_evaluate_delete(capsys):
+    code, out, err = run_cli(capsys, "train", "--preset", "mlp", "--epochs", "1", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "finished" and result["test_accuracy"] > 0.7
+    assert set(result) >= {"run_id", "status", "test_accuracy", "epochs", "batch_size", "train_seconds",
+                           "images_per_second"}
+    assert "step" in err  # the progress bar went to stderr
+    code, out, _ = run_cli(capsys, "runs", "--json")
+    listed = json.loads(out)
+    assert [r["run_id"] for r in listed] == [result["run_id"]] and listed[0]["preset"] == "mlp"
+    code, out, _ = run_cli(capsys, "evaluate", result["run_id"], "--json")
+    ev = json.loads(out)
+    assert ev["accuracy"] == pytest.approx(result["test_accuracy"])
+    assert sum(map(sum, ev["confusion_matrix"])) == 1000 and len(ev["per_class_accuracy"]) == 10
+    code, out, _ = run_cli(capsys, "delete", result["run_id"])
+    assert code == 0 and json.loads(run_cli(capsys, "runs", "--json")[1]) == []
+
+
+def test_train_from_a_spec_file(capsys, tmp_path):
+    spec = {"input_shape": [1, 28, 28], "layers": [{"type": "conv", "filters": 4, "kernel_size": 5, "stride": 2},
+                                                   {"type": "flatten"}, {"type": "dense", "units": 10,
+                                                                         "activation": "none"}]}
+    (tmp_path / "net.json").write_text(json.dumps(spec))
+    code, out, _ = run_cli(capsys, "train", "--spec", str(tmp_path / "net.json"), "--epochs", "1", "--json")
+    assert code == 0 and json.loads(out)["status"] == "finished"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--preset", "alexnet"], "invalid choice: 'alexnet'"),
+    (["train", "--preset", "lenet5", "--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+    (["train", "--preset", "lenet5", "--lr", "0"], "must be a positive number"),
+    (["train", "--preset", "lenet5", "--lr", "-0.1"], "must be a positive number"),
+    (["train", "--preset", "lenet5", "--epochs", "0"], "must be at least 1"),
+    (["train", "--preset", "lenet5", "--batch-size", "0"], "must be at least 1"),
+    (["train", "--preset", "lenet5", "--batch-size", "99999"], "larger than the 3,600 training images"),
+    (["train", "--preset", "lenet5", "--dataset", "folder:/no/such/folder"], "image folder not found"),
+    (["train"], "give --preset NAME or --spec FILE.json"),
+    (["train", "--spec", "/no/such.json"], "spec file not found"),
+    (["evaluate", "../../etc"], "invalid run id"),
+    (["evaluate", "nope"], "no run 'nope'"),
+    (["summary", "lenet5", "--dataset", "nope"], "unknown dataset"),
+])
+def test_bad_arguments_exit_nonzero_with_one_line(capsys, args, message):
+    try:
+        code = main(args)
+    except SystemExit as e:  # argparse's own refusals
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_impossible_spec_file_is_a_clean_error(capsys, tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps({"input_shape": [1, 28, 28], "layers": [
+        {"type": "conv", "filters": 2, "kernel_size": 30}]}))
+    code, _, err = run_cli(capsys, "train", "--spec", str(tmp_path / "bad.json"))
+    assert code == 2 and "conv1: kernel 30x30 is larger than its padded input 28x28" in err
+
+
+def test_module_entry_point_runs_as_a_subprocess():
+    out = subprocess.run([sys.executable, "-m", "cnnviz", "summary", "mlp", "--json"], capture_output=True,
+                         text=True, check=True).stdout
+    assert json.loads(out)["total_params"] == 101_770

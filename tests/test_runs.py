@@ -1,0 +1,110 @@
+import json
+
+import pytest
+import torch
+
+from cnnviz import runs
+from cnnviz.train import config_for, run_training
+
+
+@pytest.fixture
+def finished_run():
+    return run_training(config_for("mlp", epochs=1, snapshots=3)).run_id
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "/etc/passwd", "", ".hidden", "x" * 200, "run..id"])
+def test_run_ids_that_could_leave_the_store_are_refused(bad):
+    with pytest.raises(runs.RunError, match="invalid run id"):
+        runs.run_path(bad)
+    with pytest.raises(runs.RunError):
+        runs.delete_run(bad)
+
+
+def test_listing_an_empty_store():
+    assert runs.list_runs() == []
+
+
+def test_weights_are_checked_against_their_checksum(finished_run):
+    path = runs.run_path(finished_run) / runs.WEIGHTS
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF  # same size, one flipped byte
+    path.write_bytes(bytes(data))
+    with pytest.raises(runs.RunError, match="does not match its checksum"):
+        runs.load_weights(finished_run)
+
+
+@pytest.mark.parametrize("damage,reason", [
+    (lambda p: (p / "run.json").unlink(), "run.json is missing"),
+    (lambda p: (p / "run.json").write_text("{ not json"), "run.json cannot be read"),
+    (lambda p: (p / "run.json").write_text('{"status": "bogus"}'), "lacks a valid status"),
+    (lambda p: (p / "metrics.jsonl").unlink(), "metrics.jsonl is missing"),
+    (lambda p: (p / runs.WEIGHTS).unlink(), "weights file is missing"),
+    (lambda p: (p / runs.WEIGHTS).write_bytes((p / runs.WEIGHTS).read_bytes()[:100]), "weights file has 100 bytes"),
+])
+def test_damaged_runs_are_listed_with_the_reason_and_can_be_deleted(finished_run, damage, reason):
+    healthy = run_training(config_for("mlp", epochs=1)).run_id
+    damage(runs.run_path(finished_run))
+    listing = {r.run_id: r for r in runs.list_runs()}
+    assert reason in listing[finished_run].damaged
+    assert listing[healthy].damaged is None and listing[healthy].status == "finished"
+    with pytest.raises(runs.RunError, match="damaged"):
+        runs.load_model(finished_run)
+    runs.delete_run(finished_run)
+    assert [r.run_id for r in runs.list_runs()] == [healthy]
+
+
+def test_a_running_run_without_its_process_is_interrupted(finished_run):
+    path = runs.run_path(finished_run)
+    meta = json.loads((path / "run.json").read_text())
+    meta["status"] = "running"
+    (path / "run.json").write_text(json.dumps(meta))
+    assert runs.read_run(finished_run).status == "interrupted"
+
+
+def test_a_live_writer_holds_its_run(isolated_home):
+    writer = runs.RunWriter({"spec": {"layers": []}, "dataset": "mnist-sample"}, label="live")
+    try:
+        assert runs.read_run(writer.run_id).status == "running"
+        with pytest.raises(runs.RunError, match="still training"):
+            runs.delete_run(writer.run_id)
+    finally:
+        writer.close()
+    assert runs.read_run(writer.run_id).status == "interrupted"
+
+
+def test_torn_metrics_line_is_ignored(finished_run):
+    path = runs.run_path(finished_run) / "metrics.jsonl"
+    n = len(runs.read_metrics(finished_run))
+    with open(path, "a") as f:
+        f.write('{"kind": "step", "ste')
+    assert len(runs.read_metrics(finished_run)) == n
+
+
+def test_unwritable_store_is_reported(tmp_path, monkeypatch):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("CNNVIZ_HOME", str(blocker))
+    with pytest.raises(runs.RunError, match="cannot write to the run store"):
+        runs.RunWriter({"spec": {}}, label="x")
+
+
+def test_snapshots_and_out_of_range_index(finished_run):
+    snaps = runs.list_snapshots(finished_run)
+    assert len(snaps) == 3 and snaps[0]["step"] == 0
+    assert set(runs.load_snapshot(finished_run, 1)) == set(runs.load_weights(finished_run))
+    with pytest.raises(runs.RunError, match="has 3 snapshots"):
+        runs.load_snapshot(finished_run, 3)
+    assert isinstance(runs.load_snapshot(finished_run, 2)["dense1.weight"], torch.Tensor)
+
+
+def test_a_stop_file_stops_a_run_trained_elsewhere():
+    from cnnviz.train import train
+
+    events = []
+    for event in train(config_for("lenet5", epochs=2, batch_size=32)):
+        events.append(event)
+        if event.kind == "step" and len(events) == 3:
+            runs.request_stop(event.run_id)
+    assert events[-1].status == "stopped" and events[-1].step < events[-1].total_steps
+    with pytest.raises(runs.RunError, match="is not training"):
+        runs.request_stop(events[-1].run_id)
