@@ -374,7 +374,7 @@ def load_image_bytes(data_bytes: bytes, max_pixels: int = MAX_PIXELS):
             frames = getattr(im, "n_frames", 1)
             if frames > 1:
                 im.seek(0)
-                notes.append(f"used the first frame of an animation of {frames}")
+                notes.append(f"used the first of {frames} frames")
             im.load()
             if im.getexif().get(0x0112, 1) in range(2, 9):  # EXIF orientation: phones store photos sideways
                 im = ImageOps.exif_transpose(im)
@@ -526,12 +526,13 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
 
     Args:
         image: a PIL image, or an array / tensor (H, W), (H, W, C) or (C, H, W) of any number type and size.
-        info: the dataset the network was trained on.
+        info: the dataset the network was trained on (or its name).
     Returns:
         PreparedImage with uint8 (C, H, W), the normalised tensor (1, C, H, W) and notes.
     Raises:
         ImageError (a ValueError) for unreadable, oversized, fully transparent or (for digits) blank images.
     """
+    info = data.get_info(info) if isinstance(info, str) else info
     notes: list[str] = []
     px = _pixels_hwc(image, notes)  # (H0, W0, C0) float 0..255
     h0, w0 = px.shape[:2]
@@ -540,10 +541,15 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
         alpha = px[..., -1:] / 255.0
         if alpha.max() == 0:
             raise ImageError("the image is empty: it is fully transparent")
-        dark = channels == 1  # MNIST-style datasets draw light ink on black; photos sit on white
-        px = px[..., :-1] * alpha + (0.0 if dark else 255.0) * (1 - alpha)
+        visible = alpha[..., 0] > 0.5
+        if info.is_digits and visible.any():
+            # MNIST draws light ink on black, but a canvas may hold dark strokes on nothing: keep them visible
+            on_black = px[..., :-1].mean(-1)[visible].mean() >= 128
+        else:
+            on_black = channels == 1  # grey MNIST-style datasets sit on black, photos on white
+        px = px[..., :-1] * alpha + (0.0 if on_black else 255.0) * (1 - alpha)
         if alpha.min() < 1:
-            notes.append(f"composited the transparent parts onto {'black' if dark else 'white'}")
+            notes.append(f"composited the transparent parts onto {'black' if on_black else 'white'}")
     if px.shape[-1] == 3 and (channels == 1 or info.is_digits):
         if not (np.array_equal(px[..., 0], px[..., 1]) and np.array_equal(px[..., 1], px[..., 2])):
             notes.append("converted colour to grey")

@@ -6,6 +6,7 @@ so pages read progress from disk exactly as they would for a run trained on the 
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from dataclasses import dataclass, field
@@ -113,5 +114,14 @@ class JobManager:
             job.thread.join(timeout)
         return job
 
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop every job and wait for them: runs end as 'stopped' with their weights, not cut off mid-write."""
+        jobs = self.active()
+        for job in jobs:
+            job.control.stop()
+        for job in jobs:
+            job.thread.join(timeout)
+
 
 JOBS = JobManager()
+atexit.register(JOBS.shutdown)

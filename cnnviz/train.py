@@ -21,7 +21,7 @@ from .arch import ArchSpec, build, count_torch_params, infer_shapes
 from .runs import RunWriter
 
 OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
-DEFAULT_LR = {"adam": 5e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
+DEFAULT_LR = {"adam": 6e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
 SCHEDULES = ("onecycle", "constant")
 LOG_POINTS_PER_EPOCH = 20
 FULL_SNAPSHOT_MAX_PARAMS = 500_000  # above this, snapshots keep conv kernels only

@@ -134,6 +134,6 @@ def test_spec_and_dataset_shapes_must_agree():
 def test_run_json_records_versions_and_config():
     final = run_training(config_for("mlp", epochs=1, seed=7))
     meta = json.loads((runs.run_path(final.run_id) / "run.json").read_text())
-    assert meta["config"]["seed"] == 7 and meta["config"]["lr"] == 5e-3
+    assert meta["config"]["seed"] == 7 and meta["config"]["lr"] == 6e-3
     assert meta["versions"]["torch"] == torch.__version__
     assert meta["spec"]["layers"][0] == {"type": "flatten"}

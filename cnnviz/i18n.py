@@ -1,0 +1,35 @@
+"""Translations: English text is the key; each other language is one JSON file in cnnviz/locales/.
+
+Pages write `t("Train LeNet-5")`; with Chinese chosen, `locales/zh.json` maps that English string to
+its translation. A missing entry falls back to English. Adding a language is adding a file.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+LOCALES = Path(__file__).parent / "locales"
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+DEFAULT = "en"
+
+
+@functools.lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """The translation table of a language ({} for English)."""
+    path = LOCALES / f"{lang}.json"
+    if lang == DEFAULT or not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def translate(text: str, lang: str = DEFAULT, **values) -> str:
+    """`text` in `lang`, with `{name}` placeholders filled from `values`."""
+    out = catalog(lang).get(text, text)
+    return out.format(**values) if values else out
+
+
+def language_from_locale(locale: str | None) -> str:
+    """Map a browser locale such as 'zh-CN' to one of LANGUAGES (English when unknown)."""
+    code = (locale or "").split("-")[0].split("_")[0].lower()
+    return code if code in LANGUAGES else DEFAULT

@@ -1,0 +1,171 @@
+"""Streamlit glue shared by every page: the sidebar, cached loaders, empty states, translated text.
+
+The only module besides app.py and pages/ that imports streamlit. Caches hold read-only objects
+(models are never trained once cached); training happens in `jobs`, never in a script run.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from . import data, i18n, inspect, runs
+from .jobs import JOBS
+from .train import config_for
+
+QUICK_START = {"preset": "lenet5", "dataset": "mnist-sample", "epochs": 3}
+URL_KEYS = ("dataset", "run", "lang")  # sidebar state mirrored in the URL so a copied link reopens the view
+
+
+def t(text: str, **values) -> str:
+    """`text` in the language chosen in the sidebar."""
+    return i18n.translate(text, st.session_state.get("lang", i18n.DEFAULT), **values)
+
+
+# ---------------------------------------------------------------- sidebar and shared state
+
+
+def _init_state() -> None:
+    """First run of a session: take dataset, run and language from the URL, else sensible defaults."""
+    if st.session_state.get("_initialised"):
+        return
+    params = st.query_params
+    st.session_state["lang"] = params.get("lang") if params.get("lang") in i18n.LANGUAGES else \
+        i18n.language_from_locale(getattr(st.context, "locale", None))
+    wanted = params.get("dataset")
+    st.session_state["dataset"] = wanted if wanted in data.DATASETS else "mnist-sample"
+    if params.get("run"):
+        st.session_state["run_id"] = params.get("run")
+    st.session_state["_initialised"] = True
+
+
+def usable_runs() -> list[runs.RunInfo]:
+    """Runs with weights to inspect (finished or stopped), newest first."""
+    return [r for r in runs.list_runs() if r.has_weights]
+
+
+def sidebar() -> None:
+    """Language, dataset and the run being inspected: shared by all pages, remembered across them."""
+    _init_state()
+    with st.sidebar:
+        st.selectbox(t("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang")
+        st.selectbox(t("Dataset"), data.list_datasets(), key="dataset",
+                     format_func=lambda n: data.DATASETS[n].title,
+                     help=t("Used for training and for picking test images. Your own images: see the Train page."))
+        choices = usable_runs()
+        ids = [r.run_id for r in choices]
+        if st.session_state.get("run_id") not in ids:
+            st.session_state["run_id"] = ids[0] if ids else None
+        labels = {r.run_id: r.label() for r in choices}
+        st.selectbox(t("Run to inspect"), ids, key="run_id", format_func=labels.get,
+                     placeholder=t("no trained run yet"), help=t("Kernels, feature maps and evaluation show this run."))
+        active = JOBS.active()
+        if active:
+            st.caption(t("{n} run(s) training in the background", n=len(active)))
+    for key, value in (("dataset", st.session_state.get("dataset")), ("run", st.session_state.get("run_id")),
+                       ("lang", st.session_state.get("lang"))):
+        if value and st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def dataset_name() -> str:
+    return st.session_state.get("dataset") or "mnist-sample"
+
+
+def selected_run() -> runs.RunInfo | None:
+    run_id = st.session_state.get("run_id")
+    if not run_id:
+        return None
+    try:
+        info = runs.read_run(run_id)
+    except runs.RunError:
+        return None
+    return info if info.has_weights else None
+
+
+# ---------------------------------------------------------------- cached loaders
+
+
+def load_dataset(name: str) -> data.DataSplit:
+    """A dataset in memory, with a progress bar the first time; a missing dataset stops the page with advice."""
+    try:
+        if (name, data.data_dir().resolve()) in data._cache:
+            return data.load(name)
+        bar = st.progress(0.0, text=t("Loading {name}…", name=name))
+        split = data.load(name, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
+        bar.empty()
+        return split
+    except data.DatasetError as e:
+        st.error(t("This dataset is not available: {reason}", reason=str(e)))
+        st.stop()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _model(run_id: str, sha: str):
+    return runs.load_model(run_id)
+
+
+def load_model(run: runs.RunInfo):
+    """(spec, model) of a run, cached per run and weights checksum; shared read-only across sessions."""
+    try:
+        return _model(run.run_id, run.meta["weights_sha256"])
+    except runs.RunError as e:
+        st.error(str(e))
+        st.stop()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _evaluation(run_id: str, sha: str) -> inspect.Evaluation:
+    return inspect.evaluate_run(run_id)
+
+
+def evaluation(run: runs.RunInfo) -> inspect.Evaluation:
+    """The test-set evaluation of a run, computed once per run and weights."""
+    with st.spinner(t("Evaluating on the test set…")):
+        try:
+            return _evaluation(run.run_id, run.meta["weights_sha256"])
+        except (runs.RunError, data.DatasetError) as e:
+            st.error(str(e))
+            st.stop()
+
+
+def run_split(run: runs.RunInfo) -> data.DataSplit:
+    """The dataset a run was trained on (the run's, not the sidebar's)."""
+    return load_dataset(run.meta["dataset"])
+
+
+# ---------------------------------------------------------------- training entry points and empty states
+
+
+def start_training(config, split: data.DataSplit) -> str | None:
+    """Start a background training job; remember it as the run this session watches."""
+    try:
+        job = JOBS.start(config, split)
+    except (ValueError, OSError) as e:
+        st.error(t("Training could not start: {reason}", reason=str(e)))
+        return None
+    st.session_state["watch_run"] = job.run_id
+    return job.run_id
+
+
+def quick_start_button(key: str, switch_to_train: bool = True) -> None:
+    """The one-click first training: LeNet-5 on the embedded MNIST sample, a few seconds on a laptop."""
+    if st.button(t("Train LeNet-5 on the MNIST sample"), key=key, type="primary", icon=":material/play_arrow:"):
+        split = load_dataset(QUICK_START["dataset"])
+        run_id = start_training(config_for(QUICK_START["preset"], QUICK_START["dataset"],
+                                           epochs=QUICK_START["epochs"]), split)
+        if run_id and switch_to_train:
+            st.switch_page("pages/train.py")
+
+
+def require_run() -> runs.RunInfo:
+    """The selected run, or an explanation and a one-click training instead of the page."""
+    run = selected_run()
+    if run is None:
+        st.info(t("This screen shows a trained network, and there is none yet. Train LeNet-5 on the built-in "
+                  "MNIST sample (about 5 seconds), or pick a run in the sidebar once one has finished."))
+        quick_start_button(key="quick_start_empty")
+        st.stop()
+    return run
+
+
+def show_error(error: Exception) -> None:
+    st.error(str(error))

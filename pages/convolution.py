@@ -1,0 +1,4 @@
+"""Placeholder replaced by its own page module."""
+import streamlit as st
+
+st.title("convolution")

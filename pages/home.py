@@ -1,0 +1,45 @@
+"""Home: what cnnviz does, the one-click first training, and every run in the store."""
+import streamlit as st
+
+from cnnviz import runs
+from cnnviz.jobs import JOBS
+from cnnviz.ui import quick_start_button, t
+
+st.title(t("cnnviz: see what a convolutional network does"))
+st.markdown(t("Train a small CNN on handwritten digits and watch its curves and kernels change live.  \n"
+              "Then take it apart layer by layer: kernels, feature maps, mistakes, and why it decided.  \n"
+              "Or play with the maths itself: kernels, stride, padding and pooling on real images."))
+
+quick_start_button(key="quick_start_home")
+st.caption(t("LeNet-5, 3 epochs on 4,000 built-in MNIST digits: a few seconds on a laptop CPU, no download."))
+
+st.subheader(t("Runs"))
+listing = runs.list_runs()
+if not listing:
+    st.info(t("No runs yet. Start one above, or on the Train page; runs trained on the command line "
+              "(python -m cnnviz train) appear here too."))
+for run in listing:
+    meta = run.meta
+    cols = st.columns([4, 2, 2, 1.5, 1.2])
+    cols[0].markdown(f"**{run.run_id}**  \n{meta.get('preset') or meta.get('spec', {}).get('name', '')}"
+                     if not run.damaged else f"**{run.run_id}**")
+    if run.damaged:
+        cols[1].error(t("damaged: {reason}", reason=run.damaged), icon=":material/broken_image:")
+    else:
+        cols[1].write(meta.get("dataset_title") or meta.get("dataset", ""))
+    status = "damaged" if run.damaged else run.status
+    cols[2].write(t(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
+    if status == "running":
+        if cols[3].button(t("Stop"), key=f"stop_{run.run_id}", icon=":material/stop:"):
+            try:
+                JOBS.stop(run.run_id)
+            except runs.RunError as e:
+                st.error(str(e))
+            st.rerun()
+    elif cols[4].button(t("Delete"), key=f"delete_{run.run_id}", icon=":material/delete:"):
+        try:
+            runs.delete_run(run.run_id)
+        except runs.RunError as e:
+            st.error(str(e))
+        else:
+            st.rerun()
