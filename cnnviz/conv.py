@@ -430,3 +430,33 @@ def lesson_comparisons() -> list[DenseVsConv]:
         dense_vs_conv(28, dense_units=4),             # an MNIST digit, 4 outputs: 3,140 vs 10
         dense_vs_conv(28, filters=2, dense_units=50),  # 50 hidden neurons vs blur + edges: 39,250 vs 20
     ]
+
+
+# Edge and blob detectors first: a small first layer should get the most distinct handcrafted features.
+BANK_ORDER = ("sobel_vertical", "sobel_horizontal", "edges", "gaussian_blur", "prewitt_vertical",
+              "prewitt_horizontal", "sharpen", "emboss", "x_pattern", "box_blur", "identity", "gaussian_blur_5x5")
+
+
+def handcrafted_bank(filters: int, in_channels: int, size: int) -> np.ndarray:
+    """A first conv layer made of handcrafted kernels, for comparing with a learned one.
+
+    Kernels are taken in BANK_ORDER (repeating, the repeats negated so no two filters are equal),
+    centred in a size x size window (zero border) or centre-cropped when smaller, scaled to unit
+    L2 norm, and copied to every input channel divided by the channel count.
+    Returns:
+        float32 array (filters, in_channels, size, size).
+    """
+    bank = np.zeros((filters, in_channels, size, size), np.float32)
+    for i in range(filters):
+        w = KERNELS[BANK_ORDER[i % len(BANK_ORDER)]].weights * (-1) ** (i // len(BANK_ORDER))
+        kh, kw = w.shape
+        if kh > size:  # centre crop
+            off = (kh - size) // 2
+            w = w[off:off + size, off:off + size]
+            kh = kw = size
+        top, left = (size - kh) // 2, (size - kw) // 2
+        k = np.zeros((size, size))
+        k[top:top + kh, left:left + kw] = w
+        k /= max(np.linalg.norm(k), 1e-12)
+        bank[i] = k / in_channels
+    return bank

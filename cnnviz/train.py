@@ -23,6 +23,7 @@ from .runs import RunWriter
 OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
 DEFAULT_LR = {"adam": 6e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
 SCHEDULES = ("onecycle", "constant")
+FIRST_LAYER_MODES = ("learned", "handcrafted")
 LOG_POINTS_PER_EPOCH = 20
 FULL_SNAPSHOT_MAX_PARAMS = 500_000  # above this, snapshots keep conv kernels only
 
@@ -43,6 +44,7 @@ class TrainConfig:
     device: str = "auto"
     snapshots: int = 20
     preset: str | None = None
+    first_layer: str = "learned"  # or "handcrafted": conv1 fixed to conv.handcrafted_bank, only the rest learns
 
     @property
     def learning_rate(self) -> float:
@@ -63,6 +65,10 @@ class TrainConfig:
             raise ValueError(f"epochs must be between 1 and 1000, got {self.epochs}")
         if not 0 <= self.val_fraction <= 0.5:
             raise ValueError(f"the validation fraction must be between 0 and 0.5, got {self.val_fraction}")
+        if self.first_layer not in FIRST_LAYER_MODES:
+            raise ValueError(f"first_layer must be one of {', '.join(FIRST_LAYER_MODES)}, got {self.first_layer!r}")
+        if self.first_layer == "handcrafted" and not any(layer.type == "conv" for layer in self.spec.layers):
+            raise ValueError("a handcrafted first layer needs a network with a convolution layer")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -190,6 +196,25 @@ def snapshot_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v for k, v in state.items() if v.ndim == 4}
 
 
+def fix_first_layer(model: nn.Module) -> None:
+    """Set the first conv layer to handcrafted kernels (zero bias) and freeze it."""
+    from .conv import handcrafted_bank
+
+    first = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    out_c, in_c, k, _ = first.weight.shape
+    with torch.no_grad():
+        first.weight.copy_(torch.from_numpy(handcrafted_bank(out_c, in_c, k)))
+        first.bias.zero_()
+    first.weight.requires_grad_(False)
+    first.bias.requires_grad_(False)
+
+
+def grad_norms(model: nn.Module) -> dict[str, float]:
+    """L2 norm of each layer's weight gradient (layers with weights only), after a backward pass."""
+    return {name.rsplit(".", 1)[0]: p.grad.norm().item() for name, p in model.named_parameters()
+            if name.endswith("weight") and p.grad is not None}
+
+
 def versions() -> dict:
     return {"cnnviz": __version__, "torch": torch.__version__, "python": platform.python_version()}
 
@@ -213,6 +238,8 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
     device = pick_device(config.device)
     torch.manual_seed(config.seed)
     model = build(config.spec).to(device)
+    if config.first_layer == "handcrafted":
+        fix_first_layer(model)
 
     # Whole dataset on the device, normalised once: an epoch is then pure indexing, no per-image work.
     train_idx, val_idx = split_validation(len(split.x_train), config.val_fraction, config.seed)
@@ -229,7 +256,8 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
     total_steps = steps_per_epoch * config.epochs
     log_every = max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH)
     snapshot_steps = sorted({round(i * total_steps / max(config.snapshots - 1, 1)) for i in range(config.snapshots)})
-    optimizer = make_optimizer(config.optimizer, model.parameters(), config.learning_rate)
+    optimizer = make_optimizer(config.optimizer, [p for p in model.parameters() if p.requires_grad],
+                               config.learning_rate)
     params = count_torch_params(model)
 
     writer = RunWriter({
@@ -293,7 +321,7 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
                                   elapsed=train_seconds, eta=train_seconds / step * (total_steps - step))
                     writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
                                 "train_acc": event.train_acc, "lr": lr, "images_per_second": ips,
-                                "elapsed": train_seconds})
+                                "elapsed": train_seconds, "grad_norms": grad_norms(model)})
                     loss_sum.zero_(), correct_sum.zero_()
                     seen_since_log, t_log = 0, now
                     yield event

@@ -355,3 +355,17 @@ def test_formula_errors():
         conv.conv_params(3, 3, 1, 0)
     with pytest.raises(ValueError, match=r"units must be a whole number"):
         conv.dense_params(784, 2.5)
+
+
+def test_handcrafted_bank_is_unit_norm_distinct_and_sized():
+    from cnnviz.conv import handcrafted_bank
+
+    bank = handcrafted_bank(14, 3, 5)
+    assert bank.shape == (14, 3, 5, 5)
+    norms = np.linalg.norm(bank.sum(axis=1).reshape(14, -1), axis=1)
+    assert np.allclose(norms, 1.0)
+    flat = bank.reshape(14, -1)
+    assert len({row.tobytes() for row in flat}) == 14
+    # the first filter is the vertical Sobel kernel, centred in the 5x5 window
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]) / np.sqrt(12)
+    assert np.allclose(bank[0].sum(axis=0)[1:4, 1:4], sobel)

@@ -137,3 +137,22 @@ def test_run_json_records_versions_and_config():
     assert meta["config"]["seed"] == 7 and meta["config"]["lr"] == 6e-3
     assert meta["versions"]["torch"] == torch.__version__
     assert meta["spec"]["layers"][0] == {"type": "flatten"}
+
+
+def test_handcrafted_first_layer_stays_fixed_while_the_rest_learns():
+    from cnnviz.conv import handcrafted_bank
+
+    final = run_training(config_for("lenet5", epochs=1, first_layer="handcrafted"))
+    weights = runs.load_weights(final.run_id)
+    assert torch.equal(weights["conv1.weight"], torch.from_numpy(handcrafted_bank(6, 1, 5)))
+    assert torch.count_nonzero(weights["conv1.bias"]) == 0
+    first = runs.load_snapshot(final.run_id, 0)
+    assert not torch.equal(first["dense1.weight"], weights["dense1.weight"])
+    assert final.test_accuracy > 0.6
+
+
+def test_gradient_norms_are_logged_per_layer():
+    final = run_training(config_for("lenet5", epochs=1))
+    step = next(r for r in runs.read_metrics(final.run_id) if r["kind"] == "step")
+    assert set(step["grad_norms"]) == {"conv1", "conv2", "dense1", "dense2", "dense3"}
+    assert all(v > 0 for v in step["grad_norms"].values())
