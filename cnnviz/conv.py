@@ -312,7 +312,8 @@ class OutputSize:
     size: int
     exact: bool   # S divides (I − F + 2P)
     unused: int   # (I − F + 2P) mod S: pixels (counting padding) after the last window
-    explanation: str
+    explanation: str  # the formula, then (when S does not divide) a note on the unused pixels
+    formula: str = ""  # the formula alone, e.g. "O = ⌊(28 − 5 + 2·0) / 1⌋ + 1 = 24"
 
 
 @dataclass(frozen=True)
@@ -358,11 +359,11 @@ def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int
         raise ValueError(f"kernel {f} is larger than the padded input {i + 2 * p} (input {i}, padding {p})")
     span = i - f + 2 * p
     size, unused = span // s + 1, span % s
-    text = f"O = ⌊({i} − {f} + 2·{p}) / {s}⌋ + 1 = {size}"
+    formula = text = f"O = ⌊({i} − {f} + 2·{p}) / {s}⌋ + 1 = {size}"
     if unused:
         text += (f"; {span} is not a multiple of the stride {s}, so the last {unused} "
                  f"{'pixels (counting padding) fit' if unused > 1 else 'pixel (counting padding) fits'} no window")
-    return OutputSize(i, f, s, p, size, unused == 0, unused, text)
+    return OutputSize(i, f, s, p, size, unused == 0, unused, text, formula)
 
 
 def pool_output_size(input_size: int, pool_size: int, stride: int | None = None, padding: int = 0) -> OutputSize:

@@ -161,11 +161,12 @@ def _empty(title: str, message: str = "nothing to show", height: int = 200) -> g
 # ---------------------------------------------------------------- kernels and feature maps
 
 
-def kernel_grid(kernels, titles=None, shared_scale=True, max_cols=8, title="") -> go.Figure:
+def kernel_grid(kernels, titles=None, shared_scale=True, max_cols=8, title="", zmax=None) -> go.Figure:
     """Grid of single-channel kernels on a diverging scale centred at zero.
 
     Args: kernels (N, kh, kw); titles N strings (default "k i"); shared_scale: one colour range and colorbar
-    for all kernels, else each kernel symmetric around zero on its own range.
+    for all kernels, else each kernel symmetric around zero on its own range; zmax: a fixed shared range
+    [-zmax, zmax] (keeps a training timeline on one scale).
     Returns: figure with N heatmaps.
     """
     k = _array(kernels, (3,), "kernels")  # (N, kh, kw)
@@ -180,7 +181,7 @@ def kernel_grid(kernels, titles=None, shared_scale=True, max_cols=8, title="") -
             trace = _signed(ker)
         fig.add_trace(trace, row=r, col=c)
     if shared_scale:
-        m = _sym(k)
+        m = float(zmax) if zmax else _sym(k)
         fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmin=-m, cmax=m,
                                          colorbar=dict(thickness=12, len=min(1.0, 300 / height))))
     _image_axes(fig)
@@ -308,31 +309,34 @@ def kernel_applied(image, kernel, output, title="") -> go.Figure:
                    f"output {out.shape[0]}\u00d7{out.shape[1]}"], [0.4, 0.2, 0.4])
     fig.add_trace(_image_trace(x), row=1, col=1)
     fig.add_trace(_signed(k, numbers=True), row=1, col=2)
-    fig.add_trace(_signed(out), row=1, col=3)
+    # a blur of a photo has no negative values: grey reads as an image, red/blue would suggest signs
+    fig.add_trace(_signed(out) if (out < 0).any() else _image_trace(out), row=1, col=3)
     _image_axes(fig)
     return _finish(fig, title, 380)
 
 
-def pooling_view(image, output, kind, size, stride, title="") -> go.Figure:
-    """Input and pooled output side by side; the first pooling window and its output cell are outlined.
+def pooling_view(image, output, kind, size, stride, title="", window_rc=(0, 0), out_rc=(0, 0)) -> go.Figure:
+    """Input and pooled output side by side, one pooling window and its output cell outlined.
 
-    Args: image (H, W); output (Ho, Wo); kind "max" or "avg"; size, stride ints.
+    Args: image (H, W); output (Ho, Wo); kind "max", "avg" or "l2"; size, stride ints;
+        window_rc top-left (row, col) of the outlined window in the input; out_rc its output cell.
     """
-    if kind not in ("max", "avg"):
-        raise ValueError(f"pooling kind must be 'max' or 'avg', got {kind!r}")
+    if kind not in ("max", "avg", "l2"):
+        raise ValueError(f"pooling kind must be 'max', 'avg' or 'l2', got {kind!r}")
     if int(size) < 1 or int(stride) < 1:
         raise ValueError(f"pooling size and stride must be >= 1, got size={size}, stride={stride}")
     x = _array(image, (2,), "image")  # (H, W)
     out = _array(output, (2,), "output")  # (Ho, Wo)
+    name = {"max": "max", "avg": "average", "l2": "L2"}[kind]
     fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}",
-                   f"{kind} pool {size}\u00d7{size}, stride {stride} \u2192 {out.shape[0]}\u00d7{out.shape[1]}"],
+                   f"{name} pool {size}\u00d7{size}, stride {stride} \u2192 {out.shape[0]}\u00d7{out.shape[1]}"],
                   [0.5, 0.5])
     fmt = "%{z:.2~f}"
     fig.add_trace(_image_trace(x, texttemplate=fmt if x.size <= 100 else None), row=1, col=1)
     fig.add_trace(_image_trace(out, texttemplate=fmt if out.size <= 100 else None), row=1, col=2)
     if int(size) <= min(x.shape):
-        _outline(fig, 0, 0, int(size), int(size), row=1, col=1)
-        _outline(fig, 0, 0, 1, 1, row=1, col=2)
+        _outline(fig, int(window_rc[0]), int(window_rc[1]), int(size), int(size), row=1, col=1)
+        _outline(fig, int(out_rc[0]), int(out_rc[1]), 1, 1, row=1, col=2)
     _image_axes(fig)
     return _finish(fig, title, 380)
 
@@ -387,7 +391,7 @@ def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
     for i, (label, hist) in enumerate(histories.items()):
         x, y = _points(hist, "epoch", metric)
         if y:
-            fig.add_trace(go.Scatter(x=x, y=y, name=str(label), mode="lines",
+            fig.add_trace(go.Scatter(x=x, y=y, name=str(label), mode="lines+markers" if len(y) <= 12 else "lines",
                                      line=dict(color=palette[i % len(palette)], width=2),
                                      hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{metric} %{{y:.4g}}"
                                                    "<extra></extra>"))
@@ -421,11 +425,20 @@ def confusion_matrix(cm, class_names, normalize=False, title="") -> go.Figure:
     else:
         z, text, hover = cm, "%{z}", "true %{y}<br>predicted %{x}<br>%{z} images"
     fig = go.Figure(go.Heatmap(z=z, x=names, y=names, customdata=cm, colorscale="Blues", texttemplate=text,
-                               textfont=dict(size=12 if len(names) <= 12 else 8),
-                               hovertemplate=hover + "<extra></extra>",
+                               textfont=dict(size=12 if len(names) <= 12 else 8), hoverinfo="skip",
                                colorbar=dict(thickness=12, tickformat=".0%" if normalize else None)))
+    # Streamlit reports no selection for clicks on a heatmap; an invisible marker on every cell makes
+    # a click return that cell's (x, y), and carries the hover text.
+    k = len(names)
+    xs, ys = [names[j] for _ in range(k) for j in range(k)], [names[i] for i in range(k) for _ in range(k)]
+    height = _square_height(k)
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False, customdata=np.stack(
+        [z.reshape(-1), cm.reshape(-1)], axis=1), marker=dict(symbol="square", size=max(6, (height - 160) / k * 0.9),
+                                                                opacity=0),
+        hovertemplate=hover.replace("%{z", "%{customdata[0]").replace("%{customdata}", "%{customdata[1]}")
+        + "<extra></extra>"))
     _label_axes(fig, "predicted", "true")
-    return _finish(fig, title, _square_height(len(names)))
+    return _finish(fig, title, height, clickmode="event+select")
 
 
 def _label_axes(fig: go.Figure, x_title: str, y_title: str) -> None:

@@ -81,11 +81,21 @@ def selected_run() -> runs.RunInfo | None:
     return info if info.has_weights else None
 
 
+def keep_valid(key: str, options: list, default) -> None:
+    """Forget a remembered choice that is no longer offered (another run or network was picked)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
 # ---------------------------------------------------------------- cached loaders
 
 
-def load_dataset(name: str) -> data.DataSplit:
-    """A dataset in memory, with a progress bar the first time; a missing dataset stops the page with advice."""
+def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:
+    """A dataset in memory, with a progress bar the first time.
+
+    A dataset that cannot be loaded shows the reason and what to do, then stops the page
+    (or, with stop=False, returns None so the rest of the page still works).
+    """
     try:
         if (name, data.data_dir().resolve()) in data._cache:
             return data.load(name)
@@ -95,7 +105,9 @@ def load_dataset(name: str) -> data.DataSplit:
         return split
     except data.DatasetError as e:
         st.error(t("This dataset is not available: {reason}", reason=str(e)))
-        st.stop()
+        if stop:
+            st.stop()
+        return None
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -1,4 +1,180 @@
-"""Placeholder replaced by its own page module."""
+"""Evaluation: test accuracy, the confusion matrix and its images, per-class accuracy, mistakes, two runs compared."""
+import numpy as np
 import streamlit as st
 
-st.title("evaluation")
+from cnnviz import figures, inspect, runs, ui
+from cnnviz.ui import t
+
+PAGE = 24  # images per gallery page ("show more" adds this many)
+METRICS = ("val_acc", "val_loss", "train_loss", "train_acc")
+HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+
+
+def _history(records: list[dict]) -> dict[str, list]:
+    """Metric records (runs.read_metrics) as aligned lists for figures.training_curves / compare_curves.
+
+    'step' records carry step, epoch, train_loss, train_acc; 'epoch' records carry epoch, val_loss, val_acc.
+    Each record becomes one position in every list, with None where it lacks a key, so all lists line up
+    on `epoch` and the figures skip the gaps.
+    """
+    history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
+    for record in records:
+        if record.get("kind") not in ("step", "epoch"):
+            continue
+        for key in HISTORY_KEYS:
+            history[key].append(record.get(key))
+    return history
+
+
+def _keep_valid(key: str, options: list, default) -> None:
+    """Forget a remembered choice that no longer exists (another run was picked in the sidebar)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def _gallery_images(split, indices: list[int]) -> np.ndarray:
+    """Test images as (N, H, W) grey or (N, H, W, 3) colour, the layouts image_gallery takes."""
+    x = split.x_test[indices].numpy()  # (N, C, H, W) uint8
+    return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
+
+
+def _captions(ev: inspect.Evaluation, indices: list[int]) -> list[str]:
+    names = ev.class_names
+    return [t("true {true} → {pred} ({conf:.0%})", true=names[ev.labels[i]], pred=names[ev.predictions[i]],
+              conf=float(ev.confidence[i])) for i in indices]
+
+
+def _gallery(ev, split, indices: list[int], total: int, counter: str, button_key: str, chart_key: str,
+             max_cols: int = 8) -> None:
+    """A gallery of test images with 'true → predicted (confidence)' captions and a 'show more' button."""
+    if not indices:
+        st.info(t("No images here."))
+        return
+    st.caption(t("Showing {n} of {total}, most confident mistakes first.", n=len(indices), total=total))
+    st.plotly_chart(figures.image_gallery(_gallery_images(split, indices), _captions(ev, indices),
+                                          max_cols=max_cols), key=chart_key)
+    if len(indices) < total and st.button(t("Show more"), key=button_key, icon=":material/expand_more:"):
+        st.session_state[counter] = st.session_state.get(counter, PAGE) + PAGE
+        st.rerun()
+
+
+def _worst_cell(confusion: np.ndarray) -> tuple[int, int]:
+    """(true, predicted) of the most frequent confusion, (0, 1) when there is none."""
+    off = confusion.copy()
+    np.fill_diagonal(off, 0)
+    if off.max() == 0:
+        return 0, min(1, len(off) - 1)
+    i, j = np.unravel_index(int(off.argmax()), off.shape)
+    return int(i), int(j)
+
+
+def _fmt(value, spec: str = "") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _run_table(infos: list[runs.RunInfo]) -> dict[str, dict[str, str]]:
+    """{run id: {row label: text}}: the numbers that tell two runs apart, from their run.json."""
+    rows = {
+        t("dataset"): lambda m: str(m.get("dataset", "–")),
+        t("architecture"): lambda m: str(m.get("preset") or m.get("spec", {}).get("name") or "–"),
+        t("test accuracy"): lambda m: _fmt(m.get("test_accuracy"), ".2%"),
+        t("parameters"): lambda m: _fmt(m.get("params"), ","),
+        t("training time"): lambda m: "–" if m.get("train_seconds") is None else t("{s:.1f} s", s=m["train_seconds"]),
+        t("images per second"): lambda m: _fmt(m.get("images_per_second"), ",.0f"),
+        t("epochs"): lambda m: _fmt(m.get("config", {}).get("epochs")),
+        t("optimiser"): lambda m: str(m.get("config", {}).get("optimizer", "–")),
+        t("learning rate"): lambda m: _fmt(m.get("config", {}).get("lr"), "g"),
+        t("batch size"): lambda m: _fmt(m.get("config", {}).get("batch_size")),
+    }
+    return {r.run_id: {label: get(r.meta) for label, get in rows.items()} for r in infos}
+
+
+run = ui.require_run()
+ev = ui.evaluation(run)
+split = ui.run_split(run)
+names = [str(c) for c in ev.class_names]
+k = len(names)
+
+st.title(t("Evaluation"))
+st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
+
+# ---------------------------------------------------------------- headline numbers
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
+m2.metric(t("Misclassified"), f"{ev.n_wrong:,} / {ev.n_test:,}")
+m3.metric(t("Test loss"), f"{ev.loss:.4f}")
+m4.metric(t("Parameters"), f"{run.meta.get('params', 0):,}")
+st.markdown(inspect.report(ev))
+
+# ---------------------------------------------------------------- confusion matrix and per-class accuracy
+st.subheader(t("Confusion matrix"))
+st.markdown(t("Rows are the true classes, columns what the network said. The diagonal is right; every other "
+              "cell is one kind of mistake. Pick a cell below the matrix to see its images."))
+left, right = st.columns([1.1, 1])
+with left:
+    normalize = st.toggle(t("Row percentages instead of counts"), key="ev_normalize")
+    event = st.plotly_chart(figures.confusion_matrix(ev.confusion, names, normalize=normalize), key="ev_confusion",
+                            on_select="rerun", selection_mode="points")
+with right:
+    best, worst = ev.best_class, ev.worst_class
+    st.markdown(t("**Accuracy per class.** Best: **{best}** ({best_acc:.2%}). Worst: **{worst}** ({worst_acc:.2%}).",
+                  best=names[best], best_acc=float(ev.per_class_accuracy[best]), worst=names[worst],
+                  worst_acc=float(ev.per_class_accuracy[worst])))
+    st.plotly_chart(figures.per_class_accuracy(ev.per_class_accuracy, names), key="ev_per_class")
+
+# ---------------------------------------------------------------- one cell's images
+# a click on a cell picks it in the selectboxes, once per click (they stay free to change afterwards)
+points = list(getattr(getattr(event, "selection", None), "points", None) or [])
+if points:
+    clicked = (str(points[0].get("y")), str(points[0].get("x")))
+    if clicked != st.session_state.get("_ev_clicked") and clicked[0] in names and clicked[1] in names:
+        st.session_state["ev_true"], st.session_state["ev_pred"] = names.index(clicked[0]), names.index(clicked[1])
+    st.session_state["_ev_clicked"] = clicked
+default_cell = _worst_cell(ev.confusion)
+_keep_valid("ev_true", list(range(k)), default_cell[0])
+_keep_valid("ev_pred", list(range(k)), default_cell[1])
+a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
+true_class = a.selectbox(t("True class"), list(range(k)), key="ev_true", format_func=lambda i: names[i])
+pred_class = b.selectbox(t("Predicted as"), list(range(k)), key="ev_pred", format_func=lambda i: names[i])
+cell_count = int(ev.confusion[true_class, pred_class])
+if true_class == pred_class:
+    c.info(t("{n} images of {name} were classified correctly. Pick two different classes to see a mistake.",
+             n=cell_count, name=names[true_class]))
+else:
+    c.markdown(t("**{n}** images of **{true}** were taken for **{pred}**.", n=cell_count,
+                 true=names[true_class], pred=names[pred_class]))
+    if st.session_state.get("_ev_cell") != (true_class, pred_class):  # a new cell starts at one page again
+        st.session_state["_ev_cell"] = (true_class, pred_class)
+        st.session_state["ev_cell_shown"] = PAGE
+    limit = st.session_state.get("ev_cell_shown", PAGE)
+    cell = inspect.mistakes(ev, limit=limit, true_class=true_class, predicted_class=pred_class)
+    _gallery(ev, split, cell, cell_count, "ev_cell_shown", "ev_cell_more", "ev_cell_gallery")
+
+# ---------------------------------------------------------------- all mistakes
+st.subheader(t("Misclassified test images"))
+if ev.n_wrong == 0:
+    st.success(t("No test image was misclassified."))
+else:
+    shown = inspect.mistakes(ev, limit=st.session_state.get("ev_shown", PAGE))
+    _gallery(ev, split, shown, ev.n_wrong, "ev_shown", "ev_more", "ev_mistakes")
+
+# ---------------------------------------------------------------- two runs side by side
+st.subheader(t("Compare with another run"))
+others = [r for r in ui.usable_runs() if r.run_id != run.run_id]
+if not others:
+    st.info(t("There is no other trained run to compare with. Train another network on the Train page "
+              "(a different preset, optimiser or number of epochs) and it appears here."))
+    st.stop()
+other_ids = [r.run_id for r in others]
+labels = {r.run_id: r.label() for r in others}
+_keep_valid("ev_other", other_ids, other_ids[0])
+c1, c2 = st.columns([2, 1])
+other_id = c1.selectbox(t("Second run"), other_ids, key="ev_other", format_func=labels.get)
+metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",
+                      format_func=lambda m: {"val_acc": t("validation accuracy"), "val_loss": t("validation loss"),
+                                             "train_loss": t("training loss"), "train_acc": t("training accuracy")}[m])
+other = next(r for r in others if r.run_id == other_id)
+histories = {run.run_id: _history(runs.read_metrics(run.run_id)), other_id: _history(runs.read_metrics(other_id))}
+st.plotly_chart(figures.compare_curves(histories, metric), key="ev_compare")
+
+st.table(_run_table([run, other]))

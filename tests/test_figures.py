@@ -150,8 +150,18 @@ def test_kernel_applied_and_pooling_view():
     assert len(fig.data) == 2
     np.testing.assert_array_equal(fig.data[1].z, pooled)
     assert "max pool 2\u00d72, stride 2" in fig.layout.annotations[1].text
-    with pytest.raises(ValueError, match="'max' or 'avg'"):
+    with pytest.raises(ValueError, match="'max', 'avg' or 'l2'"):
         F.pooling_view(img, pooled, "median", 2, 2)
+    # L2 pooling, with the second window outlined: the outline moves to (0, 2) in the input, (0, 1) in the output
+    fig = _ok(F.pooling_view(img, pooled, "l2", 2, 2, window_rc=(0, 2), out_rc=(0, 1)))
+    assert "L2 pool" in fig.layout.annotations[1].text
+    x0s = sorted(shape.x0 for shape in fig.layout.shapes)
+    assert x0s == [0.5, 1.5]
+    # an output without negative values is drawn as a grey image, a signed one on the diverging scale
+    fig = F.kernel_applied(img, k, np.abs(RNG.normal(size=(4, 4))))
+    assert fig.data[2].zmid is None and fig.data[2].colorscale[0][1] == "rgb(0, 0, 0)"
+    signed = F.kernel_applied(img, k, RNG.normal(size=(4, 4)))
+    assert signed.data[2].colorscale != fig.data[2].colorscale
 
 
 HISTORY = {
@@ -195,9 +205,12 @@ def test_confusion_matrix_counts_and_normalised():
     cm = np.array([[5, 1, 0], [2, 3, 1], [0, 0, 4]])
     names = ["cat", "dog", "cow"]
     fig = _ok(F.confusion_matrix(cm, names))
-    (t,) = fig.data
-    assert t.type == "heatmap"
+    t, cells = fig.data
+    assert t.type == "heatmap" and cells.type == "scatter"
     np.testing.assert_array_equal(t.z, cm)
+    # one invisible, clickable marker per cell, at (predicted, true), carrying the count
+    assert len(cells.x) == 9 and (cells.x[5], cells.y[5]) == ("cow", "dog") and cells.customdata[5][1] == 1
+    assert cells.marker.opacity == 0
     assert list(t.y) == names and fig.layout.yaxis.autorange == "reversed"  # true class 0 at the top
     assert fig.layout.xaxis.title.text == "predicted" and fig.layout.yaxis.title.text == "true"
     assert "%{z}" in t.texttemplate

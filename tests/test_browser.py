@@ -1,0 +1,100 @@
+"""One real-browser test: the app served by `streamlit run app.py`, driven in Debian's headless Chromium."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("CNNVIZ_SCREENSHOTS") or "")
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("streamlit did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser.close()
+
+
+def _settle(page, timeout=60_000):
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_timeout(400)
+
+
+def _shot(page, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+
+def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_path):
+    shots = SCREENSHOTS if str(SCREENSHOTS) else tmp_path / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.goto(server)
+    _settle(page)
+    links = page.locator('[data-testid="stSidebarNavLink"]')
+    names = [links.nth(i).inner_text().strip() for i in range(links.count())]
+    assert len(names) >= 7, names
+
+    # one click from Home: the first training, then the Train screen with its live curve
+    page.get_by_role("button", name="Train LeNet-5 on the MNIST sample").click()
+    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    _settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _shot(page, shots, "train-live")
+    page.wait_for_selector("text=test accuracy", timeout=120_000)  # the run finishes
+    _settle(page)
+    _shot(page, shots, "train-finished")
+
+    for i, name in enumerate(names):
+        page.locator('[data-testid="stSidebarNavLink"]').nth(i).click()
+        _settle(page)
+        errors = page.locator('[data-testid="stException"]')
+        assert errors.count() == 0, f"{name}: {errors.first.inner_text()[:500]}"
+        _shot(page, shots, f"{i:02d}-{name.lower().replace(' ', '-')}")
+    assert len(list(shots.glob("*.png"))) >= len(names) + 2
