@@ -23,6 +23,11 @@ def catalog(lang: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def N_(text: str) -> str:
+    """Mark a constant (a registry title, a menu label) for translation; it is translated where shown, by t()."""
+    return text
+
+
 def translate(text: str, lang: str = DEFAULT, **values) -> str:
     """`text` in `lang`, with `{name}` placeholders filled from `values`."""
     out = catalog(lang).get(text, text)
@@ -33,3 +38,23 @@ def language_from_locale(locale: str | None) -> str:
     """Map a browser locale such as 'zh-CN' to one of LANGUAGES (English when unknown)."""
     code = (locale or "").split("-")[0].split("_")[0].lower()
     return code if code in LANGUAGES else DEFAULT
+
+
+def source_strings(paths) -> dict[str, str]:
+    """Every literal passed to t(...) or N_(...) in the given files: {text: 'file:line'} (for tests and translators)."""
+    import ast
+
+    found = {}
+    for path in paths:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("t", "N_")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.setdefault(node.args[0].value, f"{Path(path).name}:{node.lineno}")
+    return found
+
+
+def ui_sources(root: Path | None = None) -> list[Path]:
+    """The files whose strings users see: app.py, pages/, and the package (registries mark theirs with N_)."""
+    root = root or Path(__file__).resolve().parents[1]
+    return [root / "app.py", *sorted(Path(__file__).parent.glob("*.py")), *sorted((root / "pages").glob("*.py"))]

@@ -23,6 +23,21 @@ def t(text: str, **values) -> str:
 # ---------------------------------------------------------------- sidebar and shared state
 
 
+def ensure_navigation() -> None:
+    """Make sure a page runs inside app.py's navigation (sidebar, layout), never on its own.
+
+    Streamlit still treats a `pages/` folder as an old-style multipage app until some run has called
+    st.navigation: a link straight to a page (or AppTest's switch_page) then runs the page file alone.
+    Called first on every page: it switches that mode off and reruns, so app.py runs and routes here.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+
 def _init_state() -> None:
     """First run of a session: take dataset, run and language from the URL, else sensible defaults."""
     if st.session_state.get("_initialised"):

@@ -6,6 +6,8 @@ import streamlit as st
 from cnnviz import data, figures, inspect, runs, ui
 from cnnviz.ui import t
 
+ui.ensure_navigation()
+
 RGB = "rgb"  # channel choice: the three colour slices of a first-layer kernel as one picture
 
 

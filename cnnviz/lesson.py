@@ -1,0 +1,279 @@
+"""The guided lesson: its steps, from one kernel to a 99% network, and the small sums its widgets show.
+
+The path follows the source lessons (seed 000 first, with pieces of seed 001): a kernel on a 4x4
+image, weight sharing, channels, stride and padding, pooling, dropout, LeNet-5, a deeper CNN, its
+mistakes and its learned kernels. The texts are written for the explorer. Titles and bodies are
+English keys for the translation catalogue (marked with `t` so `i18n.source_strings` finds them);
+the page translates them. Pure numpy, no streamlit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import arch, conv
+
+
+def t(text: str) -> str:
+    """Mark lesson text for the translation catalogue; the page translates it when it shows it."""
+    return text
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the lesson: a short explanation beside a live widget, linking to the full screen."""
+
+    id: str
+    title: str
+    body: str
+    page: str  # the full screen for the topic, e.g. "pages/convolution.py"
+
+
+STEPS: tuple[Step, ...] = (
+    Step("kernel", t("A kernel slides over an image"),
+         t("A kernel is a small grid of weights. Lay it on a patch of the image, multiply every pixel by the "
+           "weight on top of it and add up the products: that sum is one output value. Then move the kernel "
+           "by one pixel and do it again. A 3×3 kernel fits into a 4×4 image in 2×2 places, so the output "
+           "is 2×2."),
+         "pages/convolution.py"),
+    Step("shared-weights", t("A convolution is neurons that share weights"),
+         t("Each output value is a neuron that looks only at its own patch of the image, and all of these "
+           "neurons use the same 9 weights and one bias. A dense layer instead gives every neuron its own "
+           "weight for every pixel. Sharing keeps a conv layer tiny however large the image gets, and it "
+           "detects a pattern in the same way wherever the pattern appears."),
+         "pages/convolution.py"),
+    Step("channels", t("Channels make kernels three-dimensional"),
+         t("A colour image has three channels, red, green and blue, so a kernel for it is a block of 3×3×3 "
+           "weights. Each slice of the block filters its own channel, and the three results plus the bias "
+           "are added into a single output map. A layer with M such kernels over D input channels has "
+           "(F×F×D+1)×M parameters."),
+         "pages/convolution.py"),
+    Step("stride-padding", t("Stride, padding and the output size"),
+         t("The stride S is how far the kernel jumps between positions. Padding P adds a frame of zeros "
+           "around the input so that border pixels are covered as often as the others. With the input size I "
+           "and the kernel size F they fix the output size: O = ⌊(I − F + 2P) / S⌋ + 1. Stride 2 about "
+           "halves the output; stride 1 with P = (F − 1) / 2 keeps the input's size."),
+         "pages/convolution.py"),
+    Step("pooling", t("Pooling shrinks the maps"),
+         t("A pooling layer replaces each small window of a map with one number: its largest value (max), "
+           "its mean (average) or the square root of its sum of squares (L2). It has nothing to learn. "
+           "With 2×2 windows the map keeps a quarter of its values, so the next layers cost less, see a "
+           "wider part of the image, and care less about small shifts."),
+         "pages/convolution.py"),
+    Step("dropout", t("Dropout: learning with neurons missing"),
+         t("While training, dropout silences each neuron of a layer at random with probability p, with a "
+           "fresh draw for every batch, and multiplies the survivors by 1/(1 − p) so that, on average, the "
+           "layer's output stays the same. No neuron can count on one particular partner, so the network "
+           "spreads what it knows over many neurons and overfits less. At test time nothing is dropped."),
+         "pages/architecture.py"),
+    Step("lenet5", t("LeNet-5, trained live"),
+         t("LeNet-5 (LeCun and colleagues, 1998) puts the pieces together: two rounds of 5×5 convolution and "
+           "pooling, then three dense layers. Train it here on the 4,000 built-in digits and watch the loss "
+           "fall while the accuracy climbs; it takes a few seconds. On the full MNIST set the same network "
+           "reaches about 98.4%."),
+         "pages/train.py"),
+    Step("deep-cnn", t("A deeper network passes 99%"),
+         t("Three changes lift the accuracy past 99%: more filters (32, then 64 and 64), small 3×3 kernels "
+           "stacked so that each layer sees a wider part of the digit, and max-pooling instead of averaging. "
+           "The network has 388,234 parameters, most of them in the dense layer after flattening. On the "
+           "small built-in sample it stays near 97%; trained on the full MNIST set (Train screen) it reaches "
+           "99.2–99.4%."),
+         "pages/architecture.py"),
+    Step("mistakes", t("Reading the mistakes"),
+         t("Accuracy is one number. The per-class bars show which digits the network finds hard, and the "
+           "gallery shows test images it got wrong, most confident mistakes first. Some would make a person "
+           "hesitate too; others reveal a way of writing that the training set rarely shows."),
+         "pages/evaluation.py"),
+    Step("learned-kernels", t("What the first layer learned"),
+         t("These are the first-layer kernels of the selected network, learned from the data alone. With "
+           "enough training several of them resemble the handmade kernels shown below them: edge detectors, "
+           "positive on one side and negative on the other, and blob or stroke detectors. A short run on the "
+           "small sample leaves them noisier. Everything the later layers do is built on what these few "
+           "small filters pick out."),
+         "pages/kernels.py"),
+)
+STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEPS)
+
+
+def get_step(number: int) -> Step:
+    """The step with 1-based `number`; ValueError outside 1..len(STEPS)."""
+    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or not 1 <= number <= len(STEPS):
+        raise ValueError(f"there is no lesson step {number!r}; steps are 1..{len(STEPS)}")
+    return STEPS[int(number) - 1]
+
+
+def parse_step(value) -> int | None:
+    """A step number 1..len(STEPS) from a URL value such as "4" or "pooling"; None when it names no step."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text in STEP_IDS:
+        return STEP_IDS.index(text) + 1
+    if text.isdigit() and 1 <= int(text) <= len(STEPS):
+        return int(text)
+    return None
+
+
+# ---------------------------------------------------------------- step 1-2: the 4x4 example
+
+# A 4x4 stroke (a tiny "7") and a vertical-line kernel: the four outputs differ, so every slider
+# position shows a new sum.
+TINY_IMAGE = np.array([[0, 3, 3, 1],
+                       [0, 0, 3, 0],
+                       [0, 1, 3, 0],
+                       [0, 3, 1, 0]], dtype=np.float64)  # (4, 4)
+TINY_KERNEL = np.array([[-1, 2, -1],
+                        [-1, 2, -1],
+                        [-1, 2, -1]], dtype=np.float64)  # (3, 3)
+
+
+def output_so_far(image, kernel, position: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """The conv output with cells after `position` (row-major) set to NaN: what the sliding window has made so far.
+
+    Returns: float64 (OH, OW).
+    """
+    out = conv.convolve(image, kernel, stride, padding)  # (OH, OW)
+    if not 0 <= position < out.size:
+        raise ValueError(f"position {position} is outside the {out.shape[0]}x{out.shape[1]} output")
+    partial = out.ravel().copy()
+    partial[position + 1:] = np.nan
+    return partial.reshape(out.shape)
+
+
+def shared_weight_maps(kernel, image_shape: tuple[int, int]) -> np.ndarray:
+    """Each output neuron of a stride-1 conv as a dense neuron: its weight for every input pixel.
+
+    The kernel sits at the neuron's window and every other weight is zero, so the same values
+    reappear, shifted, in every map: weight sharing made visible.
+    Returns: float64 (OH * OW, H, W).
+    """
+    k = np.asarray(kernel, dtype=np.float64)  # (kh, kw)
+    h, w = image_shape
+    oh, ow = conv.output_size(h, k.shape[0]).size, conv.output_size(w, k.shape[1]).size
+    maps = np.zeros((oh * ow, h, w))
+    for i in range(oh * ow):
+        r, c = divmod(i, ow)
+        maps[i, r:r + k.shape[0], c:c + k.shape[1]] = k
+    return maps
+
+
+# ---------------------------------------------------------------- step 3: channels
+
+
+def rgb_image(size: int = 16) -> np.ndarray:
+    """A synthetic colour picture: a red square, a green horizontal bar, a blue gradient (values 0..1).
+
+    Returns: float64 (3, size, size).
+    """
+    img = np.zeros((3, size, size))
+    q = size // 4
+    img[0, q:3 * q, q:3 * q] = 1.0                    # red square in the middle
+    img[1, size // 2 - 1:size // 2 + 1, :] = 1.0     # green horizontal bar
+    img[2] = np.linspace(0.0, 0.6, size)[None, :]    # blue brightening to the right
+    return img
+
+
+# One 3x3 slice per colour: vertical edges in red, horizontal edges in green, a blur of blue;
+# each slice finds something in its own channel of `rgb_image`.
+RGB_KERNEL = np.stack([conv.get_kernel("sobel_vertical").weights,
+                       conv.get_kernel("sobel_horizontal").weights,
+                       conv.get_kernel("gaussian_blur").weights])  # (3, 3, 3)
+
+
+def channel_contributions(image, kernel, bias: float = 0.0) -> np.ndarray:
+    """What each channel's slice adds to a 3-D convolution, and their sum (plus bias): the layer's output.
+
+    Args: image (C, H, W); kernel (C, kh, kw).
+    Returns: float64 (C + 1, OH, OW): one map per channel, then the total.
+    """
+    img, ker = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
+    if img.ndim != 3 or ker.ndim != 3 or img.shape[0] != ker.shape[0]:
+        raise ValueError(f"need a (C, H, W) image and a (C, kh, kw) kernel with the same C, "
+                         f"got {img.shape} and {ker.shape}")
+    parts = [conv.convolve(img[c], ker[c]) for c in range(img.shape[0])]  # C x (OH, OW)
+    total = conv.convolve(img, ker, bias=bias)  # the real 3-D convolution, not the sum above
+    return np.stack(parts + [total])
+
+
+# ---------------------------------------------------------------- step 4: output size on a digit
+
+
+def box_kernel(size: int) -> np.ndarray:
+    """An F x F averaging kernel (every weight 1/F²), the simplest kernel of any size. Returns (F, F)."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"kernel size must be a whole number >= 1, got {size!r}")
+    return np.full((size, size), 1.0 / size ** 2)
+
+
+def centre_crop(image, size: int) -> np.ndarray:
+    """The central size x size part of an (H, W) image (all of it when size >= H, W)."""
+    img = np.asarray(image)
+    h, w = img.shape[-2:]
+    top, left = max((h - size) // 2, 0), max((w - size) // 2, 0)
+    return img[..., top:top + size, left:left + size]
+
+
+# ---------------------------------------------------------------- step 6: dropout
+
+
+@dataclass(frozen=True)
+class DropoutView:
+    """A dense layer's activations before and after one dropout draw (inverted dropout, as nn.Dropout)."""
+
+    activations: np.ndarray  # (rows, cols) ReLU outputs of the layer
+    mask: np.ndarray         # (rows, cols) 1.0 kept, 0.0 dropped
+    output: np.ndarray       # activations * mask / (1 - p)
+    p: float
+    kept: int
+    mean_over_draws: float   # the output's mean averaged over many draws: close to the activations' mean
+
+
+DRAWS = 1000  # draws averaged to show that dropout keeps the mean output
+
+
+def dropout_demo(p: float, draw: int = 0, shape: tuple[int, int] = (8, 8)) -> DropoutView:
+    """One dropout draw over a fixed layer of rows x cols neurons.
+
+    Args: p drop probability in [0, 1); draw which random mask (new draw, new mask; same draw, same mask).
+    Returns: DropoutView; the activations do not depend on `draw`, only the mask does.
+    """
+    p = float(p)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"the dropout probability must be in [0, 1), got {p}")
+    # All positive, so that every dropped neuron shows as a new black cell.
+    activations = np.random.default_rng(1234).uniform(0.1, 1.0, shape)  # (rows, cols)
+    mask = (np.random.default_rng([5678, int(draw)]).random(shape) >= p).astype(np.float64)
+    many = np.random.default_rng([5678, int(draw), 1]).random((DRAWS,) + shape) >= p  # (DRAWS, rows, cols)
+    mean_over_draws = float((activations * many).mean() / (1.0 - p))
+    return DropoutView(activations, mask, activations * mask / (1.0 - p), p, int(mask.sum()), mean_over_draws)
+
+
+# ---------------------------------------------------------------- step 7-8: training curves and the summary
+
+
+def curve_history(records: list[dict]) -> dict:
+    """The `figures.training_curves` history from a run's metric records.
+
+    Step records give train_loss/train_acc, epoch records val_loss/val_acc; the others are None there.
+    Returns: dict of equal-length lists: epoch, train_loss, train_acc, val_loss, val_acc.
+    """
+    history = {k: [] for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")}
+    for rec in records:
+        kind = rec.get("kind")
+        if kind not in ("step", "epoch") or rec.get("epoch") is None:
+            continue
+        history["epoch"].append(rec["epoch"])
+        for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+            history[key].append(rec.get(key))
+    return history
+
+
+def summary_rows(spec: arch.ArchSpec) -> list[dict]:
+    """The architecture as table rows: layer, output shape, parameters, details (input row first)."""
+    rows = [{"layer": "input", "output shape": " × ".join(map(str, spec.input_shape)), "parameters": 0,
+             "details": ""}]
+    for info in arch.infer_shapes(spec):
+        rows.append({"layer": info.name, "output shape": " × ".join(map(str, info.output_shape)),
+                     "parameters": info.params, "details": info.description})
+    return rows

@@ -1,0 +1,344 @@
+"""ImageNet networks (VGG-16 of seed 001, ResNet-18) on your own photos: kernels, feature maps, Grad-CAM, top-5.
+
+Weights are torchvision's ImageNet files, read only from the torch hub cache
+(`torch.hub.get_dir()/checkpoints/<file>`, where torchvision itself would keep them). Nothing is fetched
+behind your back: `download_weights` runs only when asked, writes a temporary file, checks its checksum
+and that it holds plain tensors (`torch.load(weights_only=True)` refuses pickled code), then renames it
+into place. `load(name, weights=None)` gives the same network with random weights, for exploring the
+code path offline (and for the tests).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+from torchvision.models import ResNet18_Weights, VGG16_Weights
+from torchvision.transforms import functional as TF
+
+Progress = Callable[[float | None, str], None]  # (fraction done 0..1, or None when the size is unknown; message)
+CHUNK = 1 << 20
+TIMEOUT_S = 30
+
+
+class WeightsError(ValueError):
+    """Weights that are missing, cannot be downloaded or are damaged, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A torchvision ImageNet network the app offers, with the layers it shows."""
+
+    id: str
+    title: str
+    description: str
+    builder: Callable[..., nn.Module]  # torchvision.models.vgg16 etc., called with weights=None
+    weights: object  # the torchvision weights enum member: categories, transforms, url, sizes
+    url: str  # where the file comes from; its last part is the file name in the hub cache
+    first_conv: str  # module path of the first convolution
+    stages: tuple[tuple[str, str], ...]  # (stage name shown, module path), input to output
+    gradcam_stage: str  # the last convolutional stage, where Grad-CAM looks
+
+    @property
+    def file_name(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+    @property
+    def size_mb(self) -> float:
+        return float(self.weights.meta.get("_file_size", 0.0))
+
+
+_VGG_STAGES = (("conv1_2", "features.3"), ("pool1", "features.4"), ("conv2_2", "features.8"), ("pool2", "features.9"),
+               ("conv3_3", "features.15"), ("pool3", "features.16"), ("conv4_3", "features.22"),
+               ("pool4", "features.23"), ("conv5_3", "features.29"), ("pool5", "features.30"))
+_RESNET_STAGES = (("conv1", "relu"), ("maxpool", "maxpool"), ("layer1", "layer1"), ("layer2", "layer2"),
+                  ("layer3", "layer3"), ("layer4", "layer4"))
+
+MODELS: dict[str, ModelEntry] = {m.id: m for m in (
+    ModelEntry("resnet18", "ResNet-18", "18 layers with shortcut connections (He et al. 2015): 11.7M parameters, "
+               "1.8 GMACs per image, a 45 MB download.", torchvision.models.resnet18,
+               ResNet18_Weights.IMAGENET1K_V1, ResNet18_Weights.IMAGENET1K_V1.url, "conv1", _RESNET_STAGES, "layer4"),
+    ModelEntry("vgg16", "VGG-16", "Seed 001's network (Simonyan & Zisserman 2014): 13 3x3 convolutions and 3 dense "
+               "layers, 138M parameters, 15.5 GMACs per image, a 528 MB download.", torchvision.models.vgg16,
+               VGG16_Weights.IMAGENET1K_V1, VGG16_Weights.IMAGENET1K_V1.url, "features.0", _VGG_STAGES, "conv5_3"),
+)}
+
+
+def list_models() -> list[str]:
+    return list(MODELS)
+
+
+def get_entry(name: str) -> ModelEntry:
+    if name not in MODELS:
+        raise ValueError(f"unknown network {name!r}; choose one of {', '.join(MODELS)}")
+    return MODELS[name]
+
+
+def categories(name: str) -> list[str]:
+    """The 1,000 ImageNet class names, from torchvision (no download needed)."""
+    return list(get_entry(name).weights.meta["categories"])
+
+
+# ---------------------------------------------------------------- weights on disk
+
+
+def weights_file(name: str) -> Path:
+    """Where the weights file of a network lives: <torch hub dir>/checkpoints/<file name from the URL>."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / get_entry(name).file_name
+
+
+def weights_present(name: str) -> bool:
+    path = weights_file(name)
+    return path.is_file() and path.stat().st_size > 0
+
+
+def missing_message(name: str) -> str:
+    """What to do without the weights: the file, its size, where to get it, and the folder to put it in."""
+    entry, path = get_entry(name), weights_file(name)
+    return (f"The ImageNet weights of {entry.title} are not on this computer. Put the file {entry.file_name} "
+            f"({entry.size_mb:.0f} MB, from {entry.url}) into the folder {path.parent}.")
+
+
+def _check_state(state, entry: ModelEntry, path: Path) -> dict:
+    """A state dict whose names and shapes fit the network (checked on the meta device: no memory, no time)."""
+    damaged = f"{path.name} in {path.parent} is not a usable weights file"
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsError(f"{damaged}: it does not hold a table of tensors. Delete it and download it again.")
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in entry.builder(weights=None).state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    if got != expected:
+        wrong = sorted(set(got) ^ set(expected)) or sorted(k for k in got if got[k] != expected[k])
+        raise WeightsError(f"{damaged}: its tensors do not fit {entry.title} (first difference: {wrong[0]}). "
+                           "Delete it and download it again.")
+    return state
+
+
+def read_weights(name: str, path: Path | None = None) -> dict[str, torch.Tensor]:
+    """Load a weights file safely (`weights_only=True`: tensors only, never pickled code) and check it fits.
+
+    Raises:
+        WeightsError for a missing, truncated, pickled-code or mismatched file, saying what to do.
+    """
+    entry, path = get_entry(name), Path(path or weights_file(name))
+    if not path.is_file():
+        raise WeightsError(missing_message(name))
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated zip, pickle with code, random bytes: all end here
+        raise WeightsError(f"{path.name} in {path.parent} is damaged or not a plain weights file "
+                           f"({type(e).__name__}: {str(e)[:120]}). Delete it and download it again.") from None
+    return _check_state(state, entry, path)
+
+
+def download_weights(name: str, progress: Progress | None = None) -> Path:
+    """Fetch a network's weights into the hub cache: temporary file, checksum, safe load, then rename.
+
+    The file name carries the first hex digits of its SHA-256 (torchvision's convention); they must match.
+    Raises:
+        WeightsError when offline (naming the file and the folder to put it in) or when the file is bad.
+    """
+    entry, final = get_entry(name), weights_file(name)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.part")
+    digest = hashlib.sha256()
+    try:
+        try:
+            with urllib.request.urlopen(entry.url, timeout=TIMEOUT_S) as response, open(tmp, "wb") as out:
+                total = int(response.headers.get("Content-Length") or 0) if response.headers else 0
+                done = 0
+                while chunk := response.read(CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(min(done / total, 1.0) if total else None,
+                                 f"{entry.file_name}: {done / 1e6:.0f} of {total / 1e6:.0f} MB" if total
+                                 else f"{entry.file_name}: {done / 1e6:.0f} MB")
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", None) or e
+            raise WeightsError(f"Could not download {entry.file_name} ({reason}). "
+                               f"Without internet here: fetch {entry.url} on another computer and put the file "
+                               f"into the folder {final.parent}, then reload.") from None
+        prefix = entry.file_name.rsplit("-", 1)[-1].split(".")[0]
+        if not digest.hexdigest().startswith(prefix):
+            raise WeightsError(f"the downloaded {entry.file_name} has the wrong checksum "
+                               f"({digest.hexdigest()[:8]}, expected {prefix}): it was not kept. Try again.")
+        read_weights(name, tmp)
+        os.replace(tmp, final)  # appears complete or not at all
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+# ---------------------------------------------------------------- the network
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A built ImageNet network in eval mode, and whether it holds the trained weights."""
+
+    entry: ModelEntry
+    model: nn.Module
+    trained: bool
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # hooks must not mix across sessions
+
+
+def load(name: str, weights: str | None = "imagenet", seed: int = 0) -> Network:
+    """Build a network with its ImageNet weights from the hub cache, or random weights (weights=None, from `seed`).
+
+    Raises:
+        WeightsError when the ImageNet weights are absent (see `missing_message`) or damaged.
+    """
+    entry = get_entry(name)
+    if weights not in ("imagenet", None):
+        raise ValueError(f"weights must be 'imagenet' or None, got {weights!r}")
+    state = read_weights(name) if weights else None
+    with torch.random.fork_rng(devices=[]):  # the same random network every time, without touching global state
+        torch.manual_seed(seed)
+        model = entry.builder(weights=None)  # never torchvision's own downloader
+    if state is not None:
+        model.load_state_dict(state)
+    for m in model.modules():
+        if isinstance(m, nn.ReLU):
+            m.inplace = False  # in-place ReLUs would overwrite the maps hooks keep, and upset Captum
+    return Network(entry, model.eval(), state is not None)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A photo made ready for an ImageNet network."""
+
+    image: np.ndarray  # (224, 224, 3) uint8: what the network sees, before normalisation
+    tensor: torch.Tensor  # (1, 3, 224, 224) float32, normalised with ImageNet's mean and std
+    notes: tuple[str, ...]
+
+
+def prepare(image, name: str = "resnet18") -> Prepared:
+    """Resize (shorter side 256), centre-crop 224 and normalise, as the weights' `transforms()` do.
+
+    Args:
+        image: a PIL image (e.g. from inspect.load_image_bytes) or uint8 array (H, W), (H, W, 3) or (C, H, W).
+    """
+    from PIL import Image
+
+    preset = get_entry(name).weights.transforms()
+    notes = []
+    if not isinstance(image, Image.Image):
+        a = np.asarray(image)
+        if a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3):
+            a = a.transpose(1, 2, 0)  # (C, H, W) -> (H, W, C)
+        if a.ndim == 3 and a.shape[-1] == 1:
+            a = a[..., 0]
+        if a.dtype != np.uint8 or a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] != 3) or a.size == 0:
+            raise ValueError(f"expected a uint8 image (H, W), (H, W, 3) or (C, H, W), got {a.dtype} {a.shape}")
+        image = Image.fromarray(a)
+    if image.mode in ("LA", "RGBA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+        notes.append("composited the transparent parts onto white")
+    if image.mode != "RGB":
+        if image.mode not in ("RGBA",):
+            notes.append("copied grey into the 3 colour channels" if image.mode in ("L", "1")
+                         else f"converted {image.mode} to RGB")
+        image = image.convert("RGB")
+    w, h = image.size
+    resized = TF.resize(image, preset.resize_size, interpolation=preset.interpolation, antialias=True)
+    crop = TF.center_crop(resized, preset.crop_size)
+    notes.append(f"resized {w}x{h} to {resized.size[0]}x{resized.size[1]} (shorter side {preset.resize_size[0]}) "
+                 f"and kept the centre {preset.crop_size[0]}x{preset.crop_size[0]}")
+    u8 = np.asarray(crop, dtype=np.uint8).copy()  # (224, 224, 3)
+    tensor = TF.normalize(TF.to_tensor(crop), preset.mean, preset.std).unsqueeze(0)  # (1, 3, 224, 224)
+    return Prepared(u8, tensor, tuple(notes))
+
+
+def first_layer_kernels(net: Network) -> np.ndarray:
+    """The first convolution's colour kernels: float32 (64, 3, k, k) (k = 3 for VGG-16, 7 for ResNet-18)."""
+    conv = net.model.get_submodule(net.entry.first_conv)
+    return conv.weight.detach().to("cpu", torch.float32).numpy().copy()
+
+
+def stage_names(name: str) -> list[str]:
+    return [label for label, _ in get_entry(name).stages]
+
+
+def _stage_module(net: Network, stage: str) -> nn.Module:
+    paths = dict(net.entry.stages)
+    if stage not in paths:
+        raise ValueError(f"{net.entry.title} has no stage {stage!r}; stages: {', '.join(paths)}")
+    return net.model.get_submodule(paths[stage])
+
+
+@dataclass(frozen=True, eq=False)
+class Look:
+    """What a network makes of one image: class probabilities and the first channels of every stage."""
+
+    probs: np.ndarray  # (1000,) float32 summing to 1
+    top: np.ndarray  # (k,) int64 class indices, most probable first
+    names: tuple[str, ...]  # their ImageNet names
+    maps: dict[str, np.ndarray]  # stage -> float32 (min(C, max_channels), h, w), h, w <= max_size
+    shapes: dict[str, tuple[int, int, int]]  # stage -> its full output shape (C, H, W)
+
+
+def look(net: Network, x: torch.Tensor, k: int = 5, max_channels: int = 32, max_size: int = 56) -> Look:
+    """One forward pass: softmax, top-k classes, and every stage's first channels (by forward hooks).
+
+    Maps larger than max_size a side are averaged down: 32 maps of 224x224 would be megabytes of figure.
+    Args: x (1, 3, 224, 224) from `prepare`.
+    """
+    kept: dict[str, torch.Tensor] = {}
+
+    def hook_for(stage):
+        def hook(_module, _inputs, out):
+            kept[stage] = out[0].detach()  # (C, H, W); no in-place op follows (see load)
+        return hook
+
+    with net.lock:
+        handles = [_stage_module(net, stage).register_forward_hook(hook_for(stage)) for stage, _ in net.entry.stages]
+        try:
+            with torch.inference_mode():
+                probs = torch.softmax(net.model(x).float(), dim=1)[0].numpy()  # (1000,)
+        finally:
+            for handle in handles:
+                handle.remove()
+    maps, shapes = {}, {}
+    for stage, out in kept.items():
+        shapes[stage] = tuple(int(s) for s in out.shape)
+        part = out[:max_channels]
+        if max(part.shape[1:]) > max_size:
+            part = nn.functional.adaptive_avg_pool2d(part, max_size)
+        maps[stage] = part.float().numpy().copy()
+    top = np.argsort(-probs, kind="stable")[:k]
+    names = categories(net.entry.id)
+    return Look(probs, top, tuple(names[i] for i in top), maps, shapes)
+
+
+def grad_cam(net: Network, x: torch.Tensor, target: int) -> np.ndarray:
+    """Grad-CAM (Captum's LayerGradCam) on the last convolutional stage for one class, upsampled to the input.
+
+    Returns:
+        float32 (224, 224) in 0..1 (scaled by its maximum; all zeros when nothing speaks for the class).
+    """
+    from captum.attr import LayerAttribution, LayerGradCam
+
+    if not 0 <= int(target) < 1000:
+        raise ValueError(f"target must be an ImageNet class index 0..999, got {target}")
+    layer = _stage_module(net, net.entry.gradcam_stage)
+    with net.lock:
+        cam = LayerGradCam(net.model, layer).attribute(x.clone().requires_grad_(), target=int(target),
+                                                       relu_attributions=True)  # (1, 1, h, w)
+    heat = LayerAttribution.interpolate(cam.detach(), tuple(x.shape[-2:]), "bilinear")[0, 0]  # (224, 224)
+    heat = heat.clamp(min=0)  # bilinear upsampling of non-negative values stays non-negative; rounding aside
+    top = float(heat.max())
+    return (heat / top if top > 0 else torch.zeros_like(heat)).numpy().astype(np.float32)

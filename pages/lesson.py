@@ -1,0 +1,377 @@
+"""Guided lesson: from one kernel to a 99% network, one step at a time, each beside a live widget."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnviz import arch, conv, figures, inspect, lesson, runs, ui
+from cnnviz.train import config_for
+from cnnviz.ui import t
+
+N_STEPS = len(lesson.STEPS)
+SAMPLE = "mnist-sample"  # the lesson always trains and draws digits from the built-in sample: offline, seconds
+LIVE_KEYS = {"lenet5": "lesson_run_lenet5", "deep-cnn": "lesson_run_deep"}  # session keys of the runs started here
+
+
+# ---------------------------------------------------------------- which step (session state <-> URL)
+
+
+def _init_step() -> None:
+    """Restore the step: the one this session last showed, else the URL's ?step=, else the first."""
+    if st.session_state.get("lesson_step") in range(1, N_STEPS + 1):
+        return
+    # Streamlit forgets a widget's state on pages that do not draw it, hence the plain copy.
+    st.session_state["lesson_step"] = (st.session_state.get("lesson_step_saved")
+                                       or lesson.parse_step(st.query_params.get("step")) or 1)
+
+
+def _go(delta: int) -> None:
+    st.session_state["lesson_step"] = min(max(st.session_state["lesson_step"] + delta, 1), N_STEPS)
+
+
+def _goto(number: int) -> None:
+    st.session_state["lesson_step"] = number
+
+
+def _step_label(number: int) -> str:
+    return t("Step {n} of {total}: {title}", n=number, total=N_STEPS, title=t(lesson.get_step(number).title))
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def _fit(n: int, cols: int, width: int = 620) -> int:
+    """Height in px for a grid of n square panels in the right column: the grid figures are sized for the
+    full page width, and without this they leave empty bands above and below."""
+    cols = max(1, min(n, cols))
+    rows = -(-n // cols)
+    return int(rows * (width / cols + 30) + 70)
+
+
+def _digit(container, key: str) -> np.ndarray:
+    """A test digit of the built-in sample, chosen by class: float (28, 28) in 0..1."""
+    split = ui.load_dataset(SAMPLE)
+    cls = container.selectbox(t("Test digit"), list(range(10)), index=7, key=key)
+    image, _, _ = inspect.test_image(split, cls, 0)  # (1, 28, 28) uint8
+    return image[0] / 255.0
+
+
+def _read_run(run_id: str | None) -> runs.RunInfo | None:
+    if not run_id:
+        return None
+    try:
+        return runs.read_run(run_id)
+    except runs.RunError:
+        return None
+
+
+def _use_run(run_id: str) -> None:
+    st.session_state["run_id"] = run_id  # a callback runs before the sidebar draws its picker, so this is allowed
+
+
+def _curves(run_id: str, polling: bool) -> None:
+    """Curves, progress and result of one run, read from the run store (a fragment while it trains)."""
+    info = _read_run(run_id)
+    if info is None:
+        st.warning(t("Run {run} is gone from the run store. Start a new one.", run=run_id))
+        return
+    records = runs.read_metrics(run_id)
+    history = lesson.curve_history(records)
+    if history["epoch"]:
+        st.plotly_chart(figures.training_curves(history, title=t("Run {run}", run=run_id)),
+                        key=f"lesson_curves_{run_id}")
+    if info.status == "running":
+        total = info.meta.get("total_steps") or 1
+        done = max((r.get("step", 0) for r in records if r.get("kind") == "step"), default=0)
+        st.progress(min(done / total, 1.0), text=t("Training: step {done} of {total}", done=done, total=total))
+    elif info.status == "finished" and info.test_accuracy is not None:
+        st.success(t("Finished: {acc} of the test digits recognised.", acc=f"{info.test_accuracy:.1%}"))
+        if st.session_state.get("run_id") != run_id:
+            st.button(t("Inspect this run in steps 9 and 10"), key=f"lesson_use_{run_id}", on_click=_use_run,
+                      args=(run_id,), icon=":material/search:")
+    else:
+        st.warning(t("This run ended as {status}. {message}", status=t(info.status),
+                     message=info.meta.get("message", "")))
+    if polling and info.status != "running":
+        st.rerun()  # redraw the whole step once, so the finished run is no longer polled
+
+
+def _live_training(container, preset: str, epochs: int, button: str) -> None:
+    """A button that trains `preset` on the sample in the background, then its live curves."""
+    key = LIVE_KEYS[preset]
+    info = _read_run(st.session_state.get(key))
+    running = info is not None and info.status == "running"
+    if container.button(button, key=f"{key}_start", type="primary", disabled=running, icon=":material/play_arrow:"):
+        with container:
+            run_id = ui.start_training(config_for(preset, SAMPLE, epochs=epochs), ui.load_dataset(SAMPLE))
+        if run_id:
+            st.session_state[key] = run_id
+            st.rerun()  # draw the button disabled while this run trains
+    if info is None:
+        container.info(t("Press the button to train. The curves appear here while it runs."))
+        return
+    with container:
+        st.fragment(_curves, run_every=1.0 if running else None)(info.run_id, running)
+
+
+def _need_run(container) -> runs.RunInfo | None:
+    """The run picked in the sidebar, or guidance on getting one."""
+    run = ui.selected_run()
+    if run is None:
+        container.info(t("This step looks inside a trained network, and there is none yet. Train LeNet-5 in "
+                         "step 7 (a few seconds); it is then picked in the sidebar by itself."))
+        container.button(t("Go to step 7"), key="lesson_to_7", on_click=_goto, args=(7,),
+                         icon=":material/arrow_back:")
+        return None
+    container.caption(t("Run {run} · {dataset}. Pick another run in the sidebar.", run=run.run_id,
+                        dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
+    return run
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def _kernel(left, right) -> None:
+    out_h, out_w = conv.convolve(lesson.TINY_IMAGE, lesson.TINY_KERNEL).shape
+    position = right.slider(t("Kernel position"), 1, out_h * out_w, 1, key="lesson_kernel_pos",
+                            help=t("Move the 3×3 window over the 4×4 image, left to right, top to bottom.")) - 1
+    row, col = divmod(position, out_w)
+    step = conv.conv_step(lesson.TINY_IMAGE, lesson.TINY_KERNEL, row, col)
+    so_far = lesson.output_so_far(lesson.TINY_IMAGE, lesson.TINY_KERNEL, position)
+    right.plotly_chart(figures.conv_step(step.padded, step.kernel, step.position, step.products, step.value, so_far,
+                                         (row, col)), key="lesson_kernel_fig")
+    terms = " + ".join(f"{p:g}×{k:g}" if k >= 0 else f"{p:g}×({k:g})"
+                       for p, k in zip(step.window.ravel(), step.kernel.ravel()))
+    right.markdown(t("Output at row {row}, column {col}: {terms} = **{value}**", row=row, col=col,
+                     terms=terms.replace("-", "−"), value=f"{step.value:g}".replace("-", "−")))
+    left.caption(t("Orange frames: the window on the input and the output value it makes. Grey cells are not "
+                   "computed yet."))
+
+
+def _shared_weights(left, right) -> None:
+    maps = lesson.shared_weight_maps(lesson.TINY_KERNEL, lesson.TINY_IMAGE.shape)  # (4, 4, 4)
+    right.plotly_chart(figures.kernel_grid(maps, titles=[t("neuron {i}", i=i + 1) for i in range(len(maps))],
+                                           max_cols=4, title=t("The 4 conv neurons as weights over the 16 pixels")),
+                       key="lesson_shared_fig", height=_fit(4, 4))
+    right.caption(t("The same 9 weights in every neuron, only shifted; white pixels have no weight at all."))
+    comparisons = conv.lesson_comparisons()
+    top = max(c.dense.total for c in comparisons)
+    table = pd.DataFrame({
+        t("Image"): [f"{c.image_shape[0]}×{c.image_shape[1]}" for c in comparisons],
+        t("Outputs"): [c.dense_units for c in comparisons],
+        t("Dense layer"): [c.dense.total for c in comparisons],
+        t("Conv layer"): [c.conv.total for c in comparisons],
+        t("Kernels"): [c.conv.biases for c in comparisons],
+    })
+    bar = dict(format="localized", min_value=0, max_value=top)
+    right.dataframe(table, hide_index=True, key="lesson_params_table", column_config={
+        t("Dense layer"): st.column_config.ProgressColumn(t("Dense layer"), **bar,
+                                                          help=t("Parameters of a dense layer with that many outputs")),
+        t("Conv layer"): st.column_config.ProgressColumn(
+            t("Conv layer"), **bar, help=t("Parameters of the 3×3 conv kernels, biases included")),
+    })
+    digit = comparisons[2]
+    left.markdown(t("For a 28×28 digit and 4 outputs, a dense layer needs **{dense}** parameters; one 3×3 kernel "
+                    "needs **{conv}**, whatever the image size.", dense=f"{digit.dense.total:,}",
+                    conv=f"{digit.conv.total:,}"))
+    left.caption(t("The table's first row is the 4×4 example: {dense} against {conv}.",
+                   dense=comparisons[0].dense.total, conv=comparisons[0].conv.total))
+
+
+def _channels(left, right) -> None:
+    image = lesson.rgb_image()  # (3, 16, 16)
+    a, b = right.columns([1, 2])
+    a.plotly_chart(figures.image_gallery(image.transpose(1, 2, 0)[None], [t("input, 3 channels")]),
+                   key="lesson_rgb_input")
+    b.plotly_chart(figures.kernel_grid(lesson.RGB_KERNEL, titles=[t("red slice"), t("green slice"), t("blue slice")],
+                                       shared_scale=False, max_cols=3, title=t("One 3×3×3 kernel")),
+                   key="lesson_rgb_kernel", height=_fit(3, 3, width=400))
+    maps = lesson.channel_contributions(image, lesson.RGB_KERNEL)  # (4, 14, 14)
+    right.plotly_chart(figures.feature_map_grid(maps, titles=[t("from red"), t("from green"), t("from blue"),
+                                                              t("sum: the output")], max_cols=4,
+                                                title=t("Each slice filters its channel; the sum is one map")),
+                       key="lesson_rgb_maps", height=_fit(4, 4))
+    f, d, m = right.columns(3)
+    size = f.select_slider(t("Kernel size F"), [1, 3, 5, 7], value=3, key="lesson_rgb_f")
+    depth = d.slider(t("Input channels D"), 1, 64, 3, key="lesson_rgb_d")
+    filters = m.slider(t("Kernels M"), 1, 64, 1, key="lesson_rgb_m")
+    count = conv.conv_params(size, size, depth, filters)
+    right.markdown(t("Parameters: (F×F×D+1)×M = {formula}", formula=count.explanation))
+
+
+def _stride_padding(left, right) -> None:
+    cols = right.columns(4)
+    size_i = cols[0].slider(t("Input I"), 3, 28, 28, key="lesson_sp_i")
+    size_f = cols[1].slider(t("Kernel F"), 1, 7, 3, key="lesson_sp_f")
+    stride = cols[2].slider(t("Stride S"), 1, 4, 1, key="lesson_sp_s")
+    padding = cols[3].slider(t("Padding P"), 0, 3, 0, key="lesson_sp_p")
+    try:
+        size = conv.output_size(size_i, size_f, stride, padding)
+    except ValueError as e:
+        right.warning(t("These settings do not fit: {reason}", reason=str(e)))
+        return
+    right.markdown(f"**{size.explanation}**")
+    digit = lesson.centre_crop(_digit(right, "lesson_sp_digit"), size_i)  # (I, I)
+    kernel = lesson.box_kernel(size_f)
+    out = conv.convolve(digit, kernel, stride, padding)
+    right.plotly_chart(figures.kernel_applied(digit, kernel, out, title=t("The centre {i}×{i} of a test digit, "
+                                                                          "averaged by an {f}×{f} kernel",
+                                                                          i=size_i, f=size_f)),
+                       key="lesson_sp_fig")
+    left.caption(t("The kernel here just averages its window, so the output looks like a blurred, smaller digit. "
+                   "Only its size matters in this step."))
+
+
+def _pooling(left, right) -> None:
+    a, b = right.columns(2)
+    kind = a.radio(t("Pooling"), list(conv.POOL_KINDS), horizontal=True, key="lesson_pool_kind",
+                   format_func=lambda k: {"max": t("max"), "avg": t("average"), "l2": t("L2")}[k])
+    size = b.select_slider(t("Window"), [2, 3, 4], value=2, key="lesson_pool_size")
+    digit = _digit(right, "lesson_pool_digit")  # (28, 28)
+    out = conv.pool(digit, kind, size)
+    if kind in ("max", "avg"):  # figures.pooling_view draws these two kinds
+        right.plotly_chart(figures.pooling_view(digit, out, kind, size, size), key="lesson_pool_fig")
+    else:
+        right.plotly_chart(figures.image(out, title=t("L2 pool {k}×{k} → {h}×{w}", k=size, h=out.shape[0],
+                                                      w=out.shape[1])), key="lesson_pool_fig")
+    every = np.stack([conv.pool(digit, k, size) for k in conv.POOL_KINDS])  # (3, OH, OW)
+    right.plotly_chart(figures.feature_map_grid(every, titles=[t("max"), t("average"), t("L2")], max_cols=3,
+                                                title=t("The three kinds side by side")), key="lesson_pool_all",
+                       height=_fit(3, 3))
+    left.caption(t("{h}×{w} values became {oh}×{ow}: each output cell sums up one {k}×{k} window.",
+                   h=digit.shape[0], w=digit.shape[1], oh=out.shape[0], ow=out.shape[1], k=size))
+
+
+def _new_mask() -> None:
+    st.session_state["lesson_dropout_draw"] = st.session_state.get("lesson_dropout_draw", 0) + 1
+
+
+def _dropout(left, right) -> None:
+    a, b = right.columns([2, 1], vertical_alignment="bottom")
+    p = a.slider(t("Drop probability p"), 0.0, 0.9, 0.5, 0.1, key="lesson_dropout_p")
+    b.button(t("New draw"), key="lesson_dropout_new", on_click=_new_mask, icon=":material/casino:", width="stretch")
+    view = lesson.dropout_demo(p, st.session_state.get("lesson_dropout_draw", 0))
+    # The mask drawn as ±1 puts all three maps on the diverging scale: zero is white, so silenced neurons
+    # are white holes in the output and red cells in the mask.
+    maps = np.stack([view.activations, 2 * view.mask - 1, view.output])  # (3, 8, 8)
+    titles = [t("activations"), t("mask: blue kept, red dropped"),
+              t("after dropout, ×{s}", s=f"{1.0 / (1.0 - p):.2f}")]
+    right.plotly_chart(figures.feature_map_grid(maps, titles=titles, max_cols=3,
+                                                title=t("A dense layer of {n} neurons in one training batch",
+                                                        n=view.mask.size)), key="lesson_dropout_fig", height=_fit(3, 3))
+    right.markdown(t("{kept} of {n} neurons kept. Mean output: {before} without dropout, {after} with this draw, "
+                     "{average} averaged over {draws} draws.", kept=view.kept, n=view.mask.size,
+                     before=f"{view.activations.mean():.3f}", after=f"{view.output.mean():.3f}",
+                     average=f"{view.mean_over_draws:.3f}", draws=f"{lesson.DRAWS:,}"))
+    left.caption(t("White cells in the third map are the silenced neurons. Each press of New draw is another "
+                   "batch: another random set of neurons is silenced."))
+
+
+def _lenet5(left, right) -> None:
+    spec = arch.preset_spec("lenet5")
+    right.plotly_chart(figures.architecture_volumes([("input", spec.input_shape)] +
+                                                    [(r.name, r.output_shape) for r in arch.infer_shapes(spec)]),
+                       key="lesson_lenet_arch")
+    _live_training(right, "lenet5", 3, t("Train LeNet-5 live (3 epochs)"))
+    left.caption(t("{params} parameters. Trained with Adam for 3 epochs on 3,600 digits, checked on 400 held back "
+                   "(validation) and finally on 1,000 test digits.", params=f"{arch.total_params(spec):,}"))
+
+
+def _deep_cnn(left, right) -> None:
+    spec = arch.preset_spec("deep-cnn")
+    rows = lesson.summary_rows(spec)
+    names = {"layer": t("Layer"), "output shape": t("Output shape"), "parameters": t("Parameters"),
+             "details": t("Details")}
+    right.dataframe(pd.DataFrame(rows).rename(columns=names), hide_index=True, key="lesson_deep_table",
+                    column_config={t("Parameters"): st.column_config.NumberColumn(format="localized")})
+    right.markdown(t("Total: **{params}** parameters.", params=f"{arch.total_params(spec):,}"))
+    _live_training(right, "deep-cnn", 5, t("Train the deeper CNN on the sample (5 epochs)"))
+    left.caption(t("On a laptop CPU this takes 30 to 60 seconds. For the full 60,000 digits, pick MNIST in the "
+                   "sidebar and the Deeper CNN preset on the Train screen."))
+    left.page_link("pages/train.py", label=t("Train on full MNIST"), icon=":material/model_training:")
+
+
+def _mistakes(left, right) -> None:
+    run = _need_run(right)
+    if run is None:
+        return
+    ev = ui.evaluation(run)
+    a, b = right.columns(2)
+    a.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
+    b.metric(t("Mistakes"), f"{ev.n_wrong:,} / {ev.n_test:,}")
+    right.markdown(inspect.report(ev))
+    right.plotly_chart(figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
+                                                  title=t("Accuracy per class")), key="lesson_per_class")
+    wrong = inspect.mistakes(ev, limit=8)
+    if not wrong:
+        right.success(t("No mistakes on the test set: nothing to show."))
+        return
+    split = ui.run_split(run)
+    images = split.x_test[wrong].numpy()  # (N, C, H, W) uint8
+    images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
+    names = ev.class_names
+    captions = [f"{names[ev.labels[i]]} → {names[ev.predictions[i]]} ({ev.confidence[i]:.0%})" for i in wrong]
+    right.plotly_chart(figures.image_gallery(images, captions, max_cols=4,
+                                             title=t("Most confident mistakes: true → predicted (confidence)")),
+                       key="lesson_mistakes", height=_fit(len(wrong), 4))
+
+
+def _learned_kernels(left, right) -> None:
+    run = _need_run(right)
+    if run is None:
+        return
+    spec, model = ui.load_model(run)
+    layers = inspect.conv_layers(spec)
+    if not layers:
+        right.info(t("This network has no convolution layer, so there are no kernels. Pick a CNN in the sidebar."))
+        return
+    k = inspect.kernels(model, layers[0])  # (out, in, kh, kw)
+    title = t("{layer}: {n} learned kernels of {kh}×{kw}", layer=layers[0], n=k.shape[0], kh=k.shape[2], kw=k.shape[3])
+    if k.shape[1] == 3:
+        fig = figures.kernel_grid_rgb(k, title=title)
+    else:
+        fig = figures.kernel_grid(k[:, 0], shared_scale=False, title=title)
+    right.plotly_chart(fig, key="lesson_learned", height=_fit(k.shape[0], 8))
+    handmade = ("sobel_vertical", "sobel_horizontal", "edges", "gaussian_blur")
+    right.plotly_chart(figures.kernel_grid(np.stack([conv.get_kernel(n).weights for n in handmade]),
+                                           titles=[t(conv.get_kernel(n).title) for n in handmade], shared_scale=False,
+                                           max_cols=8, title=t("Handmade kernels, for comparison")),
+                       key="lesson_handmade", height=_fit(len(handmade), 6))
+    left.caption(t("Red and blue are weights of opposite sign, white is zero. A kernel with a red side and a blue "
+                   "side finds edges; one of a single colour finds blobs and strokes."))
+
+
+RENDER = {"kernel": _kernel, "shared-weights": _shared_weights, "channels": _channels,
+          "stride-padding": _stride_padding, "pooling": _pooling, "dropout": _dropout, "lenet5": _lenet5,
+          "deep-cnn": _deep_cnn, "mistakes": _mistakes, "learned-kernels": _learned_kernels}
+PAGE_LABELS = {"pages/convolution.py": t("Open the Convolution screen"),
+               "pages/architecture.py": t("Open the Architecture screen"),
+               "pages/train.py": t("Open the Train screen"),
+               "pages/kernels.py": t("Open the Kernels screen"),
+               "pages/feature_maps.py": t("Open the Feature maps screen"),
+               "pages/evaluation.py": t("Open the Evaluation screen")}
+
+# ---------------------------------------------------------------- layout
+
+_init_step()
+st.title(t("Guided lesson"))
+st.caption(t("From one kernel to a network that reads 99% of handwritten digits, in {n} steps.", n=N_STEPS))
+
+number = st.session_state["lesson_step"]
+prev_col, pick_col, next_col = st.columns([1, 5, 1], vertical_alignment="bottom")
+prev_col.button(t("Previous"), key="lesson_prev", on_click=_go, args=(-1,), disabled=number == 1,
+                icon=":material/arrow_back:", width="stretch")
+pick_col.selectbox(t("Step"), list(range(1, N_STEPS + 1)), key="lesson_step", format_func=_step_label,
+                   label_visibility="collapsed")
+next_col.button(t("Next"), key="lesson_next", on_click=_go, args=(1,), disabled=number == N_STEPS,
+                icon=":material/arrow_forward:", width="stretch")
+st.progress(number / N_STEPS)
+st.session_state["lesson_step_saved"] = number
+if st.query_params.get("step") != str(number):
+    st.query_params["step"] = str(number)
+
+current = lesson.get_step(number)
+left_col, right_col = st.columns([2, 3], gap="large")
+left_col.subheader(t("{n}. {title}", n=number, title=t(current.title)))
+left_col.markdown(t(current.body))
+left_col.page_link(current.page, label=PAGE_LABELS[current.page], icon=":material/open_in_new:")
+RENDER[current.id](left_col, right_col)

@@ -1,0 +1,199 @@
+"""Tests for cnnviz.pretrained: random-weight networks on the ImageNet code path, and the weights files."""
+import dataclasses
+import hashlib
+import urllib.error
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from cnnviz import pretrained as pt
+from cnnviz import receptive
+
+
+@pytest.fixture(autouse=True)
+def torch_home(tmp_path, monkeypatch):
+    """A private, empty torch hub cache: tests never see (or write) the user's weights."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    return tmp_path / "torch"
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    return pt.load("resnet18", weights=None)
+
+
+@pytest.fixture(scope="module")
+def photo():
+    rng = np.random.default_rng(0)
+    return pt.prepare((rng.random((300, 400, 3)) * 255).astype(np.uint8))
+
+
+def offline(*_args, **_kwargs):
+    raise urllib.error.URLError("no network here")
+
+
+# ---------------------------------------------------------------- registry and preprocessing
+
+
+def test_registry_and_categories():
+    assert pt.list_models() == ["resnet18", "vgg16"]
+    names = pt.categories("vgg16")
+    assert len(names) == 1000 and names[0] == "tench" and names[999] == "toilet tissue"
+    assert pt.stage_names("resnet18") == ["conv1", "maxpool", "layer1", "layer2", "layer3", "layer4"]
+    assert pt.stage_names("vgg16")[-2:] == ["conv5_3", "pool5"]
+    assert pt.get_entry("vgg16").file_name == "vgg16-397923af.pth"
+    with pytest.raises(ValueError, match="unknown network 'alexnet'"):
+        pt.get_entry("alexnet")
+
+
+def test_prepare_resizes_crops_and_normalises(photo):
+    assert photo.image.shape == (224, 224, 3) and photo.image.dtype == np.uint8
+    assert photo.tensor.shape == (1, 3, 224, 224)
+    assert "resized 400x300 to 341x256" in photo.notes[0]  # shorter side 256, aspect ratio kept
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    expected = (photo.image.transpose(2, 0, 1) / 255.0 - mean[:, None, None]) / std[:, None, None]
+    np.testing.assert_allclose(photo.tensor[0].numpy(), expected, atol=1e-5)
+
+
+def test_prepare_grey_transparent_and_channel_first():
+    digit = np.zeros((1, 28, 28), np.uint8)  # (C, H, W) as this project's datasets hold images
+    digit[0, 10:18, 12:16] = 255
+    p = pt.prepare(digit)
+    assert p.image.shape == (224, 224, 3) and (p.image[..., 0] == p.image[..., 2]).all()
+    assert any("grey" in n for n in p.notes)
+    clear = Image.new("RGBA", (50, 40), (255, 0, 0, 0))
+    assert (pt.prepare(clear).image == 255).all()  # fully transparent: white, as a browser shows it
+    with pytest.raises(ValueError, match="uint8"):
+        pt.prepare(np.zeros((28, 28), np.float32))
+
+
+# ---------------------------------------------------------------- the views, with random weights
+
+
+def test_kernels_maps_and_top5(resnet, photo):
+    assert not resnet.trained
+    assert pt.first_layer_kernels(resnet).shape == (64, 3, 7, 7)
+    seen = pt.look(resnet, photo.tensor)
+    assert seen.probs.shape == (1000,) and abs(float(seen.probs.sum()) - 1) < 1e-5
+    assert seen.top.shape == (5,) and np.all(np.diff(seen.probs[seen.top]) <= 0)
+    assert seen.names == tuple(pt.categories("resnet18")[i] for i in seen.top)
+    assert seen.shapes == {"conv1": (64, 112, 112), "maxpool": (64, 56, 56), "layer1": (64, 56, 56),
+                           "layer2": (128, 28, 28), "layer3": (256, 14, 14), "layer4": (512, 7, 7)}
+    assert seen.maps["conv1"].shape == (32, 56, 56)  # first 32 channels, averaged down from 112
+    assert seen.maps["layer4"].shape == (32, 7, 7)
+    assert (seen.maps["layer1"] >= 0).all()  # a block ends in a ReLU
+
+
+def test_random_weights_are_reproducible(resnet):
+    again = pt.load("resnet18", weights=None)
+    assert torch.equal(again.model.conv1.weight, resnet.model.conv1.weight)
+    other = pt.load("resnet18", weights=None, seed=1)
+    assert not torch.equal(other.model.conv1.weight, resnet.model.conv1.weight)
+
+
+def test_grad_cam_shape_and_range(resnet, photo):
+    seen = pt.look(resnet, photo.tensor)
+    heat = pt.grad_cam(resnet, photo.tensor, int(seen.top[0]))
+    assert heat.shape == (224, 224) and heat.dtype == np.float32
+    assert heat.min() >= 0 and heat.max() <= 1
+    assert heat.max() == 1 or not heat.any()  # scaled by its maximum, or nothing to show
+    with pytest.raises(ValueError, match="0..999"):
+        pt.grad_cam(resnet, photo.tensor, 1000)
+
+
+def test_vgg16_builds_and_classifies_once(photo):
+    vgg = pt.load("vgg16", weights=None)
+    assert sum(p.numel() for p in vgg.model.parameters()) == 138_357_544
+    assert pt.first_layer_kernels(vgg).shape == (64, 3, 3, 3)
+    seen = pt.look(vgg, photo.tensor)  # one 224x224 forward: about 15.5 GMACs
+    assert seen.top.shape == (5,) and seen.shapes["conv5_3"] == (512, 14, 14) and seen.shapes["pool5"] == (512, 7, 7)
+    assert seen.maps["conv1_2"].shape == (32, 56, 56)
+
+
+def test_resnet18_macs_match_torchvision():
+    with torch.device("meta"):
+        model = pt.get_entry("resnet18").builder(weights=None)
+    assert sum(receptive.hook_macs(model, (3, 224, 224)).values()) == 1_814_073_344  # torchvision: 1.814 GFLOPS
+
+
+# ---------------------------------------------------------------- weights files
+
+
+def test_missing_weights_say_where_to_put_them(torch_home):
+    assert not pt.weights_present("resnet18")
+    with pytest.raises(pt.WeightsError) as err:
+        pt.load("resnet18")
+    folder = torch_home / "hub" / "checkpoints"
+    assert "resnet18-f37072fd.pth" in str(err.value) and str(folder) in str(err.value)
+    assert pt.weights_file("resnet18") == folder / "resnet18-f37072fd.pth"
+
+
+def test_offline_download_fails_with_a_plain_message(monkeypatch, torch_home):
+    monkeypatch.setattr(pt.urllib.request, "urlopen", offline)
+    with pytest.raises(pt.WeightsError) as err:
+        pt.download_weights("vgg16")
+    message = str(err.value)
+    assert "vgg16-397923af.pth" in message and str(torch_home / "hub" / "checkpoints") in message
+    assert "no network here" in message
+    assert list((torch_home / "hub" / "checkpoints").iterdir()) == []  # no partial file left behind
+
+
+def _served(tmp_path, monkeypatch, state):
+    """Serve a state dict as the resnet18 download (a file:// URL named with its own checksum prefix)."""
+    path = tmp_path / "served.pth"
+    torch.save(state, path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    named = path.rename(tmp_path / f"resnet18-{digest[:8]}.pth")
+    entry = dataclasses.replace(pt.MODELS["resnet18"], url=named.as_uri())
+    monkeypatch.setitem(pt.MODELS, "resnet18", entry)
+    return entry
+
+
+def test_download_verifies_then_renames(tmp_path, monkeypatch, resnet):
+    state = {k: v.clone() for k, v in resnet.model.state_dict().items()}
+    entry = _served(tmp_path, monkeypatch, state)
+    seen = []
+    path = pt.download_weights("resnet18", progress=lambda f, msg: seen.append(f))
+    assert path == pt.weights_file("resnet18") and path.name == entry.file_name and pt.weights_present("resnet18")
+    assert seen and seen[-1] == 1.0 and all(0 < f <= 1 for f in seen)
+    assert [p.name for p in path.parent.iterdir()] == [entry.file_name]  # the temporary file was renamed
+    net = pt.load("resnet18")
+    assert net.trained and torch.equal(net.model.fc.weight, resnet.model.fc.weight)
+
+
+def test_download_with_a_wrong_checksum_is_not_kept(tmp_path, monkeypatch, resnet):
+    entry = _served(tmp_path, monkeypatch, resnet.model.state_dict())
+    monkeypatch.setitem(pt.MODELS, "resnet18", dataclasses.replace(entry, url=entry.url.replace(
+        entry.file_name, "resnet18-00000000.pth")))
+    (tmp_path / entry.file_name).rename(tmp_path / "resnet18-00000000.pth")
+    with pytest.raises(pt.WeightsError, match="wrong checksum"):
+        pt.download_weights("resnet18")
+    assert not pt.weights_present("resnet18") and list(pt.weights_file("resnet18").parent.iterdir()) == []
+
+
+class Payload:
+    """Pickling this would run code on load: weights_only=True must refuse it."""
+
+    def __reduce__(self):
+        return (print, ("this ran on load",))
+
+
+@pytest.mark.parametrize("content", ["garbage", "truncated", "pickled code", "wrong shapes"])
+def test_damaged_weights_are_refused(content, resnet):
+    path = pt.weights_file("resnet18")
+    path.parent.mkdir(parents=True)
+    if content == "garbage":
+        path.write_bytes(b"not a weights file at all")
+    elif content == "truncated":
+        torch.save(resnet.model.state_dict(), path)
+        path.write_bytes(path.read_bytes()[:100_000])
+    elif content == "pickled code":
+        torch.save({"conv1.weight": Payload()}, path)
+    else:
+        state = dict(resnet.model.state_dict())
+        state["fc.weight"] = torch.zeros(10, 512)
+        torch.save(state, path)
+    with pytest.raises(pt.WeightsError, match="download it again"):
+        pt.load("resnet18")

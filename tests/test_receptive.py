@@ -1,0 +1,189 @@
+"""Tests for cnnviz.receptive: hand-computed fields and FLOPs, the literature's VGG-16, backpropagation as referee."""
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from cnnviz import arch
+from cnnviz import receptive as rf
+from cnnviz.arch import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Pool
+
+
+def by_name(spec):
+    return {f.name: f for f in rf.fields(spec)}
+
+
+# ---------------------------------------------------------------- the recurrence, by hand
+
+
+def test_lenet5_fields_by_hand():
+    f = by_name(arch.preset_spec("lenet5"))
+    # conv1 5x5: r 5, j 1; pool 2: r 5 + 1*1 = 6, j 2; conv2 5x5: 6 + 4*2 = 14; pool 2: 14 + 1*2 = 16, j 4
+    assert [(f[n].rf, f[n].jump, f[n].first, f[n].start) for n in ("conv1", "pool1", "conv2", "pool2")] == \
+        [(5, 1, 0, 2.0), (6, 2, 0, 2.5), (14, 2, 0, 6.5), (16, 4, 0, 7.5)]
+    assert f["flatten"].rf == 16 and f["flatten"].jump == 4  # flatten only reorders pool2's units
+    assert f["dense1"].rf is None and f["dense1"].covers == rf.Region(0, 28, 0, 28)
+
+
+def test_lenet5_flops_by_hand():
+    f = by_name(arch.preset_spec("lenet5"))
+    # FLOPs = 2 x MACs, bias add included (k*k*C_in products need k*k*C_in - 1 adds; the bias is the last one)
+    assert f["conv1"].macs == 5 * 5 * 1 * 6 * 24 * 24 == 86_400
+    assert f["conv1"].flops == 2 * 5 * 5 * 1 * 6 * 24 * 24 == 172_800
+    assert f["conv1"].activation_flops == 6 * 24 * 24  # one ReLU per output value
+    assert f["pool1"].flops == 2 * 2 * 6 * 12 * 12 and f["pool1"].macs == 0
+    assert f["conv2"].flops == 2 * 5 * 5 * 6 * 16 * 8 * 8 == 307_200
+    assert f["dense1"].flops == 2 * 256 * 120 and f["dense3"].flops == 2 * 84 * 10
+    assert f["dense3"].activation_flops == 0  # the output layer has no activation
+    assert f["flatten"].flops == 0
+    assert [f[n].params for n in f] == [row.params for row in arch.infer_shapes(arch.preset_spec("lenet5"))]
+    totals = rf.totals(rf.fields(arch.preset_spec("lenet5")))
+    assert totals["params"] == 44_426
+    assert totals["macs"] == 86_400 + 153_600 + 30_720 + 10_080 + 840
+
+
+def test_stride_and_padding_by_hand():
+    spec = ArchSpec((1, 16, 16), (Conv(2, 3, stride=2, padding=1), Pool("max", 2), Conv(2, 3, padding=1),
+                                  BatchNorm(), Dropout(0.1), Flatten(), Dense(3)))
+    f = by_name(spec)
+    assert (f["conv1"].rf, f["conv1"].jump, f["conv1"].first) == (3, 2, -1)
+    assert (f["pool1"].rf, f["pool1"].jump, f["pool1"].first) == (5, 4, -1)
+    assert (f["conv2"].rf, f["conv2"].jump, f["conv2"].first) == (13, 4, -5)  # 5 + 2*4; -1 - 1*4
+    assert (f["batchnorm1"].rf, f["dropout1"].jump) == (13, 4)  # identity for the field
+    assert f["conv2"].start == 1.0
+    assert rf.unit_region(spec, "conv2", 0, 0) == rf.Region(-5, 8, -5, 8)
+    assert rf.unit_region(spec, "conv2", 3, 1) == rf.Region(7, 20, -1, 12)
+    assert rf.unit_region(spec, "conv2", 3, 1).clip(16, 16) == rf.Region(7, 16, 0, 12)
+    assert f["batchnorm1"].flops == 2 * 2 * 4 * 4 and f["dropout1"].flops == 0
+
+
+def test_vgg16_matches_the_literature_and_torchvision():
+    spec = rf.vgg16_spec()
+    f = by_name(spec)
+    assert arch.total_params(spec) == 138_357_544
+    assert (f["conv13"].rf, f["pool5"].rf, f["pool5"].jump) == (196, 212, 32)  # conv5_3 and pool5
+    with torch.device("meta"):  # shapes only: no memory, no arithmetic
+        model = torchvision.models.vgg16()
+    measured = rf.hook_macs(model, (3, 224, 224))
+    assert sum(measured.values()) == sum(x.macs for x in f.values()) == 15_470_264_320
+
+
+@pytest.mark.parametrize("preset", arch.list_presets())
+def test_macs_equal_a_count_by_forward_hooks(preset):
+    spec = arch.preset_spec(preset, (3, 32, 32) if preset == "cifar-cnn" else (1, 28, 28))
+    measured = rf.hook_macs(arch.build(spec), spec.input_shape)
+    expected = {x.name: x.macs for x in rf.fields(spec) if x.macs}
+    assert measured == expected
+
+
+# ---------------------------------------------------------------- backpropagation as referee
+
+
+CHECKS = [  # (spec, layers to probe): presets with and without padding, max-pooling, batch norm, stride 2
+    (arch.preset_spec("lenet5"), None),
+    (arch.preset_spec("tiny-cnn"), None),
+    (arch.preset_spec("fast"), ("conv1", "pool1", "conv2", "pool2")),
+    (arch.preset_spec("keras-cnn"), ("conv2", "pool1", "dropout1")),
+    (ArchSpec((1, 17, 13), (Conv(3, 3, stride=2, padding=1), Pool("max", 3, 2), Conv(2, 3, padding=2),
+                            Conv(2, 2, stride=2))), None),
+]
+
+
+def positions(h, w):
+    return {(0, 0), (h - 1, w - 1), (h // 2, w // 2), (0, w - 1), (h - 1, 0)}
+
+
+@pytest.mark.parametrize("spec,layers", CHECKS, ids=[s.name + str(i) for i, (s, _) in enumerate(CHECKS)])
+def test_gradient_support_equals_the_computed_region(spec, layers):
+    _, h_in, w_in = spec.input_shape
+    probed = 0
+    for f in rf.fields(spec):
+        if not f.spatial or (layers and f.name not in layers):
+            continue
+        _, h, w = f.output_shape
+        for row, col in positions(h, w):
+            grad = rf.gradient_support(spec, f.name, row, col, channel=f.output_shape[0] - 1)
+            region = rf.unit_region(spec, f.name, row, col)
+            assert np.array_equal(grad, region.mask(h_in, w_in)), (f.name, row, col)
+            assert np.array_equal(grad, rf.unit_support(spec, f.name, row, col))
+            assert rf.seen_region(spec, f.name, row, col) == region.clip(h_in, w_in)
+            assert grad.sum() == region.clip(h_in, w_in).height * region.clip(h_in, w_in).width
+            probed += 1
+    assert probed >= 8
+
+
+def test_dense_units_see_what_the_last_spatial_layer_covers():
+    # simple-cnn on 28x28: conv 26, pool 13, conv 11, pool 5 (floor drops conv row 10): rows 26, 27 are never used
+    spec = arch.preset_spec("simple-cnn")
+    f = by_name(spec)
+    assert f["dense1"].covers == rf.Region(0, 26, 0, 26)
+    grad = rf.gradient_support(spec, "dense1", channel=5)
+    assert np.array_equal(grad, f["dense1"].covers.mask(28, 28))
+    assert np.array_equal(grad, rf.unit_support(spec, "dense2"))
+    assert rf.gradient_support(arch.preset_spec("mlp"), "dense1").all()
+
+
+def test_strides_larger_than_kernels_leave_holes():
+    spec = ArchSpec((1, 12, 12), (Conv(1, 1, stride=2), Conv(1, 3)))  # conv2 sees input rows 0, 2, 4 only
+    f = by_name(spec)
+    assert f["conv2"].gaps and (f["conv2"].rf, f["conv2"].jump) == (5, 2)
+    support = rf.unit_support(spec, "conv2", 0, 0)
+    assert np.array_equal(np.flatnonzero(support.any(1)), [0, 2, 4])
+    assert np.array_equal(support, rf.gradient_support(spec, "conv2", 0, 0))
+    assert not np.array_equal(support, rf.unit_region(spec, "conv2", 0, 0).mask(12, 12))
+
+
+def test_padding_over_dropped_pixels_hides_them():
+    # width 15: conv1 (k3 s2 p1) gives 8 columns, the 3/2 pool uses only 7 of them (floor), so input
+    # column 14 reaches conv2 (padding 2) only through pool padding: it is in the box but not in the field
+    spec = ArchSpec((1, 17, 15), (Conv(3, 3, stride=2, padding=1), Pool("max", 3, 2), Conv(2, 3, padding=2)))
+    region = rf.unit_region(spec, "conv2", 0, 4)
+    assert region == rf.Region(-9, 6, 7, 22) and region.clip(17, 15) == rf.Region(0, 6, 7, 15)
+    grad = rf.gradient_support(spec, "conv2", 0, 4)
+    assert np.array_equal(grad, rf.unit_support(spec, "conv2", 0, 4))
+    assert rf.seen_region(spec, "conv2", 0, 4) == rf.Region(0, 6, 7, 14)
+    assert not grad[:, 14].any() and grad[:6, 7:14].all()
+
+
+def test_a_unit_that_sees_only_padding():
+    spec = ArchSpec((1, 6, 6), (Conv(1, 3, padding=3),))
+    region = rf.unit_region(spec, "conv1", 0, 0)
+    assert region == rf.Region(-3, 0, -3, 0) and region.clip(6, 6).empty
+    assert not rf.gradient_support(spec, "conv1", 0, 0).any()
+    assert not rf.unit_support(spec, "conv1", 0, 0).any()
+    assert rf.seen_region(spec, "conv1", 0, 0).empty
+
+
+# ---------------------------------------------------------------- bad input and the picture
+
+
+def test_bad_requests_are_refused_plainly():
+    spec = arch.preset_spec("lenet5")
+    with pytest.raises(ValueError, match="no layer 'conv9'"):
+        rf.unit_region(spec, "conv9", 0, 0)
+    with pytest.raises(ValueError, match=r"outside conv1's 24x24 output"):
+        rf.unit_region(spec, "conv1", 24, 0)
+    with pytest.raises(ValueError, match="flat vector"):
+        rf.unit_support(spec, "flatten", 0, 0)
+    with pytest.raises(ValueError, match="no rows and columns"):
+        rf.gradient_support(spec, "dense1", 1, 0)
+    with pytest.raises(ValueError, match="6 channels"):
+        rf.gradient_support(spec, "conv1", 0, 0, channel=6)
+    with pytest.raises(arch.SpecError):
+        rf.fields(ArchSpec((1, 4, 4), (Conv(1, 7),)))
+
+
+def test_field_view_frames_the_padding():
+    spec = arch.preset_spec("tiny-cnn")
+    region = rf.unit_region(spec, "conv1", 0, 0)  # 3x3 around pixel (0, 0): one row and column of padding
+    image = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    canvas, heat, margin = rf.field_view(image, region)
+    assert margin == 1 and canvas.shape == (30, 30)
+    assert np.array_equal(canvas[1:-1, 1:-1], image) and (canvas[0] == 128).all()
+    assert np.nansum(heat == 1.0) == 4 and np.nansum(heat == np.float32(0.3)) == 5
+    assert np.isnan(heat[5:, 5:]).all()
+    inside = rf.unit_region(spec, "conv1", 5, 5)
+    canvas, heat, margin = rf.field_view(np.zeros((28, 28, 3), np.uint8), inside)
+    assert margin == 0 and canvas.shape == (28, 28, 3) and np.nansum(heat) == 9
+    with pytest.raises(ValueError, match="uint8"):
+        rf.field_view(np.zeros((28, 28)), inside)
