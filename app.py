@@ -7,7 +7,8 @@ st.set_page_config(page_title="cnnviz: see what a CNN does", page_icon=":materia
 
 SECTIONS = {
     "Start": [("pages/home.py", "Home", ":material/home:")],
-    "Learn": [("pages/convolution.py", "Convolution", ":material/blur_on:"),
+    "Learn": [("pages/lesson.py", "Guided lesson", ":material/school:"),
+              ("pages/convolution.py", "Convolution", ":material/blur_on:"),
               ("pages/architecture.py", "Architecture", ":material/account_tree:")],
     "Train": [("pages/train.py", "Train", ":material/model_training:")],
     "Inspect": [("pages/kernels.py", "Kernels", ":material/grid_view:"),

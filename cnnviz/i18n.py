@@ -48,10 +48,28 @@ def source_strings(paths) -> dict[str, str]:
     for path in paths:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("t", "N_")
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("t", "tr", "N_")
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, f"{Path(path).name}:{node.lineno}")
     return found
+
+
+def registry_strings() -> set[str]:
+    """Titles and explanations from the registries users pick from (kernels, presets, datasets, models)."""
+    from . import arch, conv, data, pretrained
+
+    texts = {text for k in conv.KERNELS.values() for text in (k.title, k.explanation)}
+    texts |= set(conv.POOL_KINDS.values())
+    texts |= {text for p in arch.PRESETS.values() for text in (p.title, p.description)}
+    texts |= {text for d in data.DATASETS.values() for text in (d.title, d.description)}
+    texts |= {text for m in pretrained.MODELS.values() for text in (m.title, m.description)}
+    return texts
+
+
+def all_strings() -> dict[str, str]:
+    """Everything that needs a translation: {English text: where it comes from}."""
+    found = source_strings(ui_sources())
+    return found | {text: "registry" for text in registry_strings() if text not in found}
 
 
 def ui_sources(root: Path | None = None) -> list[Path]:

@@ -5,9 +5,12 @@ The only module besides app.py and pages/ that imports streamlit. Caches hold re
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from . import data, i18n, inspect, runs
+from .i18n import N_
 from .jobs import JOBS
 from .train import config_for
 
@@ -28,14 +31,16 @@ def ensure_navigation() -> None:
 
     Streamlit still treats a `pages/` folder as an old-style multipage app until some run has called
     st.navigation: a link straight to a page (or AppTest's switch_page) then runs the page file alone.
-    Called first on every page: it switches that mode off and reruns, so app.py runs and routes here.
+    Called first on every page: it switches that mode off and runs app.py in its place, within the same
+    run so that a button click that started the run is not lost.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
-
+        app = Path(__file__).resolve().parents[1] / "app.py"
+        exec(compile(app.read_text(encoding="utf-8"), str(app), "exec"), {"__name__": "__main__", "__file__": str(app)})
+        st.stop()
 
 
 def _init_state() -> None:
@@ -192,6 +197,15 @@ def require_run() -> runs.RunInfo:
         quick_start_button(key="quick_start_empty")
         st.stop()
     return run
+
+
+STATUSES = {"running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"), "failed": N_("failed"),
+            "interrupted": N_("interrupted"), "damaged": N_("damaged")}
+
+
+def status_label(status: str) -> str:
+    """A run status in the chosen language."""
+    return t(STATUSES.get(status, status))
 
 
 def show_error(error: Exception) -> None:

@@ -1,4 +1,356 @@
-"""Placeholder replaced by its own page module."""
+"""Architecture: build a network layer by layer, see every shape and parameter count live, export it or train it.
+
+The design lives in session_state (a list of layer dicts in the spec's JSON form, each with a `uid` that keys
+its widgets), so it survives page switches; `arch` checks it and counts its parameters on every change.
+"""
+from dataclasses import asdict
+
 import streamlit as st
 
-st.title("architecture")
+from cnnviz import arch, data, figures, ui
+from cnnviz.i18n import N_
+from cnnviz.ui import dataset_name, t
+
+ui.ensure_navigation()
+
+LAYERS, INPUT, NAME, NEXT_UID, MESSAGE = "arch_layers", "arch_input_shape", "arch_spec_name", "arch_next_uid", \
+    "arch_message"
+EMPTY = "__empty__"
+TYPE_TITLES = {"conv": N_("Convolution"), "pool": N_("Pooling"), "dropout": N_("Dropout"),
+               "batchnorm": N_("Batch norm"), "flatten": N_("Flatten"), "dense": N_("Dense")}
+NEW_LAYER = {"conv": arch.Conv(16), "pool": arch.Pool(), "dropout": arch.Dropout(0.25), "batchnorm": arch.BatchNorm(),
+             "flatten": arch.Flatten(), "dense": arch.Dense(64)}
+# field -> (label, kind, min, max, help); bounds only keep the editor sane, `arch` says what cannot work
+FIELDS = {
+    "filters": (N_("filters"), int, 1, 4096, N_("Number of kernels = output channels")),
+    "kernel_size": (N_("kernel"), int, 1, 256, N_("Kernel height and width (F)")),
+    "stride": (N_("stride"), int, 1, 256, N_("Step between kernel positions (S)")),
+    "padding": (N_("padding"), int, 0, 256, N_("Zeros added around the input (P)")),
+    "activation": (N_("activation"), arch.ACTIVATIONS, None, None, N_("Applied after the layer")),
+    "kind": (N_("pooling"), arch.POOL_KINDS, None, None, N_("Maximum or average of each window")),
+    "size": (N_("window"), int, 1, 256, N_("Pooling window height and width")),
+    "p": (N_("drop rate"), float, 0.0, 1.0, N_("Fraction of values zeroed while training")),
+    "units": (N_("units"), int, 1, 100_000, N_("Number of outputs")),
+}
+FIELD_COLS = 5
+
+
+# ---------------------------------------------------------------- state
+
+
+def _layer_dict(layer) -> dict:
+    return {"type": layer.type, **asdict(layer)}
+
+
+def _with_uids(layer_dicts: list[dict]) -> list[dict]:
+    out = []
+    for d in layer_dicts:
+        st.session_state[NEXT_UID] = st.session_state.get(NEXT_UID, 0) + 1
+        out.append({**d, "uid": st.session_state[NEXT_UID]})
+    return out
+
+
+def _replace_design(spec: arch.ArchSpec) -> None:
+    for layer in st.session_state.get(LAYERS, []):
+        _forget_widgets(layer["uid"])
+    st.session_state[LAYERS] = _with_uids([_layer_dict(layer) for layer in spec.layers])
+    st.session_state[INPUT] = list(spec.input_shape)
+    st.session_state[NAME] = spec.name
+    st.session_state.pop("arch_name", None)
+
+
+def _forget_widgets(uid: int) -> None:
+    """Drop a layer's widget state, so its widgets show the layer dict's values again."""
+    for field in (*FIELDS, "up", "down", "del"):
+        st.session_state.pop(f"arch_{uid}_{field}", None)
+
+
+def _sync() -> None:
+    """Copy what the user typed into the layer dicts (the dicts are the design; widget state is transient)."""
+    for layer in st.session_state[LAYERS]:
+        for field in FIELDS:
+            key = f"arch_{layer['uid']}_{field}"
+            if field in layer and key in st.session_state:
+                layer[field] = st.session_state[key]
+    if "arch_name" in st.session_state:
+        st.session_state[NAME] = st.session_state["arch_name"].strip() or "custom"
+
+
+def _spec() -> arch.ArchSpec:
+    layers = [{k: v for k, v in d.items() if k != "uid"} for d in st.session_state[LAYERS]]
+    return arch.ArchSpec.from_dict({"name": st.session_state[NAME], "input_shape": st.session_state[INPUT],
+                                    "layers": layers})
+
+
+def _check(spec: arch.ArchSpec) -> tuple[list[arch.LayerInfo], str | None, int | None]:
+    """(rows of the layers that work, the error or None, index of the first layer that breaks or None)."""
+    try:
+        return arch.infer_shapes(spec), None, None
+    except arch.SpecError as e:
+        error = str(e)
+    if len(spec.layers) > arch.MAX_LAYERS:
+        return [], error, None
+    rows: list[arch.LayerInfo] = []
+    for k in range(1, len(spec.layers) + 1):  # the longest prefix that still works tells which layer breaks
+        try:
+            rows = arch.infer_shapes(arch.ArchSpec(spec.input_shape, spec.layers[:k], spec.name))
+        except arch.SpecError:
+            return rows, error, k - 1
+    return rows, error, None
+
+
+def _shape(shape) -> str:
+    return "\u00d7".join(str(s) for s in shape)
+
+
+# ---------------------------------------------------------------- callbacks (run before the page shows the result)
+
+
+def _load(choice: str, info: data.DatasetInfo) -> None:
+    if choice == EMPTY:
+        _replace_design(arch.ArchSpec(info.input_shape, (), "custom"))
+    else:
+        _replace_design(arch.preset_spec(choice, info.input_shape, len(info.classes)))
+
+
+def _move(uid: int, delta: int) -> None:
+    _sync()
+    layers = st.session_state[LAYERS]
+    i = next(i for i, d in enumerate(layers) if d["uid"] == uid)
+    j = i + delta
+    if 0 <= j < len(layers):
+        layers[i], layers[j] = layers[j], layers[i]
+
+
+def _delete(uid: int) -> None:
+    _sync()
+    st.session_state[LAYERS] = [d for d in st.session_state[LAYERS] if d["uid"] != uid]
+    _forget_widgets(uid)
+
+
+def _add() -> None:
+    _sync()
+    layers = st.session_state[LAYERS]
+    if len(layers) >= arch.MAX_LAYERS:
+        return
+    new = _with_uids([_layer_dict(NEW_LAYER[st.session_state["arch_add_type"]])])[0]
+    where = st.session_state.get("arch_add_pos", "end")
+    if where == "end":
+        layers.append(new)
+    elif where == "start":
+        layers.insert(0, new)
+    else:
+        i = next((i for i, d in enumerate(layers) if d["uid"] == where), len(layers) - 1)
+        layers.insert(i + 1, new)
+
+
+def _adapt(info: data.DatasetInfo) -> None:
+    """Take the dataset's input shape; a final dense layer gets one unit per class."""
+    _sync()
+    st.session_state[INPUT] = list(info.input_shape)
+    layers = st.session_state[LAYERS]
+    if layers and layers[-1]["type"] == "dense":
+        layers[-1]["units"] = len(info.classes)
+        _forget_widgets(layers[-1]["uid"])
+
+
+def _editable_problem(spec: arch.ArchSpec) -> str | None:
+    """Why an imported spec cannot be shown in the editor (values of the wrong kind or beyond its bounds)."""
+    if len(spec.layers) > arch.MAX_LAYERS:
+        return t("{n} layers is more than this explorer builds (at most {max})", n=len(spec.layers),
+                 max=arch.MAX_LAYERS)
+    if min(spec.input_shape) < 1:
+        return t("input_shape must be three positive whole numbers, got {shape}", shape=list(spec.input_shape))
+    for name, layer in zip(arch.layer_names(spec), spec.layers):
+        for field, value in asdict(layer).items():
+            _, kind, lo, hi, _ = FIELDS[field]
+            if field == "stride" and layer.type == "pool" and value is None:
+                continue
+            if isinstance(kind, tuple):
+                ok = value in kind
+            elif kind is float:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
+            else:
+                ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+            if not ok:
+                allowed = ", ".join(kind) if isinstance(kind, tuple) else f"{lo} to {hi}"
+                return t("{layer}: {field} must be {allowed}, got {value}", layer=name, field=field, allowed=allowed,
+                         value=repr(value))
+    return None
+
+
+def _import(text: str, source: str) -> None:
+    try:
+        spec = arch.ArchSpec.from_json(text)
+        problem = _editable_problem(spec)
+    except arch.SpecError as e:
+        problem = str(e)
+    if problem:
+        st.session_state[MESSAGE] = ("error", t("Cannot import {source}: {reason}", source=source, reason=problem))
+        return
+    _replace_design(spec)
+    for layer in st.session_state[LAYERS]:
+        if layer["type"] == "dropout":
+            layer["p"] = float(layer["p"])  # the editor's number box holds floats
+    st.session_state[MESSAGE] = ("success", t("Imported {name}: {n} layers.", name=spec.name, n=len(spec.layers)))
+
+
+def _import_file() -> None:
+    upload = st.session_state.get("arch_import_file")
+    if upload is not None:
+        _import(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
+
+
+def _import_text() -> None:
+    text = st.session_state.get("arch_import_text", "")
+    if not text.strip():
+        st.session_state[MESSAGE] = ("error", t("Paste a JSON architecture into the box first."))
+        return
+    _import(text, t("the pasted text"))
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def _field_widget(layer: dict, field: str) -> None:
+    label, kind, lo, hi, help_text = FIELDS[field]
+    key, value = f"arch_{layer['uid']}_{field}", layer[field]
+    if isinstance(kind, tuple):
+        st.selectbox(t(label), kind, index=kind.index(value), key=key, help=t(help_text))
+    elif kind is float:
+        st.number_input(t(label), lo, hi, float(value), step=0.05, format="%.2f", key=key, help=t(help_text))
+    elif field == "stride" and layer["type"] == "pool":
+        st.number_input(t(label), lo, hi, value, key=key, placeholder=t("= window"),
+                        help=t("Step between windows; empty means the same as the window"))
+    else:
+        st.number_input(t(label), lo, hi, value, step=1, key=key, help=t(help_text))
+
+
+def _layer_row(i: int, n: int, layer: dict, name: str, row: arch.LayerInfo | None, error: str | None) -> None:
+    """One layer: name and output shape, its settings, and move / remove buttons."""
+    uid = layer["uid"]
+    with st.container(border=True):
+        cols = st.columns([2] + [1.2] * FIELD_COLS + [2], vertical_alignment="bottom")
+        title = f"**{name}** · {t(TYPE_TITLES[layer['type']])}"
+        cols[0].markdown(f":red[{title}]" if error else title)
+        if error:
+            cols[0].caption(f":red[{t('breaks here')}]")
+        elif row is not None:
+            cols[0].caption(f"\u2192 {_shape(row.output_shape)} · {t('{n} params', n=f'{row.params:,}')}")
+        else:
+            cols[0].caption("\u2192 ?")
+        fields = [f for f in layer if f in FIELDS]  # in the layer's own order (kind, size, stride for pooling)
+        for col, field in zip(cols[1:1 + FIELD_COLS], fields):
+            with col:
+                _field_widget(layer, field)
+        if not fields and row is not None:
+            cols[1].caption(row.description)
+        with cols[-1], st.container(horizontal=True, gap="small", horizontal_alignment="right"):
+            st.button("↑", key=f"arch_{uid}_up", on_click=_move, args=(uid, -1), disabled=i == 0, help=t("Move up"))
+            st.button("↓", key=f"arch_{uid}_down", on_click=_move, args=(uid, 1), disabled=i == n - 1,
+                      help=t("Move down"))
+            st.button("✕", key=f"arch_{uid}_del", on_click=_delete, args=(uid,), help=t("Remove this layer"))
+        if error:
+            st.markdown(f":red[{error}]")
+
+
+def _add_row(names: list[str]) -> None:
+    layers = st.session_state[LAYERS]
+    full = len(layers) >= arch.MAX_LAYERS
+    positions = ["end", "start"] + [d["uid"] for d in layers[:-1]]
+    labels = {"end": t("at the end"), "start": t("at the start"),
+              **{d["uid"]: t("after {name}", name=nm) for d, nm in zip(layers, names)}}
+    cols = st.columns([2, 2, 1.2, 2.8], vertical_alignment="bottom")
+    cols[0].selectbox(t("New layer"), list(arch.LAYER_TYPES), key="arch_add_type",
+                      format_func=lambda k: t(TYPE_TITLES[k]))
+    cols[1].selectbox(t("Insert"), positions, key="arch_add_pos", format_func=labels.get)
+    cols[2].button(t("Add layer"), key="arch_add", on_click=_add, icon=":material/add:", disabled=full)
+    if full:
+        cols[3].caption(t("At most {max} layers.", max=arch.MAX_LAYERS))
+
+
+# ---------------------------------------------------------------- page
+
+info = data.get_info(dataset_name())
+if LAYERS not in st.session_state:
+    _replace_design(arch.preset_spec("lenet5", info.input_shape, len(info.classes)))
+_sync()
+
+st.title(t("Architecture"))
+st.caption(t("Stack layers and watch every shape and parameter count follow the output-size formula "
+             "O = ⌊(I − F + 2P) / S⌋ + 1. Then train your design, or save it as JSON."))
+
+top = st.columns([2.2, 1, 2.2, 3], vertical_alignment="bottom")
+options = [EMPTY, *arch.list_presets()]
+top[0].selectbox(t("Start from"), options, index=1, key="arch_start",
+                 format_func=lambda k: t("Empty (no layers)") if k == EMPTY else arch.PRESETS[k].title)
+top[1].button(t("Load"), key="arch_load", on_click=lambda: _load(st.session_state["arch_start"], info),
+              help=t("Replaces the current design, adapted to {dataset}", dataset=info.title))
+top[2].text_input(t("Name"), value=st.session_state[NAME], key="arch_name", max_chars=80)
+input_shape = tuple(st.session_state[INPUT])
+top[3].markdown(t("Input **{shape}** · {dataset}: {n} classes", shape=_shape(input_shape), dataset=info.title,
+                  n=len(info.classes)))
+if input_shape != tuple(info.input_shape):
+    cols = st.columns([4, 1.5], vertical_alignment="center")
+    cols[0].warning(t("This design takes {mine} inputs, but {dataset} gives {theirs}.", mine=_shape(input_shape),
+                      dataset=info.title, theirs=_shape(info.input_shape)), icon=":material/warning:")
+    cols[1].button(t("Adapt to {dataset}", dataset=info.name), key="arch_adapt", on_click=_adapt, args=(info,),
+                   help=t("Use the dataset's input shape; a final dense layer gets one unit per class"))
+
+if MESSAGE in st.session_state:
+    kind, text = st.session_state.pop(MESSAGE)
+    (st.error if kind == "error" else st.success)(text)
+
+spec = _spec()
+rows, error, broken = _check(spec)
+names = arch.layer_names(spec)
+
+st.plotly_chart(figures.architecture_volumes([("input", input_shape)] + [(r.name, r.output_shape) for r in rows]),
+                width="stretch", config={"displayModeBar": False})
+if error:
+    st.error(t("This network cannot be built: {reason}", reason=error), icon=":material/error:")
+
+summary, actions = st.columns([3, 2], gap="large")
+with summary:
+    table = [{t("layer"): "input", t("output shape"): _shape(input_shape), t("params"): 0, t("details"): ""}]
+    table += [{t("layer"): r.name, t("output shape"): _shape(r.output_shape), t("params"): r.params,
+               t("details"): r.description} for r in rows]
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={t("params"): st.column_config.NumberColumn(format="localized")})
+with actions:
+    total = sum(r.params for r in rows)
+    st.metric(t("Total parameters"), f"{total:,}" if not error else "—",
+              help=t("Weights and biases that training adjusts"))
+    out = rows[-1].output_shape if rows and not error else input_shape
+    problem = error and t("Fix the layer named in the error first.")
+    if not error and len(out) != 1:
+        problem = t("The network must end with a flat vector of class scores: add a flatten layer and a dense layer "
+                    "of {n} units.", n=len(info.classes))
+    elif not error and out[0] != len(info.classes):
+        st.warning(t("The network ends with {units} outputs but {dataset} has {n} classes: make the last dense layer "
+                     "{n} units.", units=out[0], dataset=info.title, n=len(info.classes)))
+    if problem:
+        st.caption(problem)
+    if st.button(t("Train this"), key="arch_train", type="primary", icon=":material/play_arrow:",
+                 disabled=bool(problem), width="stretch"):
+        st.session_state["builder_spec"] = spec.to_dict()
+        st.session_state["train_use_builder"] = True
+        st.switch_page("pages/train.py")
+    st.download_button(t("Export JSON"), spec.to_json(), file_name=f"{spec.name}.json", mime="application/json",
+                       key="arch_export", icon=":material/download:", width="stretch", on_click="ignore")
+    with st.expander(t("Import JSON"), icon=":material/upload:"):
+        st.file_uploader(t("Architecture file (.json)"), type=["json"], key="arch_import_file",
+                         on_change=_import_file)
+        st.text_area(t("…or paste JSON"), key="arch_import_text", height=120,
+                     placeholder='{"input_shape": [1, 28, 28], "layers": [{"type": "flatten"}, ...]}')
+        st.button(t("Import pasted JSON"), key="arch_import_btn", on_click=_import_text)
+
+st.subheader(t("Layers"))
+layers = st.session_state[LAYERS]
+if not layers:
+    st.info(t("No layers yet. Add a convolution below, or start from a preset above. A classifier for {dataset} "
+              "ends with a flatten layer and a dense layer of {n} units with activation none.",
+              dataset=info.title, n=len(info.classes)))
+for i, (layer, name) in enumerate(zip(layers, names)):
+    _layer_row(i, len(layers), layer, name, rows[i] if i < len(rows) else None, error if broken == i else None)
+_add_row(names)

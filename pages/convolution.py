@@ -6,13 +6,16 @@ import streamlit as st
 from PIL import Image
 
 from cnnviz import conv, figures, inspect, ui
+from cnnviz.i18n import N_
 from cnnviz.ui import t
+
+ui.ensure_navigation()
 
 MAIN_SIDE, STEP_SIDE = 256, 64  # longest side of an uploaded picture: main views / the step-by-step view
 WEIGHT_LIMIT = 1e6  # beyond this a typed weight is a typo, and sums overflow the colour scale
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601, as Pillow's convert("L")
 CUSTOM = "custom"
-POOL_TITLES = {"max": "Max pooling", "avg": "Average pooling", "l2": "L2 pooling"}
+POOL_TITLES = {"max": N_("Max pooling"), "avg": N_("Average pooling"), "l2": N_("L2 pooling")}
 
 
 # ---------------------------------------------------------------- built-in images (pixel values, not maths)
@@ -32,8 +35,8 @@ def _toy(kind: str) -> np.ndarray:
     return img
 
 
-EXAMPLES = {"edge": "8×8: a vertical edge", "cross": "8×8: a diagonal cross", "square": "8×8: a bright square",
-            "four": "4×4: the video lesson's size"}
+EXAMPLES = {"edge": N_("8×8: a vertical edge"), "cross": N_("8×8: a diagonal cross"),
+            "square": N_("8×8: a bright square"), "four": N_("4×4: the video lesson's size")}
 
 
 def _shapes_rgb() -> np.ndarray:
@@ -72,11 +75,6 @@ def _shrink(img: np.ndarray, side: int) -> np.ndarray:
                                                             Image.LANCZOS)
     return np.clip(np.asarray(small, dtype=np.float64), 0.0, 255.0)
 
-
-def _keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that is no longer offered."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 def _fmt(v: float) -> str:
@@ -123,10 +121,10 @@ def _cell(text, row: int, col: int) -> float:
 def _pick_image() -> tuple[np.ndarray | None, str]:
     """The grey (H, W) 0..255 image the playground works on and its caption; None when there is none yet."""
     sources = {"dataset": t("A dataset image"), "upload": t("Upload an image"), "example": t("A tiny example")}
-    _keep_valid("conv_source", list(sources), "dataset")
+    ui.keep_valid("conv_source", list(sources), "dataset")
     source = st.radio(t("Image"), list(sources), key="conv_source", horizontal=True, format_func=sources.get)
     if source == "example":
-        _keep_valid("conv_example", list(EXAMPLES), "edge")
+        ui.keep_valid("conv_example", list(EXAMPLES), "edge")
         name = st.selectbox(t("Example"), list(EXAMPLES), key="conv_example", format_func=lambda n: t(EXAMPLES[n]))
         return _toy(name), t(EXAMPLES[name])
     if source == "upload":
@@ -150,7 +148,7 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
     classes = split.info.classes
     a, b = st.columns(2)
     ids = list(range(len(classes)))
-    _keep_valid("conv_class", ids, 0)
+    ui.keep_valid("conv_class", ids, 0)
     cls = a.selectbox(t("Class"), ids, key="conv_class", format_func=lambda c: str(classes[c]))
     count = int((split.y_test == cls).sum())
     if count == 0:
@@ -167,7 +165,7 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
 def _pick_kernel() -> np.ndarray | None:
     """A registry kernel or the user's own numbers as (kh, kw); None (with a warning) when they are not usable."""
     names = conv.list_kernels() + [CUSTOM]
-    _keep_valid("conv_kernel", names, "edges")
+    ui.keep_valid("conv_kernel", names, "edges")
     name = st.selectbox(t("Kernel"), names, key="conv_kernel",
                         format_func=lambda n: t("Custom: type your own numbers") if n == CUSTOM
                         else t(conv.KERNELS[n].title))
@@ -321,7 +319,7 @@ def _colour_tab() -> None:
     st.markdown(t("A colour image has three channels, so the kernel has three slices, one per channel. Each slice "
                   "is convolved with its channel and the three results are added, plus one bias: one output map."))
     sources = {"shapes": t("Coloured shapes (built in)"), "upload": t("Your own colour image")}
-    _keep_valid("conv_rgb_source", list(sources), "shapes")
+    ui.keep_valid("conv_rgb_source", list(sources), "shapes")
     source = st.radio(t("Colour image"), list(sources), key="conv_rgb_source", horizontal=True,
                       format_func=sources.get)
     rgb = _shapes_rgb()
@@ -336,7 +334,7 @@ def _colour_tab() -> None:
             except ValueError as e:
                 st.error(t("This file cannot be used: {reason}", reason=str(e)))
     cols = st.columns([2, 1, 1, 1, 1])
-    _keep_valid("conv_rgb_kernel", conv.list_kernels(), "sobel_vertical")
+    ui.keep_valid("conv_rgb_kernel", conv.list_kernels(), "sobel_vertical")
     name = cols[0].selectbox(t("2-D kernel for every slice"), conv.list_kernels(), key="conv_rgb_kernel",
                              format_func=lambda n: t(conv.KERNELS[n].title))
     weights = [cols[i + 1].number_input(label, value=1.0, step=0.5, key=f"conv_rgb_w_{c}")
@@ -376,7 +374,7 @@ def _pooling_tab(image, conv_out) -> None:
         st.info(t("Pick an image above first."))
         return
     sources = {"output": t("The convolution output"), "input": t("The input image")}
-    _keep_valid("conv_pool_source", list(sources), "output")
+    ui.keep_valid("conv_pool_source", list(sources), "output")
     a, b, c, d = st.columns([2, 2, 1, 1])
     source = a.radio(t("Pool"), list(sources), key="conv_pool_source", format_func=sources.get)
     x = conv_out if source == "output" and conv_out is not None else image

@@ -5,6 +5,8 @@ import streamlit as st
 from cnnviz import figures, inspect, runs, ui
 from cnnviz.ui import t
 
+ui.ensure_navigation()
+
 PAGE = 24  # images per gallery page ("show more" adds this many)
 METRICS = ("val_acc", "val_loss", "train_loss", "train_acc")
 HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
@@ -25,11 +27,6 @@ def _history(records: list[dict]) -> dict[str, list]:
             history[key].append(record.get(key))
     return history
 
-
-def _keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that no longer exists (another run was picked in the sidebar)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 def _gallery_images(split, indices: list[int]) -> np.ndarray:
@@ -131,8 +128,8 @@ if points:
         st.session_state["ev_true"], st.session_state["ev_pred"] = names.index(clicked[0]), names.index(clicked[1])
     st.session_state["_ev_clicked"] = clicked
 default_cell = _worst_cell(ev.confusion)
-_keep_valid("ev_true", list(range(k)), default_cell[0])
-_keep_valid("ev_pred", list(range(k)), default_cell[1])
+ui.keep_valid("ev_true", list(range(k)), default_cell[0])
+ui.keep_valid("ev_pred", list(range(k)), default_cell[1])
 a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
 true_class = a.selectbox(t("True class"), list(range(k)), key="ev_true", format_func=lambda i: names[i])
 pred_class = b.selectbox(t("Predicted as"), list(range(k)), key="ev_pred", format_func=lambda i: names[i])
@@ -167,7 +164,7 @@ if not others:
     st.stop()
 other_ids = [r.run_id for r in others]
 labels = {r.run_id: r.label() for r in others}
-_keep_valid("ev_other", other_ids, other_ids[0])
+ui.keep_valid("ev_other", other_ids, other_ids[0])
 c1, c2 = st.columns([2, 1])
 other_id = c1.selectbox(t("Second run"), other_ids, key="ev_other", format_func=labels.get)
 metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",

@@ -7,11 +7,16 @@ import streamlit as st
 
 from cnnviz import conv, data, experiment, figures, health, inspect, runs, ui
 from cnnviz.jobs import JOBS
+from cnnviz.i18n import N_
 from cnnviz.ui import t
 
-TABS = ("Compare", "Timeline", "Robustness", "Health", "Learned vs handcrafted", "Edit and see")
-METRICS = {"val_acc": "validation accuracy", "train_acc": "training accuracy", "val_loss": "validation loss",
-           "train_loss": "training loss"}
+ui.ensure_navigation()
+
+TABS = (N_("Compare"), N_("Timeline"), N_("Robustness"), N_("Health"), N_("Learned vs handcrafted"),
+        N_("Edit and see"))
+METRICS = {"val_acc": N_("validation accuracy"), "train_acc": N_("training accuracy"),
+           "val_loss": N_("validation loss"), "train_loss": N_("training loss")}
+FIRST_LAYER = {"learned": N_("learned"), "handcrafted": N_("handcrafted")}
 
 
 # ---------------------------------------------------------------- cached computations (keyed by run + weights)
@@ -87,11 +92,6 @@ def _occlusion(run_id: str, sha: str, input_key: str, target: int, patch: int, s
 # ---------------------------------------------------------------- small page helpers
 
 
-def _keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that no longer exists (another run was picked in the sidebar)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
-
 
 def _shown(image_u8):
     """(C, H, W) uint8 -> (H, W) grey or (H, W, 3) for the figures."""
@@ -106,7 +106,7 @@ def _run_header(run) -> None:
 def _pick_test_image(prefix: str, split, classes: list[str], where):
     """Class and index pickers; returns (uint8 image (C, H, W), label, index in the test set) or None."""
     class_ids = list(range(len(classes)))
-    _keep_valid(f"{prefix}_class", class_ids, 0)
+    ui.keep_valid(f"{prefix}_class", class_ids, 0)
     cls = where.selectbox(t("Class"), class_ids, key=f"{prefix}_class", format_func=lambda c: classes[c])
     count = int((split.y_test == cls).sum())
     if count == 0:
@@ -129,7 +129,7 @@ def _verdict(probs, classes, true_label) -> str:
 def _metric_picker(curves: dict, key: str) -> str:
     """Which logged metric to overlay; validation is logged once per epoch, so short runs start with training."""
     few_epochs = all(sum(v is not None for v in h["val_acc"]) < 2 for h in curves.values())
-    _keep_valid(key, list(METRICS), "train_acc" if few_epochs else "val_acc")
+    ui.keep_valid(key, list(METRICS), "train_acc" if few_epochs else "val_acc")
     return st.segmented_control(t("Curve"), list(METRICS), key=key, format_func=lambda m: t(METRICS[m])) or "val_acc"
 
 
@@ -176,7 +176,7 @@ def compare_tab() -> None:
     table = pd.DataFrame({
         t("run"): [s.label for s in summaries],
         t("dataset"): [s.dataset for s in summaries],
-        t("first layer"): [t(s.first_layer) for s in summaries],
+        t("first layer"): [t(FIRST_LAYER[s.first_layer]) for s in summaries],
         t("test accuracy"): [s.test_accuracy for s in summaries],
         t("parameters"): [s.params for s in summaries],
         t("training time (s)"): [s.train_seconds for s in summaries],
@@ -210,8 +210,8 @@ def compare_tab() -> None:
                                     title=t("Test accuracy per class (rows: runs)")), key="exp_cmp_classes")
     if len(members) >= 2:
         a, b = st.columns(2)
-        _keep_valid("exp_cmp_a", names, names[0])
-        _keep_valid("exp_cmp_b", names, names[1])
+        ui.keep_valid("exp_cmp_a", names, names[0])
+        ui.keep_valid("exp_cmp_b", names, names[1])
         name_a = a.selectbox(t("Run A"), names, key="exp_cmp_a")
         name_b = b.selectbox(t("Run B"), names, key="exp_cmp_b")
         ea, eb = evals[names.index(name_a)], evals[names.index(name_b)]
@@ -222,7 +222,7 @@ def compare_tab() -> None:
                      a=ea.accuracy, b=eb.accuracy))
 
     st.subheader(t("Per-class accuracy over training"))
-    _keep_valid("exp_cmp_timeline", chosen, chosen[0])
+    ui.keep_valid("exp_cmp_timeline", chosen, chosen[0])
     which = st.selectbox(t("Run"), chosen, key="exp_cmp_timeline", format_func=lambda i: _summary(i, shas[i]).label)
     if not _snapshots(which, shas[which]):
         st.info(t("This run kept no snapshots during training, so there is nothing to replay."))
@@ -257,7 +257,7 @@ def timeline_tab() -> None:
     left, right = st.columns(2)
     layers = _weight_layers(run.run_id, sha)
     with left:
-        _keep_valid("exp_tl_wlayer", layers, layers[0] if layers else None)
+        ui.keep_valid("exp_tl_wlayer", layers, layers[0] if layers else None)
         wlayer = st.selectbox(t("Weights of layer"), layers, key="exp_tl_wlayer")
         if wlayer:
             values, steps = _weight_timeline(run.run_id, sha, wlayer)
@@ -270,7 +270,7 @@ def timeline_tab() -> None:
         else:
             acts = [n for n, _ in model.named_children() if n != "flatten" and not n.startswith("dropout")]
             default = next((n for n in acts if n.endswith("_relu")), acts[0])
-            _keep_valid("exp_tl_alayer", acts, default)
+            ui.keep_valid("exp_tl_alayer", acts, default)
             alayer = st.selectbox(t("Activations of layer"), acts, key="exp_tl_alayer",
                                   help=t("Outputs on the same {n} test images at every snapshot.",
                                          n=experiment.PROBE_IMAGES))
@@ -298,10 +298,10 @@ def timeline_tab() -> None:
         st.info(t("This network has no convolution layers, so there are no kernels to replay."))
         return
     a, b, c = st.columns([1, 1, 2])
-    _keep_valid("exp_tl_klayer", convs, convs[0])
+    ui.keep_valid("exp_tl_klayer", convs, convs[0])
     klayer = a.selectbox(t("Layer"), convs, key="exp_tl_klayer")
     indices = [s["index"] for s in snaps]
-    _keep_valid("exp_tl_snap", indices, indices[-1])
+    ui.keep_valid("exp_tl_snap", indices, indices[-1])
     index = indices[0] if len(indices) == 1 else c.select_slider(
         t("Training snapshot"), indices, key="exp_tl_snap",
         format_func=lambda i: t("step {step} · epoch {epoch:.2f}", step=snaps[i]["step"], epoch=snaps[i]["epoch"]))
@@ -311,7 +311,7 @@ def timeline_tab() -> None:
         st.error(t("This snapshot cannot be read: {reason}", reason=str(e)))
         return
     ins = list(range(now.shape[1]))
-    _keep_valid("exp_tl_in", ins, 0)
+    ui.keep_valid("exp_tl_in", ins, 0)
     ch = b.selectbox(t("Input channel"), ins, key="exp_tl_in")
     step = snaps[index]["step"]
     st.plotly_chart(figures.kernel_grid(now[:, ch], title=t("{layer} at step {step}", layer=klayer, step=step)),
@@ -364,7 +364,7 @@ def robustness_tab() -> None:
         box, shade = None, 128
         if st.toggle(t("Cover a square"), key="exp_rb_occlude"):
             shades = {0: t("black"), 128: t("grey"), 255: t("white")}
-            _keep_valid("exp_rb_shade", list(shades), 128)
+            ui.keep_valid("exp_rb_shade", list(shades), 128)
             shade = st.radio(t("Colour"), list(shades), key="exp_rb_shade", format_func=shades.get, horizontal=True)
             size = st.slider(t("Square size (px)"), 1, min(h, w), max(1, min(h, w) // 4), key="exp_rb_size")
             r = st.slider(t("Square top row"), 0, h - 1, h // 3, key="exp_rb_row")
@@ -393,7 +393,7 @@ def robustness_tab() -> None:
     maps = _conv_outputs(acts)
     if maps:
         st.subheader(t("Feature maps of the changed image"))
-        _keep_valid("exp_rb_layer", maps, maps[0])
+        ui.keep_valid("exp_rb_layer", maps, maps[0])
         layer = st.columns(3)[0].selectbox(t("Layer"), maps, key="exp_rb_layer")
         st.plotly_chart(figures.feature_map_grid(acts[layer]), key="exp_rb_maps")
 
@@ -402,7 +402,7 @@ def robustness_tab() -> None:
                   "places whose hiding lowers the probability of the chosen class most: the evidence it relies on."))
     a, b, c = st.columns(3)
     targets = {"pred": t("the predicted class"), "true": t("the true class")}
-    _keep_valid("exp_rb_target", list(targets), "pred")
+    ui.keep_valid("exp_rb_target", list(targets), "pred")
     which = a.radio(t("Probability of"), list(targets), key="exp_rb_target", format_func=targets.get, horizontal=True)
     patch = b.slider(t("Patch size (px)"), 2, max(2, min(h, w) // 2), min(4, max(2, min(h, w) // 2)), key="exp_rb_patch")
     stride = c.slider(t("Step (px)"), 1, 4, 2, key="exp_rb_stride")
@@ -456,7 +456,7 @@ def health_tab() -> None:
             t("outputs that are zero"): st.column_config.ProgressColumn(format="percent", min_value=0.0,
                                                                         max_value=1.0)})
         names = [h.layer for h in report.layers]
-        _keep_valid("exp_hl_layer", names, names[0])
+        ui.keep_valid("exp_hl_layer", names, names[0])
         layer = st.columns(3)[0].selectbox(t("How often each unit fires"), names, key="exp_hl_layer")
         h = report.layers[names.index(layer)]
         if np.ptp(h.activity) == 0:
@@ -611,12 +611,12 @@ def edit_tab() -> None:
     st.markdown(t("Change the numbers of one learned kernel and see what happens downstream: the feature maps and the "
                   "prediction. The saved run is never changed; this works on a copy."))
     pick, grid_col, act_col = st.columns([1, 1.2, 1])
-    _keep_valid("exp_ed_layer", convs, convs[0])
+    ui.keep_valid("exp_ed_layer", convs, convs[0])
     layer = pick.selectbox(t("Layer"), convs, key="exp_ed_layer", on_change=_set_base, args=(None,))
     original_all = inspect.kernels(model, layer)  # (out, in, kh, kw)
     n_out, n_in, kh, kw = original_all.shape
-    _keep_valid("exp_ed_out", list(range(n_out)), 0)
-    _keep_valid("exp_ed_in", list(range(n_in)), 0)
+    ui.keep_valid("exp_ed_out", list(range(n_out)), 0)
+    ui.keep_valid("exp_ed_in", list(range(n_in)), 0)
     o = pick.selectbox(t("Output channel (filter)"), list(range(n_out)), key="exp_ed_out", on_change=_set_base,
                        args=(None,))
     i = pick.selectbox(t("Input channel"), list(range(n_in)), key="exp_ed_in", on_change=_set_base, args=(None,))
@@ -678,7 +678,7 @@ def edit_tab() -> None:
     maps = _conv_outputs(before)
     names = list(before)
     downstream = [m for m in maps if names.index(m) >= names.index(layer)]
-    _keep_valid("exp_ed_show", downstream, downstream[0])
+    ui.keep_valid("exp_ed_show", downstream, downstream[0])
     show = st.columns(3)[0].selectbox(t("Feature maps of layer"), downstream, key="exp_ed_show")
     delta = after[show] - before[show]
     st.caption(t("Largest change in {layer}: {d:.3g} (its values span {lo:.3g} to {hi:.3g}).", layer=show,

@@ -6,6 +6,8 @@ import streamlit as st
 from cnnviz import data, figures, inspect, ui
 from cnnviz.ui import t
 
+ui.ensure_navigation()
+
 CANVAS_PX = 280  # 10x a 28x28 digit, so the brush (~18 px) draws strokes as thick as MNIST's
 
 
@@ -18,11 +20,6 @@ def _activations(run_id: str, sha: str, input_key: str, _model, _x) -> dict:
 def _prepared(content: bytes, dataset: str) -> inspect.PreparedImage:
     return inspect.prepare_image(inspect.load_image_bytes(content), data.get_info(dataset))
 
-
-def _keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that no longer exists (another run was picked in the sidebar)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 def _shape_text(name: str, out) -> str:
@@ -55,7 +52,7 @@ st.markdown(t("Feed one image through the trained network and look at what every
 # ---------------------------------------------------------------- the input
 sources = ["test", "upload"] + (["draw"] if info.input_shape[0] == 1 else [])
 source_names = {"test": t("a test image"), "upload": t("upload your own"), "draw": t("draw one")}
-_keep_valid("fm_source", sources, "test")
+ui.keep_valid("fm_source", sources, "test")
 pick, shown_col, pred_col = st.columns([1.1, 1, 1.4])
 source = pick.radio(t("Input"), sources, key="fm_source", format_func=source_names.get)
 x = None
@@ -63,7 +60,7 @@ true_label = None
 input_key = ""
 if source == "test":
     class_ids = list(range(len(classes)))
-    _keep_valid("fm_class", class_ids, 0)
+    ui.keep_valid("fm_class", class_ids, 0)
     cls = pick.selectbox(t("Class"), class_ids, key="fm_class", format_func=lambda c: classes[c])
     count = int((split.y_test == cls).sum())
     if count == 0:
@@ -141,7 +138,7 @@ with pred_col:
 st.subheader(t("Layer by layer"))
 names = list(acts)
 convs = inspect.conv_layers(spec)
-_keep_valid("fm_layer", names, convs[0] if convs else names[0])
+ui.keep_valid("fm_layer", names, convs[0] if convs else names[0])
 layer = st.select_slider(t("Layer"), names, key="fm_layer",
                          help=t("Every layer of the network in order, from the first convolution to the softmax."))
 out = acts[layer]

@@ -1,9 +1,11 @@
 """Home: what cnnviz does, the one-click first training, and every run in the store."""
 import streamlit as st
 
-from cnnviz import runs
+from cnnviz import runs, ui
 from cnnviz.jobs import JOBS
 from cnnviz.ui import quick_start_button, t
+
+ui.ensure_navigation()
 
 st.title(t("cnnviz: see what a convolutional network does"))
 st.markdown(t("Train a small CNN on handwritten digits and watch its curves and kernels change live.  \n"
@@ -28,7 +30,7 @@ for run in listing:
     else:
         cols[1].write(meta.get("dataset_title") or meta.get("dataset", ""))
     status = "damaged" if run.damaged else run.status
-    cols[2].write(t(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
+    cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
     if status == "running":
         if cols[3].button(t("Stop"), key=f"stop_{run.run_id}", icon=":material/stop:"):
             try:

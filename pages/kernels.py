@@ -31,11 +31,6 @@ def _first_layer_maps(run_id: str, sha: str, image_key: str, _model, _x):
     return inspect.apply_first_layer(_model, _x)  # (M, H', W')
 
 
-def _keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that no longer exists (another run was picked in the sidebar)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
-
 
 def _kernel_figure(k, channel, shared: bool, title: str):
     if channel == RGB:
@@ -60,13 +55,13 @@ if not layers:
 # ---------------------------------------------------------------- the final kernels
 st.markdown(t("A kernel is a small grid of weights the network learned. Red and blue are weights of opposite sign; "
               "white is zero. A kernel responds most where the image looks like it."))
-_keep_valid("kn_layer", layers, layers[0])
+ui.keep_valid("kn_layer", layers, layers[0])
 c1, c2, c3 = st.columns([1, 1, 1])
 layer = c1.selectbox(t("Layer"), layers, key="kn_layer")
 final = inspect.kernels(model, layer)  # (out, in, kh, kw)
 n_out, n_in, kh, kw = final.shape
 channels = ([RGB] if layer == layers[0] and n_in == 3 else []) + list(range(n_in))
-_keep_valid("kn_channel", channels, channels[0])
+ui.keep_valid("kn_channel", channels, channels[0])
 channel = c2.selectbox(t("Input channel"), channels, key="kn_channel",
                        format_func=lambda c: t("RGB composite") if c == RGB else t("channel {c}", c=c),
                        help=t("Each kernel has one slice per input channel; pick which slice to show."))
@@ -88,7 +83,7 @@ if not snaps:
     st.info(t("This run kept no snapshots during training, so there is no timeline to show."))
 else:
     indices = [s["index"] for s in snaps]
-    _keep_valid("kn_snapshot", indices, indices[0])
+    ui.keep_valid("kn_snapshot", indices, indices[0])
     index = indices[0] if len(indices) == 1 else st.select_slider(
         t("Training snapshot"), indices, key="kn_snapshot",
         format_func=lambda i: t("step {step} · epoch {epoch:.2f}", step=snaps[i]["step"], epoch=snaps[i]["epoch"]),
@@ -114,7 +109,7 @@ split = ui.run_split(run)
 info = split.info
 classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
 sources = ["test", "upload"]
-_keep_valid("kn_source", sources, "test")
+ui.keep_valid("kn_source", sources, "test")
 source = st.radio(t("Image"), sources, key="kn_source", horizontal=True,
                   format_func=lambda s: {"test": t("a test image"), "upload": t("upload your own")}[s])
 x = image_u8 = None
@@ -122,7 +117,7 @@ caption = ""
 if source == "test":
     a, b = st.columns(2)
     class_ids = list(range(len(classes)))
-    _keep_valid("kn_class", class_ids, 0)
+    ui.keep_valid("kn_class", class_ids, 0)
     cls = a.selectbox(t("Class"), class_ids, key="kn_class", format_func=lambda c: classes[c])
     count = int((split.y_test == cls).sum())
     if count == 0:

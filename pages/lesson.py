@@ -7,6 +7,8 @@ from cnnviz import arch, conv, figures, inspect, lesson, runs, ui
 from cnnviz.train import config_for
 from cnnviz.ui import t
 
+ui.ensure_navigation()
+
 N_STEPS = len(lesson.STEPS)
 SAMPLE = "mnist-sample"  # the lesson always trains and draws digits from the built-in sample: offline, seconds
 LIVE_KEYS = {"lenet5": "lesson_run_lenet5", "deep-cnn": "lesson_run_deep"}  # session keys of the runs started here
@@ -89,7 +91,7 @@ def _curves(run_id: str, polling: bool) -> None:
             st.button(t("Inspect this run in steps 9 and 10"), key=f"lesson_use_{run_id}", on_click=_use_run,
                       args=(run_id,), icon=":material/search:")
     else:
-        st.warning(t("This run ended as {status}. {message}", status=t(info.status),
+        st.warning(t("This run ended as {status}. {message}", status=ui.status_label(info.status),
                      message=info.meta.get("message", "")))
     if polling and info.status != "running":
         st.rerun()  # redraw the whole step once, so the finished run is no longer polled

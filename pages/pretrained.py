@@ -6,6 +6,8 @@ import streamlit as st
 from cnnviz import figures, inspect, pretrained, ui
 from cnnviz.ui import t
 
+ui.ensure_navigation()
+
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _network(name: str, trained: bool, stamp: str) -> pretrained.Network:
@@ -25,11 +27,6 @@ def _look(name: str, stamp: str, image_key: str, _net, _x) -> pretrained.Look:
 @st.cache_data(max_entries=32, show_spinner=False)
 def _cam(name: str, stamp: str, image_key: str, target: int, _net, _x):
     return pretrained.grad_cam(_net, _x, target)  # (224, 224) in 0..1
-
-
-def _keep_valid(key: str, options: list, default) -> None:
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 def _stamp(name: str) -> str:
@@ -59,7 +56,7 @@ st.markdown(t("Networks trained by others on ImageNet: 1.2 million photos of 1,0
 
 # ---------------------------------------------------------------- which network, which weights
 names = pretrained.list_models()
-_keep_valid("pt_model", names, names[0])
+ui.keep_valid("pt_model", names, names[0])
 pick, about = st.columns([1, 2])
 name = pick.selectbox(t("Network"), names, key="pt_model", format_func=lambda n: pretrained.get_entry(n).title)
 entry = pretrained.get_entry(name)
@@ -94,7 +91,7 @@ if net is None:
 
 # ---------------------------------------------------------------- the photo
 sources = ["sample", "upload"]
-_keep_valid("pt_source", sources, "sample")
+ui.keep_valid("pt_source", sources, "sample")
 source_col, image_col, cam_col = st.columns([0.9, 1.5, 1.5])
 source = source_col.radio(t("Photo"), sources, key="pt_source",
                           format_func=lambda s: t("a built-in test image") if s == "sample" else t("upload your own"))
@@ -137,7 +134,7 @@ with st.spinner(t("Running {model}…", model=entry.title)):
 image_col.plotly_chart(figures.image(prepared.image, title=caption), key="pt_image", width="stretch")
 with cam_col:
     choices = [int(i) for i in seen.top]
-    _keep_valid("pt_cam_class", choices, choices[0])
+    ui.keep_valid("pt_cam_class", choices, choices[0])
     target = st.selectbox(t("Where it looked (Grad-CAM) for"), choices, key="pt_cam_class",
                           format_func=lambda i: seen.names[choices.index(i)])
     with st.spinner(t("Grad-CAM…")):
@@ -162,7 +159,7 @@ st.plotly_chart(figures.kernel_grid_rgb(kernels, titles=[str(i) for i in range(l
 
 st.subheader(t("Feature maps"))
 stages = pretrained.stage_names(name)
-_keep_valid("pt_stage", stages, stages[0])
+ui.keep_valid("pt_stage", stages, stages[0])
 stage = st.select_slider(t("Stage"), stages, key="pt_stage",
                          help=t("From the first convolution to the last stage before the classifier."))
 c, h, w = seen.shapes[stage]

@@ -3,15 +3,13 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import arch, data, figures, receptive, ui
+from cnnviz.i18n import N_
 from cnnviz.ui import t
+
+ui.ensure_navigation()
 
 VGG16 = "vgg16"  # not a training preset (138M parameters): offered here for its classic receptive-field table
 
-
-def _keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that no longer exists (another network was picked)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 def _clamp(key: str, top: int) -> None:
@@ -66,7 +64,7 @@ st.markdown(t("A unit of a convolutional layer looks at a small window of the la
 # ---------------------------------------------------------------- which network
 run = ui.selected_run()
 sources = (["run"] if run is not None else []) + ["preset"]
-_keep_valid("rf_source", sources, sources[0])
+ui.keep_valid("rf_source", sources, sources[0])
 top = st.columns([1.2, 1.5, 1.3])
 source = top[0].radio(t("Network"), sources, key="rf_source", horizontal=True,
                       format_func=lambda s: t("the selected run") if s == "run" else t("a preset"))
@@ -81,7 +79,7 @@ else:
     if run is None:
         top[2].caption(t("No trained run yet: presets work without one. Train a network to see its own fields."))
     choices = arch.list_presets() + [VGG16]
-    _keep_valid("rf_preset", choices, "lenet5")
+    ui.keep_valid("rf_preset", choices, "lenet5")
     preset = top[1].selectbox(t("Preset"), choices, key="rf_preset", format_func=_preset_title)
     if preset == VGG16:
         spec = receptive.vgg16_spec()
@@ -106,9 +104,10 @@ spatial = [f for f in rows if f.spatial]
 unit_box = st.container()
 st.subheader(t("Layer by layer"))
 numbers = {t(k): st.column_config.NumberColumn(format="localized", width=w)
-           for k, w in (("parameters", 110), ("MACs", 135), ("FLOPs", 135), ("activation FLOPs", 120))}
+           for k, w in ((N_("parameters"), 110), (N_("MACs"), 135), (N_("FLOPs"), 135), (N_("activation FLOPs"), 120))}
 texts = {t(k): st.column_config.TextColumn(width=w)
-         for k, w in (("layer", 80), ("output shape", 110), ("receptive field", 130), ("jump", 50), ("start", 50))}
+         for k, w in ((N_("layer"), 80), (N_("output shape"), 110), (N_("receptive field"), 130), (N_("jump"), 50),
+                      (N_("start"), 50))}
 st.dataframe(_table(rows, spec.input_shape), hide_index=True, width="stretch", column_config=numbers | texts)
 sums = receptive.totals(rows)
 m1, m2, m3 = st.columns(3)
@@ -127,7 +126,7 @@ with unit_box:
         st.stop()
     controls, picture = st.columns([1, 1.6])
     names = [f.name for f in spatial]
-    _keep_valid("rf_layer", names, names[-1])
+    ui.keep_valid("rf_layer", names, names[-1])
     layer = controls.selectbox(t("Layer"), names, key="rf_layer")
     field = spatial[names.index(layer)]
     _, out_h, out_w = field.output_shape

@@ -1,4 +1,455 @@
-"""Placeholder replaced by its own page module."""
-import streamlit as st
+"""Train: choose data, network and settings, start a background run, and watch it learn live.
 
-st.title("train")
+Runs train in background jobs (`cnnviz.jobs`), so they go on while the user visits other screens; the live
+view only reads the run store (metrics.jsonl, snapshots) about once a second while its run is running.
+"""
+import streamlit as st
+from safetensors import SafetensorError
+from streamlit.errors import StreamlitAPIException
+
+from cnnviz import arch, data, figures, inspect, runs, train, ui
+from cnnviz.jobs import JOBS
+from cnnviz.i18n import N_
+from cnnviz.ui import t
+
+ui.ensure_navigation()
+
+FOLDER = "__folder__"
+BUILDER = "__builder__"
+SCHEDULE_TITLES = {"onecycle": N_("one-cycle (warm-up, then cosine decay)"), "constant": N_("constant")}
+SIDE_BY_SIDE_KERNELS = 16  # up to this many first-layer kernels sit beside the curves
+INSPECT_PAGES = (("pages/kernels.py", N_("Kernels"), ":material/grid_view:"),
+                 ("pages/feature_maps.py", N_("Feature maps"), ":material/layers:"),
+                 ("pages/evaluation.py", N_("Evaluation"), ":material/fact_check:"))
+
+
+# ---------------------------------------------------------------- small helpers (no maths: formatting and reshaping)
+
+
+def _shape(shape) -> str:
+    return "\u00d7".join(str(s) for s in shape)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return t("{s:.1f} s", s=max(seconds, 0.0))
+    seconds = round(seconds)
+    if seconds < 60:
+        return t("{s} s", s=seconds)
+    if seconds < 3600:
+        return t("{m} min {s:02d} s", m=seconds // 60, s=seconds % 60)
+    return t("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
+
+
+def _history(records: list[dict]) -> dict:
+    """metrics.jsonl records -> the dict of aligned lists `figures.training_curves` takes (None where not logged)."""
+    keys = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+    return {k: [r.get(k) for r in records] for k in keys}
+
+
+def _parse_lr(text: str) -> float | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(t("the learning rate must be a number such as 0.001, got {value!r}", value=text)) from None
+
+
+# ---------------------------------------------------------------- the new-run form
+
+
+def _dataset_choice() -> data.DatasetInfo | None:
+    """The dataset picker (default: the sidebar's); a folder path is checked at once."""
+    sidebar = ui.dataset_name()
+    if st.session_state.get("_train_sidebar_dataset") != sidebar or "train_dataset" not in st.session_state:
+        st.session_state["_train_sidebar_dataset"] = sidebar  # default, and follow the sidebar when it changes
+        st.session_state["train_dataset"] = sidebar
+    options = [*data.list_datasets(), FOLDER]
+    st.selectbox(t("Dataset"), options, key="train_dataset",
+                 format_func=lambda n: t("Your image folder…") if n == FOLDER else data.DATASETS[n].title)
+    if st.session_state["train_dataset"] != FOLDER:
+        info = data.get_info(st.session_state["train_dataset"])
+        st.caption(t(info.description))
+        return info
+    path = st.text_input(t("Folder path"), key="train_folder", persist_state="session",
+                         placeholder="/home/me/pictures/cats-vs-dogs",
+                         help=t("One sub-folder of images per class; or train/ and test/ folders that each hold "
+                                "one sub-folder per class."))
+    if not path.strip():
+        st.caption(t("Type the path of a folder on this computer with one sub-folder of images per class."))
+        return None
+    try:
+        info = data.get_info(f"folder:{path.strip()}")
+    except data.DatasetError as e:
+        st.error(str(e))
+        return None
+    classes = ", ".join(info.classes[:8]) + (" …" if len(info.classes) > 8 else "")
+    st.caption(t("{n} classes: {classes} · images {shape}", n=len(info.classes), classes=classes,
+                 shape=_shape(info.input_shape)))
+    return info
+
+
+def _architecture_choice(info: data.DatasetInfo | None) -> tuple[arch.ArchSpec | None, str | None, str | None]:
+    """The architecture picker: (spec, preset id or None, the problem that prevents training or None)."""
+    builder = st.session_state.get("builder_spec")
+    options = ([BUILDER] if builder else []) + arch.list_presets()
+    if st.session_state.pop("train_use_builder", False) and builder:
+        st.session_state["train_arch"] = BUILDER
+    if st.session_state.get("train_arch") not in options:
+        st.session_state["train_arch"] = "lenet5"
+    builder_name = (builder or {}).get("name", "custom")
+    choice = st.selectbox(t("Architecture"), options, key="train_arch", format_func=lambda k: t(
+        "Your design: {name}", name=builder_name) if k == BUILDER else t(arch.PRESETS[k].title))
+    if info is None:
+        return None, None, t("Choose a dataset first.")
+    try:
+        if choice == BUILDER:
+            spec = arch.ArchSpec.from_dict(builder)
+            st.caption(t("{n} layers, built on the Architecture page.", n=len(spec.layers)))
+        else:
+            spec = arch.preset_spec(choice, info.input_shape, len(info.classes))
+            st.caption(t(arch.PRESETS[choice].description))
+        if tuple(spec.input_shape) != tuple(info.input_shape):
+            return spec, None, t("Your design expects {mine} inputs, but {dataset} gives {theirs}: pick a dataset of "
+                                 "that shape, or adapt the design on the Architecture page.",
+                                 mine=_shape(spec.input_shape), dataset=info.title, theirs=_shape(info.input_shape))
+        out = arch.infer_shapes(spec)[-1].output_shape if spec.layers else spec.input_shape
+        if tuple(out) != (len(info.classes),):
+            return spec, None, t("The network ends with {out} outputs but {dataset} has {n} classes: its last layer "
+                                 "must be a dense layer of {n} units.", out=_shape(out), dataset=info.title,
+                                 n=len(info.classes))
+        st.caption(t("{params} parameters", params=f"{arch.total_params(spec):,}"))
+    except arch.SpecError as e:
+        return None, None, str(e)
+    return spec, (None if choice == BUILDER else choice), None
+
+
+def _new_run(expanded: bool) -> None:
+    with st.expander(t("New run"), expanded=expanded, icon=":material/add_circle:"):
+        c1, c2, c3 = st.columns(3, gap="medium")
+        with c1:
+            info = _dataset_choice()
+            spec, preset, problem = _architecture_choice(info)
+        with c2:
+            optimizer = st.selectbox(t("Optimiser"), train.OPTIMIZERS, key="train_optimizer", persist_state="session")
+            lr_text = st.text_input(t("Learning rate"), key="train_lr", persist_state="session",
+                                    placeholder=t("default {lr:g}", lr=train.DEFAULT_LR[optimizer]),
+                                    help=t("Leave empty for the optimiser's usual value."))
+            schedule = st.selectbox(t("Schedule"), train.SCHEDULES, key="train_schedule", persist_state="session",
+                                    format_func=lambda s: t(SCHEDULE_TITLES.get(s, s)))
+        with c3:
+            a, b = st.columns(2)
+            batch = a.number_input(t("Batch size"), 1, 4096, 64, key="train_batch", persist_state="session")
+            epochs = b.number_input(t("Epochs"), 1, 1000, 3, key="train_epochs", persist_state="session")
+            seed = a.number_input(t("Seed"), 0, 2**31 - 1, 0, key="train_seed", persist_state="session",
+                                  help=t("The same seed and settings give the same run on a CPU."))
+            val = b.number_input(t("Validation fraction"), 0.0, 0.5, 0.1, step=0.05, format="%.2f", key="train_val",
+                                 persist_state="session",
+                                 help=t("Training images held back to measure generalisation after each epoch."))
+        if problem:
+            st.warning(problem, icon=":material/warning:")
+            if spec is not None and preset is None:
+                st.page_link("pages/architecture.py", label=t("Open the Architecture page"),
+                             icon=":material/account_tree:")
+        if not st.button(t("Start training"), key="train_start", type="primary", icon=":material/play_arrow:",
+                         disabled=bool(problem)):
+            return
+        try:
+            config = train.TrainConfig(spec=spec, dataset=info.name, optimizer=optimizer, lr=_parse_lr(lr_text),
+                                       batch_size=int(batch), epochs=int(epochs), seed=int(seed),
+                                       val_fraction=float(val), schedule=schedule, preset=preset)
+            config.validate()
+        except ValueError as e:
+            st.error(t("Cannot start: {reason}", reason=str(e)), icon=":material/error:")
+            return
+        if ui.start_training(config, ui.load_dataset(config.dataset)):
+            st.session_state["_train_started"] = True
+            st.rerun()  # the page again: the form folds away, the live view and the sidebar show the new run
+
+
+# ---------------------------------------------------------------- watching a run
+
+
+def _select_in_sidebar(run_id: str) -> None:
+    """Make a run this session watched training the sidebar's run to inspect, once it has weights.
+
+    Checked again on the next script runs: a browser poll already in flight can carry the sidebar's old choice
+    back and undo the change. Once the sidebar shows the run, the user's own later choice is left alone.
+    """
+    if run_id not in st.session_state.get("train_seen_running", set()):
+        return  # a run that finished before this session watched it: the sidebar keeps the user's choice
+    confirmed = st.session_state.setdefault("train_selected", set())
+    tries = st.session_state.setdefault("train_select_tries", {})
+    if run_id in confirmed:
+        return
+    if st.session_state.get("run_id") == run_id or tries.get(run_id, 0) >= 3:
+        confirmed.add(run_id)
+        return
+    tries[run_id] = tries.get(run_id, 0) + 1
+    try:
+        st.session_state["run_id"] = run_id
+    except StreamlitAPIException:
+        # the sidebar's picker already ran in this script run: reset it, then run again with the new choice
+        del st.session_state["run_id"]
+        st.session_state["run_id"] = run_id
+    st.rerun(scope="app")
+
+
+def _watched_run() -> str | None:
+    """The run shown below: the one this session started last, or any run the user picks."""
+    listing = [r for r in runs.list_runs() if not r.damaged]
+    ids = [r.run_id for r in listing]
+    watch = st.session_state.get("watch_run")
+    if watch not in ids:
+        watch = ids[0] if ids else None
+        st.session_state["watch_run"] = watch
+    if not ids:
+        return None
+    if st.session_state.get("train_watch") != watch:
+        st.session_state["train_watch"] = watch
+    # a label that never changes while a run trains (a changing one would leave the picker showing a stale text)
+    labels = {r.run_id: f"{r.run_id} · {r.meta.get('dataset', '?')}" for r in listing}
+    st.columns([2, 1])[0].selectbox(
+        t("Run to watch"), ids, key="train_watch", format_func=labels.get,
+        on_change=lambda: st.session_state.update(watch_run=st.session_state["train_watch"]))
+    return watch
+
+
+def _controls(run: runs.RunInfo) -> None:
+    """Pause / resume / stop and a new learning rate, for a run that is training."""
+    job = JOBS.get(run.run_id)
+    in_app = job is not None and job.alive
+    cols = st.columns([1, 1, 1.6, 0.8, 2.6], vertical_alignment="bottom")
+    if in_app and job.control.paused:
+        cols[0].button(t("Resume"), key="train_resume", icon=":material/play_arrow:", width="stretch",
+                       on_click=JOBS.resume, args=(run.run_id,))
+    else:
+        cols[0].button(t("Pause"), key="train_pause", icon=":material/pause:", width="stretch", disabled=not in_app,
+                       on_click=JOBS.pause, args=(run.run_id,))
+    if cols[1].button(t("Stop"), key="train_stop", icon=":material/stop:", width="stretch",
+                      help=t("Stops after the current step; the weights so far are kept and can be inspected.")):
+        try:
+            JOBS.stop(run.run_id)
+            st.toast(t("Stopping {run}…", run=run.run_id))
+        except runs.RunError as e:
+            st.error(str(e))
+    cols[2].text_input(t("New learning rate"), key="train_new_lr", disabled=not in_app, placeholder="0.001",
+                       help=t("Replaces the schedule from the next step on."))
+    if cols[3].button(t("Set"), key="train_set_lr", disabled=not in_app, width="stretch"):
+        try:
+            lr = _parse_lr(st.session_state.get("train_new_lr", ""))
+            if lr is None:
+                raise ValueError(t("type a learning rate first"))
+            JOBS.set_lr(run.run_id, lr)
+            st.toast(t("Learning rate set to {lr:g}", lr=lr))
+        except ValueError as e:
+            st.error(t("Cannot change the learning rate: {reason}", reason=str(e)))
+    if not in_app:
+        cols[4].caption(t("This run trains in another process (the command line): it can only be stopped from here."))
+    elif job.control.paused:
+        cols[4].info(t("Paused"), icon=":material/pause:")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _kernel_figure(run_id: str, index: int, step: int, epoch: float, layer: str, max_cols: int, lang: str):
+    """The kernel grid of one snapshot, built once per language (`step` keys the cache, so a re-listed index is
+    never stale)."""
+    k = inspect.kernels_at(run_id, layer, index)  # (out, in, kh, kw)
+    title = t("{layer} kernels at step {step:,} (epoch {epoch:.2f})", layer=layer, step=step, epoch=epoch)
+    fig = figures.kernel_grid_rgb(k, title=title, max_cols=max_cols) if k.shape[1] == 3 else \
+        figures.kernel_grid(k[:, 0], title=title, max_cols=max_cols)
+    return fig, k.shape[1]
+
+
+def _spec(run: runs.RunInfo) -> arch.ArchSpec | None:
+    try:
+        return arch.ArchSpec.from_dict(run.meta["spec"])
+    except arch.SpecError:
+        return None  # a hand-edited run.json: show the curves, skip the kernels
+
+
+def _kernels(run: runs.RunInfo, spec: arch.ArchSpec | None, max_cols: int) -> None:
+    convs = inspect.conv_layers(spec) if spec is not None else []
+    if not convs:
+        st.caption(t("This network has no convolution layer, so there are no kernels to watch."))
+        return
+    snaps = runs.list_snapshots(run.run_id)
+    for snap in reversed(snaps):  # the newest one may still be being written: fall back to the one before
+        try:
+            fig, channels = _kernel_figure(run.run_id, snap["index"], snap["step"], snap["epoch"], convs[0],
+                                           max_cols, st.session_state.get("lang", "en"))
+            break
+        except (runs.RunError, ValueError, OSError, SafetensorError):
+            continue
+    else:
+        st.caption(t("The first kernels appear with the first snapshot."))
+        return
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    if channels not in (1, 3):
+        st.caption(t("Showing input channel 0 of {n}.", n=channels))
+
+
+def _progress(run: runs.RunInfo, records: list[dict]) -> None:
+    meta = run.meta
+    steps = [r for r in records if r.get("kind") == "step"]
+    epochs = [r for r in records if r.get("kind") == "epoch"]
+    total = int(meta.get("total_steps") or 0)
+    last = steps[-1] if steps else None
+    step = int(meta.get("steps_done", last["step"] if last else 0)) if run.status != "running" else \
+        (last["step"] if last else 0)
+    n_epochs = meta.get("config", {}).get("epochs", "?")
+    epoch = step / meta["steps_per_epoch"] if meta.get("steps_per_epoch") else 0.0
+    st.progress(min(step / total, 1.0) if total else 0.0,
+                text=t("Step {step:,} of {total:,} · epoch {epoch:.2f} of {epochs}", step=step, total=total,
+                       epoch=epoch, epochs=n_epochs))
+    job = JOBS.get(run.run_id)
+    if run.status != "running":
+        eta = None
+    elif job is not None and job.latest is not None and job.latest.eta is not None:
+        eta = job.latest.eta
+    elif last and last.get("elapsed"):
+        eta = last["elapsed"] / last["step"] * (total - last["step"])
+    else:
+        eta = None
+    speed = meta.get("images_per_second") if run.status != "running" else (last or {}).get("images_per_second")
+    cols = st.columns(5)
+    cols[0].metric(t("Images per second"), f"{speed:,.0f}" if speed else "—")
+    paused = job is not None and job.alive and job.control.paused
+    if run.status == "running":
+        cols[1].metric(t("Time left"), t("paused") if paused else _duration(eta))
+    else:
+        cols[1].metric(t("Training time"), _duration(meta.get("train_seconds")))
+    cols[2].metric(t("Train loss"), f"{last['train_loss']:.4g}" if last else "—")
+    cols[3].metric(t("Validation accuracy"), f"{epochs[-1]['val_acc']:.2%}" if epochs and epochs[-1].get("val_acc")
+                   is not None else "—")
+    cols[4].metric(t("Learning rate"), f"{last['lr']:.2g}" if last else "—")
+
+
+def _run_view(run_id: str, live: bool) -> None:
+    """Progress, curves and kernels of a run; `live`: called every second while it runs."""
+    try:
+        run = runs.read_run(run_id)
+    except runs.RunError as e:
+        st.warning(str(e))
+        return
+    if live and run.status != "running":
+        if run.has_weights:
+            _select_in_sidebar(run_id)
+        st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
+    records = runs.read_metrics(run_id)
+    _progress(run, records)
+    spec = _spec(run)
+    first_conv = next((layer for layer in spec.layers if layer.type == "conv"), None) if spec else None
+    few = first_conv is None or first_conv.filters <= SIDE_BY_SIDE_KERNELS
+    # a few kernels fit beside the curves; many get the full width below them, so each stays readable
+    left, right = st.columns([3, 2], gap="medium") if few else (st.container(), st.container())
+    with left:
+        if any(r.get("kind") == "step" for r in records):
+            st.plotly_chart(figures.training_curves(_history(records), title=t("Loss and accuracy")),
+                            width="stretch", config={"displayModeBar": False})
+        elif run.status == "running":
+            st.info(t("Starting… the first curve points appear within a second or two."),
+                    icon=":material/hourglass_top:")
+        else:
+            st.caption(t("This run logged no metrics."))
+    with right:
+        _kernels(run, spec, max_cols=4 if few else 8)
+
+
+@st.fragment(run_every=1.0)
+def _live(run_id: str) -> None:
+    _run_view(run_id, live=True)
+
+
+@st.fragment(run_every=0.25)
+def _live_starting(run_id: str) -> None:
+    """Polls faster until the first metrics arrive, so the first curve appears as soon as it exists."""
+    try:
+        started = bool(runs.read_metrics(run_id)) or runs.read_run(run_id).status != "running"
+    except runs.RunError:
+        started = True
+    if started:
+        st.rerun(scope="app")  # the page again, now with the once-a-second view
+    st.info(t("Starting… the first curve points appear within a second or two."), icon=":material/hourglass_top:")
+
+
+def _outcome(run: runs.RunInfo) -> None:
+    meta = run.meta
+    acc = run.test_accuracy
+    if run.status == "finished":
+        st.success(t("Finished: test accuracy {acc}, after {time} of training.",
+                     acc=f"{acc:.2%}" if acc is not None else "—", time=_duration(meta.get("train_seconds"))),
+                   icon=":material/check_circle:")
+    elif run.status == "stopped":
+        st.warning(t("Stopped: {message}.", message=meta.get("message", ""))
+                   + (" " + t("Test accuracy of the weights so far: {acc}.", acc=f"{acc:.2%}")
+                      if acc is not None else ""), icon=":material/stop_circle:")
+    elif run.status == "failed":
+        st.error(t("Training failed: {message}", message=meta.get("message") or t("no reason was recorded")),
+                 icon=":material/error:")
+    elif run.status == "interrupted":
+        st.warning(t("This run was interrupted (its process ended before it finished), so it has no final weights."),
+                   icon=":material/cancel:")
+    if run.has_weights:
+        _select_in_sidebar(run.run_id)
+        with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
+            st.markdown(t("**Take it apart:**"))
+            for page, title, icon in INSPECT_PAGES:
+                st.page_link(page, label=t(title), icon=icon)
+
+
+@st.fragment(run_every=1.0)
+def _jobs_panel() -> None:
+    """Every run training in this app right now, with its progress; a click watches it."""
+    active = JOBS.active()
+    if not active:
+        st.rerun(scope="app")  # all done: render once more without polling
+    st.markdown(t("**Training now** ({n})", n=len(active)))
+    for job in active:
+        ev = job.latest
+        cols = st.columns([3, 4, 1], vertical_alignment="center")
+        cols[0].caption(job.run_id + (" · " + t("paused") if job.control.paused else ""))
+        done = ev.step / ev.total_steps if ev is not None and ev.total_steps else 0.0
+        cols[1].progress(min(done, 1.0), text=t("{pct:.0%} · {left} left", pct=done,
+                                                left=_duration(ev.eta if ev else None)))
+        if job.run_id != st.session_state.get("watch_run") and cols[2].button(
+                t("Watch"), key=f"train_watch_{job.run_id}"):
+            st.session_state["watch_run"] = job.run_id
+            st.rerun(scope="app")
+
+
+# ---------------------------------------------------------------- page
+
+st.title(t("Train"))
+st.caption(t("Pick a dataset, a network and settings, then watch the loss fall and the first-layer kernels take "
+             "shape. Runs keep training while you look at other screens."))
+if st.session_state.pop("_train_started", False):
+    st.toast(t("Training started"), icon=":material/model_training:")
+_new_run(expanded=not st.session_state.get("train_seen_running"))  # folded once this session watches a run
+
+st.subheader(t("Watch a run"))
+if JOBS.active():
+    with st.container(border=True):
+        _jobs_panel()
+watched = _watched_run()
+if watched is None:
+    st.info(t("No runs yet. Choose the settings above and press Start training; LeNet-5 on the MNIST sample takes a "
+              "few seconds. Runs trained on the command line (python -m cnnviz train) appear here too."),
+            icon=":material/info:")
+else:
+    try:
+        current = runs.read_run(watched)
+    except runs.RunError as e:
+        st.warning(str(e))
+        st.stop()
+    if current.status == "running":
+        st.session_state.setdefault("train_seen_running", set()).add(watched)
+        _controls(current)
+        (_live if runs.read_metrics(watched) else _live_starting)(watched)
+    else:
+        _outcome(current)
+        _run_view(watched, live=False)

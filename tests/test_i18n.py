@@ -6,7 +6,7 @@ import pytest
 
 from cnnviz import i18n
 
-SOURCE = i18n.source_strings(i18n.ui_sources())
+SOURCE = i18n.all_strings()
 OTHER_LANGUAGES = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
 
 
