@@ -52,20 +52,6 @@ def summarise(run_id: str) -> RunSummary:
                       meta.get("images_per_second"), meta.get("epochs_done"))
 
 
-def history(run_id: str) -> dict[str, list]:
-    """A run's logged metrics as aligned lists (None where a record lacks a metric), for `figures.compare_curves`.
-
-    Returns: {'step', 'epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc': lists of equal length}.
-    """
-    keys = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-    out: dict[str, list] = {k: [] for k in keys}
-    for record in runs.read_metrics(run_id):
-        if record.get("kind") in ("step", "epoch"):
-            for k in keys:
-                out[k].append(record.get(k))
-    return out
-
-
 def twin_config(run_id: str) -> TrainConfig:
     """The run's training setup with the other first-layer mode (learned <-> handcrafted), all else equal."""
     cfg = dict(runs.read_run(run_id).meta.get("config") or {})

@@ -637,10 +637,13 @@ def overlay(image, heat, alpha=0.5, title="") -> go.Figure:
     return _finish(fig, title, int(np.clip(480 * a.shape[0] / a.shape[1], 200, 640)) + (60 if title else 30))
 
 
-def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=None, title="") -> go.Figure:
-    """2-D embedding (t-SNE, PCA...) coloured by class, one trace per class; mistakes marked with an x.
+def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=None, title="",
+                      x_range=None, y_range=None) -> go.Figure:
+    """2-D embedding (t-SNE, PCA...) coloured by class, one trace per class; mistakes ringed.
 
-    Args: points (N, 2); labels (N,) class indices; hover_text N strings; mistakes (N,) bool mask or indices.
+    Args: points (N, 2); labels (N,) class indices; hover_text N strings; mistakes (N,) bool mask or indices;
+        x_range, y_range fixed axis ranges (a replay keeps one frame). Each point's customdata is its index in
+        `points`, so a selection maps back to the data whatever trace it fell in.
     """
     pts = _array(points, (2,), "points")  # (N, 2)
     lab = _array(labels, (1,), "labels").astype(int)  # (N,)
@@ -658,6 +661,7 @@ def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=Non
     for k, name in enumerate(names):
         sel = lab == k
         fig.add_trace(kind(x=pts[sel, 0], y=pts[sel, 1], mode="markers", name=name, text=text[sel],
+                           customdata=np.flatnonzero(sel),
                            marker=dict(size=6, color=palette[k % len(palette)], opacity=0.8),
                            hovertemplate=f"{name}<br>%{{text}}<extra></extra>"))
     if mistakes is not None:
@@ -668,8 +672,9 @@ def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=Non
         if idx.size and (idx.min() < 0 or idx.max() >= len(pts)):
             raise ValueError(f"mistakes indices must be in 0..{len(pts) - 1}")
         fig.add_trace(kind(x=pts[idx, 0], y=pts[idx, 1], mode="markers", name="mistakes", text=text[idx],
-                           marker=dict(symbol="x", size=9, color="black", line=dict(width=1)),
+                           customdata=idx, marker=dict(symbol="circle-open", size=11, color="black",
+                                                       line=dict(width=1.5)),
                            hovertemplate="mistake<br>%{text}<extra></extra>"))
-    fig.update_xaxes(showticklabels=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, zeroline=False, range=list(x_range) if x_range is not None else None)
+    fig.update_yaxes(showticklabels=False, zeroline=False, range=list(y_range) if y_range is not None else None)
     return _finish(fig, title, 560, legend=dict(itemsizing="constant"))

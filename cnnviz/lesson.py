@@ -252,23 +252,6 @@ def dropout_demo(p: float, draw: int = 0, shape: tuple[int, int] = (8, 8)) -> Dr
 # ---------------------------------------------------------------- step 7-8: training curves and the summary
 
 
-def curve_history(records: list[dict]) -> dict:
-    """The `figures.training_curves` history from a run's metric records.
-
-    Step records give train_loss/train_acc, epoch records val_loss/val_acc; the others are None there.
-    Returns: dict of equal-length lists: epoch, train_loss, train_acc, val_loss, val_acc.
-    """
-    history = {k: [] for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")}
-    for rec in records:
-        kind = rec.get("kind")
-        if kind not in ("step", "epoch") or rec.get("epoch") is None:
-            continue
-        history["epoch"].append(rec["epoch"])
-        for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
-            history[key].append(rec.get(key))
-    return history
-
-
 def summary_rows(spec: arch.ArchSpec) -> list[dict]:
     """The architecture as table rows: layer, output shape, parameters, details (input row first)."""
     rows = [{"layer": "input", "output shape": " × ".join(map(str, spec.input_shape)), "parameters": 0,

@@ -238,6 +238,19 @@ def read_metrics(run_id: str) -> list[dict]:
     return records
 
 
+HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
+
+
+def history(records: list[dict]) -> dict[str, list]:
+    """Metric records as aligned lists for the curve figures: one position per step or epoch record.
+
+    'step' records carry train_loss/train_acc, 'epoch' records val_loss/val_acc; a record lacking a
+    metric has None there, so every list lines up on `epoch` and the figures skip the gaps.
+    """
+    kept = [r for r in records if r.get("kind") in ("step", "epoch")]
+    return {key: [r.get(key) for r in kept] for key in HISTORY_KEYS}
+
+
 def load_weights(run_id: str) -> dict[str, torch.Tensor]:
     """The final weights of a run, after checking their sha256 against run.json."""
     info = read_run(run_id)

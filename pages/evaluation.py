@@ -9,24 +9,6 @@ ui.ensure_navigation()
 
 PAGE = 24  # images per gallery page ("show more" adds this many)
 METRICS = ("val_acc", "val_loss", "train_loss", "train_acc")
-HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-
-
-def _history(records: list[dict]) -> dict[str, list]:
-    """Metric records (runs.read_metrics) as aligned lists for figures.training_curves / compare_curves.
-
-    'step' records carry step, epoch, train_loss, train_acc; 'epoch' records carry epoch, val_loss, val_acc.
-    Each record becomes one position in every list, with None where it lacks a key, so all lists line up
-    on `epoch` and the figures skip the gaps.
-    """
-    history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
-    for record in records:
-        if record.get("kind") not in ("step", "epoch"):
-            continue
-        for key in HISTORY_KEYS:
-            history[key].append(record.get(key))
-    return history
-
 
 
 def _gallery_images(split, indices: list[int]) -> np.ndarray:
@@ -171,7 +153,7 @@ metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",
                       format_func=lambda m: {"val_acc": t("validation accuracy"), "val_loss": t("validation loss"),
                                              "train_loss": t("training loss"), "train_acc": t("training accuracy")}[m])
 other = next(r for r in others if r.run_id == other_id)
-histories = {run.run_id: _history(runs.read_metrics(run.run_id)), other_id: _history(runs.read_metrics(other_id))}
+histories = {run.run_id: runs.history(runs.read_metrics(run.run_id)), other_id: runs.history(runs.read_metrics(other_id))}
 st.plotly_chart(figures.compare_curves(histories, metric), key="ev_compare")
 
 st.table(_run_table([run, other]))

@@ -29,7 +29,7 @@ def _summary(run_id: str, sha: str) -> experiment.RunSummary:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _history(run_id: str, sha: str) -> dict:
-    return experiment.history(run_id)
+    return runs.history(runs.read_metrics(run_id))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -330,10 +330,10 @@ if embed_tab.open:
                    pred=classes[predictions[i]]) for i in range(n)]
         mistakes = predictions != labels
         plot_col, pick_col = st.columns([3, 1])
-        scatter = figures.scatter_embedding(points, labels, classes, hover, mistakes if mark else None)
-        if ranges is not None:  # same axes for every snapshot, so the points move and the frame stays still
-            # TODO(lead): let figures.scatter_embedding take x_range / y_range and drop this line
-            scatter.update_layout(xaxis_range=ranges[0].tolist(), yaxis_range=ranges[1].tolist())
+        # with a replay, the same axes for every snapshot, so the points move and the frame stays still
+        scatter = figures.scatter_embedding(points, labels, classes, hover, mistakes if mark else None,
+                                            x_range=None if ranges is None else ranges[0].tolist(),
+                                            y_range=None if ranges is None else ranges[1].tolist())
         event = plot_col.plotly_chart(scatter, key="ex_emb_plot", on_select="rerun", selection_mode="points")
         plot_col.caption(caption + " " + t("{wrong} of {n} misclassified here.", wrong=int(mistakes.sum()), n=n))
 
@@ -341,11 +341,15 @@ if embed_tab.open:
         picked = (getattr(event, "selection", None) or {}).get("points") or []
         if picked:
             p = picked[0]
-            curve, index = int(p.get("curve_number", 0)), int(p.get("point_index", 0))
-            members = np.flatnonzero(labels == curve if curve < len(classes) else mistakes)
-            if 0 <= index < len(members) and st.session_state.get("_ex_emb_last_pick") != (curve, index):
-                st.session_state["_ex_emb_last_pick"] = (curve, index)
-                st.session_state["ex_emb_point"] = int(members[index])
+            point = p.get("customdata")  # each dot carries its image index
+            if point is None:  # older front ends: map (trace, position in trace) back to the image
+                curve, index = int(p.get("curve_number", 0)), int(p.get("point_index", 0))
+                members = np.flatnonzero(labels == curve if curve < len(classes) else mistakes)
+                point = members[index] if 0 <= index < len(members) else None
+            point = int(point[0] if isinstance(point, (list, tuple)) else point) if point is not None else None
+            if point is not None and st.session_state.get("_ex_emb_last_pick") != point:
+                st.session_state["_ex_emb_last_pick"] = point
+                st.session_state["ex_emb_point"] = point
         with pick_col:
             i = int(st.number_input(t("Image (0–{last})", last=n - 1), 0, n - 1, step=1, key="ex_emb_point",
                                     help=t("Click a dot in the map to pick it, or type its number.")))

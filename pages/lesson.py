@@ -77,7 +77,7 @@ def _curves(run_id: str, polling: bool) -> None:
         st.warning(t("Run {run} is gone from the run store. Start a new one.", run=run_id))
         return
     records = runs.read_metrics(run_id)
-    history = lesson.curve_history(records)
+    history = runs.history(records)
     if history["epoch"]:
         st.plotly_chart(figures.training_curves(history, title=t("Run {run}", run=run_id)),
                         key=f"lesson_curves_{run_id}")

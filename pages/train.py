@@ -43,12 +43,6 @@ def _duration(seconds: float | None) -> str:
     return t("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
 
 
-def _history(records: list[dict]) -> dict:
-    """metrics.jsonl records -> the dict of aligned lists `figures.training_curves` takes (None where not logged)."""
-    keys = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-    return {k: [r.get(k) for r in records] for k in keys}
-
-
 def _parse_lr(text: str) -> float | None:
     text = (text or "").strip()
     if not text:
@@ -349,7 +343,7 @@ def _run_view(run_id: str, live: bool) -> None:
     left, right = st.columns([3, 2], gap="medium") if few else (st.container(), st.container())
     with left:
         if any(r.get("kind") == "step" for r in records):
-            st.plotly_chart(figures.training_curves(_history(records), title=t("Loss and accuracy")),
+            st.plotly_chart(figures.training_curves(runs.history(records), title=t("Loss and accuracy")),
                             width="stretch", config={"displayModeBar": False})
         elif run.status == "running":
             st.info(t("Starting… the first curve points appear within a second or two."),

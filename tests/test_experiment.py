@@ -268,7 +268,7 @@ def test_timelines_and_replay(run_id):
 def test_summary_history_and_twin_config(run_id):
     s = experiment.summarise(run_id)
     assert s.first_layer == "learned" and s.params == arch.total_params(arch.preset_spec("lenet5"))
-    h = experiment.history(run_id)
+    h = runs.history(runs.read_metrics(run_id))
     assert len({len(v) for v in h.values()}) == 1 and any(v is not None for v in h["val_acc"])
     twin = experiment.twin_config(run_id)
     assert twin.first_layer == "handcrafted" and twin.batch_size == 128 and twin.spec.to_dict() == \

@@ -349,8 +349,12 @@ def test_scatter_embedding_traces_per_class_and_mistakes():
     assert [t.name for t in fig.data] == ["a", "b", "c", "mistakes"]
     np.testing.assert_array_equal(fig.data[1].x, [1.0, 2.0])
     assert list(fig.data[1].text) == ["x", "y"]
-    assert fig.data[3].marker.symbol == "x"
+    assert fig.data[3].marker.symbol == "circle-open"
     np.testing.assert_array_equal(fig.data[3].x, [1.0, 3.0])
+    # every dot knows its index in `points`, whichever trace it is drawn in
+    assert list(fig.data[1].customdata) == [1, 2] and list(fig.data[3].customdata) == [1, 3]
+    fixed = F.scatter_embedding(pts, labels, ["a", "b", "c"], x_range=(-1, 4), y_range=(-2, 5))
+    assert tuple(fixed.layout.xaxis.range) == (-1, 4) and tuple(fixed.layout.yaxis.range) == (-2, 5)
     by_index = F.scatter_embedding(pts, labels, ["a", "b", "c"], mistakes=[1, 3])
     np.testing.assert_array_equal(by_index.data[3].y, [1.0, 3.0])
     assert len(F.scatter_embedding(pts, labels, ["a", "b", "c"]).data) == 3

@@ -37,16 +37,6 @@ def _open(run_id: str | None) -> AppTest:
     return at
 
 
-def _history_function():
-    """`_history` from the page file, without running the page (it is a Streamlit script)."""
-    source = (ROOT / PAGE).read_text()
-    start = source.index("def _history(")
-    end = source.index("\ndef ", start + 1)
-    namespace: dict = {"HISTORY_KEYS": ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")}
-    exec(compile(source[start:end], PAGE, "exec"), namespace)
-    return namespace["_history"]
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     home = tmp_path_factory.mktemp("evaluation-home")
@@ -165,7 +155,7 @@ def test_single_run_explains_how_to_compare(ids, monkeypatch, tmp_path):
 
 
 def test_history_aligns_step_and_epoch_records():
-    history = _history_function()([
+    history = runs.history([
         {"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.5, "train_acc": 0.5, "lr": 0.1},
         {"kind": "step", "step": 10, "epoch": 1.0, "train_loss": 1.0, "train_acc": 0.7},
         {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.9, "val_acc": 0.75},

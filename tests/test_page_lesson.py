@@ -104,9 +104,9 @@ def test_curve_history_and_summary():
     records = [{"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.0, "train_acc": 0.6},
                {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.5, "val_acc": 0.9},
                {"kind": "other"}]
-    h = lesson.curve_history(records)
-    assert h == {"epoch": [0.5, 1], "train_loss": [1.0, None], "train_acc": [0.6, None], "val_loss": [None, 0.5],
-                 "val_acc": [None, 0.9]}
+    h = runs.history(records)
+    assert h == {"step": [5, 10], "epoch": [0.5, 1], "train_loss": [1.0, None], "train_acc": [0.6, None],
+                 "val_loss": [None, 0.5], "val_acc": [None, 0.9]}
     rows = lesson.summary_rows(arch.preset_spec("deep-cnn"))
     assert sum(r["parameters"] for r in rows) == 388_234
     assert [r["layer"] for r in rows][:3] == ["input", "conv1", "pool1"]
