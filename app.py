@@ -3,6 +3,7 @@ import streamlit as st
 
 from cnnviz import ui
 
+ui.ensure_navigation(in_app=True)
 st.set_page_config(page_title="cnnviz: see what a CNN does", page_icon=":material/grid_on:", layout="wide")
 
 SECTIONS = {

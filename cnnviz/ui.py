@@ -26,21 +26,25 @@ def t(text: str, **values) -> str:
 # ---------------------------------------------------------------- sidebar and shared state
 
 
-def ensure_navigation() -> None:
-    """Make sure a page runs inside app.py's navigation (sidebar, layout), never on its own.
+def ensure_navigation(in_app: bool = False) -> None:
+    """Make sure every screen runs inside app.py's navigation (sidebar, sections, layout).
 
     Streamlit still treats a `pages/` folder as an old-style multipage app until some run has called
-    st.navigation: a link straight to a page (or AppTest's switch_page) then runs the page file alone.
-    Called first on every page: it switches that mode off and runs app.py in its place, within the same
-    run so that a button click that started the run is not lost.
+    st.navigation: the first run of a fresh server, a link straight to a page, and every AppTest run
+    go through an automatic page list and may run a page file alone. Called first in app.py
+    (in_app=True: rerun, so the automatic list never shows) and on every page (run app.py in the page's
+    place, within the same run, so a button click that started the run is not lost).
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        app = Path(__file__).resolve().parents[1] / "app.py"
-        exec(compile(app.read_text(encoding="utf-8"), str(app), "exec"), {"__name__": "__main__", "__file__": str(app)})
-        st.stop()
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    if in_app:
+        st.rerun()
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    exec(compile(app.read_text(encoding="utf-8"), str(app), "exec"), {"__name__": "__main__", "__file__": str(app)})
+    st.stop()
 
 
 def _init_state() -> None:
