@@ -438,6 +438,9 @@ def confusion_matrix(cm, class_names, normalize=False, title="") -> go.Figure:
         hovertemplate=hover.replace("%{z", "%{customdata[0]").replace("%{customdata}", "%{customdata[1]}")
         + "<extra></extra>"))
     _label_axes(fig, "predicted", "true")
+    # fixed ranges: autorange would pad for the (invisible) markers and push the labels away from the cells
+    fig.update_xaxes(range=[-0.5, k - 0.5])
+    fig.update_yaxes(range=[k - 0.5, -0.5], autorange=False)
     return _finish(fig, title, height, clickmode="event+select")
 
 

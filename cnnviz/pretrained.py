@@ -54,6 +54,11 @@ class ModelEntry:
         return self.url.rsplit("/", 1)[-1]
 
     @property
+    def sha256_prefix(self) -> str:
+        """The first hex digits of the file's SHA-256, carried in its name (torchvision's convention)."""
+        return self.file_name.rsplit("-", 1)[-1].split(".")[0]
+
+    @property
     def size_mb(self) -> float:
         return float(self.weights.meta.get("_file_size", 0.0))
 
@@ -133,6 +138,14 @@ def read_weights(name: str, path: Path | None = None) -> dict[str, torch.Tensor]
     entry, path = get_entry(name), Path(path or weights_file(name))
     if not path.is_file():
         raise WeightsError(missing_message(name))
+    # torchvision's files are PyTorch archives: only the official file (by checksum) reaches the restricted loader
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    if not digest.hexdigest().startswith(entry.sha256_prefix):
+        raise WeightsError(f"{path.name} in {path.parent} is not the official file (its checksum starts "
+                           f"{digest.hexdigest()[:8]}, expected {entry.sha256_prefix}). Delete it and download it again.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, pickle with code, random bytes: all end here
@@ -170,7 +183,7 @@ def download_weights(name: str, progress: Progress | None = None) -> Path:
             raise WeightsError(f"Could not download {entry.file_name} ({reason}). "
                                f"Without internet here: fetch {entry.url} on another computer and put the file "
                                f"into the folder {final.parent}, then reload.") from None
-        prefix = entry.file_name.rsplit("-", 1)[-1].split(".")[0]
+        prefix = entry.sha256_prefix
         if not digest.hexdigest().startswith(prefix):
             raise WeightsError(f"the downloaded {entry.file_name} has the wrong checksum "
                                f"({digest.hexdigest()[:8]}, expected {prefix}): it was not kept. Try again.")

@@ -40,8 +40,8 @@ def ensure_navigation(in_app: bool = False) -> None:
     if not PagesManager.uses_pages_directory:
         return
     PagesManager.uses_pages_directory = False
-    if in_app:
-        st.rerun()
+    if in_app or not st.session_state.get("_initialised"):
+        st.rerun()  # nothing was clicked yet in a session's first run: start over with app.py's navigation
     app = Path(__file__).resolve().parents[1] / "app.py"
     exec(compile(app.read_text(encoding="utf-8"), str(app), "exec"), {"__name__": "__main__", "__file__": str(app)})
     st.stop()
@@ -105,10 +105,26 @@ def selected_run() -> runs.RunInfo | None:
     return info if info.has_weights else None
 
 
-def keep_valid(key: str, options: list, default) -> None:
-    """Forget a remembered choice that is no longer offered (another run or network was picked)."""
+def keep_valid(key: str, options, default, url: str | None = None) -> None:
+    """Forget a remembered choice that is no longer offered (another run or network was picked).
+
+    With `url`, the choice is also shared through the address bar: a link carrying `?<url>=<value>`
+    opens with that choice (once per session), and the current choice is written back to the URL.
+    Call it before the widget with the same `key` is drawn.
+    """
+    options = list(options)
+    if url:
+        seeded = st.session_state.setdefault("_seeded_from_url", set())
+        wanted = st.query_params.get(url)
+        if key not in seeded:  # only a link's first visit: afterwards the widget leads and the URL follows
+            seeded.add(key)
+            match = [o for o in options if str(o) == wanted]
+            if match:
+                st.session_state[key] = match[0]
     if st.session_state.get(key) not in options:
         st.session_state[key] = default
+    if url and st.query_params.get(url) != str(st.session_state[key]):
+        st.query_params[url] = str(st.session_state[key])
 
 
 # ---------------------------------------------------------------- cached loaders

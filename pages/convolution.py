@@ -148,13 +148,13 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
     classes = split.info.classes
     a, b = st.columns(2)
     ids = list(range(len(classes)))
-    ui.keep_valid("conv_class", ids, 0)
+    ui.keep_valid("conv_class", ids, 0, url="class")
     cls = a.selectbox(t("Class"), ids, key="conv_class", format_func=lambda c: str(classes[c]))
     count = int((split.y_test == cls).sum())
     if count == 0:
         st.warning(t("The test set has no image of class {name}.", name=classes[cls]))
         return None, ""
-    st.session_state["conv_index"] = min(max(int(st.session_state.get("conv_index", 0)), 0), count - 1)
+    ui.keep_valid("conv_index", range(count), 0, url="index")
     idx = b.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0, max_value=count - 1,
                          step=1, key="conv_index")
     img, label, g = inspect.test_image(split, cls, int(idx))  # (C, H, W) uint8
@@ -165,7 +165,7 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
 def _pick_kernel() -> np.ndarray | None:
     """A registry kernel or the user's own numbers as (kh, kw); None (with a warning) when they are not usable."""
     names = conv.list_kernels() + [CUSTOM]
-    ui.keep_valid("conv_kernel", names, "edges")
+    ui.keep_valid("conv_kernel", names, "edges", url="kernel")
     name = st.selectbox(t("Kernel"), names, key="conv_kernel",
                         format_func=lambda n: t("Custom: type your own numbers") if n == CUSTOM
                         else t(conv.KERNELS[n].title))

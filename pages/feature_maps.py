@@ -60,13 +60,13 @@ true_label = None
 input_key = ""
 if source == "test":
     class_ids = list(range(len(classes)))
-    ui.keep_valid("fm_class", class_ids, 0)
+    ui.keep_valid("fm_class", class_ids, 0, url="class")
     cls = pick.selectbox(t("Class"), class_ids, key="fm_class", format_func=lambda c: classes[c])
     count = int((split.y_test == cls).sum())
     if count == 0:
         pick.warning(t("The test set has no image of class {name}.", name=classes[cls]))
     else:
-        st.session_state["fm_index"] = min(max(int(st.session_state.get("fm_index", 0)), 0), count - 1)
+        ui.keep_valid("fm_index", range(count), 0, url="index")
         idx = pick.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
                                 max_value=count - 1, step=1, key="fm_index")
         image_u8, true_label, g = inspect.test_image(split, cls, int(idx))
@@ -138,7 +138,7 @@ with pred_col:
 st.subheader(t("Layer by layer"))
 names = list(acts)
 convs = inspect.conv_layers(spec)
-ui.keep_valid("fm_layer", names, convs[0] if convs else names[0])
+ui.keep_valid("fm_layer", names, convs[0] if convs else names[0], url="layer")
 layer = st.select_slider(t("Layer"), names, key="fm_layer",
                          help=t("Every layer of the network in order, from the first convolution to the softmax."))
 out = acts[layer]

@@ -55,7 +55,7 @@ if not layers:
 # ---------------------------------------------------------------- the final kernels
 st.markdown(t("A kernel is a small grid of weights the network learned. Red and blue are weights of opposite sign; "
               "white is zero. A kernel responds most where the image looks like it."))
-ui.keep_valid("kn_layer", layers, layers[0])
+ui.keep_valid("kn_layer", layers, layers[0], url="layer")
 c1, c2, c3 = st.columns([1, 1, 1])
 layer = c1.selectbox(t("Layer"), layers, key="kn_layer")
 final = inspect.kernels(model, layer)  # (out, in, kh, kw)
@@ -117,13 +117,13 @@ caption = ""
 if source == "test":
     a, b = st.columns(2)
     class_ids = list(range(len(classes)))
-    ui.keep_valid("kn_class", class_ids, 0)
+    ui.keep_valid("kn_class", class_ids, 0, url="class")
     cls = a.selectbox(t("Class"), class_ids, key="kn_class", format_func=lambda c: classes[c])
     count = int((split.y_test == cls).sum())
     if count == 0:
         st.warning(t("The test set has no image of class {name}.", name=classes[cls]))
     else:
-        st.session_state["kn_index"] = min(max(int(st.session_state.get("kn_index", 0)), 0), count - 1)
+        ui.keep_valid("kn_index", range(count), 0, url="index")
         idx = b.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
                              max_value=count - 1, step=1, key="kn_index")
         image_u8, label, g = inspect.test_image(split, cls, int(idx))

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(os.environ.get("CNNVIZ_SCREENSHOTS") or "")
+SCREENSHOTS = os.environ.get("CNNVIZ_SCREENSHOTS")  # keep the screenshots there; default a temporary folder
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -73,7 +73,7 @@ def _shot(page, shots: Path, name: str) -> None:
 
 
 def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_path):
-    shots = SCREENSHOTS if str(SCREENSHOTS) else tmp_path / "screenshots"
+    shots = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     page.goto(server)
     _settle(page)
@@ -101,3 +101,24 @@ def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_pat
         assert errors.count() == 0, f"{name}: {errors.first.inner_text()[:500]}"
         _shot(page, shots, f"{i:02d}-{name.lower().replace(' ', '-')}")
     assert len(list(shots.glob("*.png"))) >= len(names) + 2
+
+    # a copied link reopens the same view in a fresh browser session: run, layer and input image
+    run_id = page.evaluate("new URLSearchParams(location.search).get('run')")
+    assert run_id
+    fresh = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    fresh.goto(f"{server}/feature_maps?run={run_id}&layer=pool1&class=3&index=5")
+    _settle(fresh)
+    fresh.wait_for_selector("text=6 maps of 12×12", timeout=60_000)
+    assert fresh.locator('input[type="number"]').first.input_value() == "5"  # the index within class 3
+    assert fresh.locator('[data-testid="stException"]').count() == 0
+    _shot(fresh, shots, "shared-link-feature-maps")
+
+    # the guided lesson in both languages, opened on a step by its link
+    for lang in ("en", "zh"):
+        fresh.goto(f"{server}/lesson?step=2&lang={lang}")
+        _settle(fresh)
+        fresh.wait_for_selector("text=3,140", timeout=60_000)
+        assert fresh.locator('[data-testid="stException"]').count() == 0
+        if lang == "zh":
+            assert "卷积" in fresh.content()
+        _shot(fresh, shots, f"lesson-step2-{lang}")

@@ -211,7 +211,7 @@ def test_confusion_matrix_counts_and_normalised():
     # one invisible, clickable marker per cell, at (predicted, true), carrying the count
     assert len(cells.x) == 9 and (cells.x[5], cells.y[5]) == ("cow", "dog") and cells.customdata[5][1] == 1
     assert cells.marker.opacity == 0
-    assert list(t.y) == names and fig.layout.yaxis.autorange == "reversed"  # true class 0 at the top
+    assert list(t.y) == names and tuple(fig.layout.yaxis.range) == (2.5, -0.5)  # true class 0 at the top
     assert fig.layout.xaxis.title.text == "predicted" and fig.layout.yaxis.title.text == "true"
     assert "%{z}" in t.texttemplate
     norm = _ok(F.confusion_matrix(cm, names, normalize=True)).data[0]

@@ -181,7 +181,8 @@ class Payload:
 
 
 @pytest.mark.parametrize("content", ["garbage", "truncated", "pickled code", "wrong shapes"])
-def test_damaged_weights_are_refused(content, resnet):
+@pytest.mark.parametrize("checksum", ["official", "wrong"])
+def test_damaged_weights_are_refused(content, checksum, resnet, monkeypatch):
     path = pt.weights_file("resnet18")
     path.parent.mkdir(parents=True)
     if content == "garbage":
@@ -195,5 +196,9 @@ def test_damaged_weights_are_refused(content, resnet):
         state = dict(resnet.model.state_dict())
         state["fc.weight"] = torch.zeros(10, 512)
         torch.save(state, path)
-    with pytest.raises(pt.WeightsError, match="download it again"):
+    if checksum == "official":  # as if the bad file had the published checksum: the loader itself must refuse it
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        monkeypatch.setattr(pt.ModelEntry, "sha256_prefix", property(lambda self: digest[:8]))
+    with pytest.raises(pt.WeightsError, match="download it again") as err:
         pt.load("resnet18")
+    assert ("not the official file" in str(err.value)) == (checksum == "wrong")

@@ -111,6 +111,13 @@ def test_stop_from_another_process_reaches_a_cli_run(isolated_home):
 
 
 def test_unpickling_is_never_used():
-    sources = "\n".join(p.read_text() for p in (ROOT / "cnnviz").glob("*.py"))
-    for forbidden in ("import pickle", "torch.load(", "allow_pickle=True"):
-        assert forbidden not in sources
+    """Weights are safetensors, metadata JSON. The one exception: torchvision's ImageNet files, which exist only
+    as PyTorch archives, are checked against their published checksum and read with the tensors-only loader."""
+    for path in (ROOT / "cnnviz").glob("*.py"):
+        source = path.read_text()
+        assert "import pickle" not in source and "allow_pickle=True" not in source, path.name
+        for line in source.splitlines():
+            if "torch.load(" in line and not line.lstrip().startswith(("#", "`")) and "weights_only" not in line:
+                raise AssertionError(f"{path.name}: torch.load without weights_only: {line.strip()}")
+    pretrained = (ROOT / "cnnviz" / "pretrained.py").read_text()
+    assert pretrained.index("sha256_prefix):") < pretrained.index("torch.load(path")  # checksum first
