@@ -241,7 +241,7 @@ def prepare(image, name: str = "resnet18") -> Prepared:
     """Resize (shorter side 256), centre-crop 224 and normalise, as the weights' `transforms()` do.
 
     Args:
-        image: a PIL image (e.g. from inspect.load_image_bytes) or uint8 array (H, W), (H, W, 3) or (C, H, W).
+        image: a PIL image (e.g. from images.load_image_bytes) or uint8 array (H, W), (H, W, 3) or (C, H, W).
     """
     from PIL import Image
 

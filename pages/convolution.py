@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from cnnviz import conv, figures, inspect, ui
+from cnnviz import conv, figures, images, inspect, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -56,7 +56,7 @@ def _shapes_rgb() -> np.ndarray:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _decoded(content: bytes) -> tuple[np.ndarray, tuple[int, int], tuple[str, ...]]:
     """An upload as float RGB (3, H, W) 0..255, longer side at most MAIN_SIDE; its original (W, H); notes."""
-    im = inspect.load_image_bytes(content)
+    im = images.load_image_bytes(content)
     size, notes = im.size, tuple(im.info.get("cnnviz_notes", ()))
     if im.mode in ("LA", "RGBA"):  # transparent parts on white, as an image viewer shows them
         im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im.convert("RGBA"))

@@ -4,7 +4,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from cnnviz import data, explain, figures, inspect, runs, ui
+from cnnviz import data, explain, figures, images, inspect, runs, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -17,8 +17,8 @@ TOP_K = 8  # test images shown beside a filter
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _prepared(content: bytes, dataset: str) -> inspect.PreparedImage:
-    return inspect.prepare_image(inspect.load_image_bytes(content), data.get_info(dataset))
+def _prepared(content: bytes, dataset: str) -> images.PreparedImage:
+    return images.prepare_image(images.load_image_bytes(content), data.get_info(dataset))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

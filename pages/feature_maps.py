@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import data, figures, inspect, ui
+from cnnviz import data, figures, images, inspect, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -17,8 +17,8 @@ def _activations(run_id: str, sha: str, input_key: str, _model, _x) -> dict:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _prepared(content: bytes, dataset: str) -> inspect.PreparedImage:
-    return inspect.prepare_image(inspect.load_image_bytes(content), data.get_info(dataset))
+def _prepared(content: bytes, dataset: str) -> images.PreparedImage:
+    return images.prepare_image(images.load_image_bytes(content), data.get_info(dataset))
 
 
 
@@ -28,7 +28,7 @@ def _shape_text(name: str, out) -> str:
     return t("**{layer}**: {n} units", layer=name, n=out.size)
 
 
-def _show_prepared(prepared: inspect.PreparedImage, where, caption: str) -> None:
+def _show_prepared(prepared: images.PreparedImage, where, caption: str) -> None:
     img = prepared.image  # (C, H, W) uint8
     shown = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
     where.plotly_chart(figures.image_gallery(shown[None], [caption]), key="fm_input")

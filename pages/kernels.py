@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import data, figures, inspect, runs, ui
+from cnnviz import data, figures, images, inspect, runs, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -22,8 +22,8 @@ def _snapshots(run_id: str, sha: str) -> list[dict]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _prepared_upload(content: bytes, dataset: str) -> inspect.PreparedImage:
-    return inspect.prepare_image(inspect.load_image_bytes(content), data.get_info(dataset))
+def _prepared_upload(content: bytes, dataset: str) -> images.PreparedImage:
+    return images.prepare_image(images.load_image_bytes(content), data.get_info(dataset))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

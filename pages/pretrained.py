@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import figures, inspect, pretrained, ui
+from cnnviz import figures, images, inspect, pretrained, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -16,7 +16,7 @@ def _network(name: str, trained: bool, stamp: str) -> pretrained.Network:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _prepared_upload(content: bytes) -> pretrained.Prepared:
-    return pretrained.prepare(inspect.load_image_bytes(content))
+    return pretrained.prepare(images.load_image_bytes(content))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, inspect, runs, train
+from cnnviz import data, images, inspect, runs, train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/feature_maps.py"
@@ -140,7 +140,7 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     assert not at.exception and not at.error
     notes = " ".join(c.value for c in at.caption)
     assert "converted colour to grey" in notes and "inverted" in notes
-    prepared = inspect.prepare_image(inspect.load_image_bytes(buf.getvalue()), split.info)
+    prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
     np.testing.assert_allclose(_arr(_chart(at, "fm_probs")["data"][0]["x"]),
                                inspect.predict(model, prepared.tensor)[0], rtol=1e-6)
     np.testing.assert_array_equal(_arr(_chart(at, "fm_input")["data"][0]["z"]), prepared.image[0])

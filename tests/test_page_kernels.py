@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, inspect, runs, train
+from cnnviz import data, images, inspect, runs, train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/kernels.py"
@@ -167,7 +167,7 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     Image.fromarray(photo).save(buf, format="PNG")
     at.file_uploader(key="kn_upload").set_value(("one.png", buf.getvalue(), "image/png")).run()
     assert not at.exception and not at.error
-    prepared = inspect.prepare_image(inspect.load_image_bytes(buf.getvalue()), split.info)
+    prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
     np.testing.assert_allclose(np.stack([_z(t) for t in _chart(at, "kn_applied")["data"]]),
                                inspect.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
     assert any("cropped" in c.value for c in at.caption)  # the preparation notes are shown
