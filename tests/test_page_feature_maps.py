@@ -156,3 +156,55 @@ def test_canvas_without_a_drawing_asks_for_one(lenet):
     at.radio(key="fm_source").set_value("draw").run()
     assert not at.exception
     assert any("Draw something" in i.value for i in at.info)
+
+
+def _odd_files() -> dict[str, tuple[bytes, str]]:
+    """Every odd upload a class of students produces: (bytes, 'refused' or 'converted')."""
+    def png(arr):
+        buf = io.BytesIO()
+        Image.fromarray(arr).save(buf, format="PNG")
+        return buf.getvalue()
+
+    digit = np.zeros((28, 28), np.uint8)
+    digit[6:22, 12:16] = 255
+    full = png(digit)
+    gif = io.BytesIO()
+    frames = [Image.fromarray(np.roll(digit, s, axis=1)) for s in (0, 3)]
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:])
+    cmyk = io.BytesIO()
+    Image.fromarray(np.dstack([digit] * 3)).convert("CMYK").save(cmyk, format="JPEG")
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[8:32, 18:22] = (0, 0, 0, 255)  # black strokes on a transparent canvas
+    bomb = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(bomb, format="PNG")
+    return {
+        "text named .png": (b"hello, this is not an image", "refused"),
+        "truncated PNG": (full[: len(full) // 2], "refused"),
+        "truncated JPEG": (cmyk.getvalue()[:200], "refused"),
+        "20,000 x 20,000 bomb": (bomb.getvalue(), "refused"),
+        "empty file": (b"", "refused"),
+        "animated GIF": (gif.getvalue(), "converted"),
+        "16-bit PNG": (png(digit.astype(np.uint16) * 257), "converted"),
+        "RGBA with transparency": (png(rgba), "converted"),
+        "CMYK JPEG": (cmyk.getvalue(), "converted"),
+        "1x1 image": (png(np.full((1, 1), 255, np.uint8)), "converted"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_odd_files()))
+def test_odd_uploads_are_refused_plainly_or_converted(lenet, name):
+    content, outcome = _odd_files()[name]
+    run_id, _, _ = lenet
+    at = _open(run_id)
+    at.radio(key="fm_source").set_value("upload").run()
+    at.file_uploader(key="fm_upload").set_value((f"{name}.png", content, "image/png")).run()
+    assert not at.exception
+    if outcome == "refused":
+        assert at.error and "Traceback" not in at.error[0].value
+        assert not any(getattr(c, "key", None) == "fm_probs" for c in at.get("plotly_chart"))
+    else:
+        assert not at.error
+        assert any(getattr(c, "key", None) == "fm_probs" for c in at.get("plotly_chart"))
+    # and the app keeps working: back to a test image
+    at.radio(key="fm_source").set_value("test").run()
+    assert not at.exception and any(getattr(c, "key", None) == "fm_probs" for c in at.get("plotly_chart"))
