@@ -45,6 +45,7 @@ class JobManager:
             ValueError for settings that cannot train (before any run is made), RunError if the store is unwritable.
         """
         config.validate()
+        self.forget_finished()  # a finished job keeps nothing worth holding: the run store has it all
         job = Job(config)
         started = threading.Event()
 
