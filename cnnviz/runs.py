@@ -133,8 +133,10 @@ class RunWriter:
     def snapshot(self, step: int, epoch: float, tensors: dict[str, torch.Tensor]) -> None:
         """Save a snapshot of (some of) the weights; metadata says when it was taken."""
         name = self.path / "snapshots" / f"{self.snapshot_count:03d}.safetensors"
+        tmp = name.with_name(f".{name.name}.tmp")  # a kill mid-write leaves a hidden file, never a torn snapshot
         tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in tensors.items()}
-        save_file(tensors, str(name), metadata={"step": str(step), "epoch": f"{epoch:.6f}"})
+        save_file(tensors, str(tmp), metadata={"step": str(step), "epoch": f"{epoch:.6f}"})
+        os.replace(tmp, name)
         self.snapshot_count += 1
 
     def save_weights(self, state: dict[str, torch.Tensor]) -> None:
@@ -287,7 +289,10 @@ def load_snapshot(run_id: str, index: int) -> dict[str, torch.Tensor]:
     snaps = list_snapshots(run_id)
     if not 0 <= index < len(snaps):
         raise RunError(f"run {run_id} has {len(snaps)} snapshots; there is no snapshot {index}")
-    return load_file(str(snaps[index]["path"]))
+    try:
+        return load_file(str(snaps[index]["path"]))
+    except (SafetensorError, OSError) as e:
+        raise RunError(f"run {run_id}: snapshot {index} cannot be read: {e}") from None
 
 
 def request_stop(run_id: str) -> None:

@@ -235,6 +235,10 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
     info = split.info
     if tuple(config.spec.input_shape) != tuple(info.input_shape):
         raise ValueError(f"the network expects inputs {config.spec.input_shape} but {info.name} gives {info.input_shape}")
+    out_shape = infer_shapes(config.spec)[-1].output_shape if config.spec.layers else tuple(config.spec.input_shape)
+    if out_shape != (len(info.classes),):
+        raise ValueError(f"the network must end in a dense layer of {len(info.classes)} units, one per class of "
+                         f"{info.name}, but its output is {'x'.join(map(str, out_shape))}")
     device = pick_device(config.device)
     torch.manual_seed(config.seed)
     model = build(config.spec).to(device)

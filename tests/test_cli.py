@@ -91,6 +91,14 @@ def test_impossible_spec_file_is_a_clean_error(capsys, tmp_path):
     assert code == 2 and "conv1: kernel 30x30 is larger than its padded input 28x28" in err
 
 
+def test_a_spec_without_one_output_per_class_is_a_clean_error(capsys, tmp_path):
+    (tmp_path / "short.json").write_text(json.dumps({"input_shape": [1, 28, 28], "layers": [
+        {"type": "flatten"}, {"type": "dense", "units": 7, "activation": "none"}]}))
+    code, _, err = run_cli(capsys, "train", "--spec", str(tmp_path / "short.json"))
+    assert code == 2 and "must end in a dense layer of 10 units, one per class of mnist-sample, but its output is 7" \
+        in err
+
+
 def test_module_entry_point_runs_as_a_subprocess():
     out = subprocess.run([sys.executable, "-m", "cnnviz", "summary", "mlp", "--json"], capture_output=True,
                          text=True, check=True).stdout
