@@ -9,6 +9,8 @@ import plotly.colors as pcolors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .i18n import N_, current_language, translate
+
 TEMPLATE = "plotly_white"
 DIVERGING = "RdBu"
 GREYS = "gray"  # black -> white, so MNIST digits look like the dataset (white on black)
@@ -149,7 +151,13 @@ def _panels(titles: list[str], widths: list[float]) -> go.Figure:
     return fig
 
 
-def _empty(title: str, message: str = "nothing to show", height: int = 200) -> go.Figure:
+def t(text: str, **values) -> str:
+    """A label in the language of the app session drawing the figure (English elsewhere)."""
+    return translate(text, current_language(), **values)
+
+
+def _empty(title: str, message: str | None = None, height: int = 200) -> go.Figure:
+    message = message or t("nothing to show")
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=16, color="#888"))
@@ -217,7 +225,7 @@ def feature_map_grid(maps, titles=None, max_cols=8, title="") -> go.Figure:
     """
     m = _array(maps, (3,), "maps")  # (N, H, W)
     if titles is None:
-        titles = [f"ch {i} [{_num(x.min())}, {_num(x.max())}]" for i, x in enumerate(m)]
+        titles = [t("ch {i} [{lo}, {hi}]", i=i, lo=_num(x.min()), hi=_num(x.max())) for i, x in enumerate(m)]
     titles = _titles(titles, len(m), "", "feature_map_grid")
     if len(m) == 0:
         return _empty(title)
@@ -281,8 +289,8 @@ def conv_step(padded_input, kernel, window_rc, products, total, output, out_rc, 
         raise ValueError(f"window at {tuple(window_rc)} of size {k.shape} falls outside the input {x.shape}")
     if not (0 <= orow < out.shape[0] and 0 <= ocol < out.shape[1]):
         raise ValueError(f"output cell {tuple(out_rc)} falls outside the output {out.shape}")
-    fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}", f"kernel {k.shape[0]}\u00d7{k.shape[1]}",
-                   "window \u00d7 kernel", f"output {out.shape[0]}\u00d7{out.shape[1]}"], [1, 1, 1, 1])
+    fig = _panels([t("input {h}×{w}", h=x.shape[0], w=x.shape[1]), t("kernel {h}×{w}", h=k.shape[0], w=k.shape[1]),
+                   t("window × kernel"), t("output {h}×{w}", h=out.shape[0], w=out.shape[1])], [1, 1, 1, 1])
     small = x.size <= 100  # numbers stay legible only on small inputs
     fig.add_trace(_image_trace(x, texttemplate="%{z:.2~f}" if small else None), row=1, col=1)
     fig.add_trace(_signed(k, numbers=True), row=1, col=2)
@@ -293,7 +301,7 @@ def conv_step(padded_input, kernel, window_rc, products, total, output, out_rc, 
     fig.add_shape(type="rect", x0=-0.5, x1=out.shape[1] - 0.5, y0=-0.5, y1=out.shape[0] - 0.5, layer="below",
                   fillcolor="#eef0f3", line=dict(width=0), row=1, col=4)  # cells not computed yet (NaN) show grey
     _image_axes(fig)
-    head = f"sum of products = {float(total):.4g}"
+    head = t("sum of products = {total}", total=f"{float(total):.4g}")
     return _finish(fig, f"{title} \u2014 {head}" if title else head, 360)
 
 
@@ -305,8 +313,8 @@ def kernel_applied(image, kernel, output, title="") -> go.Figure:
     x = _array(image, (2,), "image")  # (H, W)
     k = _array(kernel, (2,), "kernel")  # (kh, kw)
     out = _array(output, (2,), "output")  # (Ho, Wo)
-    fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}", f"kernel {k.shape[0]}\u00d7{k.shape[1]}",
-                   f"output {out.shape[0]}\u00d7{out.shape[1]}"], [0.4, 0.2, 0.4])
+    fig = _panels([t("input {h}×{w}", h=x.shape[0], w=x.shape[1]), t("kernel {h}×{w}", h=k.shape[0], w=k.shape[1]),
+                   t("output {h}×{w}", h=out.shape[0], w=out.shape[1])], [0.4, 0.2, 0.4])
     fig.add_trace(_image_trace(x), row=1, col=1)
     fig.add_trace(_signed(k, numbers=True), row=1, col=2)
     # a blur of a photo has no negative values: grey reads as an image, red/blue would suggest signs
@@ -327,9 +335,10 @@ def pooling_view(image, output, kind, size, stride, title="", window_rc=(0, 0), 
         raise ValueError(f"pooling size and stride must be >= 1, got size={size}, stride={stride}")
     x = _array(image, (2,), "image")  # (H, W)
     out = _array(output, (2,), "output")  # (Ho, Wo)
-    name = {"max": "max", "avg": "average", "l2": "L2"}[kind]
-    fig = _panels([f"input {x.shape[0]}\u00d7{x.shape[1]}",
-                   f"{name} pool {size}\u00d7{size}, stride {stride} \u2192 {out.shape[0]}\u00d7{out.shape[1]}"],
+    name = {"max": t("max pool"), "avg": t("average pool"), "l2": t("L2 pool")}[kind]
+    fig = _panels([t("input {h}×{w}", h=x.shape[0], w=x.shape[1]),
+                   t("{name} {k}×{k}, stride {s} → {h}×{w}", name=name, k=size, s=stride, h=out.shape[0],
+                     w=out.shape[1])],
                   [0.5, 0.5])
     fmt = "%{z:.2~f}"
     fig.add_trace(_image_trace(x, texttemplate=fmt if x.size <= 100 else None), row=1, col=1)
@@ -362,23 +371,27 @@ def training_curves(history: dict, title="") -> go.Figure:
     for key in ("epoch", "train_loss"):
         if key not in history:
             raise ValueError(f"history needs a {key!r} list, got keys {sorted(history)}")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["loss", "accuracy"], horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[t("loss"), t("accuracy")], horizontal_spacing=0.1)
     for col, metric in ((1, "loss"), (2, "acc")):
         for split, colour in (("train", TRAIN_COLOUR), ("val", VAL_COLOUR)):
             x, y = _points(history, "epoch", f"{split}_{metric}")
             if not y:
                 continue
-            name = "train" if split == "train" else "validation"
+            name = t("train") if split == "train" else t("validation")
             fig.add_trace(go.Scatter(x=x, y=y, name=name, legendgroup=name, mode="lines+markers" if len(y) < 30
                                      else "lines", line=dict(color=colour, width=2), marker=dict(size=5),
-                                     showlegend=not any(t.name == name for t in fig.data),
+                                     showlegend=not any(trace.name == name for trace in fig.data),
                                      hovertemplate=f"{name} {metric}<br>epoch %{{x:.2f}}<br>%{{y:.4g}}<extra></extra>"),
                           row=1, col=col)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="loss", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", tickformat=".0%", row=1, col=2)
+    fig.update_xaxes(title_text=t("epoch"))
+    fig.update_yaxes(title_text=t("loss"), row=1, col=1)
+    fig.update_yaxes(title_text=t("accuracy"), tickformat=".0%", row=1, col=2)
     return _finish(fig, title, 380, legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"),
                    margin=dict(b=70))
+
+
+METRIC_NAMES = {"train_loss": N_("training loss"), "val_loss": N_("validation loss"), "train_acc": N_("training accuracy"),
+                "val_acc": N_("validation accuracy")}
 
 
 def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
@@ -396,9 +409,9 @@ def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
                                      hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{metric} %{{y:.4g}}"
                                                    "<extra></extra>"))
     if not fig.data:
-        return _empty(title, f"no run has logged {metric!r}")
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text=metric.replace("_", " "), tickformat=".0%" if metric.endswith("acc") else None)
+        return _empty(title, t("no run has logged {metric}", metric=metric))
+    fig.update_xaxes(title_text=t("epoch"))
+    fig.update_yaxes(title_text=t(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric.replace("_", " "), tickformat=".0%" if metric.endswith("acc") else None)
     return _finish(fig, title, 400, hovermode="x unified" if len(fig.data) <= 6 else "closest")
 
 
@@ -437,7 +450,7 @@ def confusion_matrix(cm, class_names, normalize=False, title="") -> go.Figure:
                                                                 opacity=0),
         hovertemplate=hover.replace("%{z", "%{customdata[0]").replace("%{customdata}", "%{customdata[1]}")
         + "<extra></extra>"))
-    _label_axes(fig, "predicted", "true")
+    _label_axes(fig, t("predicted"), t("true"))
     # fixed ranges: autorange would pad for the (invisible) markers and push the labels away from the cells
     fig.update_xaxes(range=[-0.5, k - 0.5])
     fig.update_yaxes(range=[k - 0.5, -0.5], autorange=False)
@@ -463,7 +476,7 @@ def confusion_diff(cm_a, cm_b, class_names, title="") -> go.Figure:
     fig = go.Figure(_signed(z, x=names, y=names, texttemplate="%{z:+d}", showscale=True,
                             colorbar=dict(thickness=12),
                             hovertemplate="true %{y}<br>predicted %{x}<br>a \u2212 b = %{z:+d}<extra></extra>"))
-    _label_axes(fig, "predicted", "true")
+    _label_axes(fig, t("predicted"), t("true"))
     return _finish(fig, title, _square_height(len(names)))
 
 
@@ -484,10 +497,11 @@ def per_class_accuracy(acc, class_names, title="") -> go.Figure:
     for i, label in ((best, "best"), (worst, "worst")):
         if label == "worst" and worst == best:
             continue
-        fig.add_annotation(x=names[i], y=acc[i], yshift=28, text=f"{label}: {names[i]}", showarrow=False,
+        text = t("best: {name}", name=names[i]) if label == "best" else t("worst: {name}", name=names[i])
+        fig.add_annotation(x=names[i], y=acc[i], yshift=28, text=text, showarrow=False,
                            font=dict(color=GREEN if label == "best" else RED, size=12))
-    fig.update_xaxes(type="category", title_text="class")
-    fig.update_yaxes(range=[0, 1.18], tickformat=".0%", title_text="accuracy")
+    fig.update_xaxes(type="category", title_text=t("class"))
+    fig.update_yaxes(range=[0, 1.18], tickformat=".0%", title_text=t("accuracy"))
     return _finish(fig, title, 380, showlegend=False)
 
 
@@ -505,10 +519,10 @@ def probability_bars(probs, class_names, true_label=None, title="") -> go.Figure
     colours, text = [NEUTRAL] * len(p), [f"{v:.1%}" for v in p]
     colours[pred] = ACCENT if true_label is None else (GREEN if int(true_label) == pred else RED)
     if true_label is not None:
-        text[int(true_label)] += "  \u2190 true"
+        text[int(true_label)] += "  \u2190 " + t("true")
     fig = go.Figure(go.Bar(x=p, y=names, orientation="h", marker_color=colours, text=text, textposition="outside",
                            cliponaxis=False, hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
-    fig.update_xaxes(range=[0, 1.25], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", title_text="probability")
+    fig.update_xaxes(range=[0, 1.25], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", title_text=t("probability"))
     fig.update_yaxes(type="category", autorange="reversed")
     return _finish(fig, title, int(np.clip(28 * len(p), 200, 700)) + 90, showlegend=False)
 
@@ -591,10 +605,10 @@ def histogram_timeline(values_per_step, steps, title="") -> go.Figure:
     z = np.stack([np.histogram(v, bins=edges)[0] for v in finite], axis=1)  # (bins, T)
     centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(go.Heatmap(z=z, x=steps, y=centres, colorscale="Viridis",
-                               colorbar=dict(thickness=12, title="count"),
+                               colorbar=dict(thickness=12, title=t("count")),
                                hovertemplate="step %{x}<br>value \u2248 %{y:.3g}<br>count %{z}<extra></extra>"))
-    fig.update_xaxes(title_text="step", type="category" if len(steps) <= 12 else "-")
-    fig.update_yaxes(title_text="value")
+    fig.update_xaxes(title_text=t("step"), type="category" if len(steps) <= 12 else "-")
+    fig.update_yaxes(title_text=t("value"))
     return _finish(fig, title, 380)
 
 
@@ -674,10 +688,10 @@ def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=Non
         idx = np.flatnonzero(m) if m.dtype == bool else m.astype(int).ravel()
         if idx.size and (idx.min() < 0 or idx.max() >= len(pts)):
             raise ValueError(f"mistakes indices must be in 0..{len(pts) - 1}")
-        fig.add_trace(kind(x=pts[idx, 0], y=pts[idx, 1], mode="markers", name="mistakes", text=text[idx],
+        fig.add_trace(kind(x=pts[idx, 0], y=pts[idx, 1], mode="markers", name=t("mistakes"), text=text[idx],
                            customdata=idx, marker=dict(symbol="circle-open", size=11, color="black",
                                                        line=dict(width=1.5)),
-                           hovertemplate="mistake<br>%{text}<extra></extra>"))
+                           hovertemplate=t("mistake") + "<br>%{text}<extra></extra>"))
     fig.update_xaxes(showticklabels=False, zeroline=False, range=list(x_range) if x_range is not None else None)
     fig.update_yaxes(showticklabels=False, zeroline=False, range=list(y_range) if y_range is not None else None)
     return _finish(fig, title, 560, legend=dict(itemsizing="constant"))

@@ -23,6 +23,22 @@ def catalog(lang: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+_language_source = None  # set by the app: returns the language of the session being drawn
+
+
+def set_language_source(source) -> None:
+    """Tell modules that build text outside the pages (figures) how to find the current language."""
+    global _language_source
+    _language_source = source
+
+
+def current_language() -> str:
+    try:
+        return (_language_source and _language_source()) or DEFAULT
+    except Exception:  # noqa: BLE001 - outside a running app (tests, CLI) the text stays English
+        return DEFAULT
+
+
 def N_(text: str) -> str:
     """Mark a constant (a registry title, a menu label) for translation; it is translated where shown, by t()."""
     return text

@@ -295,12 +295,19 @@ def mistakes(evaluation: Evaluation, limit: int | None = None, true_class: int |
     return [int(i) for i in idx[:limit]]
 
 
-def report(evaluation: Evaluation) -> str:
-    """One sentence, e.g. '79 of 10,000 misclassified; best digit 3 at 99.60%, worst 9 at 98.71%'."""
-    e, noun = evaluation, "digit" if evaluation.is_digits else "class"
-    best, worst = e.best_class, e.worst_class
-    return (f"{e.n_wrong:,} of {e.n_test:,} misclassified; best {noun} {e.class_names[best]} at "
-            f"{e.per_class_accuracy[best]:.2%}, worst {e.class_names[worst]} at {e.per_class_accuracy[worst]:.2%}")
+def report(evaluation: Evaluation, tr=None) -> str:
+    """One sentence, e.g. '79 of 10,000 misclassified; best digit 3 at 99.60%, worst 9 at 98.71%'.
+
+    Args: tr: a translate function tr(template, **values) for the app's language (English without it).
+    """
+    tr = tr or (lambda text, **values: text)
+    e, best, worst = evaluation, evaluation.best_class, evaluation.worst_class
+    template = (tr("{wrong} of {n} misclassified; best digit {best} at {best_acc}, worst {worst} at {worst_acc}")
+                if e.is_digits else
+                tr("{wrong} of {n} misclassified; best class {best} at {best_acc}, worst {worst} at {worst_acc}"))
+    return template.format(wrong=f"{e.n_wrong:,}", n=f"{e.n_test:,}", best=e.class_names[best],
+                           best_acc=f"{e.per_class_accuracy[best]:.2%}", worst=e.class_names[worst],
+                           worst_acc=f"{e.per_class_accuracy[worst]:.2%}")
 
 
 def test_image(split: data.DataSplit, class_index: int, index: int) -> tuple[np.ndarray, int, int]:

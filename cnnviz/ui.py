@@ -23,6 +23,9 @@ def t(text: str, **values) -> str:
     return i18n.translate(text, st.session_state.get("lang", i18n.DEFAULT), **values)
 
 
+i18n.set_language_source(lambda: st.session_state.get("lang"))  # figures label their axes in it too
+
+
 # ---------------------------------------------------------------- sidebar and shared state
 
 

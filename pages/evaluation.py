@@ -83,7 +83,7 @@ m1.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
 m2.metric(t("Misclassified"), f"{ev.n_wrong:,} / {ev.n_test:,}")
 m3.metric(t("Test loss"), f"{ev.loss:.4f}")
 m4.metric(t("Parameters"), f"{run.meta.get('params', 0):,}")
-st.markdown(inspect.report(ev))
+st.markdown(inspect.report(ev, tr=t))
 
 # ---------------------------------------------------------------- confusion matrix and per-class accuracy
 st.subheader(t("Confusion matrix"))

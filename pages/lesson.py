@@ -300,7 +300,7 @@ def _mistakes(left, right) -> None:
     a, b = right.columns(2)
     a.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
     b.metric(t("Mistakes"), f"{ev.n_wrong:,} / {ev.n_test:,}")
-    right.markdown(inspect.report(ev))
+    right.markdown(inspect.report(ev, tr=t))
     right.plotly_chart(figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
                                                   title=t("Accuracy per class")), key="lesson_per_class")
     wrong = inspect.mistakes(ev, limit=8)
