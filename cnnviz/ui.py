@@ -130,6 +130,30 @@ def keep_valid(key: str, options, default, url: str | None = None) -> None:
         st.query_params[url] = str(st.session_state[key])
 
 
+def pick_test_image(prefix: str, split: data.DataSplit, classes, where=None, index_where=None, url: bool = False):
+    """Class and index-within-class pickers (keys `<prefix>_class`, `<prefix>_index`) for a test image.
+
+    Args: where / index_where: containers for the two widgets (default the page); url: share the choice
+        as ?class=&index= in the address bar.
+    Returns: (uint8 image (C, H, W), label, index in the test set), or None when the class has no test image.
+    """
+    where = where or st
+    index_where = index_where or where
+    class_ids = list(range(len(classes)))
+    keep_valid(f"{prefix}_class", class_ids, 0, url="class" if url else None)
+    cls = where.selectbox(t("Class"), class_ids, key=f"{prefix}_class", format_func=lambda c: str(classes[c]))
+    count = int((split.y_test == cls).sum())
+    if count == 0:
+        where.warning(t("The test set has no image of class {name}.", name=classes[cls]))
+        return None
+    key = f"{prefix}_index"
+    st.session_state[key] = min(max(int(st.session_state.get(key, 0)), 0), count - 1)  # a smaller class: its last
+    keep_valid(key, range(count), 0, url="index" if url else None)
+    idx = index_where.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
+                                   max_value=count - 1, step=1, key=key)
+    return inspect.test_image(split, cls, int(idx))
+
+
 # ---------------------------------------------------------------- cached loaders
 
 

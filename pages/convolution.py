@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from cnnviz import conv, figures, images, inspect, ui
+from cnnviz import conv, figures, images, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -147,17 +147,10 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
     split = ui.load_dataset(ui.dataset_name())
     classes = split.info.classes
     a, b = st.columns(2)
-    ids = list(range(len(classes)))
-    ui.keep_valid("conv_class", ids, 0, url="class")
-    cls = a.selectbox(t("Class"), ids, key="conv_class", format_func=lambda c: str(classes[c]))
-    count = int((split.y_test == cls).sum())
-    if count == 0:
-        st.warning(t("The test set has no image of class {name}.", name=classes[cls]))
+    picked = ui.pick_test_image("conv", split, classes, a, b, url=True)
+    if picked is None:
         return None, ""
-    ui.keep_valid("conv_index", range(count), 0, url="index")
-    idx = b.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0, max_value=count - 1,
-                         step=1, key="conv_index")
-    img, label, g = inspect.test_image(split, cls, int(idx))  # (C, H, W) uint8
+    img, label, g = picked  # (C, H, W) uint8
     grey = img[0].astype(np.float64) if img.shape[0] == 1 else np.tensordot(LUMA, img.astype(np.float64), axes=1)
     return grey, t("test image {g}: {name}", g=g, name=classes[label])
 
@@ -392,7 +385,6 @@ def _pooling_tab(image, conv_out) -> None:
         return
     st.markdown(t("**Output size** O = ⌊(I − F) / S⌋ + 1"))
     _formula_lines(sizes, x.shape[0] == x.shape[1])
-    pos = 0
     if pooled.size > 1:
         if "conv_pool_pos" not in st.session_state or st.session_state.get("conv_pool_shape") != pooled.shape:
             st.session_state["conv_pool_pos"] = int(np.argmax(np.abs(pooled)))

@@ -103,21 +103,6 @@ def _run_header(run) -> None:
                  dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
 
 
-def _pick_test_image(prefix: str, split, classes: list[str], where):
-    """Class and index pickers; returns (uint8 image (C, H, W), label, index in the test set) or None."""
-    class_ids = list(range(len(classes)))
-    ui.keep_valid(f"{prefix}_class", class_ids, 0)
-    cls = where.selectbox(t("Class"), class_ids, key=f"{prefix}_class", format_func=lambda c: classes[c])
-    count = int((split.y_test == cls).sum())
-    if count == 0:
-        where.warning(t("The test set has no image of class {name}.", name=classes[cls]))
-        return None
-    st.session_state[f"{prefix}_index"] = min(max(int(st.session_state.get(f"{prefix}_index", 0)), 0), count - 1)
-    idx = where.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
-                             max_value=count - 1, step=1, key=f"{prefix}_index")
-    return inspect.test_image(split, cls, int(idx))
-
-
 def _verdict(probs, classes, true_label) -> str:
     pred = int(np.argmax(probs))
     text = t("Prediction: **{name}** ({p:.1%})", name=classes[pred], p=float(probs[pred]))
@@ -346,7 +331,7 @@ def robustness_tab() -> None:
                   "recognises it. Convolutions and pooling give some tolerance to small shifts, not to everything."))
     pick, shown_col, pred_col = st.columns([1.1, 1, 1.4])
     image_slot = shown_col.empty()  # the changed image goes above the square's controls
-    picked = _pick_test_image("exp_rb", split, classes, pick)
+    picked = ui.pick_test_image("exp_rb", split, classes, pick)
     if picked is None:
         return
     image_u8, label, g = picked
@@ -499,7 +484,6 @@ def _twin_progress(run_id: str) -> None:
 
 def handcrafted_tab() -> None:
     run = ui.require_run()
-    sha = run.meta["weights_sha256"]
     spec, model = ui.load_model(run)
     _run_header(run)
     convs = inspect.conv_layers(spec)
@@ -655,7 +639,7 @@ def edit_tab() -> None:
                                               max_cols=2), key="exp_ed_kernels")
     changed = not np.array_equal(values, original)
     with act_col:
-        picked = _pick_test_image("exp_ed", split, classes, st)
+        picked = ui.pick_test_image("exp_ed", split, classes, st)
     if picked is None:
         return
     image_u8, label, g = picked

@@ -124,17 +124,9 @@ if attr_tab.open:
                             format_func={"test": t("a test image"), "upload": t("upload your own")}.get)
         x, true_label, input_key = None, None, ""
         if source == "test":
-            class_ids = list(range(len(classes)))
-            ui.keep_valid("ex_class", class_ids, 0)
-            cls = pick.selectbox(t("Class"), class_ids, key="ex_class", format_func=lambda c: classes[c])
-            count = int((split.y_test == cls).sum())
-            if count == 0:
-                pick.warning(t("The test set has no image of class {name}.", name=classes[cls]))
-            else:
-                st.session_state["ex_index"] = min(max(int(st.session_state.get("ex_index", 0)), 0), count - 1)
-                idx = pick.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
-                                        max_value=count - 1, step=1, key="ex_index")
-                image_u8, true_label, g = inspect.test_image(split, cls, int(idx))
+            picked = ui.pick_test_image("ex", split, classes, pick)
+            if picked is not None:
+                image_u8, true_label, g = picked
                 x = data.normalize(split.x_test[g:g + 1], info)[0].numpy()  # (C, H, W) as in training
                 input_key, caption = f"test-{g}", t("test image {g}: {name}", g=g, name=classes[true_label])
         else:

@@ -59,17 +59,9 @@ x = None
 true_label = None
 input_key = ""
 if source == "test":
-    class_ids = list(range(len(classes)))
-    ui.keep_valid("fm_class", class_ids, 0, url="class")
-    cls = pick.selectbox(t("Class"), class_ids, key="fm_class", format_func=lambda c: classes[c])
-    count = int((split.y_test == cls).sum())
-    if count == 0:
-        pick.warning(t("The test set has no image of class {name}.", name=classes[cls]))
-    else:
-        ui.keep_valid("fm_index", range(count), 0, url="index")
-        idx = pick.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
-                                max_value=count - 1, step=1, key="fm_index")
-        image_u8, true_label, g = inspect.test_image(split, cls, int(idx))
+    picked = ui.pick_test_image("fm", split, classes, pick, url=True)
+    if picked is not None:
+        image_u8, true_label, g = picked
         x = data.normalize(split.x_test[g:g + 1], info)[0].numpy()  # (C, H, W) as in training
         input_key = f"test-{g}"
         shown = image_u8[0] if image_u8.shape[0] == 1 else image_u8.transpose(1, 2, 0)

@@ -116,17 +116,9 @@ x = image_u8 = None
 caption = ""
 if source == "test":
     a, b = st.columns(2)
-    class_ids = list(range(len(classes)))
-    ui.keep_valid("kn_class", class_ids, 0, url="class")
-    cls = a.selectbox(t("Class"), class_ids, key="kn_class", format_func=lambda c: classes[c])
-    count = int((split.y_test == cls).sum())
-    if count == 0:
-        st.warning(t("The test set has no image of class {name}.", name=classes[cls]))
-    else:
-        ui.keep_valid("kn_index", range(count), 0, url="index")
-        idx = b.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
-                             max_value=count - 1, step=1, key="kn_index")
-        image_u8, label, g = inspect.test_image(split, cls, int(idx))
+    picked = ui.pick_test_image("kn", split, classes, a, b, url=True)
+    if picked is not None:
+        image_u8, label, g = picked
         x = data.normalize(split.x_test[g:g + 1], info)[0].numpy()  # (C, H, W) as the network saw it in training
         caption = t("test image #{g} · {name}", g=g, name=classes[label])
         image_key = f"test-{g}"

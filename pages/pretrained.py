@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import figures, images, inspect, pretrained, ui
+from cnnviz import figures, images, pretrained, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()

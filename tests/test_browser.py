@@ -1,6 +1,5 @@
 """One real-browser test: the app served by `streamlit run app.py`, driven in Debian's headless Chromium."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
