@@ -1,12 +1,11 @@
 """The Evaluation page (AppTest): accuracy, confusion cells and their images, mistakes, two runs compared."""
-import base64
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from pagetest import array, find_chart, open_page
 
 from cnnviz import figures, inspect, runs, train
 
@@ -16,25 +15,10 @@ PAGE = "pages/evaluation.py"
 SHOWN = 24  # the page's gallery size before "show more"
 
 
-def _arr(v) -> np.ndarray:
-    if isinstance(v, dict):
-        shape = [int(s) for s in str(v["shape"]).split(",")] if "shape" in v else [-1]
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).reshape(shape)
-    return np.asarray(v)
 
 
-def _chart(at, key: str) -> dict | None:
-    charts = [c for c in at.get("plotly_chart") if getattr(c, "key", None) == key]
-    return json.loads(charts[0].proto.spec) if charts else None
 
 
-def _open(run_id: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["run_id"] = run_id
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +41,7 @@ def ids(store, monkeypatch):
 
 
 def test_empty_store_shows_the_quick_start():
-    at = _open(None)
+    at = open_page(PAGE, None)
     assert any("there is none yet" in i.value for i in at.info)
     assert at.button(key="quick_start_empty")
 
@@ -66,17 +50,17 @@ def test_shows_the_runs_exact_accuracy_and_report(ids):
     lenet, _ = ids
     meta = runs.read_run(lenet).meta
     ev = inspect.evaluate_run(lenet)
-    at = _open(lenet)
+    at = open_page(PAGE, lenet)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"] == f"{meta['test_accuracy']:.2%}" == f"{ev.accuracy:.2%}"
     assert metrics["Misclassified"] == f"{ev.n_wrong:,} / {ev.n_test:,}"
     assert any(m.value == inspect.report(ev) for m in at.markdown)
-    np.testing.assert_array_equal(_arr(_chart(at, "ev_confusion")["data"][0]["z"]), ev.confusion)
+    np.testing.assert_array_equal(array(find_chart(at, "ev_confusion")["data"][0]["z"]), ev.confusion)
     at.toggle(key="ev_normalize").set_value(True).run()
-    z = _arr(_chart(at, "ev_confusion")["data"][0]["z"])
+    z = array(find_chart(at, "ev_confusion")["data"][0]["z"])
     np.testing.assert_allclose(z.sum(1), 1.0)
-    per_class = _chart(at, "ev_per_class")["data"][0]
-    np.testing.assert_allclose(_arr(per_class["y"]), ev.per_class_accuracy)
+    per_class = find_chart(at, "ev_per_class")["data"][0]
+    np.testing.assert_allclose(array(per_class["y"]), ev.per_class_accuracy)
     assert f"Worst: **{ev.class_names[ev.worst_class]}**" in "\n".join(m.value for m in at.markdown)
 
 
@@ -84,7 +68,7 @@ def test_confusion_cell_shows_its_images(ids):
     lenet, _ = ids
     ev = inspect.evaluate_run(lenet)
     cm = ev.confusion
-    at = _open(lenet)
+    at = open_page(PAGE, lenet)
     off = cm.copy()
     np.fill_diagonal(off, 0)
     worst = np.unravel_index(int(off.argmax()), off.shape)
@@ -95,7 +79,7 @@ def test_confusion_cell_shows_its_images(ids):
         at.selectbox(key="ev_true").set_value(i)
         at.selectbox(key="ev_pred").set_value(j).run()
         assert not at.exception
-        fig = _chart(at, "ev_cell_gallery")
+        fig = find_chart(at, "ev_cell_gallery")
         assert len(fig["data"]) == min(int(cm[i, j]), SHOWN)
         first = inspect.mistakes(ev, true_class=i, predicted_class=j)[0]
         assert fig["layout"]["annotations"][0]["text"] == \
@@ -106,7 +90,7 @@ def test_confusion_cell_shows_its_images(ids):
     if empty:
         at.selectbox(key="ev_true").set_value(empty[0])
         at.selectbox(key="ev_pred").set_value(empty[1]).run()
-        assert _chart(at, "ev_cell_gallery") is None and not at.exception
+        assert find_chart(at, "ev_cell_gallery") is None and not at.exception
     at.selectbox(key="ev_pred").set_value(at.selectbox(key="ev_true").value).run()  # the diagonal: no mistakes
     assert any("classified correctly" in i.value for i in at.info)
 
@@ -115,8 +99,8 @@ def test_mistakes_gallery_is_sorted_and_shows_more(ids):
     lenet, _ = ids
     ev = inspect.evaluate_run(lenet)
     assert ev.n_wrong > SHOWN  # the test needs more than one page of mistakes
-    at = _open(lenet)
-    fig = _chart(at, "ev_mistakes")
+    at = open_page(PAGE, lenet)
+    fig = find_chart(at, "ev_mistakes")
     assert len(fig["data"]) == SHOWN
     top = inspect.mistakes(ev, limit=SHOWN)
     texts = [a["text"] for a in fig["layout"]["annotations"]]
@@ -124,25 +108,25 @@ def test_mistakes_gallery_is_sorted_and_shows_more(ids):
                      f"({ev.confidence[g]:.0%})" for g in top]
     at.button(key="ev_more").click().run()
     assert not at.exception
-    assert len(_chart(at, "ev_mistakes")["data"]) == min(2 * SHOWN, ev.n_wrong)
+    assert len(find_chart(at, "ev_mistakes")["data"]) == min(2 * SHOWN, ev.n_wrong)
 
 
 def test_compares_two_runs(ids):
     lenet, mlp = ids
-    at = _open(lenet)
+    at = open_page(PAGE, lenet)
     assert at.selectbox(key="ev_other").value == mlp
     table = at.table[0].value
     assert list(table.columns) == [lenet, mlp]
     assert table.loc["test accuracy", mlp] == f"{runs.read_run(mlp).meta['test_accuracy']:.2%}"
     assert table.loc["parameters", lenet] == f"{runs.read_run(lenet).meta['params']:,}"
-    curves = _chart(at, "ev_compare")
+    curves = find_chart(at, "ev_compare")
     assert {t["name"] for t in curves["data"]} == {lenet, mlp}
     at.selectbox(key="ev_metric").set_value("train_loss").run()
     assert not at.exception
-    curves = _chart(at, "ev_compare")
+    curves = find_chart(at, "ev_compare")
     mlp_trace = next(t for t in curves["data"] if t["name"] == mlp)
     steps = [r for r in runs.read_metrics(mlp) if r["kind"] == "step"]
-    np.testing.assert_allclose(_arr(mlp_trace["y"]), [r["train_loss"] for r in steps])
+    np.testing.assert_allclose(array(mlp_trace["y"]), [r["train_loss"] for r in steps])
 
 
 def test_single_run_explains_how_to_compare(ids, monkeypatch, tmp_path):
@@ -150,7 +134,7 @@ def test_single_run_explains_how_to_compare(ids, monkeypatch, tmp_path):
     single = tmp_path / "single"
     shutil.copytree(runs.run_path(lenet), single / "runs" / lenet)  # a store holding only this run
     monkeypatch.setenv("CNNVIZ_HOME", str(single))
-    at = _open(lenet)
+    at = open_page(PAGE, lenet)
     assert any("no other trained run" in i.value for i in at.info)
 
 

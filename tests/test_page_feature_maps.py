@@ -1,45 +1,23 @@
 """The Feature maps page (AppTest): empty state, every layer's maps, the prediction, uploads and the canvas."""
-import base64
 import io
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
+
+from pagetest import array, chart, markdown, open_page
 
 from cnnviz import data, images, inspect, runs, train
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/feature_maps.py"
 
 
-def _arr(v) -> np.ndarray:
-    """A trace array as numpy, whether Plotly wrote nested lists or base64 ('bdata')."""
-    if isinstance(v, dict):
-        shape = [int(s) for s in str(v["shape"]).split(",")] if "shape" in v else [-1]
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).reshape(shape)
-    return np.asarray(v)
 
 
-def _chart(at, key: str) -> dict:
-    charts = [c for c in at.get("plotly_chart") if getattr(c, "key", None) == key]
-    assert charts, f"no chart {key!r}; charts: {[getattr(c, 'key', None) for c in at.get('plotly_chart')]}"
-    return json.loads(charts[0].proto.spec)
 
 
-def _open(run_id: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["run_id"] = run_id
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
-def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +45,7 @@ def _x(split, cls, idx):
 
 
 def test_empty_store_shows_the_quick_start():
-    at = _open(None)
+    at = open_page(PAGE, None)
     assert any("there is none yet" in i.value for i in at.info)
     assert at.button(key="quick_start_empty")
     assert not at.get("plotly_chart")
@@ -76,12 +54,12 @@ def test_empty_store_shows_the_quick_start():
 def test_layer_choice_shows_that_layers_maps(lenet):
     run_id, model, split = lenet
     acts = inspect.activations(model, _x(split, 0, 0))
-    at = _open(run_id)
+    at = open_page(PAGE, run_id)
     assert at.select_slider(key="fm_layer").value == "conv1"
-    assert "**conv1**: 6 maps of 24×24" in _markdown(at)
-    fig = _chart(at, "fm_maps")
+    assert "**conv1**: 6 maps of 24×24" in markdown(at)
+    fig = chart(at, "fm_maps")
     assert len(fig["data"]) == 6
-    np.testing.assert_allclose(np.stack([_arr(t["z"]) for t in fig["data"]]), acts["conv1"], rtol=1e-6)
+    np.testing.assert_allclose(np.stack([array(t["z"]) for t in fig["data"]]), acts["conv1"], rtol=1e-6)
     assert fig["layout"]["annotations"][0]["text"].startswith("ch 0 [")  # each map's value range
 
     for layer, text, n, shape in (("pool1", "**pool1**: 6 maps of 12×12", 6, (12, 12)),
@@ -89,38 +67,38 @@ def test_layer_choice_shows_that_layers_maps(lenet):
                                   ("pool2", "**pool2**: 16 maps of 4×4", 16, (4, 4))):
         at.select_slider(key="fm_layer").set_value(layer).run()
         assert not at.exception
-        assert text in _markdown(at)
-        fig = _chart(at, "fm_maps")
-        assert len(fig["data"]) == n and _arr(fig["data"][0]["z"]).shape == shape
-        np.testing.assert_allclose(np.stack([_arr(t["z"]) for t in fig["data"]]), acts[layer], rtol=1e-6)
+        assert text in markdown(at)
+        fig = chart(at, "fm_maps")
+        assert len(fig["data"]) == n and array(fig["data"][0]["z"]).shape == shape
+        np.testing.assert_allclose(np.stack([array(t["z"]) for t in fig["data"]]), acts[layer], rtol=1e-6)
 
     at.select_slider(key="fm_layer").set_value("dense1").run()
-    assert "**dense1**: 120 units" in _markdown(at)
-    np.testing.assert_allclose(_arr(_chart(at, "fm_maps")["data"][0]["z"]), acts["dense1"][None], rtol=1e-6)
+    assert "**dense1**: 120 units" in markdown(at)
+    np.testing.assert_allclose(array(chart(at, "fm_maps")["data"][0]["z"]), acts["dense1"][None], rtol=1e-6)
     at.select_slider(key="fm_layer").set_value("softmax").run()
-    bars = _chart(at, "fm_maps")["data"][0]
+    bars = chart(at, "fm_maps")["data"][0]
     assert bars["type"] == "bar"
-    np.testing.assert_allclose(_arr(bars["x"]), acts["softmax"], rtol=1e-6)
+    np.testing.assert_allclose(array(bars["x"]), acts["softmax"], rtol=1e-6)
     assert not at.exception
 
 
 def test_class_and_index_change_the_prediction(lenet):
     run_id, model, split = lenet
-    at = _open(run_id)
-    before = _arr(_chart(at, "fm_probs")["data"][0]["x"])
+    at = open_page(PAGE, run_id)
+    before = array(chart(at, "fm_probs")["data"][0]["x"])
     np.testing.assert_allclose(before, inspect.predict(model, _x(split, 0, 0)[None])[0], rtol=1e-6)
 
     at.selectbox(key="fm_class").set_value(7).run()
     assert not at.exception
     probs = inspect.predict(model, _x(split, 7, 0)[None])[0]
-    after = _arr(_chart(at, "fm_probs")["data"][0]["x"])
+    after = array(chart(at, "fm_probs")["data"][0]["x"])
     np.testing.assert_allclose(after, probs, rtol=1e-6)
     assert not np.allclose(after, before)
-    assert f"Prediction: **{int(probs.argmax())}** ({probs.max():.1%})" in _markdown(at)
-    assert "← true" in _chart(at, "fm_probs")["data"][0]["text"][7]
+    assert f"Prediction: **{int(probs.argmax())}** ({probs.max():.1%})" in markdown(at)
+    assert "← true" in chart(at, "fm_probs")["data"][0]["text"][7]
 
     at.number_input(key="fm_index").set_value(3).run()
-    np.testing.assert_allclose(_arr(_chart(at, "fm_probs")["data"][0]["x"]),
+    np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
                                inspect.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6)
     at.number_input(key="fm_index").set_value(10_000).run()  # beyond the class: clamped, not a crash
     assert not at.exception
@@ -128,7 +106,7 @@ def test_class_and_index_change_the_prediction(lenet):
 
 def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     run_id, model, split = lenet
-    at = _open(run_id)
+    at = open_page(PAGE, run_id)
     at.radio(key="fm_source").set_value("upload").run()
     assert not at.exception and not at.get("plotly_chart")
     photo = np.full((90, 70, 3), 240, np.uint8)  # a dark "7" on white paper, in colour
@@ -141,9 +119,9 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     notes = " ".join(c.value for c in at.caption)
     assert "converted colour to grey" in notes and "inverted" in notes
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
-    np.testing.assert_allclose(_arr(_chart(at, "fm_probs")["data"][0]["x"]),
+    np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
                                inspect.predict(model, prepared.tensor)[0], rtol=1e-6)
-    np.testing.assert_array_equal(_arr(_chart(at, "fm_input")["data"][0]["z"]), prepared.image[0])
+    np.testing.assert_array_equal(array(chart(at, "fm_input")["data"][0]["z"]), prepared.image[0])
 
     at.file_uploader(key="fm_upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()
     assert not at.exception
@@ -152,7 +130,7 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
 
 def test_canvas_without_a_drawing_asks_for_one(lenet):
     run_id, _, _ = lenet
-    at = _open(run_id)
+    at = open_page(PAGE, run_id)
     at.radio(key="fm_source").set_value("draw").run()
     assert not at.exception
     assert any("Draw something" in i.value for i in at.info)
@@ -195,7 +173,7 @@ def _odd_files() -> dict[str, tuple[bytes, str]]:
 def test_odd_uploads_are_refused_plainly_or_converted(lenet, name):
     content, outcome = _odd_files()[name]
     run_id, _, _ = lenet
-    at = _open(run_id)
+    at = open_page(PAGE, run_id)
     at.radio(key="fm_source").set_value("upload").run()
     at.file_uploader(key="fm_upload").set_value((f"{name}.png", content, "image/png")).run()
     assert not at.exception

@@ -1,46 +1,23 @@
 """The Kernels page (AppTest): empty state, layer/channel/scale choices, the snapshot timeline, kernels applied."""
-import base64
 import io
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
+
+from pagetest import array, chart, markdown, open_page
 
 from cnnviz import data, images, inspect, runs, train
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/kernels.py"
 
 
-def _z(trace) -> np.ndarray:
-    """A trace's z as an array, whether Plotly wrote it as nested lists or as base64 ('bdata')."""
-    z = trace["z"]
-    if isinstance(z, dict):
-        shape = [int(s) for s in str(z["shape"]).split(",")] if "shape" in z else [-1]
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).reshape(shape)
-    return np.asarray(z)
 
 
-def _chart(at, key: str) -> dict:
-    charts = [c for c in at.get("plotly_chart") if getattr(c, "key", None) == key]
-    assert charts, f"no chart {key!r}; charts: {[getattr(c, 'key', None) for c in at.get('plotly_chart')]}"
-    return json.loads(charts[0].proto.spec)
 
 
-def _open(run_id: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["run_id"] = run_id
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
-def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +51,7 @@ def use_store(store, monkeypatch):
 
 
 def test_empty_store_shows_the_quick_start():
-    at = _open(None)
+    at = open_page(PAGE, None)
     assert any("there is none yet" in i.value for i in at.info)
     assert at.button(key="quick_start_empty")
     assert not at.get("plotly_chart")
@@ -83,35 +60,35 @@ def test_empty_store_shows_the_quick_start():
 def test_layer_and_channel_choices_show_those_kernels(use_store):
     run_id = use_store["lenet5"]
     _, model = runs.load_model(run_id)
-    at = _open(run_id)
-    assert "**conv1**: 6 kernels of 5×5, input channel 0 (of 1)" in _markdown(at)
-    fig = _chart(at, "kn_final")
+    at = open_page(PAGE, run_id)
+    assert "**conv1**: 6 kernels of 5×5, input channel 0 (of 1)" in markdown(at)
+    fig = chart(at, "kn_final")
     want = inspect.kernels(model, "conv1")[:, 0]  # (6, 5, 5)
     assert len(fig["data"]) == 6
     for trace, k in zip(fig["data"], want):
-        np.testing.assert_array_equal(_z(trace), k)
+        np.testing.assert_array_equal(array(trace["z"]), k)
 
     at.selectbox(key="kn_layer").set_value("conv2").run()
     assert not at.exception
-    assert "**conv2**: 16 kernels of 5×5, input channel 0 (of 6)" in _markdown(at)
+    assert "**conv2**: 16 kernels of 5×5, input channel 0 (of 6)" in markdown(at)
     at.selectbox(key="kn_channel").set_value(3).run()
-    fig = _chart(at, "kn_final")
+    fig = chart(at, "kn_final")
     want = inspect.kernels(model, "conv2")[:, 3]  # (16, 5, 5)
     assert len(fig["data"]) == 16
     for trace, k in zip(fig["data"], want):
-        np.testing.assert_array_equal(_z(trace), k)
-    assert "input channel 3 (of 6)" in _markdown(at)
+        np.testing.assert_array_equal(array(trace["z"]), k)
+    assert "input channel 3 (of 6)" in markdown(at)
 
 
 def test_scale_toggle_switches_between_one_and_per_kernel_ranges(use_store):
-    at = _open(use_store["lenet5"])
-    shared = _chart(at, "kn_final")
+    at = open_page(PAGE, use_store["lenet5"])
+    shared = chart(at, "kn_final")
     assert all(t.get("coloraxis") == "coloraxis" for t in shared["data"])
     at.toggle(key="kn_shared").set_value(False).run()
-    own = _chart(at, "kn_final")
+    own = chart(at, "kn_final")
     assert not any(t.get("coloraxis") for t in own["data"])
     for trace in own["data"]:  # each kernel symmetric around zero on its own range
-        z = _z(trace)
+        z = array(trace["z"])
         assert trace["zmax"] == pytest.approx(float(np.abs(z).max()), rel=1e-6)
         assert trace["zmin"] == -trace["zmax"]
 
@@ -119,44 +96,44 @@ def test_scale_toggle_switches_between_one_and_per_kernel_ranges(use_store):
 def test_timeline_slider_shows_each_snapshot(use_store):
     run_id = use_store["lenet5"]
     snaps = runs.list_snapshots(run_id)
-    at = _open(run_id)
+    at = open_page(PAGE, run_id)
     slider = at.select_slider(key="kn_snapshot")
     assert slider.value == 0
-    first = [_z(t) for t in _chart(at, "kn_timeline")["data"]]
+    first = [array(t["z"]) for t in chart(at, "kn_timeline")["data"]]
     np.testing.assert_array_equal(np.stack(first), inspect.kernels_at(run_id, "conv1", 0)[:, 0])
-    assert "step 0" in _chart(at, "kn_timeline")["layout"]["title"]["text"]
+    assert "step 0" in chart(at, "kn_timeline")["layout"]["title"]["text"]
 
     last = len(snaps) - 1
     slider.set_value(last).run()
     assert not at.exception
-    fig = _chart(at, "kn_timeline")
-    np.testing.assert_array_equal(np.stack([_z(t) for t in fig["data"]]),
+    fig = chart(at, "kn_timeline")
+    np.testing.assert_array_equal(np.stack([array(t["z"]) for t in fig["data"]]),
                                   inspect.kernels_at(run_id, "conv1", last)[:, 0])
     assert f"step {snaps[last]['step']}" in fig["layout"]["title"]["text"]
-    assert not np.array_equal(np.stack([_z(t) for t in fig["data"]]), np.stack(first))  # training moved them
+    assert not np.array_equal(np.stack([array(t["z"]) for t in fig["data"]]), np.stack(first))  # training moved them
 
     at.selectbox(key="kn_layer").set_value("conv2").run()  # the timeline follows the layer choice
-    assert len(_chart(at, "kn_timeline")["data"]) == 16
+    assert len(chart(at, "kn_timeline")["data"]) == 16
 
 
 def test_first_layer_applied_to_test_images_and_uploads(use_store):
     run_id = use_store["lenet5"]
     _, model = runs.load_model(run_id)
     split = data.load("mnist-sample")
-    at = _open(run_id)
+    at = open_page(PAGE, run_id)
 
     def expected(cls, idx):
         _, _, g = inspect.test_image(split, cls, idx)
         return inspect.apply_first_layer(model, data.normalize(split.x_test[g:g + 1], split.info)[0].numpy())
 
-    fig = _chart(at, "kn_applied")
-    assert len(fig["data"]) == 6 and _z(fig["data"][0]).shape == (24, 24)
-    np.testing.assert_allclose(np.stack([_z(t) for t in fig["data"]]), expected(0, 0), rtol=1e-6)
+    fig = chart(at, "kn_applied")
+    assert len(fig["data"]) == 6 and array(fig["data"][0]["z"]).shape == (24, 24)
+    np.testing.assert_allclose(np.stack([array(t["z"]) for t in fig["data"]]), expected(0, 0), rtol=1e-6)
 
     at.selectbox(key="kn_class").set_value(7).run()
     at.number_input(key="kn_index").set_value(4).run()
     assert not at.exception
-    np.testing.assert_allclose(np.stack([_z(t) for t in _chart(at, "kn_applied")["data"]]), expected(7, 4),
+    np.testing.assert_allclose(np.stack([array(t["z"]) for t in chart(at, "kn_applied")["data"]]), expected(7, 4),
                                rtol=1e-6)
 
     at.radio(key="kn_source").set_value("upload").run()
@@ -168,7 +145,7 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     at.file_uploader(key="kn_upload").set_value(("one.png", buf.getvalue(), "image/png")).run()
     assert not at.exception and not at.error
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
-    np.testing.assert_allclose(np.stack([_z(t) for t in _chart(at, "kn_applied")["data"]]),
+    np.testing.assert_allclose(np.stack([array(t["z"]) for t in chart(at, "kn_applied")["data"]]),
                                inspect.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
     assert any("cropped" in c.value for c in at.caption)  # the preparation notes are shown
 
@@ -178,21 +155,21 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
 
 
 def test_network_without_conv_layers_says_so(use_store):
-    at = _open(use_store["mlp"])
+    at = open_page(PAGE, use_store["mlp"])
     assert any("no convolution layers" in i.value for i in at.info)
     assert not at.get("plotly_chart")
 
 
 def test_colour_first_layer_offers_the_rgb_composite(use_store):
-    at = _open(use_store["rgb"])
+    at = open_page(PAGE, use_store["rgb"])
     assert at.selectbox(key="kn_channel").value == "rgb"
-    fig = _chart(at, "kn_final")
+    fig = chart(at, "kn_final")
     assert len(fig["data"]) == 8 and {t["type"] for t in fig["data"]} == {"image"}
     at.selectbox(key="kn_channel").set_value(2).run()
-    fig = _chart(at, "kn_final")
+    fig = chart(at, "kn_final")
     assert {t["type"] for t in fig["data"]} == {"heatmap"}
     _, model = runs.load_model(use_store["rgb"])
-    np.testing.assert_array_equal(_z(fig["data"][5]), inspect.kernels(model, "conv1")[5, 2])
+    np.testing.assert_array_equal(array(fig["data"][5]["z"]), inspect.kernels(model, "conv1")[5, 2])
     at.selectbox(key="kn_layer").set_value("conv2").run()  # no composite beyond the first layer
     assert "rgb" not in at.selectbox(key="kn_channel").options
     assert not at.exception
