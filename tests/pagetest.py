@@ -1,4 +1,7 @@
-"""Helpers shared by the AppTest page tests: open a screen, find a chart by key, decode Plotly arrays."""
+"""Helpers shared by the AppTest page tests: open a screen, find a chart by key, decode Plotly arrays and text.
+
+A chart is always read as the decoded figure (a dict), never as the JSON text Streamlit sends: that text
+depends on the environment (Plotly writes "×" as "\\u00d7" unless orjson is installed)."""
 import base64
 import json
 from pathlib import Path
@@ -19,10 +22,22 @@ def open_page(page: str, run_id: str | None) -> AppTest:
     return at
 
 
+def figure(element) -> dict:
+    """The Plotly figure (data, layout) of one plotly_chart element, decoded."""
+    return json.loads(element.proto.spec)
+
+
 def find_chart(at: AppTest, key: str) -> dict | None:
     """The Plotly spec of the chart drawn with `key`, or None when the screen has none."""
     charts = [c for c in at.get("plotly_chart") if getattr(c, "key", None) == key]
-    return json.loads(charts[0].proto.spec) if charts else None
+    return figure(charts[0]) if charts else None
+
+
+def chart_with_id(at: AppTest, part: str) -> dict:
+    """The first chart whose element id contains `part` (a widget key such as "exp_cmp_curves"), decoded."""
+    found = [c for c in at.get("plotly_chart") if part in c.proto.id]
+    assert found, f"no chart {part!r}"
+    return figure(found[0])
 
 
 def chart(at: AppTest, key: str) -> dict:
@@ -37,6 +52,28 @@ def array(value) -> np.ndarray:
         shape = [int(s) for s in str(value["shape"]).split(",")] if "shape" in value else [-1]
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).reshape(shape)
     return np.asarray(value)
+
+
+def strings(value) -> list[str]:
+    """Every text in a decoded figure (titles, axis titles, annotations, trace names and labels)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):  # a typed array ("bdata") holds numbers, not text
+        return [] if "bdata" in value else [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+def has_text(fig: dict, text: str) -> bool:
+    """Whether any text of the decoded figure contains `text`."""
+    return any(text in s for s in strings(fig))
+
+
+def title(fig: dict) -> str:
+    """The figure's title text ("" when it has none)."""
+    t = fig.get("layout", {}).get("title", "")
+    return t.get("text", "") if isinstance(t, dict) else str(t)
 
 
 def markdown(at: AppTest) -> str:

@@ -1,12 +1,12 @@
 """The Convolution page (AppTest): kernels, formulas, the step view, custom kernels, uploads, pooling, colour, tables."""
-import base64
 import io
-import json
 
 import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+
+from pagetest import array, figure
 
 from cnnviz import conv, data, inspect
 
@@ -42,17 +42,13 @@ def _markdown(at) -> list[str]:
 def _chart(at, key: str) -> dict:
     for chart in at.get("plotly_chart"):
         if chart.proto.id.endswith("-" + key):
-            return json.loads(chart.proto.spec)
+            return figure(chart)
     raise AssertionError(f"no chart {key!r}")
 
 
 def _z(trace: dict) -> np.ndarray:
-    """A heatmap's z as an array, whether Plotly wrote it as a list or as typed base64 data."""
-    z = trace["z"]
-    if isinstance(z, dict):
-        shape = [int(n) for n in str(z["shape"]).split(",")]
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).reshape(shape).astype(float)
-    return np.array(z, dtype=float)
+    """A heatmap's z as a float array, whether Plotly wrote it as a list or as typed base64 data."""
+    return array(trace["z"]).astype(float)
 
 
 def _png(w: int, h: int) -> bytes:

@@ -6,6 +6,8 @@ import pytest
 from safetensors.torch import load_file, save_file
 from streamlit.testing.v1 import AppTest
 
+from pagetest import figure
+
 from cnnviz import train
 
 PAGE = "pages/explain.py"
@@ -29,7 +31,7 @@ def _rerun(at: AppTest, run_id=None) -> AppTest:
 
 
 def _chart(at: AppTest, key: str) -> dict:
-    return json.loads(at.get("plotly_chart")[_chart_index(at, key)].proto.spec)
+    return figure(at.get("plotly_chart")[_chart_index(at, key)])
 
 
 def _chart_index(at: AppTest, key: str) -> int:

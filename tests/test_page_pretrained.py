@@ -9,6 +9,8 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from pagetest import figure, has_text
+
 from cnnviz import pretrained as pt
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -39,7 +41,7 @@ def texts(at):
 
 
 def chart(at, key):
-    return at.get_by_key(key).proto.spec
+    return figure(at.get_by_key(key))
 
 
 def test_without_weights_offline(torch_home):
@@ -73,7 +75,7 @@ def test_random_weights_show_every_view():
     assert not at.exception and at.selectbox(key="pt_cam_class").value != first
     assert chart(at, "pt_cam") != cam
     at.number_input(key="pt_sample").set_value(3).run()
-    assert not at.exception and "mnist-sample test image 3" in chart(at, "pt_image")
+    assert not at.exception and has_text(chart(at, "pt_image"), "mnist-sample test image 3")
 
 
 def test_uploads(tmp_path):

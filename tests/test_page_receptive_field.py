@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pagetest import figure
+
 from cnnviz import train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -22,7 +24,7 @@ def texts(at):
 
 
 def picture(at):
-    return at.get("plotly_chart")[0].proto.spec
+    return figure(at.get("plotly_chart")[0])
 
 
 def table(at):
