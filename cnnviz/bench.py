@@ -1,4 +1,5 @@
-"""Benchmarks: cnnviz's training against a bare PyTorch loop, live watching, inspection, pages, memory, accuracy.
+"""Benchmarks: cnnviz's training against a bare PyTorch loop, the app in a real browser, inspection, pages, memory,
+accuracy.
 
 `python -m cnnviz bench [--quick|--full] [--json]`. Ratios are measured in one process after a warm-up,
 alternating the two sides (A B A B ...) with a fixed amount of work each; the median of the per-pair ratios
@@ -17,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -27,20 +27,19 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
-from . import arch, data, inspect, runs
+from . import appbench, arch, data, inspect, runs
 from . import train as T
-from .jobs import JobManager
 
 PRESETS = ("lenet5", "deep-cnn")
 PAGES = ("home", "convolution", "architecture", "train", "kernels", "feature_maps", "evaluation")
-POLL_SECONDS = 1.0  # the Train page's refresh interval
 # time to accuracy: the target, and the training settings that reach it soonest (tuned on this kind of CPU)
 TTA_TARGETS = {"lenet5": 0.984, "deep-cnn": 0.992, "fast": 0.990}
 TTA_SETTINGS = {"lenet5": dict(epochs=2, batch_size=128), "deep-cnn": dict(epochs=3, batch_size=128),
                 "fast": dict(epochs=2, batch_size=128)}
 CHECKS_PER_EPOCH = 8  # test-set evaluations per epoch while timing accuracy (off the clock)
 MAX_OTHERS = 0.05  # a pair is "quiet" when other processes used at most this share of all CPUs meanwhile
-GOALS = {"train_throughput_ratio": (">=", 0.95), "live_overhead_ratio": (">=", 0.95),
+GOALS = {"train_throughput_ratio": (">=", 0.95), "app_train_ratio": (">=", 0.9),
+         "app_click_latency_ms": ("<", 1000), "queue.ratio": ("<", 1.1),
          "inspect_ms.deep-cnn.activations": ("<", 50), "inspect_ms.deep-cnn.kernel_grid": ("<", 50),
          "page_ms": ("<", 500), "peak_rss_mb": ("<", 1500), "time_to_accuracy.fast": ("<", 20)}
 
@@ -53,8 +52,12 @@ class Settings:
     train_epochs: int = 3  # epochs per throughput run: the sample's 4,000 images x 3 is the app's quick start
     repeats: int = 5  # quiet alternating pairs wanted per ratio
     budget_s: float = 30.0  # per ratio: stop waiting for quiet pairs after this long (and 2 x repeats pairs)
-    live_epochs: int = 12  # lenet5 epochs per live-overhead measurement (on the sample; full: on MNIST)
-    live_repeats: int = 4
+    app_presets: tuple[str, ...] = ("lenet5", "deep-cnn")  # trained from the app with a browser watching
+    app_epochs: int = 3  # on the sample: the one-click run's length
+    app_pairs: int = 3  # app run / CLI run pairs per preset
+    click_repeats: int = 3
+    queue_sessions: int = 4  # browser sessions pressing the one-click training...
+    queue_per_session: int = 2  # ...this many times each, all at once
     inspect_repeats: int = 15
     page_repeats: int = 3
     rss_epochs: int = 3
@@ -63,10 +66,11 @@ class Settings:
 
 
 QUICK = Settings()
-FULL = Settings(train_epochs=1, repeats=5, budget_s=240.0, live_epochs=2, live_repeats=5, rss_epochs=1, rss_runs=2)
+FULL = Settings(train_epochs=1, repeats=5, budget_s=240.0, rss_epochs=1, rss_runs=2)
 # the tests' shortened mode (CNNVIZ_BENCH_SMOKE=1): every number once, in seconds; none of them meaningful
-SMOKE = Settings(train_images=256, train_epochs=1, repeats=1, budget_s=0.0, live_epochs=1, live_repeats=1,
-                 inspect_repeats=1, page_repeats=1, rss_epochs=1, pages=("home",))
+SMOKE = Settings(train_images=256, train_epochs=1, repeats=1, budget_s=0.0, app_presets=("lenet5",), app_epochs=1,
+                 app_pairs=1, click_repeats=1, queue_sessions=1, queue_per_session=2, inspect_repeats=1,
+                 page_repeats=1, rss_epochs=1, pages=("home",))
 
 
 def _say(message: str) -> None:
@@ -252,62 +256,24 @@ def train_throughput(split: data.DataSplit, presets, s: Settings) -> tuple[dict,
     return ratios, details
 
 
-# ---------------------------------------------------------------- 2. training while the Train page watches
+# ---------------------------------------------------------------- 2. the app, in a real browser
 
 
-def poll(run_id: str, layer: str) -> None:
-    """What the Train page reads at each refresh: the metrics so far, the snapshots, the newest kernels."""
-    runs.read_metrics(run_id)
-    snaps = runs.list_snapshots(run_id)
-    if snaps:
-        inspect.kernels_at(run_id, layer, snaps[-1]["index"])
-
-
-def job_images_per_second(config: T.TrainConfig, split: data.DataSplit, watch: bool, polls: list) -> float:
-    """Images per second of a background training job, start to end, polled every second when `watch`.
-
-    Appends each poll's (seconds, failed) to `polls`.
-    """
-    manager = JobManager()
-    t0 = time.perf_counter()
-    job = manager.start(config, split)
-    ended = {}
-
-    def note_end():  # the same end detection with and without a poller
-        job.thread.join()
-        ended["t"] = time.perf_counter()
-
-    watcher = threading.Thread(target=note_end, daemon=True)
-    watcher.start()
-    layer = inspect.conv_layers(config.spec)[0]
-    while watch and job.alive:
-        tp, failed = time.perf_counter(), False
-        try:
-            poll(job.run_id, layer)
-        except (ValueError, OSError, RuntimeError):  # e.g. a snapshot caught while it is written
-            failed = True
-        polls.append((time.perf_counter() - tp, failed))
-        job.thread.join(max(0.0, tp + POLL_SECONDS - time.perf_counter()))
-    watcher.join()
-    if job.status != "finished":
-        raise RuntimeError(f"bench training ended {job.status}: {job.error}")
-    return job.latest.step * config.batch_size / (ended["t"] - t0)
-
-
-def live_overhead(split: data.DataSplit, s: Settings) -> tuple[float, dict]:
-    """Median ratio of images/s of background training (lenet5) with the Train page polling to without."""
-    config = T.config_for("lenet5", split.info.name, epochs=s.live_epochs)
-    polls: list[tuple[float, bool]] = []
-    job_images_per_second(T.with_settings(config, epochs=1), split, False, polls)  # warm-up
-    stats = alternate(lambda: job_images_per_second(config, split, True, polls),
-                      lambda: job_images_per_second(config, split, False, polls), s.live_repeats, s.budget_s,
-                      "live overhead")
-    times = [t for t, _ in polls]
-    return stats.pop("ratio"), {
-        "preset": "lenet5", "dataset": split.info.name, "epochs": s.live_epochs,
-        "watched_images_per_second": round(stats.pop("ours")), "alone_images_per_second": round(stats.pop("baseline")),
-        **stats, "polls": len(polls), "poll_ms_median": round(statistics.median(times) * 1000, 1) if times else None,
-        "poll_ms_max": round(max(times) * 1000, 1) if times else None, "poll_errors": sum(f for _, f in polls)}
+def app_rows(s: Settings) -> dict:
+    """app_train_ratio, app_click_latency_ms and queue (see appbench), or why they were skipped."""
+    reason = appbench.available()
+    if reason:
+        return {"skipped": {"app_train_ratio": reason, "app_click_latency_ms": reason, "queue": reason}}
+    out = {}
+    _say(f"the app in Chromium: {', '.join(s.app_presets)} trained from the app vs the CLI")
+    out["app_train_ratio"], out["app_detail"] = appbench.app_train_ratio(s.app_presets, s.app_epochs, s.app_pairs)
+    _say("the app in Chromium: opening screens while a training runs")
+    clicks = appbench.click_latency(repeats=s.click_repeats)
+    out["app_click_latency_ms"], out["click_detail"] = clicks.pop("ms"), clicks
+    _say(f"the app in Chromium: {s.queue_sessions * s.queue_per_session} trainings from {s.queue_sessions} "
+         f"session(s) at once, then back to back")
+    out["queue"] = appbench.queue(s.queue_sessions, s.queue_per_session)
+    return out
 
 
 # ---------------------------------------------------------------- 3. inspecting a trained run
@@ -522,8 +488,9 @@ def run_bench(quick: bool = True, presets=None, settings: Settings | None = None
     with temporary_home():
         _say(f"training throughput ({', '.join(presets)}): alternating pairs until {s.repeats} are quiet")
         result["train_throughput_ratio"], result["train_detail"] = train_throughput(split, presets, s)
-        _say("live overhead: background training with and without a poller")
-        result["live_overhead_ratio"], result["live_detail"] = live_overhead(split, s)
+        app = app_rows(s)
+        result["skipped"].update(app.pop("skipped", {}))
+        result.update(app)
         run_ids = {p: d["run_id"] for p, d in result["train_detail"].items()}
         _say("inspection")
         result["inspect_ms"] = {p: inspect_times(r, s.inspect_repeats) for p, r in run_ids.items()}
@@ -588,10 +555,19 @@ def format_table(result: dict) -> str:
         row(f"train_throughput_ratio {p}", f"{v:.3f}", f"train_throughput_ratio.{p}", ">= 0.95",
             f"{d['cnnviz_images_per_second']:,} vs {d['bare_images_per_second']:,} img/s; "
             f"{d['quiet_pairs']} of {d['pairs']} pairs quiet")
-    d = result["live_detail"]
-    row("live_overhead_ratio", f"{result['live_overhead_ratio']:.3f}", "live_overhead_ratio", ">= 0.95",
-        f"{d['watched_images_per_second']:,} vs {d['alone_images_per_second']:,} img/s; {d['polls']} polls, "
-        f"median {d['poll_ms_median']} ms; {d['quiet_pairs']} of {d['pairs']} pairs quiet")
+    for p, v in result.get("app_train_ratio", {}).items():
+        d = result["app_detail"][p]
+        row(f"app_train_ratio {p}", f"{v:.3f}", f"app_train_ratio.{p}", ">= 0.9",
+            f"CLI {statistics.median(d['cli_train_seconds']):.2f} s vs app {statistics.median(d['app_train_seconds']):.2f}"
+            f" s of training, {d['epochs']} epochs; ETA error at 10%: {d['eta_error_at_10pct']}")
+    for screen, v in result.get("app_click_latency_ms", {}).items():
+        row(f"app_click_latency_ms {screen}", f"{v:,.0f}", f"app_click_latency_ms.{screen}", "< 1000",
+            f"while deep-cnn trains; all: {result['click_detail']['all_ms'][screen]}")
+    if q := result.get("queue"):
+        row("queue ratio", f"{q['ratio']:.3f}", "queue.ratio", "< 1.1",
+            f"{q['requested']} from {q['sessions']} sessions: {q['finished']} finished, {q['lost']} lost, "
+            f"peak {q['peak_running']} running (cap {q['cap']}); {q['queue_seconds']} s vs "
+            f"{q['back_to_back_seconds']} s back to back")
     for p, times in result["inspect_ms"].items():
         for k, v in times.items():
             if isinstance(v, float):

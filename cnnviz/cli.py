@@ -95,6 +95,7 @@ def cmd_train(args) -> None:
         else:
             final = event
     bar.close()
+    _start_queued()
     meta = runs.read_run(final.run_id).meta
     result = {"run_id": final.run_id, "status": final.status, "message": final.message,
               "test_accuracy": final.test_accuracy, "epochs": args.epochs, "epochs_done": meta.get("epochs_done"),
@@ -109,6 +110,16 @@ def cmd_train(args) -> None:
               f"{result['images_per_second']:,} images/s" + (f" ({final.message})" if final.message else ""))
     if final.status == "failed":
         sys.exit(1)
+
+
+def _start_queued() -> None:
+    """This run held a training slot: let the app's queue use it now."""
+    from . import jobs
+
+    try:
+        jobs.pump()
+    except (OSError, ValueError):
+        pass
 
 
 def _load_bar():
@@ -158,6 +169,12 @@ def cmd_evaluate(args) -> None:
 def cmd_delete(args) -> None:
     runs.delete_run(args.run)
     print(f"deleted {args.run}")
+
+
+def cmd_worker(args) -> None:
+    from . import jobs
+
+    sys.exit(jobs.work(args.run, args.lock_fd))
 
 
 def cmd_bench(args) -> None:
@@ -227,6 +244,10 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete", help="delete a run")
     p.add_argument("run", metavar="RUN")
     p.set_defaults(func=cmd_delete)
+    p = sub.add_parser("worker", help="train one queued run (the app starts this for each training)")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--lock-fd", type=int, default=None)
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("bench", help="measure speed and accuracy; writes a table")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="under 3 minutes, on the MNIST sample (default)")

@@ -6,10 +6,14 @@
       snapshots/NNN.safetensors   weights at ~20 points of training, for timelines
       weights.safetensors  final weights, written to a temp file then renamed, checked by sha256
       .lock                held (flock) by the training process while it runs
+      control.json         pause / learning rate / stop requests from any other process (the app)
+      worker.log           what a training process started by the app printed (its errors)
 
 A run is created under a hidden temporary name and renamed into place, so a listing never sees a
-half-made run. A run that says "running" but whose lock is free lost its process: it is listed as
-"interrupted". Nothing here unpickles: weights are safetensors, metadata is JSON.
+half-made run. A run queued by the app exists from the moment it is asked for (status "queued");
+the process that trains it claims it by taking its lock. A run that says "starting" or "running"
+but whose lock is free lost its process: it is listed as "interrupted". Nothing here unpickles:
+weights are safetensors, metadata is JSON.
 """
 from __future__ import annotations
 
@@ -30,9 +34,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
+STATUSES = ("queued", "starting", "running", "finished", "stopped", "failed", "interrupted")
+ACTIVE = ("starting", "running")  # a process holds the lock
+LIVE = ("queued", *ACTIVE)  # not ended yet: screens keep polling these
 WEIGHTS = "weights.safetensors"
-STOP_FILE = "stop-requested"  # another process (the app) asks the trainer to stop by creating this
+CONTROL = "control.json"  # {"paused": bool, "lr": float | None, "stop": bool}, written by anyone, read by the trainer
 
 
 class RunError(ValueError):
@@ -103,26 +109,72 @@ def new_run_id(label: str) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}-{secrets.token_hex(2)}"
 
 
-class RunWriter:
-    """Writes one run while it trains; holds the run's lock until `close`."""
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
-    def __init__(self, meta: dict, label: str = "run"):
-        root = runs_root()
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            self.run_id = new_run_id(label)
-            tmp = root / f".tmp-{self.run_id}"
-            (tmp / "snapshots").mkdir(parents=True)
-            self.meta = {**meta, "run_id": self.run_id, "status": "running", "pid": os.getpid(),
-                         "host": socket.gethostname(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-            _write_json_atomic(tmp / "run.json", self.meta)
-            (tmp / "metrics.jsonl").touch()
-            self._lock = open(tmp / ".lock", "w")
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self.path = root / self.run_id
-            os.replace(tmp, self.path)
-        except OSError as e:
-            raise RunError(f"cannot write to the run store {root}: {e.strerror or e}") from None
+
+def _make_run(meta: dict, label: str, status: str) -> tuple[str, Path, object | None]:
+    """Create a run folder atomically; a "running" one comes back with its lock held (else None)."""
+    root = runs_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        run_id = new_run_id(label)
+        tmp = root / f".tmp-{run_id}"
+        (tmp / "snapshots").mkdir(parents=True)
+        meta.update(run_id=run_id, status=status, created=_now())
+        _write_json_atomic(tmp / "run.json", meta)
+        (tmp / "metrics.jsonl").touch()
+        lock = open(tmp / ".lock", "w")
+        if status == "running":
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            lock.close()
+            lock = None
+        os.replace(tmp, root / run_id)
+    except OSError as e:
+        raise RunError(f"cannot write to the run store {root}: {e.strerror or e}") from None
+    return run_id, root / run_id, lock
+
+
+def create_queued(meta: dict, label: str = "run") -> str:
+    """A run that waits for a training process (see `jobs`); returns its id."""
+    return _make_run(dict(meta), label, "queued")[0]
+
+
+def lock_run(run_id: str):
+    """Take a run's lock (the open lock file), or None when another process holds it."""
+    lock = open(run_path(run_id) / ".lock", "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
+
+
+class RunWriter:
+    """Writes one run while it trains; holds the run's lock until `close`.
+
+    A new run by default; with `run_id`, a queued run is claimed instead (its lock already held by this
+    process through `lock`, when the launcher took it and passed it on, else taken here).
+    """
+
+    def __init__(self, meta: dict, label: str = "run", run_id: str | None = None, lock=None):
+        self.meta = {**meta, "pid": os.getpid(), "host": socket.gethostname()}
+        if run_id is None:
+            self.run_id, self.path, self._lock = _make_run(self.meta, label, "running")
+        else:
+            self.run_id, self.path = run_id, run_path(run_id)
+            self._lock = lock or lock_run(run_id)
+            if self._lock is None:
+                raise RunError(f"run {run_id} is already being trained by another process")
+            try:
+                queued = json.loads((self.path / "run.json").read_text())
+                self.meta = {**queued, **self.meta, "status": "running", "started": _now()}
+                _write_json_atomic(self.path / "run.json", self.meta)
+            except (OSError, ValueError) as e:
+                self._lock.close()
+                raise RunError(f"run {run_id} cannot be claimed: {e}") from None
         self._metrics = open(self.path / "metrics.jsonl", "a")
         self.snapshot_count = 0
 
@@ -148,9 +200,6 @@ class RunWriter:
         self.meta["weights_sha256"] = _sha256(tmp)
         self.meta["weights_bytes"] = tmp.stat().st_size
         os.replace(tmp, self.path / WEIGHTS)
-
-    def stop_requested(self) -> bool:
-        return (self.path / STOP_FILE).exists()
 
     def update(self, **fields) -> None:
         self.meta.update(fields)
@@ -194,8 +243,9 @@ def read_run(run_id: str) -> RunInfo:
         info.damaged = "run.json lacks a valid status or architecture"
         return info
     info.meta, info.status = meta, meta["status"]
-    if info.status == "running" and not _is_locked(path):
-        info.status = "interrupted"
+    if info.status in ACTIVE and not _is_locked(path) and not (meta.get("executor") == "ray" and
+                                                               info.status == "starting"):
+        info.status = "interrupted"  # its process died (a Ray run waits in Ray's own queue until it claims the lock)
     if not (path / "metrics.jsonl").is_file():
         info.damaged = "metrics.jsonl is missing"
     elif "weights_sha256" in meta:
@@ -238,6 +288,31 @@ def read_metrics(run_id: str) -> list[dict]:
     except (OSError, UnicodeDecodeError):
         return records
     return records
+
+
+def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
+    """The metric records in the last `tail_bytes` of a run's metrics.jsonl: the live state, read cheaply."""
+    records = []
+    try:
+        with open(run_path(run_id) / "metrics.jsonl", "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - tail_bytes))
+            lines = f.read().splitlines()
+    except OSError:
+        return records
+    for line in lines[1:] if size > tail_bytes else lines:  # the first line of a tail may be cut
+        try:
+            record = json.loads(line)
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def last_step(run_id: str) -> dict | None:
+    """The newest 'step' record of a run (None before its first logged step)."""
+    return next((r for r in reversed(last_records(run_id)) if r.get("kind") == "step"), None)
 
 
 HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
@@ -295,12 +370,52 @@ def load_snapshot(run_id: str, index: int) -> dict[str, torch.Tensor]:
         raise RunError(f"run {run_id}: snapshot {index} cannot be read: {e}") from None
 
 
-def request_stop(run_id: str) -> None:
-    """Ask whichever process trains this run to stop (it checks at each logged step)."""
+def update_meta(run_id: str, **fields) -> None:
+    """Change fields of a run's run.json atomically (for the queue; a training process uses its RunWriter)."""
+    path = run_path(run_id) / "run.json"
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise RunError(f"run {run_id}: run.json cannot be read: {e}") from None
+    if not isinstance(meta, dict):
+        raise RunError(f"run {run_id}: run.json is not an object")
+    meta.update(fields)
+    _write_json_atomic(path, meta)
+
+
+def read_control(run_id: str) -> dict:
+    """The requests waiting for a run's trainer: {'paused': bool, 'lr': float | None, 'stop': bool}."""
+    state = {"paused": False, "lr": None, "stop": False}
+    path = run_path(run_id) / CONTROL
+    try:
+        if path.is_file() and not path.is_symlink():
+            loaded = json.loads(path.read_text())
+            if isinstance(loaded, dict):
+                state.update({k: loaded[k] for k in state if k in loaded})
+    except (OSError, ValueError):
+        pass  # a torn or odd file asks for nothing
+    return state
+
+
+def write_control(run_id: str, **changes) -> dict:
+    """Ask the process that trains a run to pause, resume, stop or use a new learning rate.
+
+    The trainer looks at the file about ten times a second, so any process (any tab, any server, the CLI)
+    can steer any run. Raises RunError when nothing is training the run.
+    """
     path = run_path(run_id)
     if not _is_locked(path):
         raise RunError(f"run {run_id} is not training")
-    (path / STOP_FILE).touch()
+    state = {**read_control(run_id), **changes}
+    if (path / CONTROL).is_symlink():
+        raise RunError(f"run {run_id}: {CONTROL} is a link; refusing to follow it")
+    _write_json_atomic(path / CONTROL, state)
+    return state
+
+
+def request_stop(run_id: str) -> None:
+    """Ask whichever process trains this run to stop (it checks several times a second)."""
+    write_control(run_id, stop=True, paused=False)
 
 
 def delete_run(run_id: str) -> None:

@@ -1,15 +1,18 @@
 """The training loop: trains a spec on a dataset into a new run, yielding progress events.
 
-The app's background jobs, the command line, the benchmarks and the tests all train through
-`train()`, so what one shows is what the others measure.
+The app's training processes (`jobs`), the command line, the benchmarks and the tests all train
+through `train()`, so what one shows is what the others measure.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import platform
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Iterator
 
 import torch
@@ -18,7 +21,7 @@ from torch import nn
 
 from . import __version__, data
 from .arch import ArchSpec, build, count_torch_params, infer_shapes
-from .runs import RunWriter
+from .runs import CONTROL, RunWriter
 
 OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
 DEFAULT_LR = {"adam": 6e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
@@ -81,15 +84,36 @@ class TrainConfig:
         d["lr"] = self.learning_rate
         return d
 
+    @staticmethod
+    def from_dict(d: dict) -> TrainConfig:
+        """The config stored in a run's run.json (`to_dict`'s output); ValueError if it is not one."""
+        if not isinstance(d, dict) or not isinstance(d.get("spec"), dict):
+            raise ValueError("the stored training settings are not a settings object with an architecture")
+        known = {f for f in TrainConfig.__dataclass_fields__}
+        try:
+            return TrainConfig(**{**{k: v for k, v in d.items() if k in known}, "spec": ArchSpec.from_dict(d["spec"])})
+        except TypeError as e:
+            raise ValueError(f"the stored training settings cannot be read: {e}") from None
+
 
 class Control:
-    """Commands from another thread to a training loop: stop, pause/resume, change the learning rate."""
+    """Commands to a training loop: stop, pause/resume, change the learning rate.
+
+    Given from the same process (another thread, Ctrl-C) through the methods, or from any other process
+    through the run folder's control.json (`runs.write_control`), which `poll` reads when it changed,
+    at most every `POLL_SECONDS`: one `os.stat` per step in between, nothing per step otherwise.
+    """
+
+    POLL_SECONDS = 0.1
 
     def __init__(self):
         self.stop_requested = threading.Event()
         self._running = threading.Event()
         self._running.set()
         self.lr_override: float | None = None
+        self._folder: Path | None = None
+        self._seen: int | None = None
+        self._next_poll = 0.0
 
     def stop(self) -> None:
         self.stop_requested.set()
@@ -110,12 +134,51 @@ class Control:
             raise ValueError(f"the learning rate must be a positive number, got {lr}")
         self.lr_override = float(lr)
 
+    def watch(self, folder: Path) -> None:
+        """Also obey the requests written to `folder`/control.json by other processes."""
+        self._folder = folder
+        self.poll(force=True)
+
+    def poll(self, force: bool = False) -> None:
+        """Apply control.json if it changed since the last look (cheap enough to call every step)."""
+        if self._folder is None:
+            return
+        now = time.monotonic()
+        if not force and now < self._next_poll:
+            return
+        self._next_poll = now + self.POLL_SECONDS
+        try:
+            stat = os.stat(self._folder / CONTROL)
+        except OSError:
+            return
+        if stat.st_mtime_ns == self._seen:
+            return
+        self._seen = stat.st_mtime_ns
+        try:
+            state = json.loads((self._folder / CONTROL).read_text())
+        except (OSError, ValueError):
+            self._seen = None  # caught mid-write by a non-atomic writer: read it again next time
+            return
+        if not isinstance(state, dict):
+            return
+        lr = state.get("lr")
+        if isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0:
+            self.lr_override = float(lr)
+        if state.get("stop") is True:
+            self.stop()
+        elif state.get("paused") is True:
+            self.pause()
+        else:
+            self.resume()
+
     def wait_while_paused(self) -> float:
         """Block while paused; returns the seconds spent waiting (left out of the timings)."""
+        self.poll()
         if self._running.is_set():
             return 0.0
         t0 = time.perf_counter()
-        self._running.wait()
+        while not self._running.wait(self.POLL_SECONDS):
+            self.poll(force=True)
         return time.perf_counter() - t0
 
 
@@ -219,13 +282,69 @@ def versions() -> dict:
     return {"cnnviz": __version__, "torch": torch.__version__, "python": platform.python_version()}
 
 
-def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None) -> Iterator[Event]:
-    """Train `config` into a new run in the run store, yielding progress events.
+def check_fits(config: TrainConfig, split: data.DataSplit) -> None:
+    """Raise ValueError unless the network takes the dataset's images, ends in one output per class, and a
+    batch fits in the training images (before any run or process is made for it)."""
+    info = split.info
+    n_train = len(split.x_train) - int(round(len(split.x_train) * config.val_fraction))
+    if config.batch_size > n_train:
+        raise ValueError(f"the batch size {config.batch_size} is larger than the {n_train:,} training images")
+    if tuple(config.spec.input_shape) != tuple(info.input_shape):
+        raise ValueError(f"the network expects inputs {config.spec.input_shape} but {info.name} gives {info.input_shape}")
+    out_shape = infer_shapes(config.spec)[-1].output_shape if config.spec.layers else tuple(config.spec.input_shape)
+    if out_shape != (len(info.classes),):
+        raise ValueError(f"the network must end in a dense layer of {len(info.classes)} units, one per class of "
+                         f"{info.name}, but its output is {'x'.join(map(str, out_shape))}")
+
+
+@dataclass
+class _Setup:
+    """What the loop needs, prepared once: model, optimiser, the data on the device, the step plan."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    x_train: torch.Tensor  # (N, C, H, W), normalised
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    steps_per_epoch: int
+    total_steps: int
+    log_every: int
+    snapshot_steps: set[int]
+
+
+def _prepare(config: TrainConfig, split: data.DataSplit) -> _Setup:
+    device = pick_device(config.device)
+    torch.manual_seed(config.seed)
+    model = build(config.spec).to(device)
+    if config.first_layer == "handcrafted":
+        fix_first_layer(model)
+    # Whole dataset on the device, normalised once: an epoch is then pure indexing, no per-image work.
+    train_idx, val_idx = split_validation(len(split.x_train), config.val_fraction, config.seed)
+    x_all = data.normalize(split.x_train, split.info).to(device)  # (N, C, H, W)
+    y_all = split.y_train.to(device)
+    x_train, y_train = x_all[train_idx.to(device)], y_all[train_idx.to(device)]
+    x_val, y_val = x_all[val_idx.to(device)], y_all[val_idx.to(device)]
+    steps_per_epoch = len(x_train) // config.batch_size  # the ragged last batch is dropped: batches train evenly
+    total_steps = steps_per_epoch * config.epochs
+    snapshot_steps = {round(i * total_steps / max(config.snapshots - 1, 1)) for i in range(config.snapshots)}
+    optimizer = make_optimizer(config.optimizer, [p for p in model.parameters() if p.requires_grad],
+                               config.learning_rate)
+    return _Setup(model, optimizer, device, x_train, y_train, x_val, y_val, steps_per_epoch, total_steps,
+                  max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH), snapshot_steps)
+
+
+def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
+          run_id: str | None = None, lock=None) -> Iterator[Event]:
+    """Train `config` into a run in the run store, yielding progress events.
 
     Args:
         config: the training setup (validated first; ValueError for bad settings).
         split: the dataset already in memory (loaded from `config.dataset` when None).
-        control: stop / pause / learning-rate commands from another thread.
+        control: stop / pause / learning-rate commands from another thread; requests written to the run
+            folder's control.json by other processes are obeyed too.
+        run_id, lock: train a queued run (and its lock, if the launcher already holds it) instead of a new one.
     Yields:
         Event objects; the last has kind 'done' and the run's final status.
     """
@@ -233,144 +352,126 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
     control = control or Control()
     split = split or data.load(config.dataset)
     info = split.info
-    if tuple(config.spec.input_shape) != tuple(info.input_shape):
-        raise ValueError(f"the network expects inputs {config.spec.input_shape} but {info.name} gives {info.input_shape}")
-    out_shape = infer_shapes(config.spec)[-1].output_shape if config.spec.layers else tuple(config.spec.input_shape)
-    if out_shape != (len(info.classes),):
-        raise ValueError(f"the network must end in a dense layer of {len(info.classes)} units, one per class of "
-                         f"{info.name}, but its output is {'x'.join(map(str, out_shape))}")
-    device = pick_device(config.device)
-    torch.manual_seed(config.seed)
-    model = build(config.spec).to(device)
-    if config.first_layer == "handcrafted":
-        fix_first_layer(model)
-
-    # Whole dataset on the device, normalised once: an epoch is then pure indexing, no per-image work.
-    train_idx, val_idx = split_validation(len(split.x_train), config.val_fraction, config.seed)
-    x_all = data.normalize(split.x_train, info).to(device)  # (N, C, H, W)
-    y_all = split.y_train.to(device)
-    x_train, y_train = x_all[train_idx.to(device)], y_all[train_idx.to(device)]
-    x_val, y_val = x_all[val_idx.to(device)], y_all[val_idx.to(device)]
-    del x_all, y_all
-    n_train = len(x_train)
-    if config.batch_size > n_train:
-        raise ValueError(f"the batch size {config.batch_size} is larger than the {n_train:,} training images")
-
-    steps_per_epoch = n_train // config.batch_size  # drop the ragged last batch, as fixed-size batches train evenly
-    total_steps = steps_per_epoch * config.epochs
-    log_every = max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH)
-    snapshot_steps = sorted({round(i * total_steps / max(config.snapshots - 1, 1)) for i in range(config.snapshots)})
-    optimizer = make_optimizer(config.optimizer, [p for p in model.parameters() if p.requires_grad],
-                               config.learning_rate)
-    params = count_torch_params(model)
-
+    check_fits(config, split)
+    s = _prepare(config, split)
+    params = count_torch_params(s.model)
     writer = RunWriter({
         "preset": config.preset, "spec": config.spec.to_dict(), "dataset": info.name, "dataset_title": info.title,
         "classes": list(info.classes), "input_shape": list(info.input_shape), "config": config.to_dict(),
-        "params": params, "versions": versions(), "device": str(device), "train_images": n_train,
-        "val_images": len(x_val), "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
-    }, label=config.preset or config.spec.name)
-    run_id = writer.run_id
-    yield Event("start", run_id, total_steps=total_steps, lr=config.learning_rate,
-                extra={"params": params, "device": str(device), "train_images": n_train})
-
-    gen = torch.Generator().manual_seed(config.seed)
-    step, status, message = 0, "finished", ""
-    train_seconds, seen_since_log, t_log = 0.0, 0, time.perf_counter()
-    loss_sum = torch.zeros((), device=device)
-    correct_sum = torch.zeros((), device=device, dtype=torch.long)
-    val_loss = val_acc = None
-    lr = config.learning_rate
+        "params": params, "versions": versions(), "device": str(s.device), "train_images": len(s.x_train),
+        "val_images": len(s.x_val), "steps_per_epoch": s.steps_per_epoch, "total_steps": s.total_steps,
+    }, label=config.preset or config.spec.name, run_id=run_id, lock=lock)
+    control.watch(writer.path)
     try:
-        if 0 in snapshot_steps:
-            writer.snapshot(0, 0.0, snapshot_tensors(model))
-        model.train()
-        for epoch in range(config.epochs):
-            order = torch.randperm(n_train, generator=gen).to(device)
-            for b in range(steps_per_epoch):
-                t_paused = control.wait_while_paused()
-                if control.stop_requested.is_set():
-                    status, message = "stopped", f"stopped by the user at step {step:,} of {total_steps:,}"
-                    break
-                t_step = time.perf_counter()
-                lr = control.lr_override or (one_cycle_lr(config.learning_rate, step, total_steps)
-                                             if config.schedule == "onecycle" else config.learning_rate)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-                xb, yb = x_train[idx], y_train[idx]
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                loss_sum += loss.detach() * len(yb)
-                correct_sum += (logits.detach().argmax(1) == yb).sum()
-                seen_since_log += len(yb)
-                train_seconds += time.perf_counter() - t_step
-                t_log += t_paused
-
-                if step % log_every == 0 or b == steps_per_epoch - 1:
-                    mean_loss = loss_sum.item() / seen_since_log
-                    if not math.isfinite(mean_loss):
-                        status = "failed"
-                        message = (f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
-                                   f"rate {lr:g} is probably too large for {config.optimizer}; try a smaller one")
-                        break
-                    now = time.perf_counter()
-                    ips = seen_since_log / max(now - t_log, 1e-9)
-                    event = Event("step", run_id, step, total_steps, step / steps_per_epoch, mean_loss,
-                                  correct_sum.item() / seen_since_log, lr=lr, images_per_second=ips,
-                                  elapsed=train_seconds, eta=train_seconds / step * (total_steps - step))
-                    writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
-                                "train_acc": event.train_acc, "lr": lr, "images_per_second": ips,
-                                "elapsed": train_seconds, "grad_norms": grad_norms(model)})
-                    loss_sum.zero_(), correct_sum.zero_()
-                    seen_since_log, t_log = 0, now
-                    yield event
-                    if writer.stop_requested():
-                        control.stop()
-                if step in snapshot_steps and step > 0:
-                    writer.snapshot(step, step / steps_per_epoch, snapshot_tensors(model))
-            if status != "finished":
-                break
-            if len(x_val):
-                val_loss, val_acc = evaluate(model, x_val, y_val)
-            t_log = time.perf_counter()  # validation time is not training time
-            writer.log({"kind": "epoch", "step": step, "epoch": epoch + 1, "val_loss": val_loss, "val_acc": val_acc,
-                        "elapsed": train_seconds})
-            yield Event("epoch", run_id, step, total_steps, float(epoch + 1), val_loss=val_loss, val_acc=val_acc,
-                        lr=lr, elapsed=train_seconds, images_per_second=step * config.batch_size / train_seconds,
-                        eta=train_seconds / step * (total_steps - step))
-
-        final = {"status": status, "message": message, "steps_done": step, "epochs_done": step / steps_per_epoch,
-                 "train_seconds": round(train_seconds, 3),
-                 "images_per_second": round(step * config.batch_size / train_seconds, 1) if train_seconds else 0.0,
-                 "val_accuracy": val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        if status != "failed" and step > 0:
-            x_test = data.normalize(split.x_test, info).to(device)
-            test_loss, test_acc = evaluate(model, x_test, split.y_test.to(device))
-            final.update(test_accuracy=test_acc, test_loss=test_loss)
-            writer.save_weights(model.state_dict())
-        elif status != "failed":
-            status = final["status"] = "failed"
-            final["message"] = message = "stopped before the first step: nothing was learned"
-        writer.update(**final)
-        yield Event("done", run_id, step, total_steps, step / steps_per_epoch, status=status, message=message,
-                    test_accuracy=final.get("test_accuracy"), elapsed=train_seconds,
-                    images_per_second=final["images_per_second"], val_acc=val_acc)
+        yield Event("start", writer.run_id, total_steps=s.total_steps, lr=config.learning_rate,
+                    extra={"params": params, "device": str(s.device), "train_images": len(s.x_train)})
+        yield from _loop(config, s, control, writer, split)
     except BaseException as e:
-        # a crash (or Ctrl-C) must not leave a run claiming to be running
+        # a crash (or Ctrl-C, or SIGTERM turned into KeyboardInterrupt) must not leave a run claiming to be running
         failure = "interrupted" if isinstance(e, (KeyboardInterrupt, GeneratorExit)) else "failed"
         try:
             writer.update(status=failure, message=f"{type(e).__name__}: {e}"[:500] if failure == "failed" else
-                          "interrupted before the end")
+                          "interrupted before the end", ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         except OSError:
             pass
         raise
     finally:
         writer.close()
+
+
+def _loop(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter,
+          split: data.DataSplit) -> Iterator[Event]:
+    """The epochs, from the first step to the final 'done' event (the run's status written)."""
+    run_id, model, n_train = writer.run_id, s.model, len(s.x_train)
+    gen = torch.Generator().manual_seed(config.seed)
+    step, status, message = 0, "finished", ""
+    # train_seconds: forward/backward/step only. active: wall clock less pauses, for an honest time left.
+    train_seconds, paused_total, t_start = 0.0, 0.0, time.perf_counter()
+    seen_since_log, t_log = 0, t_start
+    loss_sum = torch.zeros((), device=s.device)
+    correct_sum = torch.zeros((), device=s.device, dtype=torch.long)
+    val_loss = val_acc = None
+    lr = config.learning_rate
+    if 0 in s.snapshot_steps:
+        writer.snapshot(0, 0.0, snapshot_tensors(model))
+    model.train()
+    for epoch in range(config.epochs):
+        order = torch.randperm(n_train, generator=gen).to(s.device)
+        for b in range(s.steps_per_epoch):
+            t_paused = control.wait_while_paused()
+            paused_total += t_paused
+            t_log += t_paused
+            if control.stop_requested.is_set():
+                status, message = "stopped", f"stopped by the user at step {step:,} of {s.total_steps:,}"
+                break
+            t_step = time.perf_counter()
+            lr = control.lr_override or (one_cycle_lr(config.learning_rate, step, s.total_steps)
+                                         if config.schedule == "onecycle" else config.learning_rate)
+            for group in s.optimizer.param_groups:
+                group["lr"] = lr
+            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+            xb, yb = s.x_train[idx], s.y_train[idx]
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            s.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            s.optimizer.step()
+            step += 1
+            loss_sum += loss.detach() * len(yb)
+            correct_sum += (logits.detach().argmax(1) == yb).sum()
+            seen_since_log += len(yb)
+            train_seconds += time.perf_counter() - t_step
+
+            # every logged point averages exactly `log_every` steps (windows run on across epochs)
+            if step % s.log_every == 0:
+                mean_loss = loss_sum.item() / seen_since_log
+                if not math.isfinite(mean_loss):
+                    status = "failed"
+                    message = (f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
+                               f"rate {lr:g} is probably too large for {config.optimizer}; try a smaller one")
+                    break
+                now = time.perf_counter()
+                active = now - t_start - paused_total
+                event = Event("step", run_id, step, s.total_steps, step / s.steps_per_epoch, mean_loss,
+                              correct_sum.item() / seen_since_log, lr=lr,
+                              images_per_second=seen_since_log / max(now - t_log, 1e-9), elapsed=train_seconds,
+                              eta=active / step * (s.total_steps - step))
+                writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
+                            "train_acc": event.train_acc, "lr": lr, "images_per_second": event.images_per_second,
+                            "elapsed": train_seconds, "active": active, "eta": event.eta,
+                            "grad_norms": grad_norms(model)})
+                loss_sum.zero_(), correct_sum.zero_()
+                seen_since_log, t_log = 0, now
+                yield event
+            if step in s.snapshot_steps and step > 0:
+                writer.snapshot(step, step / s.steps_per_epoch, snapshot_tensors(model))
+        if status != "finished":
+            break
+        if len(s.x_val):
+            val_loss, val_acc = evaluate(model, s.x_val, s.y_val)
+        active = time.perf_counter() - t_start - paused_total
+        writer.log({"kind": "epoch", "step": step, "epoch": epoch + 1, "val_loss": val_loss, "val_acc": val_acc,
+                    "elapsed": train_seconds, "active": active})
+        yield Event("epoch", run_id, step, s.total_steps, float(epoch + 1), val_loss=val_loss, val_acc=val_acc,
+                    lr=lr, elapsed=train_seconds, images_per_second=step * config.batch_size / train_seconds,
+                    eta=active / step * (s.total_steps - step))
+
+    final = {"status": status, "message": message, "steps_done": step, "epochs_done": step / s.steps_per_epoch,
+             "train_seconds": round(train_seconds, 3), "paused_seconds": round(paused_total, 3),
+             "images_per_second": round(step * config.batch_size / train_seconds, 1) if train_seconds else 0.0,
+             "val_accuracy": val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if status != "failed" and step > 0:
+        x_test = data.normalize(split.x_test, split.info).to(s.device)
+        test_loss, test_acc = evaluate(model, x_test, split.y_test.to(s.device))
+        final.update(test_accuracy=test_acc, test_loss=test_loss)
+        writer.save_weights(model.state_dict())
+    elif status != "failed":
+        status = final["status"] = "failed"
+        final["message"] = message = "stopped before the first step: nothing was learned"
+    writer.update(**final)
+    yield Event("done", run_id, step, s.total_steps, step / s.steps_per_epoch, status=status, message=message,
+                test_accuracy=final.get("test_accuracy"), elapsed=train_seconds,
+                images_per_second=final["images_per_second"], val_acc=val_acc)
 
 
 def run_training(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,

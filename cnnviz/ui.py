@@ -1,17 +1,19 @@
 """Streamlit glue shared by every page: the sidebar, cached loaders, empty states, translated text.
 
 The only module besides app.py and pages/ that imports streamlit. Caches hold read-only objects
-(models are never trained once cached); training happens in `jobs`, never in a script run.
+(models are never trained once cached); training happens in processes of its own (`jobs`), never in
+the server.
 """
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import streamlit as st
 
-from . import data, i18n, inspect, runs
+from . import data, i18n, inspect, jobs, runs
 from .i18n import N_
-from .jobs import JOBS
+from . import train
 from .train import config_for
 
 QUICK_START = {"preset": "lenet5", "dataset": "mnist-sample", "epochs": 3}
@@ -84,9 +86,9 @@ def sidebar() -> None:
         labels = {r.run_id: r.label() for r in choices}
         st.selectbox(t("Run to inspect"), ids, key="run_id", format_func=labels.get,
                      placeholder=t("no trained run yet"), help=t("Kernels, feature maps and evaluation show this run."))
-        active = JOBS.active()
-        if active:
-            st.caption(t("{n} run(s) training in the background", n=len(active)))
+        training = sum(r.status in runs.ACTIVE for r in runs.list_runs())
+        if training:
+            st.caption(t("{n} run(s) training in the background", n=training))
     for key, value in (("dataset", st.session_state.get("dataset")), ("run", st.session_state.get("run_id")),
                        ("lang", st.session_state.get("lang"))):
         if value and st.query_params.get(key) != value:
@@ -214,15 +216,31 @@ def run_split(run: runs.RunInfo) -> data.DataSplit:
 # ---------------------------------------------------------------- training entry points and empty states
 
 
-def start_training(config, split: data.DataSplit) -> str | None:
-    """Start a background training job; remember it as the run this session watches."""
+def session_owner() -> str:
+    """A token for this browser session: the queue limits how many trainings one session may have."""
+    return st.session_state.setdefault("_owner", "session-" + secrets.token_hex(4))
+
+
+def start_training(config, split: data.DataSplit | None = None) -> str | None:
+    """Queue a training in a process of its own; remember it as the run this session watches.
+
+    `split`: the dataset, loaded here first when the page has it (a folder dataset is converted once, with a
+    progress bar, before the training process needs it).
+    """
     try:
-        job = JOBS.start(config, split)
+        if split is not None:
+            train.check_fits(config, split)
+        run_id = jobs.submit(config, owner=session_owner())
+    except jobs.QueueFull as e:
+        st.warning(t("Not started: you already have {n} trainings waiting or running, the most one session may "
+                     "have. Wait for one to finish, or cancel one on the Train page.", n=e.count),
+                   icon=":material/hourglass_top:")
+        return None
     except (ValueError, OSError) as e:
         st.error(t("Training could not start: {reason}", reason=str(e)))
         return None
-    st.session_state["watch_run"] = job.run_id
-    return job.run_id
+    st.session_state["watch_run"] = run_id
+    return run_id
 
 
 def quick_start_button(key: str, switch_to_train: bool = True) -> None:
@@ -246,7 +264,7 @@ def require_run() -> runs.RunInfo:
     return run
 
 
-STATUSES = {"running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"), "failed": N_("failed"),
+STATUSES = {"queued": N_("queued"), "starting": N_("starting"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"), "failed": N_("failed"),
             "interrupted": N_("interrupted"), "damaged": N_("damaged")}
 
 

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import conv, data, experiment, figures, health, inspect, runs, ui
-from cnnviz.jobs import JOBS
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -474,11 +473,11 @@ def health_tab() -> None:
 def _twin_progress(run_id: str) -> None:
     """Live progress of the twin run; a full rerun when it ends so the comparison appears."""
     info = runs.read_run(run_id)
-    if info.status != "running":
+    if info.status not in runs.LIVE:
         st.rerun()
-    job = JOBS.get(run_id)
-    event = job.latest if job else None
-    done = event.step / event.total_steps if event and event.total_steps else 0.0
+    last = runs.last_step(run_id)
+    total = info.meta.get("total_steps")
+    done = last["step"] / total if last and total else 0.0
     st.progress(min(done, 1.0), text=t("Training {run}: {p:.0%}", run=run_id, p=done))
 
 
@@ -539,7 +538,7 @@ def handcrafted_tab() -> None:
     st.markdown(t("Train the same network, data, seed and settings again, but with {other}, and compare. "
                   "It runs in the background ({epochs} epoch(s)).", other=other, epochs=config.epochs))
     twin = twins[0] if twins else None
-    if twin is not None and twin.status == "running":
+    if twin is not None and twin.status in runs.LIVE:
         _twin_progress(twin.run_id)
     elif st.button(t("Train the twin run") if twin is None else t("Train the twin run again"), key="exp_hc_train",
                    icon=":material/play_arrow:", type="primary" if twin is None else "secondary"):
@@ -547,7 +546,7 @@ def handcrafted_tab() -> None:
         if started:
             st.rerun()
     if twin is None or not twin.has_weights:
-        if twin is not None and twin.status not in ("running",):
+        if twin is not None and twin.status not in runs.LIVE:
             st.warning(t("The last twin run ended as '{status}' without weights.", status=twin.status))
         return
     pair = [run, twin]

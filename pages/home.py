@@ -1,8 +1,7 @@
 """Home: what cnnviz does, the one-click first training, and every run in the store."""
 import streamlit as st
 
-from cnnviz import runs, ui
-from cnnviz.jobs import JOBS
+from cnnviz import jobs, runs, ui
 from cnnviz.ui import quick_start_button, t
 
 ui.ensure_navigation()
@@ -15,8 +14,24 @@ st.markdown(t("Train a small CNN on handwritten digits and watch its curves and 
 quick_start_button(key="quick_start_home")
 st.caption(t("LeNet-5, 3 epochs on 4,000 built-in MNIST digits: a few seconds on a laptop CPU, no download."))
 
+
+
+@st.fragment(run_every=2.0)
+def _follow(signature: tuple) -> None:
+    """While runs wait or train, redraw the list when one of them starts or ends (and start queued ones)."""
+    jobs.pump()
+    if _signature(runs.list_runs()) != signature:
+        st.rerun(scope="app")
+
+
+def _signature(listing: list[runs.RunInfo]) -> tuple:
+    return tuple((r.run_id, r.status) for r in listing)
+
+
 st.subheader(t("Runs"))
 listing = runs.list_runs()
+if any(r.status in runs.LIVE for r in listing):
+    _follow(_signature(listing))
 if not listing:
     st.info(t("No runs yet. Start one above, or on the Train page; runs trained on the command line "
               "(python -m cnnviz train) appear here too."))
@@ -31,10 +46,13 @@ for run in listing:
         cols[1].write(meta.get("dataset_title") or meta.get("dataset", ""))
     status = "damaged" if run.damaged else run.status
     cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
-    if status == "running":
-        if cols[3].button(t("Stop"), key=f"stop_{run.run_id}", icon=":material/stop:"):
+    if status == "queued":
+        cols[2].caption(t("waiting: number {place} in line", place=jobs.queue_position(run.run_id) or 1))
+    if status in runs.LIVE:
+        label = t("Cancel") if status == "queued" else t("Stop training")
+        if cols[3].button(label, key=f"stop_{run.run_id}", icon=":material/stop:"):
             try:
-                JOBS.stop(run.run_id)
+                jobs.cancel(run.run_id)
             except runs.RunError as e:
                 st.error(str(e))
             st.rerun()

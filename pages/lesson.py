@@ -81,7 +81,9 @@ def _curves(run_id: str, polling: bool) -> None:
     if history["epoch"]:
         st.plotly_chart(figures.training_curves(history, title=t("Run {run}", run=run_id)),
                         key=f"lesson_curves_{run_id}")
-    if info.status == "running":
+    if info.status == "queued":
+        st.info(t("Waiting for a free training slot; it starts by itself."), icon=":material/schedule:")
+    elif info.status in runs.ACTIVE:
         total = info.meta.get("total_steps") or 1
         done = max((r.get("step", 0) for r in records if r.get("kind") == "step"), default=0)
         st.progress(min(done / total, 1.0), text=t("Training: step {done} of {total}", done=done, total=total))
@@ -93,7 +95,7 @@ def _curves(run_id: str, polling: bool) -> None:
     else:
         st.warning(t("This run ended as {status}. {message}", status=ui.status_label(info.status),
                      message=info.meta.get("message", "")))
-    if polling and info.status != "running":
+    if polling and info.status not in runs.LIVE:
         st.rerun()  # redraw the whole step once, so the finished run is no longer polled
 
 
@@ -101,7 +103,7 @@ def _live_training(container, preset: str, epochs: int, button: str) -> None:
     """A button that trains `preset` on the sample in the background, then its live curves."""
     key = LIVE_KEYS[preset]
     info = _read_run(st.session_state.get(key))
-    running = info is not None and info.status == "running"
+    running = info is not None and info.status in runs.LIVE
     if container.button(button, key=f"{key}_start", type="primary", disabled=running, icon=":material/play_arrow:"):
         with container:
             run_id = ui.start_training(config_for(preset, SAMPLE, epochs=epochs), ui.load_dataset(SAMPLE))

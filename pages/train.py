@@ -1,14 +1,14 @@
 """Train: choose data, network and settings, start a background run, and watch it learn live.
 
-Runs train in background jobs (`cnnviz.jobs`), so they go on while the user visits other screens; the live
-view only reads the run store (metrics.jsonl, snapshots) about once a second while its run is running.
+Every run trains in a process of its own behind a queue (`cnnviz.jobs`), so it goes on at full speed while the
+user visits other screens, and even when the server restarts; this page only reads the run store (the tail of
+metrics.jsonl, snapshots) about once a second while its run trains, and steers it through the run folder.
 """
 import streamlit as st
 from safetensors import SafetensorError
 from streamlit.errors import StreamlitAPIException
 
-from cnnviz import arch, data, figures, inspect, runs, train, ui
-from cnnviz.jobs import JOBS
+from cnnviz import arch, data, figures, inspect, jobs, runs, train, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -44,13 +44,18 @@ def _duration(seconds: float | None) -> str:
 
 
 def _parse_lr(text: str) -> float | None:
+    """A typed learning rate, or None when the box is empty; errors repeat the text as typed."""
     text = (text or "").strip()
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise ValueError(t("the learning rate must be a number such as 0.001, got {value!r}", value=text)) from None
+        value = None
+    if value is None or not value > 0 or value == float("inf"):
+        raise ValueError(t("the learning rate must be a positive number such as 0.001, got {value}", value=text))
+    return value
+
 
 
 # ---------------------------------------------------------------- the new-run form
@@ -197,6 +202,8 @@ def _watched_run() -> str | None:
     """The run shown below: the one this session started last, or any run the user picks."""
     listing = [r for r in runs.list_runs() if not r.damaged]
     ids = [r.run_id for r in listing]
+    if "watch_run" not in st.session_state and st.query_params.get("watch") in ids:
+        st.session_state["watch_run"] = st.query_params.get("watch")  # a reload keeps watching the same run
     watch = st.session_state.get("watch_run")
     if watch not in ids:
         watch = ids[0] if ids else None
@@ -210,41 +217,56 @@ def _watched_run() -> str | None:
     st.columns([2, 1])[0].selectbox(
         t("Run to watch"), ids, key="train_watch", format_func=labels.get,
         on_change=lambda: st.session_state.update(watch_run=st.session_state["train_watch"]))
+    if st.query_params.get("watch") != watch:
+        st.query_params["watch"] = watch
     return watch
 
 
+def _steer(action, run_id: str, *args) -> None:
+    """A control button's action; a run that ended meanwhile just says so."""
+    try:
+        action(run_id, *args)
+    except runs.RunError as e:
+        st.session_state["_train_control_error"] = str(e)
+
+
 def _controls(run: runs.RunInfo) -> None:
-    """Pause / resume / stop and a new learning rate, for a run that is training."""
-    job = JOBS.get(run.run_id)
-    in_app = job is not None and job.alive
-    cols = st.columns([1, 1, 1.6, 0.8, 2.6], vertical_alignment="bottom")
-    if in_app and job.control.paused:
+    """Pause / resume / stop and a new learning rate, for a run that is training (in any process)."""
+    if error := st.session_state.pop("_train_control_error", None):
+        st.warning(error)
+    if run.status == "queued":
+        cols = st.columns([1.4, 4], vertical_alignment="center")
+        cols[0].button(t("Cancel"), key="train_cancel", icon=":material/cancel:", width="stretch",
+                       on_click=_steer, args=(jobs.cancel, run.run_id))
+        return
+    paused = st.session_state["_train_drawn_paused"] = jobs.is_paused(run.run_id)
+    cols = st.columns([1, 1.3, 1.6, 0.8, 2.3], vertical_alignment="bottom")
+    if paused:
         cols[0].button(t("Resume"), key="train_resume", icon=":material/play_arrow:", width="stretch",
-                       on_click=JOBS.resume, args=(run.run_id,))
+                       on_click=_steer, args=(jobs.resume, run.run_id))
     else:
-        cols[0].button(t("Pause"), key="train_pause", icon=":material/pause:", width="stretch", disabled=not in_app,
-                       on_click=JOBS.pause, args=(run.run_id,))
-    if cols[1].button(t("Stop"), key="train_stop", icon=":material/stop:", width="stretch",
+        cols[0].button(t("Pause"), key="train_pause", icon=":material/pause:", width="stretch",
+                       on_click=_steer, args=(jobs.pause, run.run_id))
+    if cols[1].button(t("Stop training"), key="train_stop", icon=":material/stop:", width="stretch",
                       help=t("Stops after the current step; the weights so far are kept and can be inspected.")):
         try:
-            JOBS.stop(run.run_id)
+            jobs.stop(run.run_id)
             st.toast(t("Stopping {run}…", run=run.run_id))
         except runs.RunError as e:
             st.error(str(e))
-    cols[2].text_input(t("New learning rate"), key="train_new_lr", disabled=not in_app, placeholder="0.001",
+    cols[2].text_input(t("New learning rate"), key="train_new_lr", placeholder="0.001",
                        help=t("Replaces the schedule from the next step on."))
-    if cols[3].button(t("Set"), key="train_set_lr", disabled=not in_app, width="stretch"):
+    if cols[3].button(t("Set"), key="train_set_lr", width="stretch"):
+        typed = st.session_state.get("train_new_lr", "")
         try:
-            lr = _parse_lr(st.session_state.get("train_new_lr", ""))
+            lr = _parse_lr(typed)
             if lr is None:
                 raise ValueError(t("type a learning rate first"))
-            JOBS.set_lr(run.run_id, lr)
-            st.toast(t("Learning rate set to {lr:g}", lr=lr))
-        except ValueError as e:
+            jobs.set_lr(run.run_id, lr)
+            st.toast(t("Learning rate set to {lr}", lr=typed.strip()))
+        except (ValueError, runs.RunError) as e:
             st.error(t("Cannot change the learning rate: {reason}", reason=str(e)))
-    if not in_app:
-        cols[4].caption(t("This run trains in another process (the command line): it can only be stopped from here."))
-    elif job.control.paused:
+    if paused:
         cols[4].info(t("Paused"), icon=":material/pause:")
 
 
@@ -293,27 +315,20 @@ def _progress(run: runs.RunInfo, records: list[dict]) -> None:
     epochs = [r for r in records if r.get("kind") == "epoch"]
     total = int(meta.get("total_steps") or 0)
     last = steps[-1] if steps else None
-    step = int(meta.get("steps_done", last["step"] if last else 0)) if run.status != "running" else \
-        (last["step"] if last else 0)
+    live = run.status in runs.LIVE
+    step = (last["step"] if last else 0) if live else int(meta.get("steps_done", last["step"] if last else 0))
     n_epochs = meta.get("config", {}).get("epochs", "?")
     epoch = step / meta["steps_per_epoch"] if meta.get("steps_per_epoch") else 0.0
     st.progress(min(step / total, 1.0) if total else 0.0,
                 text=t("Step {step:,} of {total:,} · epoch {epoch:.2f} of {epochs}", step=step, total=total,
                        epoch=epoch, epochs=n_epochs))
-    job = JOBS.get(run.run_id)
-    if run.status != "running":
-        eta = None
-    elif job is not None and job.latest is not None and job.latest.eta is not None:
-        eta = job.latest.eta
-    elif last and last.get("elapsed"):
-        eta = last["elapsed"] / last["step"] * (total - last["step"])
-    else:
-        eta = None
-    speed = meta.get("images_per_second") if run.status != "running" else (last or {}).get("images_per_second")
+    paused = live and jobs.is_paused(run.run_id)
+    # the trainer's own estimate: wall-clock time per step so far (pauses left out) times the steps left
+    eta = (last.get("eta") if last else None) if live else None
+    speed = (last or {}).get("images_per_second") if live else meta.get("images_per_second")
     cols = st.columns(5)
     cols[0].metric(t("Images per second"), f"{speed:,.0f}" if speed else "—")
-    paused = job is not None and job.alive and job.control.paused
-    if run.status == "running":
+    if live:
         cols[1].metric(t("Time left"), t("paused") if paused else _duration(eta))
     else:
         cols[1].metric(t("Training time"), _duration(meta.get("train_seconds")))
@@ -330,10 +345,12 @@ def _run_view(run_id: str, live: bool) -> None:
     except runs.RunError as e:
         st.warning(str(e))
         return
-    if live and run.status != "running":
+    if live and run.status not in runs.LIVE:
         if run.has_weights:
             _select_in_sidebar(run_id)
         st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
+    if live and jobs.is_paused(run_id) != st.session_state.get("_train_drawn_paused"):
+        st.rerun(scope="app")  # paused or resumed from another tab: redraw the buttons too
     records = runs.read_metrics(run_id)
     _progress(run, records)
     spec = _spec(run)
@@ -345,7 +362,7 @@ def _run_view(run_id: str, live: bool) -> None:
         if any(r.get("kind") == "step" for r in records):
             st.plotly_chart(figures.training_curves(runs.history(records), title=t("Loss and accuracy")),
                             width="stretch", config={"displayModeBar": False})
-        elif run.status == "running":
+        elif run.status in runs.LIVE:
             st.info(t("Starting… the first curve points appear within a second or two."),
                     icon=":material/hourglass_top:")
         else:
@@ -359,16 +376,24 @@ def _live(run_id: str) -> None:
     _run_view(run_id, live=True)
 
 
-@st.fragment(run_every=0.25)
+@st.fragment(run_every=0.5)
 def _live_starting(run_id: str) -> None:
-    """Polls faster until the first metrics arrive, so the first curve appears as soon as it exists."""
+    """Polls twice a second until the first metrics arrive, so the first curve appears as soon as it exists."""
     try:
-        started = bool(runs.read_metrics(run_id)) or runs.read_run(run_id).status != "running"
+        run = runs.read_run(run_id)
+        started = bool(runs.last_step(run_id)) or run.status not in runs.LIVE
     except runs.RunError:
-        started = True
+        started, run = True, None
     if started:
         st.rerun(scope="app")  # the page again, now with the once-a-second view
-    st.info(t("Starting… the first curve points appear within a second or two."), icon=":material/hourglass_top:")
+    if run.status == "queued":
+        jobs.pump()  # a training process that was killed cannot start the next one: any viewer does
+        place = jobs.queue_position(run_id)
+        st.info(t("Waiting in the queue: number {place} in line. It starts by itself when a training slot is free "
+                  "({slots} at a time on this server).", place=place or 1, slots=jobs.max_running()),
+                icon=":material/schedule:")
+    else:
+        st.info(t("Starting… the first curve points appear within a few seconds."), icon=":material/hourglass_top:")
 
 
 def _outcome(run: runs.RunInfo) -> None:
@@ -396,23 +421,36 @@ def _outcome(run: runs.RunInfo) -> None:
                 st.page_link(page, label=t(title), icon=icon)
 
 
+def _training_now() -> list[runs.RunInfo]:
+    """Runs queued or training, in any process, oldest first."""
+    return sorted((r for r in runs.list_runs() if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
+
+
 @st.fragment(run_every=1.0)
 def _jobs_panel() -> None:
-    """Every run training in this app right now, with its progress; a click watches it."""
-    active = JOBS.active()
+    """Every run queued or training on this machine right now, with its progress; a click watches it."""
+    active = _training_now()
     if not active:
         st.rerun(scope="app")  # all done: render once more without polling
-    st.markdown(t("**Training now** ({n})", n=len(active)))
-    for job in active:
-        ev = job.latest
+    jobs.pump()
+    running = sum(r.status in runs.ACTIVE for r in active)
+    st.markdown(t("**Training now**: {running} running, {queued} waiting (at most {slots} at a time)",
+                  running=running, queued=len(active) - running, slots=jobs.max_running()))
+    for run in active:
         cols = st.columns([3, 4, 1], vertical_alignment="center")
-        cols[0].caption(job.run_id + (" · " + t("paused") if job.control.paused else ""))
-        done = ev.step / ev.total_steps if ev is not None and ev.total_steps else 0.0
-        cols[1].progress(min(done, 1.0), text=t("{pct:.0%} · {left} left", pct=done,
-                                                left=_duration(ev.eta if ev else None)))
-        if job.run_id != st.session_state.get("watch_run") and cols[2].button(
-                t("Watch"), key=f"train_watch_{job.run_id}"):
-            st.session_state["watch_run"] = job.run_id
+        paused = run.status in runs.ACTIVE and jobs.is_paused(run.run_id)
+        cols[0].caption(run.run_id + (" · " + t("paused") if paused else ""))
+        if run.status == "queued":
+            cols[1].caption(t("waiting: number {place} in line", place=jobs.queue_position(run.run_id) or 1))
+        else:
+            last = runs.last_step(run.run_id)
+            total = run.meta.get("total_steps") or 0
+            done = last["step"] / total if last and total else 0.0
+            cols[1].progress(min(done, 1.0), text=t("{pct:.0%} · {left} left", pct=done,
+                                                    left=_duration(last.get("eta") if last else None)))
+        if run.run_id != st.session_state.get("watch_run") and cols[2].button(
+                t("Watch"), key=f"train_watch_{run.run_id}"):
+            st.session_state["watch_run"] = run.run_id
             st.rerun(scope="app")
 
 
@@ -426,7 +464,7 @@ if st.session_state.pop("_train_started", False):
 _new_run(expanded=not st.session_state.get("train_seen_running"))  # folded once this session watches a run
 
 st.subheader(t("Watch a run"))
-if JOBS.active():
+if _training_now():
     with st.container(border=True):
         _jobs_panel()
 watched = _watched_run()
@@ -440,10 +478,10 @@ else:
     except runs.RunError as e:
         st.warning(str(e))
         st.stop()
-    if current.status == "running":
+    if current.status in runs.LIVE:
         st.session_state.setdefault("train_seen_running", set()).add(watched)
         _controls(current)
-        (_live if runs.read_metrics(watched) else _live_starting)(watched)
+        (_live if runs.last_step(watched) else _live_starting)(watched)
     else:
         _outcome(current)
         _run_view(watched, live=False)

@@ -27,3 +27,13 @@ def mnist_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("mnist-root")
     shutil.copytree(src, root / "MNIST" / "raw")
     return root
+
+
+@pytest.fixture(autouse=True)
+def no_training_left_behind(isolated_home):
+    """Trainings run in processes of their own: stop whatever a test left queued or running."""
+    yield
+    from cnnviz import jobs
+
+    if (isolated_home / "runs").is_dir():
+        jobs.stop_all(timeout=60)

@@ -25,7 +25,16 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
         detail = result["train_detail"][preset]
         assert ratio > 0 and detail["cnnviz_images_per_second"] > 0 and detail["bare_images_per_second"] > 0
         assert detail["steps"] == 4 and detail["train_images"] == 256 and detail["batch_size"] == 64
-    assert result["live_overhead_ratio"] > 0 and result["live_detail"]["polls"] >= 1
+    # the app in a real browser: one app/CLI pair, two clicks while training, two one-click runs queued
+    assert result["app_train_ratio"]["lenet5"] > 0
+    detail = result["app_detail"]["lenet5"]
+    assert len(detail["app_train_seconds"]) == len(detail["cli_train_seconds"]) == 1
+    assert set(result["app_click_latency_ms"]) == {"Kernels", "Evaluation"}
+    assert all(ms > 0 for ms in result["app_click_latency_ms"].values())
+    assert result["click_detail"]["training_throughout"]
+    queue = result["queue"]
+    assert queue["requested"] == queue["finished"] == 2 and queue["lost"] == 0
+    assert queue["peak_running"] <= queue["cap"] and queue["ratio"] > 0
     for preset in ("lenet5", "deep-cnn"):
         times = result["inspect_ms"][preset]
         assert all(times[k] > 0 for k in INSPECT_KEYS)
@@ -35,7 +44,8 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert result["peak_rss_mb"] > 50 and "mnist-sample" in result["peak_rss_label"]
     assert "time_to_accuracy" not in result  # full MNIST only
     assert set(result["goals_met"]) >= {"train_throughput_ratio.lenet5", "train_throughput_ratio.deep-cnn",
-                                        "live_overhead_ratio", "peak_rss_mb", "inspect_ms.deep-cnn.activations",
+                                        "app_train_ratio.lenet5", "app_click_latency_ms.Kernels", "queue.ratio",
+                                        "peak_rss_mb", "inspect_ms.deep-cnn.activations",
                                         "inspect_ms.deep-cnn.kernel_grid"}
     json.dumps(result)  # JSON-ready as it is
     # the bench trained in a temporary home, removed afterwards; the configured home is untouched
@@ -44,6 +54,7 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     result["skipped"]["time_to_accuracy"] = "MNIST is not in the data folder"
     table = bench.format_table(result)
     assert "train_throughput_ratio deep-cnn" in table and "inspect_ms deep-cnn kernel_grid" in table
+    assert "app_train_ratio lenet5" in table and "app_click_latency_ms Kernels" in table and "queue ratio" in table
     assert f"torch threads {machine['threads']}" in table
     assert "skipped: MNIST is not in the data folder" in table
 
@@ -56,7 +67,7 @@ def test_cli_bench_quick_json_prints_one_object_on_the_last_line(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["mode"] == "quick" and list(result["train_throughput_ratio"]) == ["lenet5"]
-    assert result["train_throughput_ratio"]["lenet5"] > 0 and result["live_overhead_ratio"] > 0
+    assert result["train_throughput_ratio"]["lenet5"] > 0 and result["app_train_ratio"]["lenet5"] > 0
     assert result["inspect_ms"]["lenet5"]["activations"] > 0 and result["peak_rss_mb"] > 0
     assert result["machine"]["threads"] >= 1
 
@@ -114,11 +125,13 @@ def test_time_to_accuracy_checks_every_snapshot_when_the_target_is_out_of_reach(
 
 def test_goals_are_checked_against_the_measured_numbers():
     met = bench.goals_met({
-        "train_throughput_ratio": {"lenet5": 0.97, "deep-cnn": 0.93}, "live_overhead_ratio": 0.99,
+        "train_throughput_ratio": {"lenet5": 0.97, "deep-cnn": 0.93}, "app_train_ratio": {"lenet5": 0.85},
+        "app_click_latency_ms": {"Kernels": 420.0}, "queue": {"ratio": 1.04},
         "inspect_ms": {"deep-cnn": {"activations": 3.0, "kernel_grid": 80.0}}, "page_ms": {"home": 120.0},
         "peak_rss_mb": 900.0, "time_to_accuracy": {"fast": {"seconds": None}}})
     assert met == {"train_throughput_ratio.lenet5": True, "train_throughput_ratio.deep-cnn": False,
-                   "live_overhead_ratio": True, "inspect_ms.deep-cnn.activations": True,
+                   "app_train_ratio.lenet5": False, "app_click_latency_ms.Kernels": True, "queue.ratio": True,
+                   "inspect_ms.deep-cnn.activations": True,
                    "inspect_ms.deep-cnn.kernel_grid": False, "page_ms.home": True, "peak_rss_mb": True,
                    "time_to_accuracy.fast": False}
     assert bench.goals_met({"time_to_accuracy": {"fast": {"seconds": 12.5}}}) == {"time_to_accuracy.fast": True}

@@ -121,3 +121,46 @@ def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_pat
         if lang == "zh":
             assert "卷积" in fresh.content()
         _shot(fresh, shots, f"lesson-step2-{lang}")
+
+
+def test_a_training_started_in_the_app_survives_a_server_restart_and_stays_controllable(isolated_home):
+    from cnnviz import appbench, jobs, runs
+
+    with appbench.chromium() as browser:
+        page = appbench.new_page(browser)
+        with appbench.serve() as url:
+            page.goto(f"{url}/train")
+            _settle(page)
+            box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Epochs").locator("input")
+            box.fill("200")
+            box.press("Enter")
+            _settle(page)
+            page.get_by_role("button", name="Start training").click()
+            page.wait_for_selector("text=Images per second", timeout=60_000)
+            [run] = runs.list_runs()
+            assert page.evaluate("new URLSearchParams(location.search).get('watch')") == run.run_id
+        # the server is gone; the training is not
+        time.sleep(1.0)
+        info = runs.read_run(run.run_id)
+        assert info.status == "running" and info.meta["pid"] != os.getpid()
+        steps = runs.last_step(run.run_id)["step"]
+        time.sleep(1.5)
+        assert runs.last_step(run.run_id)["step"] > steps
+
+        with appbench.serve() as url:  # a new server: the run is shown as training, and obeys
+            page = appbench.new_page(browser)
+            page.goto(f"{url}/train?watch={run.run_id}")
+            _settle(page)
+            page.wait_for_selector("text=Images per second", timeout=60_000)
+            page.get_by_role("button", name="Pause").click()
+            page.get_by_role("button", name="Resume").wait_for(timeout=30_000)
+            assert runs.read_control(run.run_id)["paused"]
+            time.sleep(0.5)
+            paused_at = runs.last_step(run.run_id)["step"]
+            time.sleep(1.0)
+            assert runs.last_step(run.run_id)["step"] == paused_at
+            page.get_by_role("button", name="Stop training").click()
+            info = jobs.wait(run.run_id, 60)
+            assert info.status == "stopped" and info.has_weights
+            page.wait_for_selector("text=Stopped: stopped by the user", timeout=30_000)
+            assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,6 +1,4 @@
 """AppTest of pages/experiment.py: every tab with and without a run, its main widget driven, no exceptions."""
-import base64
-import json
 import shutil
 from pathlib import Path
 
@@ -9,8 +7,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, runs, train, ui
-from cnnviz.jobs import JOBS
+from pagetest import array, chart_with_id, has_text
+
+from cnnviz import data, jobs, runs, train, ui
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ("Compare", "Timeline", "Robustness", "Health", "Learned vs handcrafted", "Edit and see")
@@ -54,19 +53,14 @@ def page(run_id: str | None = None) -> AppTest:
     return open_tab(at, "Compare", run_id)
 
 
-def chart(at: AppTest, key: str) -> str:
-    found = [c for c in at.get("plotly_chart") if key in c.proto.id]
-    assert found, f"no chart {key}"
-    return found[0].proto.spec
+def chart(at: AppTest, key: str) -> dict:
+    """The decoded Plotly figure of the chart drawn with `key`."""
+    return chart_with_id(at, key)
 
 
-def z_values(spec: str) -> np.ndarray:
-    """The z array of a chart's first trace (Plotly sends numeric arrays base64-encoded)."""
-    z = json.loads(spec)["data"][0]["z"]
-    if isinstance(z, dict):
-        shape = [int(n) for n in str(z.get("shape", "-1")).split(",")]  # e.g. "10, 10"
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
-    return np.asarray(z)
+def z_values(fig: dict) -> np.ndarray:
+    """The z array of a chart's first trace."""
+    return array(fig["data"][0]["z"])
 
 
 def test_every_tab_without_a_run_shows_guidance():
@@ -88,7 +82,7 @@ def test_compare_tab(run_id, isolated_home):
     before = chart(at, "exp_cmp_curves")
     at.segmented_control(key="exp_cmp_metric").set_value("train_loss")
     open_tab(at, "Compare", run_id)
-    assert chart(at, "exp_cmp_curves") != before and "training loss" in chart(at, "exp_cmp_curves")
+    assert chart(at, "exp_cmp_curves") != before and has_text(chart(at, "exp_cmp_curves"), "training loss")
     diff = z_values(chart(at, "exp_cmp_diff"))
     assert diff.size == 100 and not diff.any()  # the same network twice: no difference
     assert "exp_cmp_timeline_fig" in " ".join(c.proto.id for c in at.get("plotly_chart"))
@@ -102,10 +96,10 @@ def test_timeline_tab_replays_the_kernels(run_id):
     last = chart(at, "exp_tl_change")
     at.select_slider(key="exp_tl_snap").set_value(0)
     open_tab(at, "Timeline", run_id)
-    assert chart(at, "exp_tl_change") != last and "step 0 minus step 0" in chart(at, "exp_tl_change")
+    assert chart(at, "exp_tl_change") != last and has_text(chart(at, "exp_tl_change"), "step 0 minus step 0")
     at.selectbox(key="exp_tl_wlayer").set_value("dense1")
     open_tab(at, "Timeline", run_id)
-    assert "dense1 weights" in chart(at, "exp_tl_weights")
+    assert has_text(chart(at, "exp_tl_weights"), "dense1 weights")
 
 
 def test_robustness_tab_reacts_to_the_sliders(run_id):
@@ -164,12 +158,12 @@ def test_handcrafted_tab_trains_and_compares_a_twin(run_id):
         open_tab(at, "Learned vs handcrafted", run_id)
         twin = [r.run_id for r in runs.list_runs() if r.run_id != run_id]
         assert len(twin) == 1
-        JOBS.wait(twin[0], timeout=60)
+        jobs.wait(twin[0], timeout=120)
         open_tab(at, "Learned vs handcrafted", run_id)
         assert [m.label for m in at.metric][-1] == "twin minus this run"
-        assert "handcrafted conv1" in chart(at, "exp_hc_curves")
+        assert has_text(chart(at, "exp_hc_curves"), "handcrafted conv1")
     finally:
-        JOBS.shutdown()
+        jobs.stop_all()
 
 
 def test_a_network_without_convolutions_gets_explanations_not_errors(isolated_home):

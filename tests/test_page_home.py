@@ -1,11 +1,11 @@
 """The Home screen (AppTest): first training, the run list, damaged and running runs."""
 import json
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, runs
-from cnnviz.jobs import JOBS
+from cnnviz import jobs, runs
 from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -24,13 +24,10 @@ def test_first_visit_offers_the_one_click_training_and_it_trains():
     at = _home()
     assert any("No runs yet" in i.value for i in at.info)
     at.button(key="quick_start_home").click().run()
-    try:
-        listing = runs.list_runs()
-        assert len(listing) == 1 and listing[0].meta["preset"] == "lenet5"
-        assert listing[0].meta["dataset"] == "mnist-sample"
-    finally:
-        JOBS.shutdown()
-    assert runs.read_run(listing[0].run_id).status in ("finished", "stopped")
+    listing = runs.list_runs()
+    assert len(listing) == 1 and listing[0].meta["preset"] == "lenet5"
+    assert listing[0].meta["dataset"] == "mnist-sample"
+    assert jobs.wait(listing[0].run_id, 120).status == "finished"
 
 
 def test_damaged_runs_are_listed_with_the_reason_deletable_and_break_no_screen():
@@ -68,15 +65,20 @@ def test_damaged_runs_are_listed_with_the_reason_deletable_and_break_no_screen()
     assert [r.run_id for r in runs.list_runs()] == [good]
 
 
-def test_a_running_run_can_be_stopped_from_home_and_keeps_what_it_learned():
-    job = JOBS.start(config_for("lenet5", epochs=20, batch_size=32), data.load("mnist-sample"))
-    try:
-        at = _home()
-        at.button(key=f"stop_{job.run_id}").click().run()
-        assert not at.exception
-        JOBS.wait(job.run_id, 60)
-        info = runs.read_run(job.run_id)
-        assert info.status == "stopped" and info.has_weights
-        runs.load_model(job.run_id)
-    finally:
-        JOBS.shutdown()
+def test_a_running_run_can_be_stopped_from_home_and_keeps_what_it_learned(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "1")
+    run_id = jobs.submit(config_for("lenet5", epochs=200, batch_size=32))
+    waiting = jobs.submit(config_for("lenet5", epochs=200, batch_size=32, seed=1))
+    deadline = time.time() + 60
+    while not runs.last_step(run_id):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    at = _home()
+    assert "waiting: number 1 in line" in [c.value for c in at.caption]
+    at.button(key=f"stop_{waiting}").click().run()  # cancel the waiting one: it goes
+    assert not runs.run_path(waiting).exists()
+    at.button(key=f"stop_{run_id}").click().run()
+    assert not at.exception
+    info = jobs.wait(run_id, 60)
+    assert info.status == "stopped" and info.has_weights
+    runs.load_model(run_id)

@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
+from pagetest import figure, strings, title
+
 from cnnviz import arch, conv, i18n, lesson, runs
 from cnnviz.train import config_for, run_training
 
@@ -153,8 +155,8 @@ def test_steps_render_with_a_finished_run():
         at.selectbox(key="lesson_step").set_value(n).run()
         assert not at.exception, (n, at.exception)
         assert _heading(at).startswith(f"{n}. ")
-    learned = at.get("plotly_chart")[0].proto.spec
-    assert "conv1: 6 learned kernels of 5×5" in learned
+    learned = figure(at.get("plotly_chart")[0])
+    assert "conv1: 6 learned kernels of 5×5" in title(learned)
     at.selectbox(key="lesson_step").set_value(9).run()
     assert at.metric[0].label == "Test accuracy"
     assert any("misclassified" in m.value for m in at.markdown)
@@ -169,7 +171,7 @@ def test_step1_slider_shows_the_exact_sum():
         text = [m.value for m in at.markdown if "Output at row" in m.value]
         assert text and text[0].endswith(f"= **{value:g}**".replace("-", "−")), text
         assert f"row {row}, column {col}" in text[0]
-    assert '"sum of products = 10"' in at.get("plotly_chart")[0].proto.spec
+    assert "sum of products = 10" in strings(figure(at.get("plotly_chart")[0]))
 
 
 def test_step2_shows_the_parameter_comparison():
@@ -197,7 +199,7 @@ def test_url_step_opens_that_step_and_follows_the_selector():
 
 
 def test_step7_live_training_creates_a_run():
-    from cnnviz.jobs import JOBS
+    from cnnviz import jobs
 
     at = _open("7")
     assert not runs.list_runs()
@@ -207,7 +209,7 @@ def test_step7_live_training_creates_a_run():
         listing = runs.list_runs()
         assert len(listing) == 1 and listing[0].meta["preset"] == "lenet5"
         assert at.session_state["lesson_run_lenet5"] == listing[0].run_id
-        JOBS.wait(listing[0].run_id, timeout=60)
+        jobs.wait(listing[0].run_id, timeout=120)
         at.run()
         assert not at.exception
         assert any("Finished" in s.value for s in at.success)
@@ -215,6 +217,6 @@ def test_step7_live_training_creates_a_run():
             at.button(key=f"lesson_use_{listing[0].run_id}").click().run()  # hand the run to steps 9 and 10
         assert at.session_state["run_id"] == listing[0].run_id
         at.selectbox(key="lesson_step").set_value(10).run()
-        assert not at.exception and "conv1: 6 learned kernels" in at.get("plotly_chart")[0].proto.spec
+        assert not at.exception and "conv1: 6 learned kernels" in title(figure(at.get("plotly_chart")[0]))
     finally:
-        JOBS.shutdown()
+        jobs.stop_all()

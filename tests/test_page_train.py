@@ -1,5 +1,6 @@
 """AppTest of the Train page: settings, starting a background run, the live view, pause/stop, outcomes."""
 import json
+import os
 import time
 from pathlib import Path
 
@@ -8,8 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import arch, runs, train
-from cnnviz.jobs import JOBS
+from cnnviz import arch, jobs, runs, train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -26,9 +26,7 @@ def open_train(monkeypatch):
         assert not at.exception
         return at
 
-    yield open_page
-    JOBS.shutdown()
-    JOBS.forget_finished()
+    return open_page
 
 
 def wait_for_metrics(run_id: str, timeout: float = 60.0) -> None:
@@ -47,14 +45,15 @@ def test_without_runs_the_page_explains_what_to_do(open_train):
     assert not at.button(key="train_start").disabled
 
 
-@pytest.mark.parametrize("text, message", [("0", "the learning rate must be a positive number, got 0.0"),
-                                           ("fast", "the learning rate must be a number")])
+@pytest.mark.parametrize("text, message", [("0", "the learning rate must be a positive number such as 0.001, got 0"),
+                                           ("fast", "must be a positive number such as 0.001, got fast"),
+                                           ("1e-0x", "got 1e-0x")])
 def test_a_bad_learning_rate_is_refused_and_nothing_starts(open_train, text, message):
     at = open_train()
     at.text_input(key="train_lr").set_value(text)
     at.button(key="train_start").click().run()
     assert message in at.error[0].value
-    assert runs.list_runs() == [] and JOBS.active() == []
+    assert runs.list_runs() == []
     assert "watch_run" not in at.session_state or at.session_state["watch_run"] is None
     assert not at.exception
 
@@ -78,11 +77,11 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train):
     run_id = at.session_state["watch_run"]
     assert run_id != earlier.run_id and runs.read_run(run_id).meta["preset"] == "lenet5"
 
-    JOBS.wait(run_id, 60)
+    jobs.wait(run_id, 120)
     at.run()
     assert not at.exception
     run = runs.read_run(run_id)
-    assert run.status == "finished"
+    assert run.status == "finished" and run.meta["pid"] != os.getpid()  # trained in a process of its own
     [success] = at.success
     assert f"test accuracy {run.test_accuracy:.2%}" in success.value
     assert at.session_state["run_id"] == run_id  # selected in the sidebar for the inspection pages
@@ -98,28 +97,53 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train):
     assert val.value == f"{run.meta['val_accuracy']:.2%}"
 
 
-def test_pause_learning_rate_and_stop_control_the_job(open_train):
+def wait_for_steps(run_id: str, more_than: int = 0, timeout: float = 60.0) -> int:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        last = runs.last_step(run_id)
+        if last and last["step"] > more_than:
+            return last["step"]
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} logged no step past {more_than}")
+
+
+def test_pause_learning_rate_and_stop_control_the_training_process(open_train):
     at = open_train()
-    at.number_input(key="train_epochs").set_value(50)
+    at.number_input(key="train_epochs").set_value(200)
     at.button(key="train_start").click().run()
     run_id = at.session_state["watch_run"]
-    wait_for_metrics(run_id)
+    wait_for_steps(run_id)
     at.run()
     assert any("Step" in p.proto.text for p in at.get("progress"))
+    assert at.query_params["watch"] in (run_id, [run_id])  # a reload keeps watching this run
 
     at.button(key="train_pause").click().run()
-    job = JOBS.get(run_id)
-    assert job.control.paused
+    assert runs.read_control(run_id)["paused"]
     assert at.button(key="train_resume")  # the pause button turned into resume
-    at.text_input(key="train_new_lr").set_value("0")
+    time.sleep(0.5)
+    paused_at = runs.last_step(run_id)["step"]
+    time.sleep(0.8)
+    assert runs.last_step(run_id)["step"] == paused_at  # the process really waits
+
+    other = AppTest.from_file(APP, default_timeout=60)  # another tab sees it paused too
+    other.run()
+    other.session_state["watch_run"] = run_id
+    other.switch_page("pages/train.py").run()
+    assert other.button(key="train_resume") and not other.get("button") == []
+    assert "train_pause" not in [b.key for b in other.button]
+
+    at.text_input(key="train_new_lr").set_value("-0.5")
     at.button(key="train_set_lr").click().run()
-    assert "the learning rate must be a positive number" in at.error[0].value
+    assert "got -0.5" in at.error[0].value  # the number as typed
     at.text_input(key="train_new_lr").set_value("0.002")
     at.button(key="train_set_lr").click().run()
-    assert job.control.lr_override == 0.002
+    assert runs.read_control(run_id)["lr"] == 0.002
+    at.button(key="train_resume").click().run()
+    wait_for_steps(run_id, paused_at + 2)
+    assert runs.last_step(run_id)["lr"] == 0.002
 
     at.button(key="train_stop").click().run()
-    JOBS.wait(run_id, 60)
+    jobs.wait(run_id, 60)
     at.run()
     run = runs.read_run(run_id)
     assert run.status == "stopped" and run.has_weights
@@ -128,15 +152,23 @@ def test_pause_learning_rate_and_stop_control_the_job(open_train):
     assert not at.exception
 
 
-def test_several_runs_train_at_once_and_are_listed(open_train):
+def test_runs_wait_in_the_queue_and_are_listed(open_train, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "1")
     at = open_train()
-    at.number_input(key="train_epochs").set_value(50)
+    at.number_input(key="train_epochs").set_value(200)
     at.button(key="train_start").click().run()
     first = at.session_state["watch_run"]
     at.button(key="train_start").click().run()  # the form stays usable while a run trains
     second = at.session_state["watch_run"]
-    assert first != second and {j.run_id for j in JOBS.active()} == {first, second}
-    assert "**Training now** (2)" in [m.value for m in at.markdown]
+    assert first != second and runs.read_run(second).status == "queued"
+    assert "**Training now**: 1 running, 1 waiting (at most 1 at a time)" in [m.value for m in at.markdown]
+    assert any("Waiting in the queue: number 1 in line" in i.value for i in at.info)
+    at.button(key="train_start").click().run()  # a third: past this session's limit of two
+    assert "Not started: you already have 2 trainings waiting or running" in at.warning[0].value
+    assert len(runs.list_runs()) == 2
+
+    at.button(key="train_cancel").click().run()  # cancel the waiting one
+    assert not runs.run_path(second).exists()
     at.button(key=f"train_watch_{first}").click().run()  # watch the other one
     assert at.session_state["watch_run"] == first
     assert at.selectbox(key="train_watch").value == first

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cnnviz import data, runs
-from cnnviz.jobs import JobManager
+from cnnviz import jobs
 from cnnviz.train import config_for, run_training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,15 +80,14 @@ def test_sigkill_at_any_moment_leaves_an_interrupted_run_and_others_intact(isola
 
 def test_cli_trainings_beside_an_app_job_each_complete_with_their_own_files(isolated_home):
     procs = [_train_process(isolated_home, "--seed", str(seed)) for seed in (1, 2)]
-    manager = JobManager()
-    job = manager.start(config_for("lenet5", epochs=2, batch_size=32, seed=3), data.load("mnist-sample"))
+    app_run = jobs.submit(config_for("lenet5", epochs=2, batch_size=32, seed=3), owner="app")
     seen_damaged = []
-    while any(p.poll() is None for p in procs) or job.alive:
+    while any(p.poll() is None for p in procs) or runs.read_run(app_run).status in runs.LIVE:
         seen_damaged += [r.damaged for r in runs.list_runs() if r.damaged]
         time.sleep(0.05)
     outputs = [json.loads(p.stdout.read()) for p in procs]
     assert seen_damaged == []  # listings during training never showed a half-made run
-    ids = {o["run_id"] for o in outputs} | {job.run_id}
+    ids = {o["run_id"] for o in outputs} | {app_run}
     assert len(ids) == 3
     listing = {r.run_id: r for r in runs.list_runs()}
     assert set(listing) == ids and all(listing[i].status == "finished" for i in ids)
@@ -102,7 +101,7 @@ def test_stop_from_another_process_reaches_a_cli_run(isolated_home):
     try:
         _wait(lambda: _metric_lines((_run_dirs(isolated_home) or [None])[0]) >= 2)
         run_id = _run_dirs(isolated_home)[0].name
-        JobManager().stop(run_id)  # not this process's job: goes through the stop file
+        jobs.stop(run_id)  # a run of another process: through its control file
         out = json.loads(proc.communicate(timeout=60)[0])
     finally:
         proc.kill()
