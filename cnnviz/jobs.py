@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import runs
+from . import data, runs
 from .train import TrainConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +111,7 @@ def submit(config: TrainConfig, owner: str = "cli") -> str:
     if owner != "cli" and len(mine) >= limit:
         raise QueueFull(len(mine), limit)
     run_id = runs.create_queued({"preset": config.preset, "spec": config.spec.to_dict(), "dataset": config.dataset,
+                                 "dataset_title": data.get_info(config.dataset).title,
                                  "config": config.to_dict(), "owner": owner, "submitted": time.time()},
                                 label=config.preset or config.spec.name)
     pump()

@@ -310,6 +310,15 @@ def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
     return records
 
 
+def metrics_version(run_id: str) -> tuple[int, int] | None:
+    """(mtime, size) of a run's metrics.jsonl: a cache key that changes whenever a record is added."""
+    try:
+        stat = os.stat(run_path(run_id) / "metrics.jsonl")
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def last_step(run_id: str) -> dict | None:
     """The newest 'step' record of a run (None before its first logged step)."""
     return next((r for r in reversed(last_records(run_id)) if r.get("kind") == "step"), None)

@@ -47,10 +47,11 @@ for run in listing:
     status = "damaged" if run.damaged else run.status
     cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
     if status == "queued":
-        cols[2].caption(t("waiting: number {place} in line", place=jobs.queue_position(run.run_id) or 1))
+        cols[2].caption(t("number {place} in line", place=jobs.queue_position(run.run_id) or 1))
     if status in runs.LIVE:
-        label = t("Cancel") if status == "queued" else t("Stop training")
-        if cols[3].button(label, key=f"stop_{run.run_id}", icon=":material/stop:"):
+        queued = status == "queued"
+        if cols[3].button(t("Cancel") if queued else t("Stop training"), key=f"stop_{run.run_id}",
+                          icon=":material/cancel:" if queued else ":material/stop:"):
             try:
                 jobs.cancel(run.run_id)
             except runs.RunError as e:

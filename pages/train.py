@@ -281,6 +281,12 @@ def _kernel_figure(run_id: str, index: int, step: int, epoch: float, layer: str,
     return fig, k.shape[1]
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _curves_figure(run_id: str, metrics_version, lang: str):
+    """The loss and accuracy curves, rebuilt only when metrics.jsonl changed (`metrics_version` is the cache key)."""
+    return figures.training_curves(runs.history(runs.read_metrics(run_id)), title=t("Loss and accuracy"))
+
+
 def _spec(run: runs.RunInfo) -> arch.ArchSpec | None:
     try:
         return arch.ArchSpec.from_dict(run.meta["spec"])
@@ -351,7 +357,7 @@ def _run_view(run_id: str, live: bool) -> None:
         st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
     if live and jobs.is_paused(run_id) != st.session_state.get("_train_drawn_paused"):
         st.rerun(scope="app")  # paused or resumed from another tab: redraw the buttons too
-    records = runs.read_metrics(run_id)
+    records = runs.last_records(run_id)  # the tail: enough for the numbers above the curves
     _progress(run, records)
     spec = _spec(run)
     first_conv = next((layer for layer in spec.layers if layer.type == "conv"), None) if spec else None
@@ -360,7 +366,7 @@ def _run_view(run_id: str, live: bool) -> None:
     left, right = st.columns([3, 2], gap="medium") if few else (st.container(), st.container())
     with left:
         if any(r.get("kind") == "step" for r in records):
-            st.plotly_chart(figures.training_curves(runs.history(records), title=t("Loss and accuracy")),
+            st.plotly_chart(_curves_figure(run_id, runs.metrics_version(run_id), st.session_state.get("lang", "en")),
                             width="stretch", config={"displayModeBar": False})
         elif run.status in runs.LIVE:
             st.info(t("Starting… the first curve points appear within a second or two."),
@@ -373,6 +379,7 @@ def _run_view(run_id: str, live: bool) -> None:
 
 @st.fragment(run_every=1.0)
 def _live(run_id: str) -> None:
+    """The live view, polled every second; its figures are rebuilt only when the run has something new."""
     _run_view(run_id, live=True)
 
 

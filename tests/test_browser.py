@@ -1,63 +1,28 @@
 """One real-browser test: the app served by `streamlit run app.py`, driven in Debian's headless Chromium."""
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+from cnnviz import appbench, jobs, runs
+
+CHROMIUM = appbench.CHROMIUM
 SCREENSHOTS = os.environ.get("CNNVIZ_SCREENSHOTS")  # keep the screenshots there; default a temporary folder
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def server(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("streamlit did not start")
+def server(isolated_home):
+    with appbench.serve() as url:  # the test's own CNNVIZ_HOME and data root, from the environment
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with appbench.chromium() as browser:
         yield browser.new_page(viewport={"width": 1400, "height": 1000})
-        browser.close()
 
 
 def _settle(page, timeout=60_000):
@@ -108,7 +73,8 @@ def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_pat
     fresh.goto(f"{server}/feature_maps?run={run_id}&layer=pool1&class=3&index=5")
     _settle(fresh)
     fresh.wait_for_selector("text=6 maps of 12×12", timeout=60_000)
-    assert fresh.locator('input[type="number"]').first.input_value() == "5"  # the index within class 3
+    # the index within class 3 (Streamlit may draw the widget once before the session's state reaches it)
+    fresh.wait_for_function("document.querySelector('input[type=\"number\"]')?.value === '5'", timeout=20_000)
     assert fresh.locator('[data-testid="stException"]').count() == 0
     _shot(fresh, shots, "shared-link-feature-maps")
 
@@ -124,8 +90,6 @@ def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_pat
 
 
 def test_a_training_started_in_the_app_survives_a_server_restart_and_stays_controllable(isolated_home):
-    from cnnviz import appbench, jobs, runs
-
     with appbench.chromium() as browser:
         page = appbench.new_page(browser)
         with appbench.serve() as url:

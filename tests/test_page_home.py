@@ -74,7 +74,7 @@ def test_a_running_run_can_be_stopped_from_home_and_keeps_what_it_learned(monkey
         assert time.time() < deadline
         time.sleep(0.05)
     at = _home()
-    assert "waiting: number 1 in line" in [c.value for c in at.caption]
+    assert "number 1 in line" in [c.value for c in at.caption]
     at.button(key=f"stop_{waiting}").click().run()  # cancel the waiting one: it goes
     assert not runs.run_path(waiting).exists()
     at.button(key=f"stop_{run_id}").click().run()
