@@ -88,8 +88,8 @@ def _queue_lock():
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _queued(listing: list[runs.RunInfo]) -> list[runs.RunInfo]:
-    """Runs waiting for a process, first come first served."""
+def waiting(listing: list[runs.RunInfo]) -> list[runs.RunInfo]:
+    """The runs of a listing that wait for a process, in the order they will start (first come, first served)."""
     waiting = [r for r in listing if not r.damaged and r.status == "queued"]
     return sorted(waiting, key=lambda r: (r.meta.get("submitted", 0), r.run_id))
 
@@ -118,15 +118,22 @@ def submit(config: TrainConfig, owner: str = "cli") -> str:
     return run_id
 
 
-def pump() -> list[str]:
-    """Start queued runs while there is room (all of them with Ray); returns the ids started."""
+def pump(listing: list[runs.RunInfo] | None = None) -> list[str]:
+    """Start queued runs while there is room (all of them with Ray); returns the ids started.
+
+    `listing`: a fresh `runs.list_runs()` the caller already has; when it shows nothing to start, nothing is
+    locked or read again (the live screens call this every few seconds).
+    """
+    if listing is not None and (not waiting(listing) or (
+            executor() == "local" and len(_active(listing)) >= max_running())):
+        return []
     started = []
     with _queue_lock():
         listing = runs.list_runs()
-        waiting = _queued(listing)
+        queued = waiting(listing)
         # Ray's own scheduler queues tasks by the cluster's free CPUs: hand it everything at once
-        room = len(waiting) if executor() == "ray" else max_running() - len(_active(listing))
-        for run in waiting[:max(room, 0)]:
+        room = len(queued) if executor() == "ray" else max_running() - len(_active(listing))
+        for run in queued[:max(room, 0)]:
             if _launch(run.run_id):
                 started.append(run.run_id)
     return started
@@ -134,7 +141,7 @@ def pump() -> list[str]:
 
 def queue_position(run_id: str) -> int | None:
     """1 for the next run to start, 2 for the one after it...; None when the run is not waiting."""
-    ids = [r.run_id for r in _queued(runs.list_runs())]
+    ids = [r.run_id for r in waiting(runs.list_runs())]
     return ids.index(run_id) + 1 if run_id in ids else None
 
 

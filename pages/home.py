@@ -19,8 +19,9 @@ st.caption(t("LeNet-5, 3 epochs on 4,000 built-in MNIST digits: a few seconds on
 @st.fragment(run_every=2.0)
 def _follow(signature: tuple) -> None:
     """While runs wait or train, redraw the list when one of them starts or ends (and start queued ones)."""
-    jobs.pump()
-    if _signature(runs.list_runs()) != signature:
+    listing = runs.list_runs()
+    jobs.pump(listing)
+    if _signature(listing) != signature:
         st.rerun(scope="app")
 
 

@@ -344,43 +344,81 @@ def _progress(run: runs.RunInfo, records: list[dict]) -> None:
     cols[4].metric(t("Learning rate"), f"{last['lr']:.2g}" if last else "—")
 
 
+def _curves(run: runs.RunInfo, records: list[dict]) -> None:
+    if any(r.get("kind") == "step" for r in records):
+        st.plotly_chart(_curves_figure(run.run_id, runs.metrics_version(run.run_id), st.session_state.get("lang", "en")),
+                        width="stretch", config={"displayModeBar": False})
+    elif run.status in runs.LIVE:
+        st.info(t("Starting… the first curve points appear within a second or two."), icon=":material/hourglass_top:")
+    else:
+        st.caption(t("This run logged no metrics."))
+
+
 def _run_view(run_id: str, live: bool) -> None:
-    """Progress, curves and kernels of a run; `live`: called every second while it runs."""
+    """Progress, curves and kernels of a run; `live`: each part polls the run store at its own pace."""
     try:
         run = runs.read_run(run_id)
     except runs.RunError as e:
         st.warning(str(e))
         return
-    if live and run.status not in runs.LIVE:
-        if run.has_weights:
-            _select_in_sidebar(run_id)
-        st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
-    if live and jobs.is_paused(run_id) != st.session_state.get("_train_drawn_paused"):
-        st.rerun(scope="app")  # paused or resumed from another tab: redraw the buttons too
-    records = runs.last_records(run_id)  # the tail: enough for the numbers above the curves
-    _progress(run, records)
     spec = _spec(run)
     first_conv = next((layer for layer in spec.layers if layer.type == "conv"), None) if spec else None
     few = first_conv is None or first_conv.filters <= SIDE_BY_SIDE_KERNELS
+    top = st.container()
     # a few kernels fit beside the curves; many get the full width below them, so each stays readable
     left, right = st.columns([3, 2], gap="medium") if few else (st.container(), st.container())
+    max_cols = 4 if few else 8
+    if not live:
+        with top:
+            _progress(run, runs.last_records(run_id))
+        with left:
+            _curves(run, runs.last_records(run_id))
+        with right:
+            _kernels(run, spec, max_cols)
+        return
+    # Live, every part redraws at the pace its data changes: the numbers every second, the curves every two,
+    # the kernels (about 20 snapshots a run) every five. Each redraw costs the server and every watching browser
+    # CPU that the training shares, so a classroom watching must not redraw what did not change.
+    with top:
+        _live_progress(run_id)
     with left:
-        if any(r.get("kind") == "step" for r in records):
-            st.plotly_chart(_curves_figure(run_id, runs.metrics_version(run_id), st.session_state.get("lang", "en")),
-                            width="stretch", config={"displayModeBar": False})
-        elif run.status in runs.LIVE:
-            st.info(t("Starting… the first curve points appear within a second or two."),
-                    icon=":material/hourglass_top:")
-        else:
-            st.caption(t("This run logged no metrics."))
+        _live_curves(run_id)
     with right:
-        _kernels(run, spec, max_cols=4 if few else 8)
+        _live_kernels(run_id, max_cols)
 
 
 @st.fragment(run_every=1.0)
-def _live(run_id: str) -> None:
-    """The live view, polled every second; its figures are rebuilt only when the run has something new."""
-    _run_view(run_id, live=True)
+def _live_progress(run_id: str) -> None:
+    """The numbers, and the watch on the run's state: its end, or a pause from another tab, redraws the page."""
+    try:
+        run = runs.read_run(run_id)
+    except runs.RunError as e:
+        st.warning(str(e))
+        return
+    if run.status not in runs.LIVE:
+        if run.has_weights:
+            _select_in_sidebar(run_id)
+        st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
+    if jobs.is_paused(run_id) != st.session_state.get("_train_drawn_paused"):
+        st.rerun(scope="app")  # paused or resumed from another tab: redraw the buttons too
+    _progress(run, runs.last_records(run_id))
+
+
+@st.fragment(run_every=2.0)
+def _live_curves(run_id: str) -> None:
+    try:
+        _curves(runs.read_run(run_id), runs.last_records(run_id))
+    except runs.RunError:
+        pass  # deleted meanwhile: the progress above says so
+
+
+@st.fragment(run_every=5.0)
+def _live_kernels(run_id: str, max_cols: int) -> None:
+    try:
+        run = runs.read_run(run_id)
+    except runs.RunError:
+        return
+    _kernels(run, _spec(run), max_cols)
 
 
 @st.fragment(run_every=0.5)
@@ -394,8 +432,10 @@ def _live_starting(run_id: str) -> None:
     if started:
         st.rerun(scope="app")  # the page again, now with the once-a-second view
     if run.status == "queued":
-        jobs.pump()  # a training process that was killed cannot start the next one: any viewer does
-        place = jobs.queue_position(run_id)
+        listing = runs.list_runs()
+        jobs.pump(listing)  # a training process that was killed cannot start the next one: any viewer does
+        order = [r.run_id for r in jobs.waiting(listing)]
+        place = order.index(run_id) + 1 if run_id in order else None
         st.info(t("Waiting in the queue: number {place} in line. It starts by itself when a training slot is free "
                   "({slots} at a time on this server).", place=place or 1, slots=jobs.max_running()),
                 icon=":material/schedule:")
@@ -433,22 +473,24 @@ def _training_now() -> list[runs.RunInfo]:
     return sorted((r for r in runs.list_runs() if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=2.0)
 def _jobs_panel() -> None:
     """Every run queued or training on this machine right now, with its progress; a click watches it."""
-    active = _training_now()
+    listing = runs.list_runs()
+    active = sorted((r for r in listing if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
     if not active:
         st.rerun(scope="app")  # all done: render once more without polling
-    jobs.pump()
-    running = sum(r.status in runs.ACTIVE for r in active)
+    jobs.pump(listing)
+    places = {r.run_id: i + 1 for i, r in enumerate(jobs.waiting(listing))}
+    running = len(active) - len(places)
     st.markdown(t("**Training now**: {running} running, {queued} waiting (at most {slots} at a time)",
-                  running=running, queued=len(active) - running, slots=jobs.max_running()))
+                  running=running, queued=len(places), slots=jobs.max_running()))
     for run in active:
         cols = st.columns([3, 4, 1], vertical_alignment="center")
         paused = run.status in runs.ACTIVE and jobs.is_paused(run.run_id)
         cols[0].caption(run.run_id + (" · " + t("paused") if paused else ""))
-        if run.status == "queued":
-            cols[1].caption(t("waiting: number {place} in line", place=jobs.queue_position(run.run_id) or 1))
+        if run.run_id in places:
+            cols[1].caption(t("waiting: number {place} in line", place=places[run.run_id]))
         else:
             last = runs.last_step(run.run_id)
             total = run.meta.get("total_steps") or 0
@@ -488,7 +530,10 @@ else:
     if current.status in runs.LIVE:
         st.session_state.setdefault("train_seen_running", set()).add(watched)
         _controls(current)
-        (_live if runs.last_step(watched) else _live_starting)(watched)
+        if runs.last_step(watched):
+            _run_view(watched, live=True)
+        else:
+            _live_starting(watched)
     else:
         _outcome(current)
         _run_view(watched, live=False)
