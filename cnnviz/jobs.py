@@ -125,30 +125,37 @@ def submit(config: TrainConfig, owner: str = "cli") -> str:
     return run_id
 
 
+def _room(listing: list[runs.RunInfo]) -> int:
+    """How many waiting runs may start now: all of them with Ray (its scheduler queues by the cluster's free
+    CPUs), else the free training slots."""
+    if executor() == "ray":
+        return len(waiting(listing))
+    return max(max_running() - len(_active(listing)), 0)
+
+
 def pump(listing: list[runs.RunInfo] | None = None) -> list[str]:
     """Start queued runs while there is room (all of them with Ray); returns the ids started.
 
     `listing`: a fresh `runs.list_runs()` the caller already has; when it shows nothing to start, nothing is
     locked or read again (the live screens call this every few seconds).
     """
-    if listing is not None and (not waiting(listing) or (
-            executor() == "local" and len(_active(listing)) >= max_running())):
+    if listing is not None and not (waiting(listing) and _room(listing)):
         return []
     started = []
     with _queue_lock():
         listing = runs.list_runs()
-        queued = waiting(listing)
-        # Ray's own scheduler queues tasks by the cluster's free CPUs: hand it everything at once
-        room = len(queued) if executor() == "ray" else max_running() - len(_active(listing))
-        for run in queued[:max(room, 0)]:
+        for run in waiting(listing)[:_room(listing)]:
             if _launch(run.run_id):
                 started.append(run.run_id)
     return started
 
 
-def queue_position(run_id: str) -> int | None:
-    """1 for the next run to start, 2 for the one after it...; None when the run is not waiting."""
-    ids = [r.run_id for r in waiting(runs.list_runs())]
+def queue_position(run_id: str, listing: list[runs.RunInfo] | None = None) -> int | None:
+    """1 for the next run to start, 2 for the one after it...; None when the run is not waiting.
+
+    `listing`: a `runs.list_runs()` the caller already has (else the store is listed here).
+    """
+    ids = [r.run_id for r in waiting(runs.list_runs() if listing is None else listing)]
     return ids.index(run_id) + 1 if run_id in ids else None
 
 

@@ -48,7 +48,7 @@ for run in listing:
     status = "damaged" if run.damaged else run.status
     cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
     if status == "queued":
-        cols[2].caption(t("number {place} in line", place=jobs.queue_position(run.run_id) or 1))
+        cols[2].caption(t("number {place} in line", place=jobs.queue_position(run.run_id, listing) or 1))
     if status in runs.LIVE:
         queued = status == "queued"
         if cols[3].button(t("Cancel") if queued else t("Stop training"), key=f"stop_{run.run_id}",

@@ -434,8 +434,7 @@ def _live_starting(run_id: str) -> None:
     if run.status == "queued":
         listing = runs.list_runs()
         jobs.pump(listing)  # a training process that was killed cannot start the next one: any viewer does
-        order = [r.run_id for r in jobs.waiting(listing)]
-        place = order.index(run_id) + 1 if run_id in order else None
+        place = jobs.queue_position(run_id, listing)
         st.info(t("Waiting in the queue: number {place} in line. It starts by itself when a training slot is free "
                   "({slots} at a time on this server).", place=place or 1, slots=jobs.max_running()),
                 icon=":material/schedule:")
@@ -468,29 +467,30 @@ def _outcome(run: runs.RunInfo) -> None:
                 st.page_link(page, label=t(title), icon=icon)
 
 
-def _training_now() -> list[runs.RunInfo]:
-    """Runs queued or training, in any process, oldest first."""
-    return sorted((r for r in runs.list_runs() if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
+def _training_now(listing: list[runs.RunInfo] | None = None) -> list[runs.RunInfo]:
+    """Runs queued or training, in any process, oldest first (of `listing`, else of the store)."""
+    listing = runs.list_runs() if listing is None else listing
+    return sorted((r for r in listing if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
 
 
 @st.fragment(run_every=2.0)
 def _jobs_panel() -> None:
     """Every run queued or training on this machine right now, with its progress; a click watches it."""
     listing = runs.list_runs()
-    active = sorted((r for r in listing if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
+    active = _training_now(listing)
     if not active:
         st.rerun(scope="app")  # all done: render once more without polling
     jobs.pump(listing)
-    places = {r.run_id: i + 1 for i, r in enumerate(jobs.waiting(listing))}
-    running = len(active) - len(places)
+    queued = sum(r.status == "queued" for r in active)
     st.markdown(t("**Training now**: {running} running, {queued} waiting (at most {slots} at a time)",
-                  running=running, queued=len(places), slots=jobs.max_running()))
+                  running=len(active) - queued, queued=queued, slots=jobs.max_running()))
     for run in active:
         cols = st.columns([3, 4, 1], vertical_alignment="center")
         paused = run.status in runs.ACTIVE and jobs.is_paused(run.run_id)
         cols[0].caption(run.run_id + (" · " + t("paused") if paused else ""))
-        if run.run_id in places:
-            cols[1].caption(t("waiting: number {place} in line", place=places[run.run_id]))
+        if run.status == "queued":
+            cols[1].caption(t("waiting: number {place} in line",
+                              place=jobs.queue_position(run.run_id, listing) or 1))
         else:
             last = runs.last_step(run.run_id)
             total = run.meta.get("total_steps") or 0
