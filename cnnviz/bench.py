@@ -450,6 +450,66 @@ def time_to_accuracy(split: data.DataSplit, preset: str, target: float, **settin
             "checks_per_epoch": CHECKS_PER_EPOCH, "settings": settings}
 
 
+# ---------------------------------------------------------------- the builder's cost estimate
+
+ESTIMATE_PRESETS = ("lenet5", "deep-cnn", "keras-cnn", "tiny-cnn", "simple-cnn", "chollet-cnn", "mlp")
+ESTIMATE_GOAL = 0.35  # the estimate within +-35% of the measured epoch
+
+
+def estimate_accuracy(datasets=("mnist-sample", "mnist"), presets=ESTIMATE_PRESETS, threads: int | None = None,
+                      batch_size: int = 64) -> dict:
+    """The builder's estimated seconds per epoch against real trainings (`train.train`, as the app's training
+    processes run it: `jobs.train_threads()` threads), after a fresh calibration of this machine."""
+    from . import cost, jobs
+
+    threads = threads or jobs.train_threads()
+    old_threads = torch.get_num_threads()
+    rows, skipped = [], {}
+    with temporary_home():
+        t0 = time.perf_counter()
+        cal = cost.calibration(threads)
+        calibration_s = round(time.perf_counter() - t0, 1)
+        torch.set_num_threads(threads)
+        try:
+            for name in datasets:
+                try:
+                    split = data.load(name)
+                except data.DatasetError as e:
+                    skipped[name] = str(e)
+                    continue
+                epochs = 3 if len(split.x_train) <= 10_000 else 1
+                n_train, n_val = cost.split_sizes(len(split.x_train))
+                for preset in presets:
+                    config = T.config_for(preset, name, epochs=epochs, batch_size=batch_size)
+                    estimated = cost.epoch_seconds(config.spec, n_train, n_val, batch_size, cal)
+                    _say(f"estimate: {preset} on {name}, {epochs} epoch(s), estimated {estimated:.2f} s per epoch")
+                    done = T.run_training(config, split)
+                    measured = runs.read_run(done.run_id).meta["active_seconds"] / epochs
+                    rows.append({"preset": preset, "dataset": name, "epochs": epochs, "estimated_s": round(estimated, 3),
+                                 "measured_s": round(measured, 3), "error": round(estimated / measured - 1, 3)})
+        finally:
+            torch.set_num_threads(old_threads)
+    worst = max((abs(r["error"]) for r in rows), default=None)
+    return {"machine": machine(), "threads": threads, "batch_size": batch_size, "calibration_s": calibration_s,
+            "rows": rows, "worst_error": worst, "goal": ESTIMATE_GOAL,
+            "met": worst is not None and worst <= ESTIMATE_GOAL, "skipped": skipped}
+
+
+def format_estimate_table(result: dict) -> str:
+    lines = [f"cost estimate against real trainings: {result['threads']} thread(s), batch {result['batch_size']}, "
+             f"calibration {result['calibration_s']} s",
+             f"{'network':<13}{'dataset':<14}{'estimated s/epoch':>18}{'measured s/epoch':>18}{'error':>8}"]
+    for r in result["rows"]:
+        lines.append(f"{r['preset']:<13}{r['dataset']:<14}{r['estimated_s']:>18.2f}{r['measured_s']:>18.2f}"
+                     f"{r['error']:>+8.0%}")
+    if result["worst_error"] is not None:
+        lines.append(f"worst error {result['worst_error']:.0%} (goal: within {result['goal']:.0%}): "
+                     f"{'met' if result['met'] else 'MISSED'}")
+    for name, reason in result["skipped"].items():
+        lines.append(f"{name}: skipped: {reason}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- the whole bench
 
 
@@ -592,7 +652,11 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(quick: bool = True, as_json: bool = False, presets: list[str] | None = None) -> None:
+def main(quick: bool = True, as_json: bool = False, presets: list[str] | None = None, estimate: bool = False) -> None:
     """Entry point of `python -m cnnviz bench`: prints a table, or one JSON object on the last line."""
+    if estimate:
+        result = estimate_accuracy(presets=tuple(presets or ESTIMATE_PRESETS))
+        print(json.dumps(result, default=str) if as_json else format_estimate_table(result))
+        return
     result = run_bench(quick, presets)
     print(json.dumps(result, default=str) if as_json else format_table(result))

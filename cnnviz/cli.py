@@ -58,14 +58,37 @@ def _spec_for(preset: str | None, spec_file: str | None, dataset: str) -> arch.A
 
 
 def cmd_summary(args) -> None:
-    spec = _spec_for(args.preset, None, args.dataset)
+    import torch
+    from tqdm import tqdm
+
+    from . import cost
+
+    if bool(args.preset) == bool(args.spec):
+        raise ValueError("give a PRESET or --spec FILE.json (one of them)")
+    spec = _spec_for(args.preset, args.spec, args.dataset)
     rows = arch.infer_shapes(spec)
+    info = data.get_info(args.dataset)
+    threads = torch.get_num_threads()  # what `cnnviz train` will use
+    cal = cost.cached_calibration(threads)
+    if cal is None:
+        with tqdm(total=100, desc="measuring this machine (once)", unit="%", file=sys.stderr, leave=False) as bar:
+            cal = cost.calibration(threads, progress=lambda f: bar.update(round(f * 100) - bar.n))
+    sizes = cost.split_sizes(info.train_size) if info.train_size else (None, 0)
+    c = cost.estimate(spec, args.batch_size, *sizes, cal=cal)
+    seconds = round(c.seconds_per_epoch, 2) if c.seconds_per_epoch is not None else None
     if args.json:
-        return _print_json({"preset": args.preset, "dataset": args.dataset, "input_shape": list(spec.input_shape),
+        return _print_json({"preset": args.preset, "spec": args.spec, "dataset": args.dataset,
+                            "input_shape": list(spec.input_shape),
                             "layers": [{"name": r.name, "type": r.type, "output_shape": list(r.output_shape),
                                         "params": r.params} for r in rows],
-                            "total_params": sum(r.params for r in rows)})
+                            "total_params": c.params, "macs_per_image": c.macs_per_image,
+                            "batch_size": args.batch_size, "peak_memory_mb": round(c.peak_memory_mb, 2),
+                            "estimated_seconds_per_epoch": seconds, "threads": threads})
     print(arch.summary_table(spec))
+    print(f"multiply-adds per image: {c.macs_per_image:,}")
+    print(f"training memory at batch size {args.batch_size}: about {c.peak_memory_mb:,.1f} MB (the dataset is extra)")
+    if seconds is not None:
+        print(f"estimated time per epoch on {args.dataset} here ({threads} thread(s)): {seconds:,} s")
 
 
 def cmd_train(args) -> None:
@@ -180,7 +203,7 @@ def cmd_worker(args) -> None:
 def cmd_bench(args) -> None:
     from . import bench
 
-    bench.main(quick=not args.full, as_json=args.json, presets=args.presets)
+    bench.main(quick=not args.full, as_json=args.json, presets=args.presets, estimate=args.estimate)
 
 
 def _positive_int(text: str) -> int:
@@ -214,9 +237,11 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("presets", help="list the preset architectures")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_presets)
-    p = sub.add_parser("summary", help="a preset's layers, output shapes and parameter counts")
-    p.add_argument("preset", choices=arch.list_presets(), metavar="PRESET")
+    p = sub.add_parser("summary", help="a network's layers, shapes, parameters, and its cost on this machine")
+    p.add_argument("preset", choices=arch.list_presets(), metavar="PRESET", nargs="?")
+    p.add_argument("--spec", metavar="FILE.json", help="an architecture spec exported from the app")
     p.add_argument("--dataset", default="mnist-sample")
+    p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("train", help="train a network into a new run")
@@ -252,6 +277,8 @@ def make_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="under 3 minutes, on the MNIST sample (default)")
     mode.add_argument("--full", action="store_true", help="full MNIST from the data root")
+    mode.add_argument("--estimate", action="store_true",
+                      help="the builder's seconds-per-epoch estimate against real trainings (sample and full MNIST)")
     p.add_argument("--presets", nargs="+", default=None, metavar="PRESET", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)

@@ -40,6 +40,7 @@ class DatasetInfo:
     std: tuple[float, ...]
     description: str
     is_digits: bool = False  # drawn digits get MNIST-style centring
+    train_size: int | None = None  # training images, when known before loading (for cost estimates)
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,15 @@ CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
 
 DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
     DatasetInfo("mnist-sample", "MNIST sample (offline, 5,000 digits)", DIGITS, (1, 28, 28), *_MNIST_NORM,
-                "5,000 real MNIST digits shipped with cnnviz: 4,000 train / 1,000 test. Trains in seconds.", True),
+                "5,000 real MNIST digits shipped with cnnviz: 4,000 train / 1,000 test. Trains in seconds.", True,
+                4_000),
     DatasetInfo("mnist", "MNIST (70,000 digits)", DIGITS, (1, 28, 28), *_MNIST_NORM,
-                "The handwritten digits: 60,000 train / 10,000 test.", True),
+                "The handwritten digits: 60,000 train / 10,000 test.", True, 60_000),
     DatasetInfo("fashion-mnist", "Fashion-MNIST (70,000 clothes)", FASHION_CLASSES, (1, 28, 28), (0.2860,), (0.3530,),
-                "Zalando's clothing images in MNIST's format: harder than digits."),
+                "Zalando's clothing images in MNIST's format: harder than digits.", train_size=60_000),
     DatasetInfo("cifar10", "CIFAR-10 (60,000 colour photos)", CIFAR_CLASSES, (3, 32, 32),
                 (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616),
-                "32x32 colour photos of 10 classes: 50,000 train / 10,000 test."),
+                "32x32 colour photos of 10 classes: 50,000 train / 10,000 test.", train_size=50_000),
 )}
 
 
@@ -292,7 +294,15 @@ def _folder_info(folder: Path, size: int | None, channels: int | None) -> Datase
     channels = channels or (1 if mode in ("1", "L", "I", "I;16", "F") else 3)
     return DatasetInfo(f"folder:{folder}?size={size}&channels={channels}", f"Folder {folder.name}",
                        tuple(by_class), (channels, size, size), (0.5,) * channels, (0.25,) * channels,
-                       f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}.")
+                       f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}.",
+                       train_size=_folder_train_size(folder, by_class))
+
+
+def _folder_train_size(folder: Path, by_class: dict[str, list[Path]]) -> int:
+    """Training images of a folder dataset: all of train/, or four of every five (`_load_folder`'s split)."""
+    if _class_dirs(folder)[1] is not None:
+        return sum(len(fs) for fs in by_class.values())
+    return sum(len(fs) - len(fs[4::5]) for fs in by_class.values())
 
 
 def _read_images(files: list[Path], size: int, channels: int, progress: Progress | None, done0: int,

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import __version__, data
+from . import __version__, cost, data
 from .arch import ArchSpec, build, count_torch_params, infer_shapes
 from .runs import CONTROL, RunWriter
 
@@ -77,6 +77,7 @@ class TrainConfig:
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device cuda was asked for, but no CUDA GPU is available here")
         infer_shapes(self.spec)
+        cost.check_limits(self.spec, self.batch_size, self.optimizer)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -335,6 +336,16 @@ def _prepare(config: TrainConfig, split: data.DataSplit) -> _Setup:
                   max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH), snapshot_steps)
 
 
+def _estimate(config: TrainConfig, s: _Setup) -> float | None:
+    """The builder's estimate of an epoch, when this machine's calibration for these threads is cached."""
+    if s.device.type != "cpu":
+        return None
+    cal = cost.cached_calibration(torch.get_num_threads())
+    if cal is None:
+        return None
+    return round(cost.epoch_seconds(config.spec, len(s.x_train), len(s.x_val), config.batch_size, cal), 3)
+
+
 def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
           run_id: str | None = None, lock=None) -> Iterator[Event]:
     """Train `config` into a run in the run store, yielding progress events.
@@ -360,6 +371,7 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
         "classes": list(info.classes), "input_shape": list(info.input_shape), "config": config.to_dict(),
         "params": params, "versions": versions(), "device": str(s.device), "train_images": len(s.x_train),
         "val_images": len(s.x_val), "steps_per_epoch": s.steps_per_epoch, "total_steps": s.total_steps,
+        "estimated_seconds_per_epoch": _estimate(config, s), "threads": torch.get_num_threads(),
     }, label=config.preset or config.spec.name, run_id=run_id, lock=lock)
     control.watch(writer.path)
     try:
@@ -458,6 +470,7 @@ def _loop(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter,
 
     final = {"status": status, "message": message, "steps_done": step, "epochs_done": step / s.steps_per_epoch,
              "train_seconds": round(train_seconds, 3), "paused_seconds": round(paused_total, 3),
+             "active_seconds": round(time.perf_counter() - t_start - paused_total, 3),
              "images_per_second": round(step * config.batch_size / train_seconds, 1) if train_seconds else 0.0,
              "val_accuracy": val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if status != "failed" and step > 0:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import data, i18n, inspect, jobs, runs
+from . import cost, data, i18n, inspect, jobs, runs
 from .i18n import N_
 from . import train
 from .train import config_for
@@ -275,3 +275,28 @@ def status_label(status: str) -> str:
 
 def show_error(error: Exception) -> None:
     st.error(str(error))
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as a learner reads them: 4.2 s, 54 s, 3 min 05 s, 1 h 02 min."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return t("{s:.1f} s", s=max(seconds, 0.0))
+    seconds = round(seconds)
+    if seconds < 60:
+        return t("{s} s", s=seconds)
+    if seconds < 3600:
+        return t("{m} min {s:02d} s", m=seconds // 60, s=seconds % 60)
+    return t("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
+
+
+def calibration() -> dict:
+    """This machine's calibration for the app's training processes, measured with a progress bar if missing."""
+    threads = jobs.train_threads()
+    cal = cost.cached_calibration(threads)
+    if cal is None:
+        bar = st.progress(0.0, text=t("Measuring this computer's speed, once (about 10 seconds)…"))
+        cal = cost.calibration(threads, progress=lambda f: bar.progress(min(f, 1.0)))
+        bar.empty()
+    return cal

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from cnnviz import arch, data, figures, ui
+from cnnviz import arch, cost, data, figures, jobs, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import dataset_name, t
 
@@ -32,6 +32,17 @@ FIELDS = {
     "p": (N_("drop rate"), float, 0.0, 1.0, N_("Fraction of values zeroed while training")),
     "units": (N_("units"), int, 1, 100_000, N_("Number of outputs")),
 }
+# the slider stops of each whole-number setting; a value imported from elsewhere joins its slider
+STOPS = {
+    "filters": (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512),
+    "kernel_size": tuple(range(1, 12)),
+    "stride": tuple(range(1, 6)),
+    "padding": tuple(range(0, 6)),
+    "size": tuple(range(1, 7)),
+    "units": (1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64, 84, 100, 120, 128, 200, 256, 512, 1024, 2048),
+}
+BATCH_STOPS = (16, 32, 64, 128, 256, 512)
+WINDOW = "window"  # a pooling stride that follows the window (None in the spec)
 FIELD_COLS = 5
 
 
@@ -61,7 +72,7 @@ def _replace_design(spec: arch.ArchSpec) -> None:
 
 def _forget_widgets(uid: int) -> None:
     """Drop a layer's widget state, so its widgets show the layer dict's values again."""
-    for field in (*FIELDS, "up", "down", "del"):
+    for field in (*FIELDS, "up", "down", "dup", "del"):
         st.session_state.pop(f"arch_{uid}_{field}", None)
 
 
@@ -71,7 +82,8 @@ def _sync() -> None:
         for field in FIELDS:
             key = f"arch_{layer['uid']}_{field}"
             if field in layer and key in st.session_state:
-                layer[field] = st.session_state[key]
+                value = st.session_state[key]
+                layer[field] = None if value == WINDOW else value
     if "arch_name" in st.session_state:
         st.session_state[NAME] = st.session_state["arch_name"].strip() or "custom"
 
@@ -126,6 +138,16 @@ def _delete(uid: int) -> None:
     _sync()
     st.session_state[LAYERS] = [d for d in st.session_state[LAYERS] if d["uid"] != uid]
     _forget_widgets(uid)
+
+
+def _duplicate(uid: int) -> None:
+    _sync()
+    layers = st.session_state[LAYERS]
+    if len(layers) >= arch.MAX_LAYERS:
+        return
+    i = next(i for i, d in enumerate(layers) if d["uid"] == uid)
+    copy = {k: v for k, v in layers[i].items() if k != "uid"}
+    layers.insert(i + 1, _with_uids([copy])[0])
 
 
 def _add() -> None:
@@ -213,17 +235,21 @@ def _import_text() -> None:
 
 
 def _field_widget(layer: dict, field: str) -> None:
-    label, kind, lo, hi, help_text = FIELDS[field]
+    """A slider for every number (stops where the range is wide), a menu for a choice of words."""
+    label, kind, _, _, help_text = FIELDS[field]
     key, value = f"arch_{layer['uid']}_{field}", layer[field]
     if isinstance(kind, tuple):
         st.selectbox(t(label), kind, index=kind.index(value), key=key, help=t(help_text))
     elif kind is float:
-        st.number_input(t(label), lo, hi, float(value), step=0.05, format="%.2f", key=key, help=t(help_text))
+        st.slider(t(label), 0.0, max(0.9, float(value)), float(value), step=0.05, format="%.2f", key=key,
+                  help=t(help_text))
     elif field == "stride" and layer["type"] == "pool":
-        st.number_input(t(label), lo, hi, value, key=key, placeholder=t("= window"),
-                        help=t("Step between windows; empty means the same as the window"))
+        st.select_slider(t(label), [WINDOW, *sorted({*STOPS["stride"], *([value] if value else [])})],
+                         WINDOW if value is None else value, key=key,
+                         format_func=lambda v: t("= window") if v == WINDOW else str(v),
+                         help=t("Step between windows; \"= window\" means the same as the window"))
     else:
-        st.number_input(t(label), lo, hi, value, step=1, key=key, help=t(help_text))
+        st.select_slider(t(label), sorted({*STOPS[field], value}), value, key=key, help=t(help_text))
 
 
 def _layer_row(i: int, n: int, layer: dict, name: str, row: arch.LayerInfo | None, error: str | None) -> None:
@@ -249,6 +275,8 @@ def _layer_row(i: int, n: int, layer: dict, name: str, row: arch.LayerInfo | Non
             st.button("↑", key=f"arch_{uid}_up", on_click=_move, args=(uid, -1), disabled=i == 0, help=t("Move up"))
             st.button("↓", key=f"arch_{uid}_down", on_click=_move, args=(uid, 1), disabled=i == n - 1,
                       help=t("Move down"))
+            st.button("⧉", key=f"arch_{uid}_dup", on_click=_duplicate, args=(uid,), help=t("Duplicate this layer"),
+                      disabled=n >= arch.MAX_LAYERS)
             st.button("✕", key=f"arch_{uid}_del", on_click=_delete, args=(uid,), help=t("Remove this layer"))
         if error:
             st.markdown(f":red[{error}]")
@@ -269,12 +297,48 @@ def _add_row(names: list[str]) -> None:
         cols[3].caption(t("At most {max} layers.", max=arch.MAX_LAYERS))
 
 
+def _cost(spec: arch.ArchSpec, info: data.DatasetInfo) -> str | None:
+    """What training this design costs here; returns why it cannot be trained here, or None."""
+    batch = st.select_slider(t("Batch size"), sorted({*BATCH_STOPS, st.session_state.get("arch_batch", 64)}), 64,
+                             key="arch_batch", help=t("Images per training step: memory grows with it"))
+    sizes = cost.split_sizes(info.train_size) if info.train_size else (None, 0)
+    c = cost.estimate(spec, batch, *sizes, cal=ui.calibration())
+    cols = st.columns(2)
+    cols[0].metric(t("Multiply-adds per image"), f"{c.macs_per_image:,}",
+                   help=t("Multiplications (each with an addition) of the convolution and dense layers for one "
+                          "image, forward only"))
+    cols[1].metric(t("Training memory"), t("{mb} MB", mb=f"{c.peak_memory_mb:,.1f}"),
+                   help=t("Estimated for batch size {batch}: weights, their gradients and Adam's state, plus every "
+                          "layer's output kept for the backward pass (the dataset itself is extra)", batch=batch))
+    if c.seconds_per_epoch is not None:
+        st.metric(t("Estimated time per epoch"), ui.duration(c.seconds_per_epoch),
+                  help=t("On this computer with {threads} training thread(s), for {n} training images of {dataset}, "
+                         "from a short measurement of this machine's layers", threads=jobs.train_threads(),
+                         n=f"{sizes[0]:,}", dataset=info.title))
+    try:
+        cost.check_limits(spec, batch)
+    except cost.TooLarge as e:
+        if e.what == "params":
+            return t("Too large to train here: {value} parameters, more than the {limit} this explorer trains (set "
+                     "CNNVIZ_MAX_PARAMS to raise it).", value=f"{e.value:,}", limit=f"{e.limit:,}")
+        return t("Too large to train here: about {value} MB at batch size {batch}, more than the {limit} MB allowed "
+                 "(use a smaller batch or network, or set CNNVIZ_MAX_MEMORY_MB to raise it).",
+                 value=f"{e.value:,.0f}", batch=batch, limit=f"{e.limit:,}")
+    return None
+
+
 # ---------------------------------------------------------------- page
 
 info = data.get_info(dataset_name())
 if LAYERS not in st.session_state:
     _replace_design(arch.preset_spec("lenet5", info.input_shape, len(info.classes)))
 _sync()
+if (from_lesson := st.session_state.pop("arch_from_lesson", None)) in arch.PRESETS:
+    _load(from_lesson, info)
+    st.session_state["arch_start"] = from_lesson
+    st.session_state[MESSAGE] = ("success", t("{name} from the lesson is loaded: change it, train it, then compare "
+                                              "your run with the lesson's on the Experiment screen.",
+                                              name=arch.PRESETS[from_lesson].title))
 
 st.title(t("Architecture"))
 st.caption(t("Stack layers and watch every shape and parameter count follow the output-size formula "
@@ -323,6 +387,8 @@ with actions:
               help=t("Weights and biases that training adjusts"))
     out = rows[-1].output_shape if rows and not error else input_shape
     problem = error and t("Fix the layer named in the error first.")
+    if not error:
+        problem = _cost(spec, info)
     if not error and len(out) != 1:
         problem = t("The network must end with a flat vector of class scores: add a flatten layer and a dense layer "
                     "of {n} units.", n=len(info.classes))
@@ -335,6 +401,7 @@ with actions:
                  disabled=bool(problem), width="stretch"):
         st.session_state["builder_spec"] = spec.to_dict()
         st.session_state["train_use_builder"] = True
+        st.session_state["train_batch"] = st.session_state["arch_batch"]
         st.switch_page("pages/train.py")
     st.download_button(t("Export JSON"), spec.to_json(), file_name=f"{spec.name}.json", mime="application/json",
                        key="arch_export", icon=":material/download:", width="stretch", on_click="ignore")

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import arch, conv, figures, inspect, lesson, runs, ui
+from cnnviz import arch, conv, cost, data, figures, inspect, jobs, lesson, runs, ui
 from cnnviz.train import config_for
 from cnnviz.ui import t
 
@@ -276,6 +276,7 @@ def _lenet5(left, right) -> None:
                                                     [(r.name, r.output_shape) for r in arch.infer_shapes(spec)]),
                        key="lesson_lenet_arch")
     _live_training(right, "lenet5", 3, t("Train LeNet-5 live (3 epochs)"))
+    _to_builder(left, "lenet5")
     left.caption(t("{params} parameters. Trained with Adam for 3 epochs on 3,600 digits, checked on 400 held back "
                    "(validation) and finally on 1,000 test digits.", params=f"{arch.total_params(spec):,}"))
 
@@ -289,9 +290,23 @@ def _deep_cnn(left, right) -> None:
                     column_config={t("Parameters"): st.column_config.NumberColumn(format="localized")})
     right.markdown(t("Total: **{params}** parameters.", params=f"{arch.total_params(spec):,}"))
     _live_training(right, "deep-cnn", 5, t("Train the deeper CNN on the sample (5 epochs)"))
-    left.caption(t("On a laptop CPU this takes 30 to 60 seconds. For the full 60,000 digits, pick MNIST in the "
-                   "sidebar and the Deeper CNN preset on the Train screen."))
+    cal = cost.cached_calibration(jobs.train_threads())
+    if cal is not None:
+        n_train, n_val = cost.split_sizes(data.get_info(SAMPLE).train_size)
+        left.caption(t("Estimated for this computer: {time} for the 5 epochs.",
+                       time=ui.duration(5 * cost.epoch_seconds(spec, n_train, n_val, 64, cal))))
+    left.caption(t("For the full 60,000 digits, pick MNIST in the sidebar and the Deeper CNN preset on the Train "
+                   "screen."))
     left.page_link("pages/train.py", label=t("Train on full MNIST"), icon=":material/model_training:")
+    _to_builder(left, "deep-cnn")
+
+
+def _to_builder(container, preset: str) -> None:
+    """One click from the lesson's network to the learner's own copy of it on the Architecture screen."""
+    if container.button(t("Make your own version of it"), key=f"lesson_build_{preset}", icon=":material/tune:",
+                        help=t("Opens this network in the Architecture screen's builder")):
+        st.session_state["arch_from_lesson"] = preset
+        st.switch_page("pages/architecture.py")
 
 
 def _mistakes(left, right) -> None:

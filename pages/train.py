@@ -30,19 +30,6 @@ def _shape(shape) -> str:
     return "\u00d7".join(str(s) for s in shape)
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    if seconds < 10:
-        return t("{s:.1f} s", s=max(seconds, 0.0))
-    seconds = round(seconds)
-    if seconds < 60:
-        return t("{s} s", s=seconds)
-    if seconds < 3600:
-        return t("{m} min {s:02d} s", m=seconds // 60, s=seconds % 60)
-    return t("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
-
-
 def _parse_lr(text: str) -> float | None:
     """A typed learning rate, or None when the box is empty; errors repeat the text as typed."""
     text = (text or "").strip()
@@ -335,9 +322,9 @@ def _progress(run: runs.RunInfo, records: list[dict]) -> None:
     cols = st.columns(5)
     cols[0].metric(t("Images per second"), f"{speed:,.0f}" if speed else "—")
     if live:
-        cols[1].metric(t("Time left"), t("paused") if paused else _duration(eta))
+        cols[1].metric(t("Time left"), t("paused") if paused else ui.duration(eta))
     else:
-        cols[1].metric(t("Training time"), _duration(meta.get("train_seconds")))
+        cols[1].metric(t("Training time"), ui.duration(meta.get("train_seconds")))
     cols[2].metric(t("Train loss"), f"{last['train_loss']:.4g}" if last else "—")
     cols[3].metric(t("Validation accuracy"), f"{epochs[-1]['val_acc']:.2%}" if epochs and epochs[-1].get("val_acc")
                    is not None else "—")
@@ -442,13 +429,22 @@ def _live_starting(run_id: str) -> None:
         st.info(t("Starting… the first curve points appear within a few seconds."), icon=":material/hourglass_top:")
 
 
+def _estimate_beside_actual(meta: dict) -> None:
+    """The builder's estimate of an epoch, made before training, beside what an epoch really took."""
+    estimate, active, epochs = (meta.get(k) for k in ("estimated_seconds_per_epoch", "active_seconds", "epochs_done"))
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (estimate, active, epochs)):
+        st.caption(t("Time per epoch: estimated {estimate} before training, took {actual}.",
+                     estimate=ui.duration(estimate), actual=ui.duration(active / epochs)))
+
+
 def _outcome(run: runs.RunInfo) -> None:
     meta = run.meta
     acc = run.test_accuracy
     if run.status == "finished":
         st.success(t("Finished: test accuracy {acc}, after {time} of training.",
-                     acc=f"{acc:.2%}" if acc is not None else "—", time=_duration(meta.get("train_seconds"))),
+                     acc=f"{acc:.2%}" if acc is not None else "—", time=ui.duration(meta.get("train_seconds"))),
                    icon=":material/check_circle:")
+        _estimate_beside_actual(meta)
     elif run.status == "stopped":
         st.warning(t("Stopped: {message}.", message=meta.get("message", ""))
                    + (" " + t("Test accuracy of the weights so far: {acc}.", acc=f"{acc:.2%}")
@@ -496,7 +492,7 @@ def _jobs_panel() -> None:
             total = run.meta.get("total_steps") or 0
             done = last["step"] / total if last and total else 0.0
             cols[1].progress(min(done, 1.0), text=t("{pct:.0%} · {left} left", pct=done,
-                                                    left=_duration(last.get("eta") if last else None)))
+                                                    left=ui.duration(last.get("eta") if last else None)))
         if run.run_id != st.session_state.get("watch_run") and cols[2].button(
                 t("Watch"), key=f"train_watch_{run.run_id}"):
             st.session_state["watch_run"] = run.run_id

@@ -37,3 +37,36 @@ def no_training_left_behind(isolated_home):
 
     if (isolated_home / "runs").is_dir():
         jobs.stop_all(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def measured_calibration(tmp_path_factory):
+    """This machine's cost calibration, measured once per test session (it takes seconds)."""
+    from cnnviz import cost, jobs, runs
+
+    home = tmp_path_factory.mktemp("calibration-home")
+    old = os.environ.get("CNNVIZ_HOME")
+    os.environ["CNNVIZ_HOME"] = str(home)
+    try:
+        for threads in {jobs.train_threads(), _torch_threads()}:
+            cost.calibration(threads)
+        return runs.home() / "calibration.json"
+    finally:
+        if old is None:
+            os.environ.pop("CNNVIZ_HOME", None)
+        else:
+            os.environ["CNNVIZ_HOME"] = old
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+@pytest.fixture
+def calibrated(measured_calibration, isolated_home):
+    """The test's CNNVIZ_HOME holds the session's calibration, so screens and the CLI need not measure again."""
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(measured_calibration, isolated_home / "calibration.json")
+    return isolated_home

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from cnnviz import arch, cost
 from cnnviz.cli import main
 
 
@@ -13,14 +14,45 @@ def run_cli(capsys, *args):
     return code, out, err
 
 
-def test_summary_json(capsys):
+def test_summary_json(capsys, calibrated):
     code, out, _ = run_cli(capsys, "summary", "lenet5", "--json")
     result = json.loads(out)
     assert code == 0 and result["total_params"] == 44_426
     assert result["layers"][0] == {"name": "conv1", "type": "conv", "output_shape": [6, 24, 24], "params": 156}
+    spec = arch.preset_spec("lenet5")
+    assert result["macs_per_image"] == 281_640
+    assert result["batch_size"] == 64
+    assert result["peak_memory_mb"] == round(cost.peak_memory_bytes(spec, 64) / 2 ** 20, 2)
+    cal = cost.cached_calibration(result["threads"])
+    assert result["estimated_seconds_per_epoch"] == round(cost.epoch_seconds(spec, 3_600, 400, 64, cal), 2) > 0
+
+    code, out, _ = run_cli(capsys, "summary", "lenet5", "--dataset", "mnist", "--batch-size", "256", "--json")
+    bigger = json.loads(out)
+    assert bigger["estimated_seconds_per_epoch"] == round(cost.epoch_seconds(spec, 54_000, 6_000, 256, cal), 2)
+    assert bigger["peak_memory_mb"] > result["peak_memory_mb"]
 
 
-def test_summary_of_cifar_preset_on_cifar(capsys):
+def test_summary_text_shows_the_cost_and_measures_the_machine_once(capsys):
+    code, out, err = run_cli(capsys, "summary", "mlp")
+    assert code == 0 and "total parameters: 101,770" in out
+    assert "multiply-adds per image: 101,632" in out  # 784 x 128 + 128 x 10
+    assert "training memory at batch size 64: about" in out
+    assert "estimated time per epoch on mnist-sample here" in out
+    assert "measuring this machine" in err  # the progress bar of the calibration
+    code, out, err = run_cli(capsys, "summary", "mlp")
+    assert "measuring" not in err  # cached
+
+
+def test_summary_of_a_spec_file(capsys, calibrated, tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(arch.preset_spec("tiny-cnn").to_json())
+    code, out, _ = run_cli(capsys, "summary", "--spec", str(path), "--json")
+    assert code == 0 and json.loads(out)["total_params"] == arch.total_params(arch.preset_spec("tiny-cnn"))
+    code, _, err = run_cli(capsys, "summary")
+    assert code == 2 and "give a PRESET or --spec FILE.json" in err
+
+
+def test_summary_of_cifar_preset_on_cifar(capsys, calibrated):
     code, out, _ = run_cli(capsys, "summary", "cifar-cnn", "--dataset", "cifar10", "--json")
     assert json.loads(out)["total_params"] == 387_778
 
@@ -66,7 +98,9 @@ def test_train_from_a_spec_file(capsys, tmp_path):
     (["train", "--preset", "lenet5", "--lr", "-0.1"], "must be a positive number"),
     (["train", "--preset", "lenet5", "--epochs", "0"], "must be at least 1"),
     (["train", "--preset", "lenet5", "--batch-size", "0"], "must be at least 1"),
-    (["train", "--preset", "lenet5", "--batch-size", "99999"], "larger than the 3,600 training images"),
+    (["train", "--preset", "lenet5", "--batch-size", "5000"], "larger than the 3,600 training images"),
+    (["train", "--preset", "lenet5", "--batch-size", "99999"],
+     "at batch size 99999 needs about 8,223 MB, more than the 4,096 MB"),
     (["train", "--preset", "lenet5", "--dataset", "folder:/no/such/folder"], "image folder not found"),
     (["train"], "give --preset NAME or --spec FILE.json"),
     (["train", "--spec", "/no/such.json"], "spec file not found"),
@@ -99,7 +133,7 @@ def test_a_spec_without_one_output_per_class_is_a_clean_error(capsys, tmp_path):
         in err
 
 
-def test_module_entry_point_runs_as_a_subprocess():
+def test_module_entry_point_runs_as_a_subprocess(calibrated):
     out = subprocess.run([sys.executable, "-m", "cnnviz", "summary", "mlp", "--json"], capture_output=True,
                          text=True, check=True).stdout
     assert json.loads(out)["total_params"] == 101_770

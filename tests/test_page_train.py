@@ -66,7 +66,7 @@ def test_a_batch_larger_than_the_data_is_refused(open_train):
     assert runs.list_runs() == [] and not at.exception
 
 
-def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train):
+def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, calibrated):
     earlier = train.run_training(train.config_for("mlp", epochs=1, batch_size=256))
     at = open_train()
     assert at.selectbox(key="run_id").value == earlier.run_id  # the sidebar shows the older run
@@ -84,6 +84,10 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train):
     assert run.status == "finished" and run.meta["pid"] != os.getpid()  # trained in a process of its own
     [success] = at.success
     assert f"test accuracy {run.test_accuracy:.2%}" in success.value
+    estimate, took = run.meta["estimated_seconds_per_epoch"], run.meta["active_seconds"] / run.meta["epochs_done"]
+    assert estimate > 0 and took > 0  # the builder's estimate, made before training, beside what it took
+    assert f"Time per epoch: estimated {estimate:.1f} s before training, took {took:.1f} s." in \
+        [c.value for c in at.caption]
     assert at.session_state["run_id"] == run_id  # selected in the sidebar for the inspection pages
     assert at.selectbox(key="run_id").value == run_id
     assert [link.proto.page for link in at.get("page_link")] == ["kernels", "feature_maps", "evaluation"]
