@@ -52,7 +52,7 @@ def ensure_navigation(in_app: bool = False) -> None:
     st.stop()
 
 
-def _init_state() -> None:
+def init_state() -> None:
     """First run of a session: take dataset, run and language from the URL, else sensible defaults."""
     if st.session_state.get("_initialised"):
         return
@@ -73,7 +73,7 @@ def usable_runs() -> list[runs.RunInfo]:
 
 def sidebar() -> None:
     """Language, dataset and the run being inspected: shared by all pages, remembered across them."""
-    _init_state()
+    init_state()
     with st.sidebar:
         st.selectbox(t("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang")
         st.selectbox(t("Dataset"), data.list_datasets(), key="dataset",
@@ -296,7 +296,8 @@ def calibration() -> dict:
     threads = jobs.train_threads()
     cal = cost.cached_calibration(threads)
     if cal is None:
-        bar = st.progress(0.0, text=t("Measuring this computer's speed, once (about 10 seconds)…"))
-        cal = cost.calibration(threads, progress=lambda f: bar.progress(min(f, 1.0)))
+        label = t("Measuring this computer's speed, once (about 10 seconds)…")
+        bar = st.progress(0.0, text=label)
+        cal = cost.calibration(threads, progress=lambda f: bar.progress(min(f, 1.0), text=label))
         bar.empty()
     return cal

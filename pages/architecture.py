@@ -256,7 +256,7 @@ def _layer_row(i: int, n: int, layer: dict, name: str, row: arch.LayerInfo | Non
     """One layer: name and output shape, its settings, and move / remove buttons."""
     uid = layer["uid"]
     with st.container(border=True):
-        cols = st.columns([2] + [1.2] * FIELD_COLS + [2], vertical_alignment="bottom")
+        cols = st.columns([2] + [1.2] * FIELD_COLS + [2.4], vertical_alignment="bottom")
         title = f"**{name}** · {t(TYPE_TITLES[layer['type']])}"
         cols[0].markdown(f":red[{title}]" if error else title)
         if error:
