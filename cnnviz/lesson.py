@@ -110,7 +110,7 @@ def parse_step(value) -> int | None:
     text = str(value).strip().lower()
     if text in STEP_IDS:
         return STEP_IDS.index(text) + 1
-    if text.isdigit() and 1 <= int(text) <= len(STEPS):
+    if text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= len(STEPS):
         return int(text)
     return None
 

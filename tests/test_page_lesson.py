@@ -41,7 +41,7 @@ def test_parse_and_get_step():
     assert lesson.parse_step("4") == 4
     assert lesson.parse_step(" pooling ") == 5
     assert lesson.parse_step(None) is None
-    for bad in ("0", "11", "-1", "two", "", "4.5"):
+    for bad in ("0", "11", "-1", "two", "", "4.5", "²", "٣", "9" * 5000):  # superscripts and other digits too
         assert lesson.parse_step(bad) is None
     assert lesson.get_step(1).id == "kernel" and lesson.get_step(N).id == "learned-kernels"
     with pytest.raises(ValueError, match="steps are 1..10"):
