@@ -17,6 +17,7 @@ from torch import nn
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "none")
 POOL_KINDS = ("max", "avg")
 MAX_LAYERS = 64
+MAX_JSON_CHARS = 1 << 20  # a 64-layer spec is a few kB
 
 
 class SpecError(ValueError):
@@ -107,9 +108,13 @@ class ArchSpec:
 
     @staticmethod
     def from_json(text: str) -> ArchSpec:
+        if len(text) > MAX_JSON_CHARS:
+            raise SpecError(f"the JSON is {len(text):,} characters long; an architecture is at most {MAX_JSON_CHARS:,}")
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        except RecursionError:
+            raise SpecError("not valid JSON: it is nested too deeply") from None
+        except ValueError as e:  # JSONDecodeError, bad UTF-8, and integers of thousands of digits
             raise SpecError(f"not valid JSON: {e}") from None
         return ArchSpec.from_dict(data)
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import shutil
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -123,6 +125,24 @@ def _load_cached(name: str, root: Path, progress: Progress | None) -> DataSplit:
 
 _cache: dict[tuple[str, Path], DataSplit] = {}
 
+DOWNLOAD_MB = {"mnist": 11, "fashion-mnist": 30, "cifar10": 163}  # the official archives, about
+
+
+def needs_download(name: str, root: Path | None = None) -> int | None:
+    """About how many MB loading `name` would download first, or None when it is here (or never downloads)."""
+    root = Path(root or data_dir()).resolve()
+    if name not in DOWNLOAD_MB or (name, root) in _cache:
+        return None
+    if name == "cifar10":
+        here = ((root / "cifar10-jpg").exists() or (root / "cifar10-jpg.zip").is_file()
+                or (root / "cifar-10-python.tar.gz").is_file() or (root / "cifar-10-batches-py").is_dir())
+    else:
+        from torchvision import datasets
+
+        cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
+        here = all((root / cls.__name__ / "raw" / f).is_file() for f, _ in cls.resources)
+    return None if here else DOWNLOAD_MB[name]
+
 
 def _as_split(info, x_train, y_train, x_test, y_test) -> DataSplit:
     def images(x):
@@ -202,9 +222,17 @@ def _load_cifar(root: Path, progress: Progress | None) -> DataSplit:
     """CIFAR-10 from an image folder `cifar10-jpg/` (or its zip) in the data root, else torchvision's download."""
     folder = root / "cifar10-jpg"
     archive = root / "cifar10-jpg.zip"
-    if not (folder / "train").is_dir() and archive.is_file():
+    if folder.exists() and not (folder / "train").is_dir():
+        raise DatasetError(f"{folder} is there but has no train/ folder inside (train/<class>/*.jpg and "
+                           f"test/<class>/*.jpg): complete it, or remove it to unpack cifar10-jpg.zip again")
+    if not folder.exists() and archive.is_file():
         _unzip(archive, folder, progress)
     if (folder / "train").is_dir():
+        found = sorted(_images_by_class(folder / "train"))
+        if found != sorted(CIFAR_CLASSES):
+            raise DatasetError(f"{folder} has the class folders {', '.join(found) or '(none)'}, but CIFAR-10 needs "
+                               f"exactly these ten: {', '.join(CIFAR_CLASSES)}. To train on other classes, use it as "
+                               f"your own image folder: folder:{folder}")
         split = _load_folder(f"folder:{folder}?size=32&channels=3", root, progress)
         return DataSplit(DATASETS["cifar10"], split.x_train, split.y_train, split.x_test, split.y_test)
     return _load_cifar_official(root, progress)
@@ -226,19 +254,72 @@ def _load_cifar_official(root: Path, progress: Progress | None) -> DataSplit:
     return _as_split(DATASETS["cifar10"], to_chw(train.data), train.targets, to_chw(test.data), test.targets)
 
 
+def max_unzip_mb() -> int:
+    """How much a zip may unpack to: CNNVIZ_MAX_UNZIP_MB, default 2048 (CIFAR-10 as JPEGs is about 150)."""
+    text = os.environ.get("CNNVIZ_MAX_UNZIP_MB", "").strip()
+    if text and (not text.isdigit() or int(text) < 1):
+        raise DatasetError(f"CNNVIZ_MAX_UNZIP_MB={text!r} must be a whole number of at least 1")
+    return int(text) if text else 2048
+
+
+ZIP_MAX_ENTRIES = 200_000
+ZIP_MAX_RATIO = 100  # unpacked / packed size of one entry: JPEGs barely compress, a zip bomb does by 1000x
+
+
 def _unzip(archive: Path, dest: Path, progress: Progress | None) -> None:
-    tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(archive) as z:
-        members = z.infolist()
-        for i, m in enumerate(members):
-            target = (tmp / m.filename).resolve()
-            if not target.is_relative_to(tmp.resolve()):
-                raise DatasetError(f"{archive.name}: refusing an entry that leaves the folder: {m.filename}")
-            z.extract(m, tmp)
-            if progress and i % 2000 == 0:
-                progress(i / len(members), f"unpacking {archive.name}")
-    inner = tmp / dest.name if (tmp / dest.name).is_dir() else tmp  # zips often hold one top folder
-    os.replace(inner, dest)
+    """Unpack into a temporary folder next to `dest`, within size, count and ratio limits, then rename it into
+    place; on any failure the temporary folder is removed and `dest` is untouched."""
+    tmp = dest.with_name(f"{dest.name}.part-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with zipfile.ZipFile(archive) as z:
+            members = z.infolist()
+            total = sum(m.file_size for m in members)
+            if len(members) > ZIP_MAX_ENTRIES:
+                raise DatasetError(f"{archive.name} holds {len(members):,} entries, more than {ZIP_MAX_ENTRIES:,}")
+            if total > max_unzip_mb() << 20:
+                raise DatasetError(f"{archive.name} would unpack to {total / 2 ** 20:,.0f} MB, more than the "
+                                   f"{max_unzip_mb():,} MB allowed (set CNNVIZ_MAX_UNZIP_MB to raise it)")
+            for i, m in enumerate(members):
+                if m.flag_bits & 0x1:
+                    raise DatasetError(f"{archive.name} is encrypted; unpack it yourself into {dest}")
+                if m.file_size > ZIP_MAX_RATIO * max(m.compress_size, 1) and m.file_size > 1 << 20:
+                    raise DatasetError(f"{archive.name}: {m.filename} unpacks {m.file_size // max(m.compress_size, 1):,}"
+                                       f" times larger than it is packed; refusing a likely zip bomb")
+                target = (tmp / m.filename).resolve()
+                if not target.is_relative_to(tmp.resolve()):
+                    raise DatasetError(f"{archive.name}: refusing an entry that leaves the folder: {m.filename}")
+                z.extract(m, tmp)  # extraction stops at the declared size and checks the CRC
+                if progress and i % 2000 == 0:
+                    progress(i / len(members), f"unpacking {archive.name}")
+        inner = tmp / dest.name if (tmp / dest.name).is_dir() else tmp  # zips often hold one top folder
+        os.replace(inner, dest)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
+        raise DatasetError(f"{archive.name} cannot be unpacked: {e}") from None
+    except OSError as e:
+        raise DatasetError(f"{archive.name} cannot be unpacked into {dest.parent}: {e.strerror or e}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def folder_roots() -> list[Path]:
+    """Where the app may read image folders: CNNVIZ_FOLDER_ROOTS (paths separated by the OS path separator),
+    else the data root and the home folder of whoever runs the server. Never the whole disk."""
+    text = os.environ.get("CNNVIZ_FOLDER_ROOTS", "").strip()
+    roots = [Path(p).expanduser() for p in text.split(os.pathsep) if p.strip()] if text else [data_dir(), Path.home()]
+    return [r.resolve() for r in roots if r.resolve() != Path(r.resolve().anchor)]
+
+
+def check_folder_allowed(name: str) -> None:
+    """Raise DatasetError unless a `folder:` dataset lies inside one of `folder_roots()` (the app calls this for
+    every folder a user types or a run names; the command line trusts its user)."""
+    if not name.startswith("folder:"):
+        return
+    path = Path(name[len("folder:"):].partition("?")[0]).expanduser().resolve()
+    roots = folder_roots()
+    if not any(path.is_relative_to(root) for root in roots):
+        raise DatasetError(f"the app reads image folders only inside {', '.join(map(str, roots)) or '(nowhere)'}; "
+                           f"{path} is outside (whoever runs the server can allow more with CNNVIZ_FOLDER_ROOTS)")
 
 
 def _parse_folder(name: str) -> tuple[Path, int | None, int | None]:
@@ -269,9 +350,37 @@ def _class_dirs(folder: Path) -> tuple[Path, Path | None]:
 
 
 def _images_by_class(folder: Path) -> dict[str, list[Path]]:
-    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
-    found = {c: sorted(p for p in (folder / c).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) for c in classes}
-    return {c: files for c, files in found.items() if files}
+    """Image files per class sub-folder; only regular files count (a FIFO named x.png would block the reader,
+    a link could lead anywhere), and a folder that cannot be read is an error, never silently dropped."""
+    return _scan_classes(folder)[0]
+
+
+def _scan_classes(folder: Path) -> tuple[dict[str, list[Path]], int]:
+    """(image files per class, how many image-named entries were skipped because they are not regular files)."""
+    def unreadable(error: OSError):
+        raise DatasetError(f"cannot read the folder {error.filename}: {error.strerror}")
+
+    try:
+        classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.is_symlink()
+                         and not d.name.startswith("."))
+    except OSError as e:
+        raise DatasetError(f"cannot read the folder {folder}: {e.strerror}") from None
+    found, skipped = {}, 0
+    for c in classes:
+        files = []
+        for where, dirs, names in os.walk(folder / c, onerror=unreadable):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in names:
+                path = Path(where) / name
+                if path.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                if path.is_symlink() or not path.is_file():
+                    skipped += 1
+                else:
+                    files.append(path)
+        if files:
+            found[c] = sorted(files)
+    return found, skipped
 
 
 @functools.lru_cache(maxsize=16)
@@ -279,7 +388,7 @@ def _folder_info(folder: Path, size: int | None, channels: int | None) -> Datase
     from PIL import Image
 
     train_dir, _ = _class_dirs(folder)
-    by_class = _images_by_class(train_dir)
+    by_class, skipped = _scan_classes(train_dir)
     if len(by_class) < 2:
         raise DatasetError(f"{folder} needs at least two sub-folders of images, one per class "
                            f"(found {len(by_class)})")
@@ -294,7 +403,9 @@ def _folder_info(folder: Path, size: int | None, channels: int | None) -> Datase
     channels = channels or (1 if mode in ("1", "L", "I", "I;16", "F") else 3)
     return DatasetInfo(f"folder:{folder}?size={size}&channels={channels}", f"Folder {folder.name}",
                        tuple(by_class), (channels, size, size), (0.5,) * channels, (0.25,) * channels,
-                       f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}.",
+                       f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}."
+                       + (f" {skipped:,} image-named entries that are not plain files (links, pipes) are skipped."
+                          if skipped else ""),
                        train_size=_folder_train_size(folder, by_class))
 
 

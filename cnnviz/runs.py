@@ -25,6 +25,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +40,47 @@ ACTIVE = ("starting", "running")  # a process holds the lock
 LIVE = ("queued", *ACTIVE)  # not ended yet: screens keep polling these
 WEIGHTS = "weights.safetensors"
 CONTROL = "control.json"  # {"paused": bool, "lr": float | None, "stop": bool}, written by anyone, read by the trainer
+MAX_RUN_JSON_BYTES = 1 << 20  # a real run.json is a few kB
+MAX_METRICS_BYTES = 512 << 20
+MAX_CLASSES = 1000
 
 
 class RunError(ValueError):
     """A run that cannot be found, read or written, with the reason."""
+
+
+def open_regular(path: Path, mode: str = "rb"):
+    """Open a file for reading only if it is a regular file: a symlink is never followed and a FIFO, socket or
+    device is never waited on (opening one without O_NONBLOCK would block the reader for ever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file (see `open_regular`) of at most `max_bytes`."""
+    with open_regular(path) as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"{path.name} is larger than {max_bytes:,} bytes")
+    return data
+
+
+def parse_json(data: bytes | str):
+    """JSON from a file; ValueError for anything that is not (too deep, a number of thousands of digits, bad
+    UTF-8 included)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"it is not UTF-8 text ({e.reason})") from None
 
 
 def home() -> Path:
@@ -98,7 +136,7 @@ def _write_json_atomic(path: Path, data: dict) -> None:
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
@@ -143,7 +181,12 @@ def create_queued(meta: dict, label: str = "run") -> str:
 
 def lock_run(run_id: str):
     """Take a run's lock (the open lock file), or None when another process holds it."""
-    lock = open(run_path(run_id) / ".lock", "a")
+    path = run_path(run_id) / ".lock"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a planted FIFO or device is never waited on
+        os.close(fd)
+        raise RunError(f"run {run_id}: its .lock is not a regular file")
+    lock = os.fdopen(fd, "a")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -169,7 +212,9 @@ class RunWriter:
             if self._lock is None:
                 raise RunError(f"run {run_id} is already being trained by another process")
             try:
-                queued = json.loads((self.path / "run.json").read_text())
+                queued = parse_json(read_regular(self.path / "run.json", MAX_RUN_JSON_BYTES))
+                if not isinstance(queued, dict):
+                    raise ValueError("run.json is not an object")
                 self.meta = {**queued, **self.meta, "status": "running", "started": _now()}
                 _write_json_atomic(self.path / "run.json", self.meta)
             except (OSError, ValueError) as e:
@@ -214,7 +259,7 @@ class RunWriter:
 def _is_locked(path: Path) -> bool:
     """True while some process holds the run's lock (that is, it is really training)."""
     try:
-        with open(path / ".lock", "r") as f:
+        with open_regular(path / ".lock") as f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -232,31 +277,125 @@ def read_run(run_id: str) -> RunInfo:
     if not path.is_dir():
         raise RunError(f"no run {run_id!r} in {runs_root()}")
     try:
-        meta = json.loads((path / "run.json").read_text())
+        st = os.lstat(path / "run.json")  # before reading: a file replaced meanwhile is checked again next time
+        version = (st.st_ino, st.st_mtime_ns, st.st_size)
+        meta = parse_json(read_regular(path / "run.json", MAX_RUN_JSON_BYTES))
     except FileNotFoundError:
         info.damaged = "run.json is missing"
         return info
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        info.damaged = f"run.json cannot be read: {e}"
+    except (OSError, ValueError) as e:
+        info.damaged = f"run.json cannot be read: {getattr(e, 'strerror', None) or e}"
         return info
-    if not isinstance(meta, dict) or meta.get("status") not in STATUSES or not isinstance(meta.get("spec"), dict):
-        info.damaged = "run.json lacks a valid status or architecture"
+    problem = _checked(path / "run.json", version, meta)
+    if problem:
+        info.damaged = f"run.json {problem}"
         return info
     info.meta, info.status = meta, meta["status"]
+    if info.status in LIVE and os.path.lexists(path / ".lock") and not _regular(path / ".lock"):
+        info.damaged = "its .lock is not a regular file"  # never waited on, never claimed by the queue
+        return info
     if info.status in ACTIVE and not _is_locked(path) and not (meta.get("executor") == "ray" and
                                                                info.status == "starting"):
         info.status = "interrupted"  # its process died (a Ray run waits in Ray's own queue until it claims the lock)
-    if not (path / "metrics.jsonl").is_file():
-        info.damaged = "metrics.jsonl is missing"
+    if not _regular(path / "metrics.jsonl"):
+        info.damaged = "metrics.jsonl is missing or not a regular file"
     elif "weights_sha256" in meta:
         weights = path / WEIGHTS
-        if not weights.is_file():
-            info.damaged = "the weights file is missing"
-        elif weights.stat().st_size != meta.get("weights_bytes"):
-            info.damaged = f"the weights file has {weights.stat().st_size:,} bytes, expected {meta.get('weights_bytes'):,}"
+        if not _regular(weights):
+            info.damaged = "the weights file is missing or not a regular file"
+        elif weights.stat().st_size != meta["weights_bytes"]:
+            info.damaged = f"the weights file has {weights.stat().st_size:,} bytes, expected {meta['weights_bytes']:,}"
     elif info.status == "finished":
         info.damaged = "finished but without weights"
     return info
+
+
+def _regular(path: Path) -> bool:
+    """A regular file that is not a symlink (never follows one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _is_number(value, lo: float = 0.0, hi: float = float("inf")) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
+
+
+# run.json fields the screens read: the check each must pass when present (None allowed where a run may lack it)
+_META_CHECKS = {
+    "dataset": lambda v: isinstance(v, str) and 0 < len(v) <= 4096,
+    "dataset_title": lambda v: isinstance(v, str) and len(v) <= 4096,
+    "preset": lambda v: v is None or (isinstance(v, str) and len(v) <= 100),
+    "config": lambda v: isinstance(v, dict),
+    "test_accuracy": lambda v: v is None or _is_number(v, 0, 1),
+    "val_accuracy": lambda v: v is None or _is_number(v, 0, 1),
+    "test_loss": lambda v: v is None or _is_number(v),
+    "weights_sha256": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None,
+    "weights_bytes": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "params": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "train_seconds": lambda v: v is None or _is_number(v),
+    "active_seconds": lambda v: v is None or _is_number(v),
+    "paused_seconds": lambda v: v is None or _is_number(v),
+    "images_per_second": lambda v: v is None or _is_number(v),
+    "estimated_seconds_per_epoch": lambda v: v is None or _is_number(v),
+    "epochs_done": lambda v: _is_number(v),
+    "steps_done": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "steps_per_epoch": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "total_steps": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "train_images": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "val_images": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "message": lambda v: isinstance(v, str),
+    "created": lambda v: isinstance(v, str),
+    "ended": lambda v: isinstance(v, str),
+}
+
+
+_CHECKED: dict[Path, tuple[tuple, str | None]] = {}  # run.json -> ((inode, mtime, size), its problem)
+
+
+def _checked(path: Path, version: tuple, meta) -> str | None:
+    """`meta_problem`, remembered per version of the file (listings check hundreds of runs every few seconds)."""
+    cached = _CHECKED.get(path)
+    if cached is None or cached[0] != version:
+        if len(_CHECKED) > 10_000:
+            _CHECKED.clear()
+        cached = _CHECKED[path] = (version, meta_problem(meta))
+    return cached[1]
+
+
+def meta_problem(meta) -> str | None:
+    """What is wrong with a run.json's content (None when every field a screen reads has the right type,
+    its architecture can be built within the limits, and it ends in one output per class)."""
+    from . import arch, cost
+
+    if not isinstance(meta, dict):
+        return "is not a JSON object"
+    if meta.get("status") not in STATUSES:
+        return f"has no valid status (got {str(meta.get('status'))[:40]!r})"
+    for key, ok in _META_CHECKS.items():
+        if key in meta and not ok(meta[key]):
+            return f"has an invalid {key!r}: {str(meta[key])[:60]!r}"
+    if "weights_sha256" in meta and "weights_bytes" not in meta:
+        return "has a weights checksum but no weights size"
+    classes = meta.get("classes")
+    if classes is None and meta["status"] != "running" and "weights_sha256" not in meta:
+        classes = None  # a run not yet claimed by its process (or ended before) has no classes: nothing reads them
+    elif not (isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES
+              and all(isinstance(c, str) for c in classes)):
+        return f"has no valid list of class names (got {str(classes)[:60]!r})"
+    try:
+        spec = arch.ArchSpec.from_dict(meta.get("spec"))
+        rows = arch.infer_shapes(spec)
+        cost.check_limits(spec, 1)
+    except ValueError as e:  # SpecError and TooLarge are ValueErrors
+        return f"has an architecture that cannot be used: {str(e)[:200]}"
+    if list(meta.get("input_shape", spec.input_shape)) != list(spec.input_shape):
+        return "has an input shape that differs from its architecture's"
+    out = rows[-1].output_shape if rows else tuple(spec.input_shape)
+    if classes is not None and out != (len(classes),):
+        return f"has an architecture with output {'x'.join(map(str, out))} for {len(classes)} classes"
+    return None
 
 
 def list_runs() -> list[RunInfo]:
@@ -275,39 +414,44 @@ def list_runs() -> list[RunInfo]:
     return sorted(runs, key=lambda r: r.run_id, reverse=True)
 
 
-def read_metrics(run_id: str) -> list[dict]:
-    """All metric records of a run; a torn last line (a run killed mid-write) is ignored."""
-    records = []
+def _record(line: bytes) -> dict | None:
+    """One metrics line as a record, or None for anything else (a torn line, `1`, `null`, a wrong type)."""
     try:
-        with open(run_path(run_id) / "metrics.jsonl") as f:
-            for line in f:
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue
-    except (OSError, UnicodeDecodeError):
-        return records
-    return records
+        record = parse_json(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or record.get("kind") not in ("step", "epoch"):
+        return None
+    if not isinstance(record.get("step"), int) or isinstance(record.get("step"), bool):
+        return None
+    for key, value in record.items():
+        if key in HISTORY_KEYS or key in ("lr", "images_per_second", "elapsed", "active", "eta"):
+            if value is not None and not (_is_number(value, -float("inf")) and value == value):
+                return None
+    return record
+
+
+def read_metrics(run_id: str) -> list[dict]:
+    """All metric records of a run; lines that are not records (a torn last line, damage) are skipped."""
+    try:
+        with open_regular(run_path(run_id) / "metrics.jsonl") as f:
+            lines = f.read(MAX_METRICS_BYTES).splitlines()
+    except OSError:
+        return []
+    return [r for r in map(_record, lines) if r is not None]
 
 
 def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
     """The metric records in the last `tail_bytes` of a run's metrics.jsonl: the live state, read cheaply."""
-    records = []
     try:
-        with open(run_path(run_id) / "metrics.jsonl", "rb") as f:
+        with open_regular(run_path(run_id) / "metrics.jsonl") as f:
             size = f.seek(0, os.SEEK_END)
             f.seek(max(0, size - tail_bytes))
-            lines = f.read().splitlines()
+            lines = f.read(tail_bytes).splitlines()
     except OSError:
-        return records
-    for line in lines[1:] if size > tail_bytes else lines:  # the first line of a tail may be cut
-        try:
-            record = json.loads(line)
-        except (UnicodeDecodeError, ValueError):
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+        return []
+    lines = lines[1:] if size > tail_bytes else lines  # the first line of a tail may be cut
+    return [r for r in map(_record, lines) if r is not None]
 
 
 def metrics_version(run_id: str) -> tuple[int, int] | None:
@@ -345,7 +489,11 @@ def load_weights(run_id: str) -> dict[str, torch.Tensor]:
     if "weights_sha256" not in info.meta:
         raise RunError(f"run {run_id} has no weights ({info.status})")
     path = info.path / WEIGHTS
-    if _sha256(path) != info.meta["weights_sha256"]:
+    try:
+        matches = _sha256(path) == info.meta["weights_sha256"]
+    except OSError as e:
+        raise RunError(f"run {run_id} is damaged: the weights cannot be read: {e}") from None
+    if not matches:
         raise RunError(f"run {run_id} is damaged: the weights file does not match its checksum")
     try:
         return load_file(str(path))
@@ -359,6 +507,8 @@ def list_snapshots(run_id: str) -> list[dict]:
 
     out = []
     for path in sorted((run_path(run_id) / "snapshots").glob("[0-9][0-9][0-9].safetensors")):
+        if not _regular(path):
+            continue  # never follow a link or open a FIFO planted among the snapshots
         try:
             with safe_open(str(path), "pt") as f:
                 meta = f.metadata() or {}
@@ -373,8 +523,11 @@ def load_snapshot(run_id: str, index: int) -> dict[str, torch.Tensor]:
     snaps = list_snapshots(run_id)
     if not 0 <= index < len(snaps):
         raise RunError(f"run {run_id} has {len(snaps)} snapshots; there is no snapshot {index}")
+    path = snaps[index]["path"]
     try:
-        return load_file(str(snaps[index]["path"]))
+        if not _regular(path):
+            raise OSError("it is not a regular file")
+        return load_file(str(path))
     except (SafetensorError, OSError) as e:
         raise RunError(f"run {run_id}: snapshot {index} cannot be read: {e}") from None
 
@@ -383,7 +536,7 @@ def update_meta(run_id: str, **fields) -> None:
     """Change fields of a run's run.json atomically (for the queue; a training process uses its RunWriter)."""
     path = run_path(run_id) / "run.json"
     try:
-        meta = json.loads(path.read_text())
+        meta = parse_json(read_regular(path, MAX_RUN_JSON_BYTES))
     except (OSError, ValueError) as e:
         raise RunError(f"run {run_id}: run.json cannot be read: {e}") from None
     if not isinstance(meta, dict):
@@ -397,8 +550,8 @@ def read_control(run_id: str) -> dict:
     state = {"paused": False, "lr": None, "stop": False}
     path = run_path(run_id) / CONTROL
     try:
-        if path.is_file() and not path.is_symlink():
-            loaded = json.loads(path.read_text())
+        if _regular(path):
+            loaded = parse_json(read_regular(path, 4096))
             if isinstance(loaded, dict):
                 state.update({k: loaded[k] for k in state if k in loaded})
     except (OSError, ValueError):

@@ -6,6 +6,7 @@ the server.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def init_state() -> None:
     wanted = params.get("dataset")
     st.session_state["dataset"] = wanted if wanted in data.DATASETS else "mnist-sample"
     if params.get("run"):
-        st.session_state["run_id"] = params.get("run")
+        st.session_state["run_id"] = st.session_state["_linked_run"] = params.get("run")
     st.session_state["_initialised"] = True
 
 
@@ -81,11 +82,20 @@ def sidebar() -> None:
                      help=t("Used for training and for picking test images. Your own images: see the Train page."))
         choices = usable_runs()
         ids = [r.run_id for r in choices]
+        linked = st.session_state.pop("_linked_run", None)
         if st.session_state.get("run_id") not in ids:
+            if linked is not None and st.session_state.get("run_id") == linked:
+                st.session_state["_missing_run"] = linked  # say so, rather than silently show another run
             st.session_state["run_id"] = ids[0] if ids else None
         labels = {r.run_id: r.label() for r in choices}
         st.selectbox(t("Run to inspect"), ids, key="run_id", format_func=labels.get,
-                     placeholder=t("no trained run yet"), help=t("Kernels, feature maps and evaluation show this run."))
+                     placeholder=t("no trained run yet"), help=t("Kernels, feature maps and evaluation show this run."),
+                     on_change=lambda: st.session_state.pop("_missing_run", None))
+        if st.session_state.get("_missing_run"):
+            st.warning(t("The link names run {run}, which is not in this run store or has no weights to inspect. "
+                         "Showing {shown} instead.", run=plain(str(st.session_state["_missing_run"])[:100]),
+                         shown=plain(st.session_state["run_id"]) if st.session_state["run_id"] else t("nothing")),
+                       icon=":material/link_off:")
         training = sum(r.status in runs.ACTIVE for r in runs.list_runs())
         if training:
             st.caption(t("{n} run(s) training in the background", n=training))
@@ -93,6 +103,15 @@ def sidebar() -> None:
                        ("lang", st.session_state.get("lang"))):
         if value and st.query_params.get(key) != value:
             st.query_params[key] = value
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$#])")  # what can start emphasis, a link, an image, a :colour[] or HTML
+
+
+def plain(text: str) -> str:
+    """`text` escaped for Streamlit's Markdown, so a name from a file shows as itself: no colours, links or
+    images (a folder named ":red[x]" or "![](http://host/x.png)" is shown as typed)."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def dataset_name() -> str:
@@ -166,17 +185,38 @@ def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:
     (or, with stop=False, returns None so the rest of the page still works).
     """
     try:
+        data.check_folder_allowed(name)
         if (name, data.data_dir().resolve()) in data._cache:
             return data.load(name)
+        if not download_confirmed(name):
+            if stop:
+                st.stop()
+            return None
         bar = st.progress(0.0, text=t("Loading {name}…", name=name))
         split = data.load(name, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         bar.empty()
         return split
     except data.DatasetError as e:
-        st.error(t("This dataset is not available: {reason}", reason=str(e)))
+        st.error(t("This dataset is not available: {reason}", reason=plain(str(e))))
         if stop:
             st.stop()
         return None
+
+
+def download_confirmed(name: str) -> bool:
+    """A dataset that must be downloaded first is downloaded only after a click here, never because a link or a
+    remembered choice named it."""
+    key = f"_download_ok_{name}"
+    mb = data.needs_download(name)
+    if mb is None or st.session_state.get(key):
+        return True
+    title = data.get_info(name).title
+    st.info(t("{title} is not on this computer yet. Using it first downloads about {mb} MB from the internet into "
+              "{folder}.", title=title, mb=mb, folder=plain(str(data.data_dir()))), icon=":material/cloud_download:")
+    if st.button(t("Download {title}", title=title), key=f"download_{name}", icon=":material/download:"):
+        st.session_state[key] = True
+        return True
+    return False
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

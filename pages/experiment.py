@@ -104,7 +104,7 @@ def _run_header(run) -> None:
 
 def _verdict(probs, classes, true_label) -> str:
     pred = int(np.argmax(probs))
-    text = t("Prediction: **{name}** ({p:.1%})", name=classes[pred], p=float(probs[pred]))
+    text = t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
     if true_label is not None:
         text += " · " + (t("right") if pred == true_label else t("wrong"))
     return text
@@ -185,7 +185,7 @@ def compare_tab() -> None:
     classes, members = max(groups.items(), key=lambda kv: len(kv[1]))
     if len(groups) > 1:
         st.warning(t("These runs were trained on different datasets; class-by-class views show the {n} runs "
-                     "that share the classes {classes}.", n=len(members), classes=", ".join(classes[:5]) + "…"))
+                     "that share the classes {classes}.", n=len(members), classes=ui.plain(", ".join(classes[:5])) + "…"))
     with st.spinner(t("Evaluating on the test set…")):
         evals = [ui.evaluation(infos[chosen[n]]) for n in members]
     names = [summaries[n].label for n in members]
@@ -371,7 +371,7 @@ def robustness_tab() -> None:
         st.markdown(_verdict(probs, classes, label))
         p0 = int(before.argmax())
         st.caption(t("Untouched image: {name} ({p:.1%}). Probability of the true class now {q:.1%}, before {q0:.1%}.",
-                     name=classes[p0], p=float(before[p0]), q=float(probs[label]), q0=float(before[label])))
+                     name=ui.plain(classes[p0]), p=float(before[p0]), q=float(probs[label]), q0=float(before[label])))
         st.plotly_chart(figures.probability_bars(probs, classes, label), key="exp_rb_probs")
 
     maps = _conv_outputs(acts)
@@ -398,11 +398,11 @@ def robustness_tab() -> None:
     i, j = np.unravel_index(int(np.argmax(drops)), drops.shape)
     if top > 0:
         st.markdown(t("Hiding the {p}×{p} square at row {r}, column {c} lowers p({name}) the most: by {d:.1%} "
-                      "(from {p0:.1%}).", p=patch, r=int(i) * stride, c=int(j) * stride, name=classes[target],
+                      "(from {p0:.1%}).", p=patch, r=int(i) * stride, c=int(j) * stride, name=ui.plain(classes[target]),
                       d=top, p0=float(probs[target])))
     else:
         st.markdown(t("No square lowers p({name}): hiding any part leaves the network at least as sure.",
-                      name=classes[target]))
+                      name=ui.plain(classes[target])))
     left, right = st.columns(2)
     left.plotly_chart(figures.overlay(_shown(moved), heat, alpha=0.5,
                                       title=t("Where hiding hurts p({name}) (relative)", name=classes[target])),

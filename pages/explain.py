@@ -92,7 +92,7 @@ classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
 convs = explain.conv_layer_names(model)
 
 st.title(t("Explain a decision"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=run.meta.get("dataset_title") or dataset))
+st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or dataset)))
 st.markdown(t("Why did the network answer what it did? Find the pixels that mattered, see what each filter "
               "looks for, and watch the classes separate inside the network."))
 
@@ -155,7 +155,7 @@ if attr_tab.open:
                 st.stop()
             pred = int(probs.argmax())
             verdict = "" if true_label is None else (t("right") if pred == true_label else t("wrong"))
-            pred_col.markdown(t("Prediction: **{name}** ({p:.1%})", name=classes[pred], p=float(probs[pred]))
+            pred_col.markdown(t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
                               + (f" · {verdict}" if verdict else ""))
             pred_col.plotly_chart(figures.probability_bars(probs, classes, true_label), key="ex_probs")
 
@@ -349,5 +349,5 @@ if embed_tab.open:
             st.plotly_chart(figures.image_gallery(_shown(split.x_test[i:i + 1].numpy()),
                                                   [t("image {i}", i=i)]), key="ex_emb_image")
             verdict = t("right") if predictions[i] == labels[i] else t("wrong")
-            st.markdown(t("True **{true}**, predicted **{pred}** · {verdict}", true=classes[labels[i]],
-                          pred=classes[predictions[i]], verdict=verdict))
+            st.markdown(t("True **{true}**, predicted **{pred}** · {verdict}", true=ui.plain(classes[labels[i]]),
+                          pred=ui.plain(classes[predictions[i]]), verdict=verdict))

@@ -44,7 +44,7 @@ info = split.info
 classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
 
 st.title(t("Feature maps"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
+st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
 st.markdown(t("Feed one image through the trained network and look at what every layer makes of it: "
               "convolutions find patterns, activations keep the positive matches, pooling shrinks the maps, "
               "and the dense layers turn them into a vote for each class."))
@@ -122,7 +122,7 @@ probs = acts["softmax"]  # (K,)
 pred = int(probs.argmax())
 with pred_col:
     verdict = "" if true_label is None else (t("right") if pred == true_label else t("wrong"))
-    st.markdown(t("Prediction: **{name}** ({p:.1%})", name=classes[pred], p=float(probs[pred]))
+    st.markdown(t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
                 + (f" · {verdict}" if verdict else ""))
     st.plotly_chart(figures.probability_bars(probs, classes, true_label), key="fm_probs")
 

@@ -39,12 +39,12 @@ if not listing:
 for run in listing:
     meta = run.meta
     cols = st.columns([4, 2, 2, 1.5, 1.2])
-    cols[0].markdown(f"**{run.run_id}**  \n{meta.get('preset') or meta.get('spec', {}).get('name', '')}"
+    cols[0].markdown(f"**{run.run_id}**  \n{ui.plain(meta.get('preset') or meta.get('spec', {}).get('name', ''))}"
                      if not run.damaged else f"**{run.run_id}**")
     if run.damaged:
-        cols[1].error(t("damaged: {reason}", reason=run.damaged), icon=":material/broken_image:")
+        cols[1].error(t("damaged: {reason}", reason=ui.plain(run.damaged)), icon=":material/broken_image:")
     else:
-        cols[1].write(meta.get("dataset_title") or meta.get("dataset", ""))
+        cols[1].markdown(ui.plain(meta.get("dataset_title") or meta.get("dataset", "")))
     status = "damaged" if run.damaged else run.status
     cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
     if status == "queued":

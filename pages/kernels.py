@@ -43,7 +43,7 @@ spec, model = ui.load_model(run)
 sha = run.meta["weights_sha256"]
 
 st.title(t("Kernels"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
+st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
 
 layers = inspect.conv_layers(spec)
 if not layers:

@@ -69,12 +69,13 @@ def _dataset_choice() -> data.DatasetInfo | None:
         st.caption(t("Type the path of a folder on this computer with one sub-folder of images per class."))
         return None
     try:
+        data.check_folder_allowed(f"folder:{path.strip()}")
         info = data.get_info(f"folder:{path.strip()}")
     except data.DatasetError as e:
-        st.error(str(e))
+        st.error(ui.plain(str(e)))
         return None
     classes = ", ".join(info.classes[:8]) + (" …" if len(info.classes) > 8 else "")
-    st.caption(t("{n} classes: {classes} · images {shape}", n=len(info.classes), classes=classes,
+    st.caption(t("{n} classes: {classes} · images {shape}", n=len(info.classes), classes=ui.plain(classes),
                  shape=_shape(info.input_shape)))
     return info
 
@@ -141,6 +142,8 @@ def _new_run(expanded: bool) -> None:
             if spec is not None and preset is None:
                 st.page_link("pages/architecture.py", label=t("Open the Architecture page"),
                              icon=":material/account_tree:")
+        if not problem and not ui.download_confirmed(info.name):
+            return  # the dataset must be downloaded first: a click on its Download button, then Start
         if not st.button(t("Start training"), key="train_start", type="primary", icon=":material/play_arrow:",
                          disabled=bool(problem)):
             return

@@ -15,6 +15,7 @@ def isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "cnnviz-home"
     monkeypatch.setenv("CNNVIZ_HOME", str(home))
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "cnnviz-data"))
+    monkeypatch.setenv("CNNVIZ_FOLDER_ROOTS", str(tmp_path))  # the app may read the test's own image folders
     return home
 
 

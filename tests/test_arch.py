@@ -105,6 +105,9 @@ def test_spec_round_trips_through_json():
     ('{"input_shape": [1, 28, 28], "layers": [{"type": "lstm"}]}', "layer 1: unknown type 'lstm'"),
     ('{"input_shape": [1, 28, 28], "layers": [{"type": "conv", "filters": 2, "colour": 1}]}', "unknown field"),
     ('{"input_shape": [1, 28, 28], "layers": [{"type": "conv"}]}', "layer 1 \\(conv\\)"),
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON: it is nested too deeply"),
+    ('{"input_shape": [1, 28, ' + "9" * 5000 + '], "layers": []}', "not valid JSON: Exceeds the limit"),
+    (" " * (2 << 20), "an architecture is at most 1,048,576"),
 ])
 def test_malformed_json_specs_are_refused_clearly(text, message):
     with pytest.raises(SpecError, match=message):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -90,3 +92,117 @@ def test_damaged_image_in_a_folder_is_named(tmp_path):
     (folder / "dogs" / "1.png").write_bytes(b"not a png")
     with pytest.raises(data.DatasetError, match="cannot read image .*1.png"):
         data.load(f"folder:{folder}?size=8&channels=3", root=tmp_path / "data")
+
+
+# ---------------------------------------------------------------- CIFAR-10 zips and odd folders (hardening)
+
+import os  # noqa: E402
+import zipfile  # noqa: E402
+
+
+def _cifar_zip(path, classes=data.CIFAR_CLASSES, per_class=1, extra=()):
+    """A small cifar10-jpg.zip: one top folder, train/ and test/ with `per_class` JPEGs per class."""
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for part in ("train", "test"):
+            for c in classes:
+                for i in range(per_class):
+                    from io import BytesIO
+                    buf = BytesIO()
+                    Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(buf, "JPEG")
+                    z.writestr(f"cifar10-jpg/{part}/{c}/{i}.jpg", buf.getvalue())
+        for name, payload, *stored in extra:
+            z.writestr(name, payload, compress_type=zipfile.ZIP_STORED if stored else None)
+    return path
+
+
+def _nothing_left(root):
+    return [p.name for p in root.iterdir() if p.name.startswith("cifar10-jpg") and p.name != "cifar10-jpg.zip"]
+
+
+def test_a_good_cifar_zip_unpacks_and_loads(tmp_path):
+    root = tmp_path / "data"
+    root.mkdir()
+    _cifar_zip(root / "cifar10-jpg.zip")
+    split = data.load("cifar10", root=root)
+    assert split.info.classes == data.CIFAR_CLASSES and split.x_train.shape == (10, 3, 32, 32)
+    assert sorted(split.y_train.tolist()) == list(range(10))
+    assert _nothing_left(root) == ["cifar10-jpg"]  # no .part folder left behind
+
+
+@pytest.mark.parametrize("damage,message", [
+    ("not-a-zip", "cifar10-jpg.zip cannot be unpacked: File is not a zip file"),
+    ("bad-crc", "cifar10-jpg.zip cannot be unpacked: Bad CRC-32"),
+    ("encrypted", "cifar10-jpg.zip is encrypted"),
+    ("bomb", "unpacks 1,0\\d\\d times larger than it is packed; refusing a likely zip bomb"),
+    ("too-big", "would unpack to 3 MB, more than the 2 MB allowed \\(set CNNVIZ_MAX_UNZIP_MB"),
+    ("eleven-classes", "has the class folders airplane, .*, zebra, but CIFAR-10 needs exactly these ten"),
+    ("three-classes", "has the class folders bird, cat, dog, but CIFAR-10 needs"),
+])
+def test_a_bad_cifar_zip_is_refused_and_leaves_nothing(tmp_path, monkeypatch, damage, message):
+    root = tmp_path / "data"
+    root.mkdir()
+    archive = root / "cifar10-jpg.zip"
+    if damage == "not-a-zip":
+        archive.write_bytes(b"this is not a zip" * 100)
+    elif damage == "bad-crc":
+        _cifar_zip(archive, extra=[("cifar10-jpg/readme.txt", b"hello " * 1000, "stored")])
+        raw = bytearray(archive.read_bytes())
+        raw[raw.index(b"hello hello") + 100] ^= 0xFF  # one byte of that entry's (uncompressed) content
+        archive.write_bytes(bytes(raw))
+    elif damage == "encrypted":
+        _cifar_zip(archive)
+        raw = bytearray(archive.read_bytes())
+        for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # every header's "encrypted" bit
+            at = raw.find(signature)
+            while at != -1:
+                raw[at + flag_at] |= 1
+                at = raw.find(signature, at + 1)
+        archive.write_bytes(bytes(raw))
+    elif damage == "bomb":
+        _cifar_zip(archive, extra=[("cifar10-jpg/zeros.bin", bytes(20 << 20))])
+    elif damage == "too-big":
+        monkeypatch.setenv("CNNVIZ_MAX_UNZIP_MB", "2")
+        _cifar_zip(archive, extra=[("cifar10-jpg/noise.bin", np.random.default_rng(0).bytes(3 << 20))])
+    elif damage == "eleven-classes":
+        _cifar_zip(archive, classes=(*data.CIFAR_CLASSES, "zebra"))
+    else:
+        _cifar_zip(archive, classes=("bird", "cat", "dog"))
+    with pytest.raises(data.DatasetError, match=message):
+        data.load("cifar10", root=root)
+    if damage not in ("eleven-classes", "three-classes"):  # those unpack fine: the folder is refused, not the zip
+        assert _nothing_left(root) == []
+
+
+def test_a_cifar_folder_without_train_says_what_to_do(tmp_path):
+    root = tmp_path / "data"
+    (root / "cifar10-jpg" / "stuff").mkdir(parents=True)
+    _cifar_zip(root / "cifar10-jpg.zip")
+    with pytest.raises(data.DatasetError, match="is there but has no train/ folder inside"):
+        data.load("cifar10", root=root)
+
+
+def test_odd_entries_in_an_image_folder_are_skipped_and_counted(tmp_path):
+    folder = _make_folder(tmp_path / "pets", per_class=5)
+    os.mkfifo(folder / "cats" / "pipe.png")  # reading it would block for ever
+    (folder / "dogs" / "gone.png").symlink_to(tmp_path / "nowhere.png")  # dangling
+    (folder / "dogs" / "elsewhere.png").symlink_to(folder / "cats" / "0.png")  # a link, even to an image
+    info = data.get_info(f"folder:{folder}?size=8&channels=1")
+    assert "3 image-named entries that are not plain files (links, pipes) are skipped" in info.description
+    assert info.train_size == 8  # four of every five of the 5 real images per class
+    split = data.load(f"folder:{folder}?size=8&channels=1", root=tmp_path / "data")
+    assert split.x_train.shape[0] + split.x_test.shape[0] == 10
+
+
+def test_the_app_reads_folders_only_inside_the_allowed_roots(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNNVIZ_FOLDER_ROOTS")
+    assert data.folder_roots() == [data.data_dir().resolve(), Path.home().resolve()]
+    for outside in ("folder:/", "folder:/etc", f"folder:{data.data_dir()}/../../x", "folder:/proc/self"):
+        with pytest.raises(data.DatasetError, match="the app reads image folders only inside"):
+            data.check_folder_allowed(outside)
+    data.check_folder_allowed(f"folder:{data.data_dir()}/pets?size=8")
+    data.check_folder_allowed("mnist")  # not a folder dataset
+    monkeypatch.setenv("CNNVIZ_FOLDER_ROOTS", f"/{os.pathsep}{tmp_path}")  # "/" is never a root, even if named
+    assert data.folder_roots() == [tmp_path.resolve()]
+    with pytest.raises(data.DatasetError):
+        data.check_folder_allowed("folder:/etc")

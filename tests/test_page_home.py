@@ -82,3 +82,19 @@ def test_a_running_run_can_be_stopped_from_home_and_keeps_what_it_learned(monkey
     info = jobs.wait(run_id, 60)
     assert info.status == "stopped" and info.has_weights
     runs.load_model(run_id)
+
+
+def test_a_link_to_a_run_that_is_not_here_says_so():
+    older = run_training(config_for("mlp", epochs=1, batch_size=512))
+    done = run_training(config_for("mlp", epochs=1, batch_size=512))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["run"] = ":red[gone]-run"
+    at.run()
+    assert not at.exception
+    [warning] = at.sidebar.warning
+    assert warning.value.replace("\\", "") == (f"The link names run :red[gone]-run, which is not in this run store or "
+                                               f"has no weights to inspect. Showing {done.run_id} instead.")
+    assert ":red\\[gone\\]" in warning.value  # escaped: shown as typed, not as red text
+    assert at.session_state["run_id"] == done.run_id
+    at.selectbox(key="run_id").set_value(older.run_id).run()
+    assert not at.sidebar.warning  # picking a run dismisses it

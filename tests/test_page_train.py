@@ -204,6 +204,9 @@ def test_an_image_folder_is_checked_as_it_is_typed(open_train, tmp_path):
     at.text_input(key="train_folder").set_value(str(tmp_path / "nowhere")).run()
     assert "image folder not found" in at.error[0].value
     assert at.button(key="train_start").disabled
+    at.text_input(key="train_folder").set_value("/").run()  # the whole disk: never
+    assert f"the app reads image folders only inside {tmp_path}" in at.error[0].value.replace("\\", "")
+    assert "/ is outside" in at.error[0].value.replace("\\", "")
     for name, colour in (("cats", 40), ("dogs", 200)):
         (tmp_path / "pets" / name).mkdir(parents=True)
         for i in range(3):

@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from cnnviz import runs
+from cnnviz import arch, runs
 from cnnviz.train import config_for, run_training
 
 
@@ -36,9 +36,9 @@ def test_weights_are_checked_against_their_checksum(finished_run):
 @pytest.mark.parametrize("damage,reason", [
     (lambda p: (p / "run.json").unlink(), "run.json is missing"),
     (lambda p: (p / "run.json").write_text("{ not json"), "run.json cannot be read"),
-    (lambda p: (p / "run.json").write_text('{"status": "bogus"}'), "lacks a valid status"),
+    (lambda p: (p / "run.json").write_text('{"status": "bogus"}'), "has no valid status"),
     (lambda p: (p / "metrics.jsonl").unlink(), "metrics.jsonl is missing"),
-    (lambda p: (p / runs.WEIGHTS).unlink(), "weights file is missing"),
+    (lambda p: (p / runs.WEIGHTS).unlink(), "weights file is missing or not a regular file"),
     (lambda p: (p / runs.WEIGHTS).write_bytes((p / runs.WEIGHTS).read_bytes()[:100]), "weights file has 100 bytes"),
 ])
 def test_damaged_runs_are_listed_with_the_reason_and_can_be_deleted(finished_run, damage, reason):
@@ -62,7 +62,8 @@ def test_a_running_run_without_its_process_is_interrupted(finished_run):
 
 
 def test_a_live_writer_holds_its_run(isolated_home):
-    writer = runs.RunWriter({"spec": {"layers": []}, "dataset": "mnist-sample"}, label="live")
+    spec = arch.preset_spec("mlp").to_dict()
+    writer = runs.RunWriter({"spec": spec, "dataset": "mnist-sample", "classes": list("0123456789")}, label="live")
     try:
         assert runs.read_run(writer.run_id).status == "running"
         with pytest.raises(runs.RunError, match="still training"):
