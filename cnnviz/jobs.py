@@ -247,7 +247,7 @@ def _launch_local(run_id: str) -> bool:
     try:
         info = runs.read_run(run_id)
         runs.update_meta(run_id, status="starting", executor="local", launched=time.time())
-        with open(info.path / "worker.log", "ab") as log:
+        with runs.open_append(info.path / "worker.log", "ab") as log:
             process = subprocess.Popen([sys.executable, "-m", "cnnviz", "worker", run_id, "--lock-fd", str(lock.fileno())],
                              cwd=PROJECT_ROOT, pass_fds=(lock.fileno(),), stdin=subprocess.DEVNULL, stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True, env=_worker_env())

@@ -27,6 +27,7 @@ import shutil
 import socket
 import stat
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,20 @@ def open_regular(path: Path, mode: str = "rb"):
     """Open a file for reading only if it is a regular file: a symlink is never followed and a FIFO, socket or
     device is never waited on (opening one without O_NONBLOCK would block the reader for ever)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_append(path: Path, mode: str = "a"):
+    """Open a file of the store for appending, refusing a symlink (a planted link must not make the app write
+    outside the store) and never waiting on a FIFO."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"{path.name} is not a regular file")
@@ -181,12 +196,10 @@ def create_queued(meta: dict, label: str = "run") -> str:
 
 def lock_run(run_id: str):
     """Take a run's lock (the open lock file), or None when another process holds it."""
-    path = run_path(run_id) / ".lock"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a planted FIFO or device is never waited on
-        os.close(fd)
-        raise RunError(f"run {run_id}: its .lock is not a regular file")
-    lock = os.fdopen(fd, "a")
+    try:
+        lock = open_append(run_path(run_id) / ".lock")
+    except OSError as e:
+        raise RunError(f"run {run_id}: its .lock cannot be opened: {e.strerror or e}") from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -220,35 +233,53 @@ class RunWriter:
             except (OSError, ValueError) as e:
                 self._lock.close()
                 raise RunError(f"run {run_id} cannot be claimed: {e}") from None
-        self._metrics = open(self.path / "metrics.jsonl", "a")
+        try:
+            self._metrics = open_append(self.path / "metrics.jsonl")
+        except OSError as e:
+            if self._lock is not None:
+                self._lock.close()
+            raise RunError(f"run {self.run_id}: metrics.jsonl cannot be opened: {e.strerror or e}") from None
         self.snapshot_count = 0
 
+    @contextmanager
+    def _writing(self, what: str):
+        """A failed write (the run folder removed or the disk full while training) is a RunError that says so."""
+        try:
+            yield
+        except (OSError, SafetensorError) as e:
+            raise RunError(f"run {self.run_id}: cannot write its {what} (was the run folder removed or the disk "
+                           f"full?): {getattr(e, 'strerror', None) or e}") from None
+
     def log(self, record: dict) -> None:
-        self._metrics.write(json.dumps(record) + "\n")
-        self._metrics.flush()
+        with self._writing("metrics"):
+            self._metrics.write(json.dumps(record) + "\n")
+            self._metrics.flush()
 
     def snapshot(self, step: int, epoch: float, tensors: dict[str, torch.Tensor]) -> None:
         """Save a snapshot of (some of) the weights; metadata says when it was taken."""
         name = self.path / "snapshots" / f"{self.snapshot_count:03d}.safetensors"
         tmp = name.with_name(f".{name.name}.tmp")  # a kill mid-write leaves a hidden file, never a torn snapshot
         tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in tensors.items()}
-        save_file(tensors, str(tmp), metadata={"step": str(step), "epoch": f"{epoch:.6f}"})
-        os.replace(tmp, name)
+        with self._writing("snapshot"):
+            save_file(tensors, str(tmp), metadata={"step": str(step), "epoch": f"{epoch:.6f}"})
+            os.replace(tmp, name)
         self.snapshot_count += 1
 
     def save_weights(self, state: dict[str, torch.Tensor]) -> None:
         """Write the final weights atomically and record their checksum."""
         tmp = self.path / f".{WEIGHTS}.tmp"
-        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        self.meta["weights_sha256"] = _sha256(tmp)
-        self.meta["weights_bytes"] = tmp.stat().st_size
-        os.replace(tmp, self.path / WEIGHTS)
+        with self._writing("weights"):
+            save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            self.meta["weights_sha256"] = _sha256(tmp)
+            self.meta["weights_bytes"] = tmp.stat().st_size
+            os.replace(tmp, self.path / WEIGHTS)
 
     def update(self, **fields) -> None:
         self.meta.update(fields)
-        _write_json_atomic(self.path / "run.json", self.meta)
+        with self._writing("run.json"):
+            _write_json_atomic(self.path / "run.json", self.meta)
 
     def close(self) -> None:
         for f in (self._metrics, self._lock):

@@ -384,7 +384,7 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
         try:
             writer.update(status=failure, message=f"{type(e).__name__}: {e}"[:500] if failure == "failed" else
                           "interrupted before the end", ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        except OSError:
+        except (OSError, ValueError):  # the run folder itself may be what failed (RunError is a ValueError)
             pass
         raise
     finally:

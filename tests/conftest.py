@@ -45,18 +45,11 @@ def measured_calibration(tmp_path_factory):
     """This machine's cost calibration, measured once per test session (it takes seconds)."""
     from cnnviz import cost, jobs, runs
 
-    home = tmp_path_factory.mktemp("calibration-home")
-    old = os.environ.get("CNNVIZ_HOME")
-    os.environ["CNNVIZ_HOME"] = str(home)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNNVIZ_HOME", str(tmp_path_factory.mktemp("calibration-home")))
         for threads in {jobs.train_threads(), _torch_threads()}:
             cost.calibration(threads)
         return runs.home() / "calibration.json"
-    finally:
-        if old is None:
-            os.environ.pop("CNNVIZ_HOME", None)
-        else:
-            os.environ["CNNVIZ_HOME"] = old
 
 
 def _torch_threads() -> int:

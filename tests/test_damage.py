@@ -84,9 +84,8 @@ DAMAGE = {
 def store(tmp_path_factory):
     """Two healthy runs, one copy per kind of damage, one with odd metrics lines and a FIFO lock and snapshot."""
     home = tmp_path_factory.mktemp("damage-home")
-    old = os.environ.get("CNNVIZ_HOME")
-    os.environ["CNNVIZ_HOME"] = str(home)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNNVIZ_HOME", str(home))
         healthy = [train.run_training(train.config_for("mlp", epochs=1, seed=s)).run_id for s in (0, 1)]
         source = runs.run_path(healthy[0])
         damaged = {}
@@ -103,11 +102,6 @@ def store(tmp_path_factory):
         snapshot.unlink()
         os.mkfifo(snapshot)
         yield home, healthy, damaged
-    finally:
-        if old is None:
-            os.environ.pop("CNNVIZ_HOME", None)
-        else:
-            os.environ["CNNVIZ_HOME"] = old
 
 
 @pytest.fixture

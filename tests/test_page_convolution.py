@@ -229,6 +229,10 @@ def test_missing_dataset_leaves_the_rest_usable(at):
     at.session_state["dataset"] = "fashion-mnist"  # not in the empty test data folder, and no network
     at.run()
     assert not at.exception
+    assert any("is not on this computer yet" in i.value for i in at.info)  # asked first, never fetched unasked
+    assert at.table and at.get("plotly_chart")
+    at.button(key="download_fashion-mnist").click().run()
+    assert not at.exception
     assert any("This dataset is not available" in e.value for e in at.error)
     assert at.table and at.get("plotly_chart")  # "Why convolution?" and the colour tab still render
     at.radio(key="conv_source").set_value("example").run()
