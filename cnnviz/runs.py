@@ -445,31 +445,64 @@ def list_runs() -> list[RunInfo]:
     return sorted(runs, key=lambda r: r.run_id, reverse=True)
 
 
-def _record(line: bytes) -> dict | None:
-    """One metrics line as a record, or None for anything else (a torn line, `1`, `null`, a wrong type)."""
-    try:
-        record = parse_json(line)
-    except ValueError:
+_NUMBERS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_second", "elapsed", "active",
+            "eta")
+
+
+def _checked_record(record) -> dict | None:
+    """A parsed metrics line if it is a record the screens can use, else None (`1`, `null`, a wrong type)."""
+    if type(record) is not dict or record.get("kind") not in ("step", "epoch") or type(record.get("step")) is not int:
         return None
-    if not isinstance(record, dict) or record.get("kind") not in ("step", "epoch"):
-        return None
-    if not isinstance(record.get("step"), int) or isinstance(record.get("step"), bool):
-        return None
-    for key, value in record.items():
-        if key in HISTORY_KEYS or key in ("lr", "images_per_second", "elapsed", "active", "eta"):
-            if value is not None and not (_is_number(value, -float("inf")) and value == value):
-                return None
+    for key in _NUMBERS:
+        value = record.get(key)
+        if value is not None and (type(value) not in (int, float) or value != value):
+            return None
+    norms = record.get("grad_norms")
+    if norms is not None and not (type(norms) is dict and all(
+            type(k) is str and (v is None or type(v) in (int, float)) for k, v in norms.items())):
+        del record["grad_norms"]  # the curves stay; only the gradient view loses this point
     return record
 
 
-def read_metrics(run_id: str) -> list[dict]:
-    """All metric records of a run; lines that are not records (a torn last line, damage) are skipped."""
+def _records(lines: list[bytes]) -> list[dict]:
+    """The records among metrics lines: parsed in one pass when every line is JSON, else line by line."""
     try:
-        with open_regular(run_path(run_id) / "metrics.jsonl") as f:
-            lines = f.read(MAX_METRICS_BYTES).splitlines()
+        parsed = parse_json(b"[" + b",".join(lines) + b"]") if lines else []
+    except ValueError:
+        parsed = []
+        for line in lines:
+            try:
+                parsed.append(parse_json(line))
+            except ValueError:
+                continue  # a torn or damaged line
+    return [r for r in map(_checked_record, parsed) if r is not None]
+
+
+_METRICS: dict[Path, tuple[int, int, list[dict]]] = {}  # metrics.jsonl -> (inode, bytes parsed, records)
+
+
+def read_metrics(run_id: str) -> list[dict]:
+    """All metric records of a run; lines that are not records (a torn last line, damage) are skipped.
+
+    Read incrementally: the records parsed so far are kept per file, and a later call parses only the lines
+    added since (the live screens call this every few seconds while a run trains)."""
+    path = run_path(run_id) / "metrics.jsonl"
+    try:
+        with open_regular(path) as f:
+            st = os.fstat(f.fileno())
+            inode, size = st.st_ino, min(st.st_size, MAX_METRICS_BYTES)
+            cached = _METRICS.get(path)
+            offset, records = (cached[1], cached[2]) if cached and cached[0] == inode and cached[1] <= size else (0, [])
+            f.seek(offset)
+            chunk = f.read(size - offset)
     except OSError:
         return []
-    return [r for r in map(_record, lines) if r is not None]
+    end = chunk.rfind(b"\n") + 1  # whole lines only: a line still being written is read next time
+    records = records + _records([line for line in chunk[:end].splitlines() if line.strip()])
+    if len(_METRICS) >= 64 and path not in _METRICS:
+        _METRICS.pop(next(iter(_METRICS)))
+    _METRICS[path] = (inode, offset + end, records)
+    return list(records)
 
 
 def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
@@ -482,7 +515,7 @@ def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
     except OSError:
         return []
     lines = lines[1:] if size > tail_bytes else lines  # the first line of a tail may be cut
-    return [r for r in map(_record, lines) if r is not None]
+    return _records([line for line in lines if line.strip()])
 
 
 def metrics_version(run_id: str) -> tuple[int, int] | None:
@@ -502,13 +535,23 @@ def last_step(run_id: str) -> dict | None:
 HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 
 
-def history(records: list[dict]) -> dict[str, list]:
+def history(records: list[dict], max_points: int = 4000) -> dict[str, list]:
     """Metric records as aligned lists for the curve figures: one position per step or epoch record.
 
     'step' records carry train_loss/train_acc, 'epoch' records val_loss/val_acc; a record lacking a
     metric has None there, so every list lines up on `epoch` and the figures skip the gaps.
     """
     kept = [r for r in records if r.get("kind") in ("step", "epoch")]
+    steps = sum(r["kind"] == "step" for r in kept)
+    if steps > max_points:  # a long history is thinned for display: every k-th step record, every epoch record
+        every, seen, thinned = -(-steps // max_points), 0, []
+        for r in kept:
+            if r["kind"] == "step":
+                seen += 1
+                if seen % every and seen != steps:
+                    continue
+            thinned.append(r)
+        kept = thinned
     return {key: [r.get(key) for r in kept] for key in HISTORY_KEYS}
 
 

@@ -144,3 +144,24 @@ def test_a_run_folder_removed_while_training_is_a_plain_error(isolated_home):
             writer.update(status="failed")
     finally:
         writer.close()
+
+
+def test_metrics_are_read_incrementally_and_a_long_history_is_thinned(finished_run):
+    path = runs.run_path(finished_run) / "metrics.jsonl"
+    before = runs.read_metrics(finished_run)
+    with open(path, "a") as f:
+        f.write('{"kind": "step", "step": 1000, "train_loss": 0.5}\n{"kind": "step", "st')  # the second is still being written
+    after = runs.read_metrics(finished_run)
+    assert after[:len(before)] == before and after[-1] == {"kind": "step", "step": 1000, "train_loss": 0.5}
+    with open(path, "a") as f:
+        f.write('ep": 1001, "train_loss": 0.4}\n')  # ...and now it is complete
+    assert runs.read_metrics(finished_run)[-1]["step"] == 1001
+    path.write_text('{"kind": "epoch", "step": 5, "epoch": 1, "val_acc": 0.9}\n')  # rewritten: read afresh
+    assert runs.read_metrics(finished_run) == [{"kind": "epoch", "step": 5, "epoch": 1, "val_acc": 0.9}]
+
+    records = [{"kind": "step", "step": i, "epoch": i / 1000, "train_loss": 1 / (i + 1)} for i in range(1, 10_001)]
+    records[4_999:4_999] = [{"kind": "epoch", "step": 5_000, "epoch": 5.0, "val_acc": 0.9}]
+    shown = runs.history(records, max_points=1_000)
+    assert len(shown["step"]) == 1_001  # every 10th step record, plus the epoch record
+    assert shown["step"][-1] == 10_000 and 5_000 in shown["step"] and shown["val_acc"].count(0.9) == 1
+    assert runs.history(records[:500])["step"] == [r["step"] for r in records[:500]]  # short ones are whole
