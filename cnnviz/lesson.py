@@ -1,6 +1,6 @@
 """The guided lesson: its steps, from one kernel to a 99% network, and the small sums its widgets show.
 
-The path follows the source lessons (seed 000 first, with pieces of seed 001): a kernel on a 4x4
+The path follows the source lessons (the video lesson first, with pieces of the book chapter): a kernel on a 4x4
 image, weight sharing, channels, stride and padding, pooling, dropout, LeNet-5, a deeper CNN, its
 mistakes and its learned kernels. The texts are written for the explorer. Titles and bodies are
 English keys for the translation catalogue (marked with `t` so `i18n.source_strings` finds them);

@@ -1,4 +1,4 @@
-"""ImageNet networks (VGG-16 of seed 001, ResNet-18) on your own photos: kernels, feature maps, Grad-CAM, top-5.
+"""ImageNet networks (VGG-16 of the book chapter, ResNet-18) on your own photos: kernels, feature maps, Grad-CAM, top-5.
 
 Weights are torchvision's ImageNet files, read only from the torch hub cache
 (`torch.hub.get_dir()/checkpoints/<file>`, where torchvision itself would keep them). Nothing is fetched
@@ -73,8 +73,8 @@ MODELS: dict[str, ModelEntry] = {m.id: m for m in (
     ModelEntry("resnet18", "ResNet-18", "18 layers with shortcut connections (He et al. 2015): 11.7M parameters, "
                "1.8 GMACs per image, a 45 MB download.", torchvision.models.resnet18,
                ResNet18_Weights.IMAGENET1K_V1, ResNet18_Weights.IMAGENET1K_V1.url, "conv1", _RESNET_STAGES, "layer4"),
-    ModelEntry("vgg16", "VGG-16", "Seed 001's network (Simonyan & Zisserman 2014): 13 3x3 convolutions and 3 dense "
-               "layers, 138M parameters, 15.5 GMACs per image, a 528 MB download.", torchvision.models.vgg16,
+    ModelEntry("vgg16", "VGG-16", "The book chapter's network (Simonyan & Zisserman 2014): 13 3x3 convolutions and "
+               "3 dense layers, 138M parameters, 15.5 GMACs per image, a 528 MB download.", torchvision.models.vgg16,
                VGG16_Weights.IMAGENET1K_V1, VGG16_Weights.IMAGENET1K_V1.url, "features.0", _VGG_STAGES, "conv5_3"),
 )}
 

@@ -315,7 +315,8 @@ def hook_macs(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
 
 
 def vgg16_spec(num_classes: int = 1000) -> ArchSpec:
-    """VGG-16 (Simonyan & Zisserman, configuration D; seed 001) on 224x224 RGB, as a spec: 138,357,544 params."""
+    """VGG-16 (Simonyan & Zisserman, configuration D; the book chapter's network) on 224x224 RGB, as a spec:
+    138,357,544 params."""
     layers: list = []
     for filters, convs in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
         layers += [Conv(filters, 3, padding=1) for _ in range(convs)] + [Pool("max", 2)]

@@ -43,7 +43,8 @@ spec, model = ui.load_model(run)
 sha = run.meta["weights_sha256"]
 
 st.title(t("Kernels"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
+st.caption(t("Run {run} · {dataset}", run=run.run_id,
+             dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
 
 layers = inspect.conv_layers(spec)
 if not layers:
@@ -102,7 +103,7 @@ else:
 
 # ---------------------------------------------------------------- the first layer applied to an image
 st.subheader(t("What the first-layer kernels highlight"))
-st.markdown(t("As in the book chapter of seed 001, the network's own first-layer filters are slid over an image: "
+st.markdown(t("As in the book chapter, the network's own first-layer filters are slid over an image: "
               "each output map shows where the image matches one filter (an edge of some direction, a stroke, "
               "a blob). Blue means the image matches the filter there, red that it matches the opposite pattern."))
 split = ui.run_split(run)
