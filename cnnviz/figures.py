@@ -33,8 +33,14 @@ def _array(x, ndims: tuple[int, ...], name: str) -> np.ndarray:
     return a
 
 
+def _plain(text) -> str:
+    """A name from a file or a folder as text: Plotly reads <b>, <a href=...> and entities in labels, titles and
+    hover text, so a class named "<a href=...>" must show as typed."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _labels(names, k: int, what: str) -> list[str]:
-    names = [str(n) for n in names]
+    names = [_plain(n) for n in names]
     if len(names) != k:
         raise ValueError(f"{what}: expected {k} class names, got {len(names)}")
     return names
@@ -42,7 +48,7 @@ def _labels(names, k: int, what: str) -> list[str]:
 
 def _titles(titles, n: int, default: str, what: str) -> list[str]:
     """Subplot titles: the given ones (exactly n) or default.format(i=i)."""
-    titles = list(titles) if titles is not None else [default.format(i=i) for i in range(n)]
+    titles = [_plain(x) for x in titles] if titles is not None else [default.format(i=i) for i in range(n)]
     if len(titles) != n:
         raise ValueError(f"{what}: {n} panels but {len(titles)} titles")
     return titles
@@ -64,7 +70,7 @@ def _finish(fig: go.Figure, title: str, height: int, top: int | None = None, **l
     margin = dict(l=10, r=10, t=top if top is not None else (60 if title else 30), b=10)
     margin.update(layout.pop("margin", {}))
     fig.update_layout(template=TEMPLATE, height=int(height), margin=margin,
-                      title=dict(text=title, x=0.01, xanchor="left") if title else None, **layout)
+                      title=dict(text=_plain(title), x=0.01, xanchor="left") if title else None, **layout)
     return fig
 
 
@@ -254,7 +260,7 @@ def image_gallery(images, captions, max_cols=8, title="") -> go.Figure:
 
     Args: images (N, H, W) or (N, H, W, 3); captions N strings.
     """
-    captions = list(captions)
+    captions = [_plain(c) for c in captions]
     if len(images) == 0:
         return _empty(title)
     imgs = _array(images, (3, 4), "images")
@@ -666,10 +672,10 @@ def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=Non
     lab = _array(labels, (1,), "labels").astype(int)  # (N,)
     if pts.shape[1:] != (2,) or len(lab) != len(pts):
         raise ValueError(f"points must be (N, 2) with N labels, got points {pts.shape} and {len(lab)} labels")
-    names = [str(c) for c in class_names]
+    names = [_plain(c) for c in class_names]
     if len(lab) and (lab.min() < 0 or lab.max() >= len(names)):
         raise ValueError(f"labels must be class indices in 0..{len(names) - 1}")
-    text = np.asarray(hover_text if hover_text is not None else [""] * len(pts), dtype=object)
+    text = np.asarray([_plain(h) for h in hover_text] if hover_text is not None else [""] * len(pts), dtype=object)
     if len(text) != len(pts):
         raise ValueError(f"hover_text has {len(text)} entries for {len(pts)} points")
     palette = pcolors.qualitative.D3 if len(names) <= 10 else pcolors.qualitative.Alphabet

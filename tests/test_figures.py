@@ -360,3 +360,16 @@ def test_scatter_embedding_traces_per_class_and_mistakes():
     assert len(F.scatter_embedding(pts, labels, ["a", "b", "c"]).data) == 3
     with pytest.raises(ValueError, match="class indices"):
         F.scatter_embedding(pts, labels, ["a", "b"])
+
+
+def test_names_from_files_show_as_typed_in_figures():
+    """Class names and captions come from folders and files: Plotly must not read them as links or markup."""
+    hostile = ["<a href='http://host/x'>cat</a>", "dog & <b>bone</b>"]
+    fig = F.probability_bars(np.array([0.3, 0.7]), hostile)
+    assert list(fig.data[0].y) == ["&lt;a href='http://host/x'&gt;cat&lt;/a&gt;", "dog &amp; &lt;b&gt;bone&lt;/b&gt;"]
+    fig = F.confusion_matrix(np.array([[1, 0], [0, 1]]), hostile)
+    assert "<" not in "".join(fig.data[0].x)
+    fig = F.image_gallery(np.zeros((2, 4, 4)), hostile)
+    assert not [a.text for a in fig.layout.annotations if "<a" in a.text or "<b>" in a.text]
+    fig = F.scatter_embedding(np.zeros((2, 2)), np.array([0, 1]), hostile, hover_text=hostile)
+    assert all("<" not in str(tr.name) and all("<" not in str(x) for x in tr.text) for tr in fig.data)
