@@ -78,7 +78,7 @@ def sidebar() -> None:
     with st.sidebar:
         st.selectbox(t("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang")
         st.selectbox(t("Dataset"), data.list_datasets(), key="dataset",
-                     format_func=lambda n: data.DATASETS[n].title,
+                     format_func=lambda n: t(data.DATASETS[n].title),
                      help=t("Used for training and for picking test images. Your own images: see the Train page."))
         choices = usable_runs()
         ids = [r.run_id for r in choices]
@@ -112,6 +112,14 @@ def plain(text: str) -> str:
     """`text` escaped for Streamlit's Markdown, so a name from a file shows as itself: no colours, links or
     images (a folder named ":red[x]" or "![](http://host/x.png)" is shown as typed)."""
     return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def dataset_title(name: str | None, stored: str | None = None) -> str:
+    """A dataset's title in the session's language, as Markdown-safe text: the registry's title for a built-in
+    dataset, else the title stored with a run (a folder's), else the name itself."""
+    if name in data.DATASETS:
+        return plain(t(data.DATASETS[name].title))
+    return plain(stored or name or "")
 
 
 def dataset_name() -> str:
@@ -210,7 +218,7 @@ def download_confirmed(name: str) -> bool:
     mb = data.needs_download(name)
     if mb is None or st.session_state.get(key):
         return True
-    title = data.get_info(name).title
+    title = dataset_title(name)
     st.info(t("{title} is not on this computer yet. Using it first downloads about {mb} MB from the internet into "
               "{folder}.", title=title, mb=mb, folder=plain(str(data.data_dir()))), icon=":material/cloud_download:")
     if st.button(t("Download {title}", title=title), key=f"download_{name}", icon=":material/download:"):

@@ -214,7 +214,8 @@ def _import(text: str, source: str) -> None:
     for layer in st.session_state[LAYERS]:
         if layer["type"] == "dropout":
             layer["p"] = float(layer["p"])  # the editor's number box holds floats
-    st.session_state[MESSAGE] = ("success", t("Imported {name}: {n} layers.", name=ui.plain(spec.name), n=len(spec.layers)))
+    st.session_state[MESSAGE] = ("success", t("Imported {name}: {n} layers.", name=ui.plain(spec.name),
+                                              n=len(spec.layers)))
 
 
 def _import_file() -> None:
@@ -314,7 +315,7 @@ def _cost(spec: arch.ArchSpec, info: data.DatasetInfo) -> str | None:
         st.metric(t("Estimated time per epoch"), ui.duration(c.seconds_per_epoch),
                   help=t("On this computer with {threads} training thread(s), for {n} training images of {dataset}, "
                          "from a short measurement of this machine's layers", threads=jobs.train_threads(),
-                         n=f"{sizes[0]:,}", dataset=info.title))
+                         n=f"{sizes[0]:,}", dataset=ui.dataset_title(info.name, info.title)))
     try:
         cost.check_limits(spec, batch)
     except cost.TooLarge as e:
@@ -338,7 +339,7 @@ if (from_lesson := st.session_state.pop("arch_from_lesson", None)) in arch.PRESE
     st.session_state["arch_start"] = from_lesson
     st.session_state[MESSAGE] = ("success", t("{name} from the lesson is loaded: change it, train it, then compare "
                                               "your run with the lesson's on the Experiment screen.",
-                                              name=arch.PRESETS[from_lesson].title))
+                                              name=t(arch.PRESETS[from_lesson].title)))
 
 st.title(t("Architecture"))
 st.caption(t("Stack layers and watch every shape and parameter count follow the output-size formula "
@@ -347,17 +348,20 @@ st.caption(t("Stack layers and watch every shape and parameter count follow the 
 top = st.columns([2.2, 1, 2.2, 3], vertical_alignment="bottom")
 options = [EMPTY, *arch.list_presets()]
 top[0].selectbox(t("Start from"), options, index=1, key="arch_start",
-                 format_func=lambda k: t("Empty (no layers)") if k == EMPTY else arch.PRESETS[k].title)
+                 format_func=lambda k: t("Empty (no layers)") if k == EMPTY else t(arch.PRESETS[k].title))
 top[1].button(t("Load"), key="arch_load", on_click=lambda: _load(st.session_state["arch_start"], info),
-              help=t("Replaces the current design, adapted to {dataset}", dataset=info.title))
+              help=t("Replaces the current design, adapted to {dataset}",
+                     dataset=ui.dataset_title(info.name, info.title)))
 top[2].text_input(t("Name"), value=st.session_state[NAME], key="arch_name", max_chars=80)
 input_shape = tuple(st.session_state[INPUT])
-top[3].markdown(t("Input **{shape}** · {dataset}: {n} classes", shape=_shape(input_shape), dataset=ui.plain(info.title),
+top[3].markdown(t("Input **{shape}** · {dataset}: {n} classes", shape=_shape(input_shape),
+                  dataset=ui.dataset_title(info.name, info.title),
                   n=len(info.classes)))
 if input_shape != tuple(info.input_shape):
     cols = st.columns([4, 1.5], vertical_alignment="center")
     cols[0].warning(t("This design takes {mine} inputs, but {dataset} gives {theirs}.", mine=_shape(input_shape),
-                      dataset=ui.plain(info.title), theirs=_shape(info.input_shape)), icon=":material/warning:")
+                      dataset=ui.dataset_title(info.name, info.title), theirs=_shape(info.input_shape)),
+               icon=":material/warning:")
     cols[1].button(t("Adapt to {dataset}", dataset=info.name), key="arch_adapt", on_click=_adapt, args=(info,),
                    help=t("Use the dataset's input shape; a final dense layer gets one unit per class"))
 
@@ -394,7 +398,7 @@ with actions:
                     "of {n} units.", n=len(info.classes))
     elif not error and out[0] != len(info.classes):
         st.warning(t("The network ends with {units} outputs but {dataset} has {n} classes: make the last dense layer "
-                     "{n} units.", units=out[0], dataset=ui.plain(info.title), n=len(info.classes)))
+                     "{n} units.", units=out[0], dataset=ui.dataset_title(info.name, info.title), n=len(info.classes)))
     if problem:
         st.caption(problem)
     if st.button(t("Train this"), key="arch_train", type="primary", icon=":material/play_arrow:",
@@ -417,7 +421,7 @@ layers = st.session_state[LAYERS]
 if not layers:
     st.info(t("No layers yet. Add a convolution below, or start from a preset above. A classifier for {dataset} "
               "ends with a flatten layer and a dense layer of {n} units with activation none.",
-              dataset=ui.plain(info.title), n=len(info.classes)))
+              dataset=ui.dataset_title(info.name, info.title), n=len(info.classes)))
 for i, (layer, name) in enumerate(zip(layers, names)):
     _layer_row(i, len(layers), layer, name, rows[i] if i < len(rows) else None, error if broken == i else None)
 _add_row(names)

@@ -75,7 +75,8 @@ names = [str(c) for c in ev.class_names]
 k = len(names)
 
 st.title(t("Evaluation"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
+st.caption(t("Run {run} · {dataset}", run=run.run_id,
+             dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
 
 # ---------------------------------------------------------------- headline numbers
 m1, m2, m3, m4 = st.columns(4)

@@ -99,7 +99,7 @@ def _shown(image_u8):
 
 def _run_header(run) -> None:
     st.caption(t("Run {run} · {dataset}", run=run.run_id,
-                 dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
+                 dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
 
 
 def _verdict(probs, classes, true_label) -> str:
@@ -185,7 +185,8 @@ def compare_tab() -> None:
     classes, members = max(groups.items(), key=lambda kv: len(kv[1]))
     if len(groups) > 1:
         st.warning(t("These runs were trained on different datasets; class-by-class views show the {n} runs "
-                     "that share the classes {classes}.", n=len(members), classes=ui.plain(", ".join(classes[:5])) + "…"))
+                     "that share the classes {classes}.", n=len(members),
+                     classes=ui.plain(", ".join(classes[:5])) + "…"))
     with st.spinner(t("Evaluating on the test set…")):
         evals = [ui.evaluation(infos[chosen[n]]) for n in members]
     names = [summaries[n].label for n in members]

@@ -92,7 +92,8 @@ classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
 convs = explain.conv_layer_names(model)
 
 st.title(t("Explain a decision"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or dataset)))
+st.caption(t("Run {run} · {dataset}", run=run.run_id,
+             dataset=ui.dataset_title(dataset, run.meta.get("dataset_title"))))
 st.markdown(t("Why did the network answer what it did? Find the pixels that mattered, see what each filter "
               "looks for, and watch the classes separate inside the network."))
 

@@ -44,7 +44,8 @@ info = split.info
 classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
 
 st.title(t("Feature maps"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id, dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
+st.caption(t("Run {run} · {dataset}", run=run.run_id,
+             dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
 st.markdown(t("Feed one image through the trained network and look at what every layer makes of it: "
               "convolutions find patterns, activations keep the positive matches, pooling shrinks the maps, "
               "and the dense layers turn them into a vote for each class."))

@@ -44,7 +44,7 @@ for run in listing:
     if run.damaged:
         cols[1].error(t("damaged: {reason}", reason=ui.plain(run.damaged)), icon=":material/broken_image:")
     else:
-        cols[1].markdown(ui.plain(meta.get("dataset_title") or meta.get("dataset", "")))
+        cols[1].markdown(ui.dataset_title(meta.get("dataset"), meta.get("dataset_title")))
     status = "damaged" if run.damaged else run.status
     cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
     if status == "queued":

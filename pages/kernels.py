@@ -44,7 +44,7 @@ sha = run.meta["weights_sha256"]
 
 st.title(t("Kernels"))
 st.caption(t("Run {run} · {dataset}", run=run.run_id,
-             dataset=ui.plain(run.meta.get("dataset_title") or run.meta.get("dataset"))))
+             dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
 
 layers = inspect.conv_layers(spec)
 if not layers:

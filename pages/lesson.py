@@ -127,7 +127,7 @@ def _need_run(container) -> runs.RunInfo | None:
                          icon=":material/arrow_back:")
         return None
     container.caption(t("Run {run} · {dataset}. Pick another run in the sidebar.", run=run.run_id,
-                        dataset=run.meta.get("dataset_title") or run.meta.get("dataset")))
+                        dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
     return run
 
 

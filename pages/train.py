@@ -56,7 +56,7 @@ def _dataset_choice() -> data.DatasetInfo | None:
         st.session_state["train_dataset"] = sidebar
     options = [*data.list_datasets(), FOLDER]
     st.selectbox(t("Dataset"), options, key="train_dataset",
-                 format_func=lambda n: t("Your image folder…") if n == FOLDER else data.DATASETS[n].title)
+                 format_func=lambda n: t("Your image folder…") if n == FOLDER else t(data.DATASETS[n].title))
     if st.session_state["train_dataset"] != FOLDER:
         info = data.get_info(st.session_state["train_dataset"])
         st.caption(t(info.description))
@@ -103,11 +103,13 @@ def _architecture_choice(info: data.DatasetInfo | None) -> tuple[arch.ArchSpec |
         if tuple(spec.input_shape) != tuple(info.input_shape):
             return spec, None, t("Your design expects {mine} inputs, but {dataset} gives {theirs}: pick a dataset of "
                                  "that shape, or adapt the design on the Architecture page.",
-                                 mine=_shape(spec.input_shape), dataset=info.title, theirs=_shape(info.input_shape))
+                                 mine=_shape(spec.input_shape), dataset=ui.dataset_title(info.name, info.title),
+                                 theirs=_shape(info.input_shape))
         out = arch.infer_shapes(spec)[-1].output_shape if spec.layers else spec.input_shape
         if tuple(out) != (len(info.classes),):
             return spec, None, t("The network ends with {out} outputs but {dataset} has {n} classes: its last layer "
-                                 "must be a dense layer of {n} units.", out=_shape(out), dataset=info.title,
+                                 "must be a dense layer of {n} units.", out=_shape(out),
+                                 dataset=ui.dataset_title(info.name, info.title),
                                  n=len(info.classes))
         st.caption(t("{params} parameters", params=f"{arch.total_params(spec):,}"))
     except arch.SpecError as e:
