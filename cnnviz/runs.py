@@ -50,10 +50,10 @@ class RunError(ValueError):
     """A run that cannot be found, read or written, with the reason."""
 
 
-def open_regular(path: Path, mode: str = "rb"):
-    """Open a file for reading only if it is a regular file: a symlink is never followed and a FIFO, socket or
-    device is never waited on (opening one without O_NONBLOCK would block the reader for ever)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+def _open_checked(path: Path, flags: int, mode: str):
+    """Open `path` only if it is a regular file: O_NOFOLLOW never follows a symlink, and O_NONBLOCK never waits
+    on a FIFO, socket or device (opening one plainly would block the caller for ever)."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"{path.name} is not a regular file")
@@ -62,20 +62,17 @@ def open_regular(path: Path, mode: str = "rb"):
     except BaseException:
         os.close(fd)
         raise
+
+
+def open_regular(path: Path, mode: str = "rb"):
+    """A regular file of the store (or a dataset), opened for reading."""
+    return _open_checked(path, os.O_RDONLY, mode)
 
 
 def open_append(path: Path, mode: str = "a"):
-    """Open a file of the store for appending, refusing a symlink (a planted link must not make the app write
-    outside the store) and never waiting on a FIFO."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path.name} is not a regular file")
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, mode)
-    except BaseException:
-        os.close(fd)
-        raise
+    """A file of the store opened for appending (created if missing): a planted link must not make the app write
+    outside the store, and a planted FIFO must not block it."""
+    return _open_checked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
 
 
 def read_regular(path: Path, max_bytes: int) -> bytes:
