@@ -482,7 +482,7 @@ def estimate_accuracy(datasets=("mnist-sample", "mnist"), presets=ESTIMATE_PRESE
                     skipped[name] = str(e)
                     continue
                 epochs = 3 if len(split.x_train) <= 10_000 else 1
-                n_train, n_val = cost.split_sizes(len(split.x_train))
+                n_train, n_val = T.split_sizes(len(split.x_train))
                 measured: dict[str, list[float]] = {p: [] for p in presets}
                 for _ in range(repeats):
                     for preset in presets:

@@ -62,6 +62,7 @@ def cmd_summary(args) -> None:
     from tqdm import tqdm
 
     from . import cost
+    from .train import split_sizes
 
     if bool(args.preset) == bool(args.spec):
         raise ValueError("give a PRESET or --spec FILE.json (one of them)")
@@ -73,7 +74,7 @@ def cmd_summary(args) -> None:
     if cal is None:
         with tqdm(total=100, desc="measuring this machine (once)", unit="%", file=sys.stderr, leave=False) as bar:
             cal = cost.calibration(threads, progress=lambda f: bar.update(round(f * 100) - bar.n))
-    sizes = cost.split_sizes(info.train_size) if info.train_size else (None, 0)
+    sizes = split_sizes(info.train_size) if info.train_size else (None, 0)
     c = cost.estimate(spec, args.batch_size, *sizes, cal=cal)
     seconds = round(c.seconds_per_epoch, 2) if c.seconds_per_epoch is not None else None
     if args.json:

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from . import arch, receptive, runs
+from . import arch, receptive, runs, settings
 
 BYTES = 4  # float32
 OPTIMIZER_STATES = {"adam": 2, "rmsprop": 1, "adadelta": 2, "sgd": 1}  # buffers per parameter
@@ -41,21 +41,12 @@ CALIBRATION_VERSION = 1
 
 def max_params() -> int:
     """The largest network this explorer builds: CNNVIZ_MAX_PARAMS, default 50 million."""
-    return _env_int("CNNVIZ_MAX_PARAMS", 50_000_000)
+    return settings.whole_number("CNNVIZ_MAX_PARAMS", 50_000_000)
 
 
 def max_memory_mb() -> int:
     """The largest estimated training footprint accepted: CNNVIZ_MAX_MEMORY_MB, default 4096."""
-    return _env_int("CNNVIZ_MAX_MEMORY_MB", 4096)
-
-
-def _env_int(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{name}={text!r} must be a whole number of at least 1")
-    return int(text)
+    return settings.whole_number("CNNVIZ_MAX_MEMORY_MB", 4096)
 
 
 # ---------------------------------------------------------------- what the spec alone says
@@ -98,7 +89,7 @@ def macs_per_image(spec: arch.ArchSpec) -> int:
 def peak_memory_bytes(spec: arch.ArchSpec, batch_size: int, optimizer: str = "adam") -> int:
     """Estimated training footprint of one step: weights, gradients and optimiser state, every layer output
     kept for the backward pass (the input batch included), and the two largest gradients in flight."""
-    params = sum(row.params for row in arch.infer_shapes(spec))
+    params = arch.total_params(spec)
     kept = [math.prod(spec.input_shape)]
     for op in ops(spec):
         kept.append(op.rows * op.n if op.kind.startswith("conv") else op.n if op.kind == "dense" else op.rows)
@@ -123,7 +114,7 @@ class TooLarge(ValueError):
 
 def check_limits(spec: arch.ArchSpec, batch_size: int, optimizer: str = "adam") -> None:
     """Raise TooLarge (a ValueError naming the number and the limit) for a design too large to train here."""
-    params = sum(row.params for row in arch.infer_shapes(spec))
+    params = arch.total_params(spec)
     if params > max_params():
         raise TooLarge("params", params, max_params(), batch_size)
     mb = peak_memory_bytes(spec, batch_size, optimizer) / 2 ** 20
@@ -379,15 +370,10 @@ class Cost:
 
 def estimate(spec: arch.ArchSpec, batch_size: int = 64, train_images: int | None = None, val_images: int = 0,
              cal: dict | None = None, optimizer: str = "adam") -> Cost:
-    params = sum(row.params for row in arch.infer_shapes(spec))
+    params = arch.total_params(spec)
     seconds = None
     if cal is not None and train_images:
         seconds = epoch_seconds(spec, train_images, val_images, batch_size, cal)
     return Cost(params, macs_per_image(spec), peak_memory_bytes(spec, batch_size, optimizer) / 2 ** 20, batch_size,
                 seconds)
 
-
-def split_sizes(total_train: int, val_fraction: float = 0.1) -> tuple[int, int]:
-    """(training, validation) images of a dataset's training split, as `train.split_validation` cuts it."""
-    n_val = int(round(total_train * val_fraction))
-    return total_train - n_val, n_val

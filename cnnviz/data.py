@@ -21,6 +21,8 @@ from urllib.parse import parse_qs
 import numpy as np
 import torch
 
+from . import settings
+
 Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
 ASSETS = Path(__file__).parent / "assets"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -256,10 +258,10 @@ def _load_cifar_official(root: Path, progress: Progress | None) -> DataSplit:
 
 def max_unzip_mb() -> int:
     """How much a zip may unpack to: CNNVIZ_MAX_UNZIP_MB, default 2048 (CIFAR-10 as JPEGs is about 150)."""
-    text = os.environ.get("CNNVIZ_MAX_UNZIP_MB", "").strip()
-    if text and (not text.isdigit() or int(text) < 1):
-        raise DatasetError(f"CNNVIZ_MAX_UNZIP_MB={text!r} must be a whole number of at least 1")
-    return int(text) if text else 2048
+    try:
+        return settings.whole_number("CNNVIZ_MAX_UNZIP_MB", 2048)
+    except ValueError as e:
+        raise DatasetError(str(e)) from None
 
 
 ZIP_MAX_ENTRIES = 200_000
@@ -413,7 +415,12 @@ def _folder_train_size(folder: Path, by_class: dict[str, list[Path]]) -> int:
     """Training images of a folder dataset: all of train/, or four of every five (`_load_folder`'s split)."""
     if _class_dirs(folder)[1] is not None:
         return sum(len(fs) for fs in by_class.values())
-    return sum(len(fs) - len(fs[4::5]) for fs in by_class.values())
+    return sum(len(_hold_out(fs)[0]) for fs in by_class.values())
+
+
+def _hold_out(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(train, test) of one class without a test/ folder: every fifth image is held out for testing."""
+    return [f for i, f in enumerate(files) if i % 5 != 4], files[4::5]
 
 
 def _read_images(files: list[Path], size: int, channels: int, progress: Progress | None, done0: int,
@@ -442,9 +449,9 @@ def _load_folder(name: str, root: Path, progress: Progress | None) -> DataSplit:
     train_files = _images_by_class(train_dir)
     if test_dir is not None:
         test_files = {c: _images_by_class(test_dir).get(c, []) for c in train_files}
-    else:  # fixed split: every fifth image of each class is held out for testing
-        test_files = {c: fs[4::5] for c, fs in train_files.items()}
-        train_files = {c: [f for i, f in enumerate(fs) if i % 5 != 4] for c, fs in train_files.items()}
+    else:
+        split = {c: _hold_out(fs) for c, fs in train_files.items()}
+        train_files, test_files = {c: s[0] for c, s in split.items()}, {c: s[1] for c, s in split.items()}
     listing = "\n".join(f"{p}:{p.stat().st_mtime_ns}" for fs in (*train_files.values(), *test_files.values())
                         for p in fs)
     digest = hashlib.sha256(f"{info.name}\n{listing}".encode()).hexdigest()[:16]

@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import data, runs
+from . import data, runs, settings
 from .train import TrainConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -67,16 +67,7 @@ def executor() -> str:
 
 
 def _setting(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
+    return settings.whole_number(name, default)
 
 
 # ---------------------------------------------------------------- the queue

@@ -350,6 +350,14 @@ def _is_number(value, lo: float = 0.0, hi: float = float("inf")) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
 
 
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _optional_number(value) -> bool:
+    return value is None or _is_number(value)
+
+
 # run.json fields the screens read: the check each must pass when present (None allowed where a run may lack it)
 _META_CHECKS = {
     "dataset": lambda v: isinstance(v, str) and 0 < len(v) <= 4096,
@@ -358,21 +366,21 @@ _META_CHECKS = {
     "config": lambda v: isinstance(v, dict),
     "test_accuracy": lambda v: v is None or _is_number(v, 0, 1),
     "val_accuracy": lambda v: v is None or _is_number(v, 0, 1),
-    "test_loss": lambda v: v is None or _is_number(v),
+    "test_loss": _optional_number,
     "weights_sha256": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None,
-    "weights_bytes": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-    "params": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-    "train_seconds": lambda v: v is None or _is_number(v),
-    "active_seconds": lambda v: v is None or _is_number(v),
-    "paused_seconds": lambda v: v is None or _is_number(v),
-    "images_per_second": lambda v: v is None or _is_number(v),
-    "estimated_seconds_per_epoch": lambda v: v is None or _is_number(v),
-    "epochs_done": lambda v: _is_number(v),
-    "steps_done": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-    "steps_per_epoch": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-    "total_steps": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-    "train_images": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-    "val_images": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "weights_bytes": _count,
+    "params": _count,
+    "train_seconds": _optional_number,
+    "active_seconds": _optional_number,
+    "paused_seconds": _optional_number,
+    "images_per_second": _optional_number,
+    "estimated_seconds_per_epoch": _optional_number,
+    "epochs_done": _is_number,
+    "steps_done": _count,
+    "steps_per_epoch": _count,
+    "total_steps": _count,
+    "train_images": _count,
+    "val_images": _count,
     "message": lambda v: isinstance(v, str),
     "created": lambda v: isinstance(v, str),
     "ended": lambda v: isinstance(v, str),
@@ -407,10 +415,10 @@ def meta_problem(meta) -> str | None:
     if "weights_sha256" in meta and "weights_bytes" not in meta:
         return "has a weights checksum but no weights size"
     classes = meta.get("classes")
-    if classes is None and meta["status"] != "running" and "weights_sha256" not in meta:
-        classes = None  # a run not yet claimed by its process (or ended before) has no classes: nothing reads them
-    elif not (isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES
-              and all(isinstance(c, str) for c in classes)):
+    # a run not yet claimed by its process (or that ended before) has no classes, and nothing reads them
+    unclaimed = classes is None and meta["status"] != "running" and "weights_sha256" not in meta
+    if not unclaimed and not (isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES
+                              and all(isinstance(c, str) for c in classes)):
         return f"has no valid list of class names (got {str(classes)[:60]!r})"
     try:
         spec = arch.ArchSpec.from_dict(meta.get("spec"))
@@ -463,6 +471,7 @@ def _checked_record(record) -> dict | None:
 
 def _records(lines: list[bytes]) -> list[dict]:
     """The records among metrics lines: parsed in one pass when every line is JSON, else line by line."""
+    lines = [line for line in lines if line.strip()]
     try:
         parsed = parse_json(b"[" + b",".join(lines) + b"]") if lines else []
     except ValueError:
@@ -495,7 +504,7 @@ def read_metrics(run_id: str) -> list[dict]:
     except OSError:
         return []
     end = chunk.rfind(b"\n") + 1  # whole lines only: a line still being written is read next time
-    records = records + _records([line for line in chunk[:end].splitlines() if line.strip()])
+    records = records + _records(chunk[:end].splitlines())
     if len(_METRICS) >= 64 and path not in _METRICS:
         _METRICS.pop(next(iter(_METRICS)))
     _METRICS[path] = (inode, offset + end, records)
@@ -512,16 +521,16 @@ def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
     except OSError:
         return []
     lines = lines[1:] if size > tail_bytes else lines  # the first line of a tail may be cut
-    return _records([line for line in lines if line.strip()])
+    return _records(lines)
 
 
 def metrics_version(run_id: str) -> tuple[int, int] | None:
     """(mtime, size) of a run's metrics.jsonl: a cache key that changes whenever a record is added."""
     try:
-        stat = os.stat(run_path(run_id) / "metrics.jsonl")
+        st = os.stat(run_path(run_id) / "metrics.jsonl")
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size
+    return st.st_mtime_ns, st.st_size
 
 
 def last_step(run_id: str) -> dict | None:

@@ -246,10 +246,16 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return loss_sum / n, correct / n
 
 
+def split_sizes(n: int, fraction: float = 0.1) -> tuple[int, int]:
+    """(training, validation) images when `fraction` of n training images is held back for validation."""
+    n_val = int(round(n * fraction))
+    return n - n_val, n_val
+
+
 def split_validation(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A seeded, fixed permutation of n training indices split into (train, validation)."""
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
-    n_val = int(round(n * fraction))
+    n_val = split_sizes(n, fraction)[1]
     return perm[n_val:], perm[:n_val]
 
 
@@ -287,7 +293,7 @@ def check_fits(config: TrainConfig, split: data.DataSplit) -> None:
     """Raise ValueError unless the network takes the dataset's images, ends in one output per class, and a
     batch fits in the training images (before any run or process is made for it)."""
     info = split.info
-    n_train = len(split.x_train) - int(round(len(split.x_train) * config.val_fraction))
+    n_train = split_sizes(len(split.x_train), config.val_fraction)[0]
     if config.batch_size > n_train:
         raise ValueError(f"the batch size {config.batch_size} is larger than the {n_train:,} training images")
     if tuple(config.spec.input_shape) != tuple(info.input_shape):

@@ -8,6 +8,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from cnnviz import arch, cost, data, figures, jobs, ui
+from cnnviz.train import split_sizes
 from cnnviz.i18n import N_
 from cnnviz.ui import dataset_name, t
 
@@ -302,7 +303,7 @@ def _cost(spec: arch.ArchSpec, info: data.DatasetInfo) -> str | None:
     """What training this design costs here; returns why it cannot be trained here, or None."""
     batch = st.select_slider(t("Batch size"), sorted({*BATCH_STOPS, st.session_state.get("arch_batch", 64)}), 64,
                              key="arch_batch", help=t("Images per training step: memory grows with it"))
-    sizes = cost.split_sizes(info.train_size) if info.train_size else (None, 0)
+    sizes = split_sizes(info.train_size) if info.train_size else (None, 0)
     c = cost.estimate(spec, batch, *sizes, cal=ui.calibration())
     cols = st.columns(2)
     cols[0].metric(t("Multiply-adds per image"), f"{c.macs_per_image:,}",

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import arch, conv, cost, data, figures, inspect, jobs, lesson, runs, ui
-from cnnviz.train import config_for
+from cnnviz.train import config_for, split_sizes
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -292,7 +292,7 @@ def _deep_cnn(left, right) -> None:
     _live_training(right, "deep-cnn", 5, t("Train the deeper CNN on the sample (5 epochs)"))
     cal = cost.cached_calibration(jobs.train_threads())
     if cal is not None:
-        n_train, n_val = cost.split_sizes(data.get_info(SAMPLE).train_size)
+        n_train, n_val = split_sizes(data.get_info(SAMPLE).train_size)
         left.caption(t("Estimated for this computer: {time} for the 5 epochs.",
                        time=ui.duration(5 * cost.epoch_seconds(spec, n_train, n_val, 64, cal))))
     left.caption(t("For the full 60,000 digits, pick MNIST in the sidebar and the Deeper CNN preset on the Train "
