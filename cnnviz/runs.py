@@ -485,14 +485,28 @@ def _records(lines: list[bytes]) -> list[dict]:
 
 
 _METRICS: dict[Path, tuple[int, int, list[dict]]] = {}  # metrics.jsonl -> (inode, bytes parsed, records)
+_THINNED: dict[Path, tuple[tuple, list[dict]]] = {}  # metrics.jsonl -> ((inode, size, max_steps), records)
+HISTORY_POINTS = 4000  # step records a curve shows at most
+THIN_FROM_BYTES = 4 << 20  # below this, parsing every line is cheap (a 5-epoch full-MNIST run is ~1 MB)
 
 
-def read_metrics(run_id: str) -> list[dict]:
+def read_metrics(run_id: str, max_steps: int | None = None) -> list[dict]:
     """All metric records of a run; lines that are not records (a torn last line, damage) are skipped.
 
     Read incrementally: the records parsed so far are kept per file, and a later call parses only the lines
-    added since (the live screens call this every few seconds while a run trains)."""
+    added since (the live screens call this every few seconds while a run trains).
+
+    With `max_steps`, a long file (over THIN_FROM_BYTES) is thinned *before* parsing: every epoch record and
+    `max_steps` lines evenly spaced through the file (the last one included), so a 100 MB history costs a few
+    thousand parses, not 400k."""
     path = run_path(run_id) / "metrics.jsonl"
+    if max_steps is not None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return []
+        if st.st_size > THIN_FROM_BYTES:
+            return _thinned_metrics(path, max_steps)
     try:
         with open_regular(path) as f:
             st = os.fstat(f.fileno())
@@ -509,6 +523,47 @@ def read_metrics(run_id: str) -> list[dict]:
         _METRICS.pop(next(iter(_METRICS)))
     _METRICS[path] = (inode, offset + end, records)
     return list(records)
+
+
+def _thinned_metrics(path: Path, max_steps: int) -> list[dict]:
+    try:
+        with open_regular(path) as f:
+            st = os.fstat(f.fileno())
+            key = (st.st_ino, st.st_size, max_steps)
+            cached = _THINNED.get(path)
+            if cached and cached[0] == key:
+                return list(cached[1])
+            data = f.read(min(st.st_size, MAX_METRICS_BYTES))
+    except OSError:
+        return []
+    data = data[:data.rfind(b"\n") + 1]  # whole lines only
+    # every epoch record (our writer's json.dumps spells the kind this way), then the lines at evenly spaced
+    # bytes: records are alike in size, so that is every k-th step, found without splitting 400k lines
+    starts = set()
+    at = data.find(b'"kind": "epoch"')
+    while at >= 0:
+        starts.add(data.rfind(b"\n", 0, at) + 1)
+        at = data.find(b'"kind": "epoch"', at + 1)
+    for i in range(1, max_steps + 1):
+        starts.add(data.rfind(b"\n", 0, len(data) * i // max_steps - 1) + 1)  # the line holding that byte
+    end = len(data) - 1
+    for _ in range(3):  # and the last step record, which an epoch record may follow
+        start = data.rfind(b"\n", 0, end) + 1
+        starts.add(start)
+        if b'"kind": "epoch"' not in data[start:end]:
+            break
+        end = start - 1
+    lines = [data[a:data.find(b"\n", a)] for a in sorted(starts)]
+    records = _records(lines)
+    if len(_THINNED) >= 16 and path not in _THINNED:
+        _THINNED.pop(next(iter(_THINNED)))
+    _THINNED[path] = (key, records)
+    return list(records)
+
+
+def read_history(run_id: str, max_points: int = HISTORY_POINTS) -> dict[str, list]:
+    """A run's curves as `history` lists, at most `max_points` step records (read thinned when the file is long)."""
+    return history(read_metrics(run_id, max_steps=max_points), max_points)
 
 
 def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
@@ -541,7 +596,7 @@ def last_step(run_id: str) -> dict | None:
 HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 
 
-def history(records: list[dict], max_points: int = 4000) -> dict[str, list]:
+def history(records: list[dict], max_points: int = HISTORY_POINTS) -> dict[str, list]:
     """Metric records as aligned lists for the curve figures: one position per step or epoch record.
 
     'step' records carry train_loss/train_acc, 'epoch' records val_loss/val_acc; a record lacking a

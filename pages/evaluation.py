@@ -154,7 +154,7 @@ metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",
                       format_func=lambda m: {"val_acc": t("validation accuracy"), "val_loss": t("validation loss"),
                                              "train_loss": t("training loss"), "train_acc": t("training accuracy")}[m])
 other = next(r for r in others if r.run_id == other_id)
-histories = {run.run_id: runs.history(runs.read_metrics(run.run_id)), other_id: runs.history(runs.read_metrics(other_id))}
+histories = {run.run_id: runs.read_history(run.run_id), other_id: runs.read_history(other_id)}
 st.plotly_chart(figures.compare_curves(histories, metric), key="ev_compare")
 
 st.table(_run_table([run, other]))

@@ -28,7 +28,7 @@ def _summary(run_id: str, sha: str) -> experiment.RunSummary:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _history(run_id: str, sha: str) -> dict:
-    return runs.history(runs.read_metrics(run_id))
+    return runs.read_history(run_id)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -76,8 +76,7 @@ def _curves(run_id: str, polling: bool) -> None:
     if info is None:
         st.warning(t("Run {run} is gone from the run store. Start a new one.", run=run_id))
         return
-    records = runs.read_metrics(run_id)
-    history = runs.history(records)
+    history = runs.read_history(run_id)
     if history["epoch"]:
         st.plotly_chart(figures.training_curves(history, title=t("Run {run}", run=run_id)),
                         key=f"lesson_curves_{run_id}")
@@ -85,7 +84,7 @@ def _curves(run_id: str, polling: bool) -> None:
         st.info(t("Waiting for a free training slot; it starts by itself."), icon=":material/schedule:")
     elif info.status in runs.ACTIVE:
         total = info.meta.get("total_steps") or 1
-        done = max((r.get("step", 0) for r in records if r.get("kind") == "step"), default=0)
+        done = (runs.last_step(run_id) or {}).get("step", 0)
         st.progress(min(done / total, 1.0), text=t("Training: step {done} of {total}", done=done, total=total))
     elif info.status == "finished" and info.test_accuracy is not None:
         st.success(t("Finished: {acc} of the test digits recognised.", acc=f"{info.test_accuracy:.1%}"))

@@ -276,7 +276,7 @@ def _kernel_figure(run_id: str, index: int, step: int, epoch: float, layer: str,
 @st.cache_data(max_entries=32, show_spinner=False)
 def _curves_figure(run_id: str, metrics_version, lang: str):
     """The loss and accuracy curves, rebuilt only when metrics.jsonl changed (`metrics_version` is the cache key)."""
-    return figures.training_curves(runs.history(runs.read_metrics(run_id)), title=t("Loss and accuracy"))
+    return figures.training_curves(runs.read_history(run_id), title=t("Loss and accuracy"))
 
 
 def _spec(run: runs.RunInfo) -> arch.ArchSpec | None:

@@ -41,6 +41,9 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
         assert times["test_images"] == 1000 and times["layer"] == "conv1"
     assert "home" in result["page_ms"] or "home" in result["page_errors"]
     assert all(ms > 0 for ms in result["page_ms"].values())
+    history = result["long_history_ms"]
+    assert history["error"] is None and history["train_page"] > 0 and history["curves"] > 0
+    assert history["megabytes"] == 5 and history["step_records"] > 10_000  # long enough to be read thinned
     assert result["peak_rss_mb"] > 50 and "mnist-sample" in result["peak_rss_label"]
     assert "time_to_accuracy" not in result  # full MNIST only
     assert set(result["goals_met"]) >= {"train_throughput_ratio.lenet5", "train_throughput_ratio.deep-cnn",
@@ -54,6 +57,7 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     result["skipped"]["time_to_accuracy"] = "MNIST is not in the data folder"
     table = bench.format_table(result)
     assert "train_throughput_ratio deep-cnn" in table and "inspect_ms deep-cnn kernel_grid" in table
+    assert "long_history_ms train_page" in table and "5 MB metrics.jsonl" in table
     assert "app_train_ratio lenet5" in table and "app_click_latency_ms Kernels" in table and "queue ratio" in table
     assert f"torch threads {machine['threads']}" in table
     assert "skipped: MNIST is not in the data folder" in table

@@ -165,3 +165,21 @@ def test_metrics_are_read_incrementally_and_a_long_history_is_thinned(finished_r
     assert len(shown["step"]) == 1_001  # every 10th step record, plus the epoch record
     assert shown["step"][-1] == 10_000 and 5_000 in shown["step"] and shown["val_acc"].count(0.9) == 1
     assert runs.history(records[:500])["step"] == [r["step"] for r in records[:500]]  # short ones are whole
+
+
+def test_a_long_metrics_file_is_thinned_before_parsing_with_the_same_curves(finished_run, monkeypatch):
+    path = runs.run_path(finished_run) / "metrics.jsonl"
+    records = [{"kind": "step", "step": i, "epoch": i / 1000, "train_loss": 1 / (i + 1)} for i in range(1, 10_001)]
+    for e in range(1, 11):
+        records.insert(e * 1001 - 1, {"kind": "epoch", "step": e * 1000, "epoch": float(e), "val_acc": 0.9 + e / 100})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    monkeypatch.setattr(runs, "THIN_FROM_BYTES", 1_000)
+    shown = runs.read_history(finished_run, max_points=1_000)
+    steps = [s for s, acc in zip(shown["step"], shown["val_acc"]) if acc is None]
+    assert 990 <= len(steps) <= 1_000 and steps[-1] == 10_000  # evenly spaced through the file, the last one kept
+    assert all(8 <= b - a <= 12 for a, b in zip(steps, steps[1:]))
+    assert [a for a in shown["val_acc"] if a is not None] == [0.9 + e / 100 for e in range(1, 11)]  # every epoch
+    assert shown["step"] == sorted(shown["step"]) and shown["train_loss"][-2:] == [1 / 10_001, None]
+    with open(path, "a") as f:
+        f.write(json.dumps({"kind": "step", "step": 10_001, "train_loss": 0.1}) + "\n")
+    assert runs.read_history(finished_run, max_points=1_000)["step"][-1] == 10_001  # a grown file is read again
