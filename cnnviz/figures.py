@@ -329,6 +329,20 @@ def kernel_applied(image, kernel, output, title="") -> go.Figure:
     return _finish(fig, title, 380)
 
 
+def number_grids(matrices, titles, title="") -> go.Figure:
+    """Small signed matrices side by side, each on its own scale centred at zero, every value printed.
+
+    Args: matrices a list of (R, C) arrays (a kernel, an output, its error...); titles one per matrix.
+    """
+    mats = [_array(m, (2,), "matrix") for m in matrices]
+    names = _titles(titles, len(mats), "", "number_grids")
+    fig = _panels(names, [float(m.shape[1]) for m in mats])
+    for i, m in enumerate(mats, start=1):
+        fig.add_trace(_signed(m, numbers=True), row=1, col=i)
+    _image_axes(fig)
+    return _finish(fig, title, 300)
+
+
 def pooling_view(image, output, kind, size, stride, title="", window_rc=(0, 0), out_rc=(0, 0)) -> go.Figure:
     """Input and pooled output side by side, one pooling window and its output cell outlined.
 
@@ -531,6 +545,67 @@ def probability_bars(probs, class_names, true_label=None, title="") -> go.Figure
     fig.update_xaxes(range=[0, 1.25], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", title_text=t("probability"))
     fig.update_yaxes(type="category", autorange="reversed")
     return _finish(fig, title, int(np.clip(28 * len(p), 200, 700)) + 90, showlegend=False)
+
+
+def logits_to_probabilities(logits, probs, class_names, true_label=None, title="") -> go.Figure:
+    """Two bar panels, one row per class: the last layer's scores (logits, any sign), then their softmax.
+
+    Args: logits (K,); probs (K,) summing to 1; true_label index of the true class or None. The predicted class
+    is coloured as in `probability_bars` in both panels, so the eye follows one class from score to probability.
+    """
+    z = _array(logits, (1,), "logits").astype(np.float64)  # (K,)
+    p = _array(probs, (1,), "probs").astype(np.float64)  # (K,)
+    if z.shape != p.shape:
+        raise ValueError(f"logits_to_probabilities: {len(z)} logits but {len(p)} probabilities")
+    names = _labels(class_names, len(p), "logits_to_probabilities")
+    pred = int(np.argmax(p))
+    colours = [NEUTRAL] * len(p)
+    colours[pred] = ACCENT if true_label is None else (GREEN if int(true_label) == pred else RED)
+    marks = ["  \u2190 " + t("true") if true_label is not None and i == int(true_label) else "" for i in range(len(p))]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.12,
+                        subplot_titles=[_plain(t("scores (logits)")), _plain(t("softmax: probabilities"))])
+    fig.add_trace(go.Bar(x=z, y=names, orientation="h", marker_color=colours, cliponaxis=False,
+                         text=[f"{v:.2f}".replace("-", "\u2212") for v in z], textposition="outside",
+                         hovertemplate="%{y}: %{x:.3f}<extra></extra>"), 1, 1)
+    fig.add_trace(go.Bar(x=p, y=names, orientation="h", marker_color=colours, cliponaxis=False,
+                         text=[f"{v:.1%}{m}" for v, m in zip(p, marks)], textposition="outside",
+                         hovertemplate="%{y}: %{x:.2%}<extra></extra>"), 1, 2)
+    pad = 0.5 * (float(np.abs(z).max()) or 1.0)  # room for the value printed beyond each bar's end
+    fig.update_xaxes(range=[min(0.0, float(z.min())) - pad, max(0.0, float(z.max())) + pad], row=1, col=1)
+    fig.update_xaxes(range=[0, 1.7], tickvals=[0, 0.5, 1], tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(type="category", autorange="reversed")
+    return _finish(fig, title, int(np.clip(28 * len(p), 200, 700)) + 110, showlegend=False)
+
+
+def loss_steps(losses, title="") -> go.Figure:
+    """The loss after each step of gradient descent (step 0 = before any), on a log scale when it spans decades."""
+    y = _array(losses, (1,), "losses").astype(np.float64)  # (S,)
+    fig = go.Figure(go.Scatter(x=list(range(len(y))), y=y, mode="lines+markers", line=dict(color=ACCENT),
+                               hovertemplate=t("step") + " %{x}: %{y:.4g}<extra></extra>"))
+    positive = y[np.isfinite(y) & (y > 0)]
+    log = positive.size > 1 and positive.max() / positive.min() > 100
+    fig.update_xaxes(title_text=t("step"), rangemode="tozero")
+    fig.update_yaxes(title_text=t("loss"), type="log" if log else "linear")
+    return _finish(fig, title, 260, showlegend=False)
+
+
+def per_class_against(acc, reference, class_names, names=("yours", "reference"), title="") -> go.Figure:
+    """Accuracy per class of a run beside a reference (the source lesson's numbers), as grouped % bars.
+
+    Args: acc (K,), reference (K,) in 0..1 (NaN where unknown); names the two legend entries.
+    """
+    a = _array(acc, (1,), "acc").astype(np.float64)  # (K,)
+    r = _array(reference, (1,), "reference").astype(np.float64)  # (K,)
+    if a.shape != r.shape:
+        raise ValueError(f"per_class_against: {len(a)} accuracies against {len(r)} reference values")
+    labels = _labels(class_names, len(a), "per_class_against")
+    fig = go.Figure([go.Bar(x=labels, y=v, name=_plain(n), marker_color=c, texttemplate="%{y:.1%}",
+                            textposition="outside", textangle=-90, hovertemplate=f"{_plain(n)}: %{{y:.2%}}<extra></extra>")
+                     for v, n, c in ((a, names[0], ACCENT), (r, names[1], NEUTRAL))])
+    low = float(np.nanmin(np.concatenate([a, r])))
+    fig.update_xaxes(type="category", title_text=t("class"))
+    fig.update_yaxes(range=[max(0.0, low - 0.1), 1.04], tickformat=".0%", title_text=t("accuracy"))
+    return _finish(fig, title, 380, barmode="group", legend=dict(orientation="h", y=-0.25))
 
 
 # ---------------------------------------------------------------- architecture and internals

@@ -34,6 +34,11 @@ def _goto(number: int) -> None:
     st.session_state["lesson_step"] = number
 
 
+def _number(step_id: str) -> int:
+    """A step's number, for text that sends the learner to it (numbers move when steps are added)."""
+    return lesson.STEP_IDS.index(step_id) + 1
+
+
 def _step_label(number: int) -> str:
     return t("Step {n} of {total}: {title}", n=number, total=N_STEPS, title=t(lesson.get_step(number).title))
 
@@ -89,7 +94,7 @@ def _curves(run_id: str, polling: bool) -> None:
     elif info.status == "finished" and info.test_accuracy is not None:
         st.success(t("Finished: {acc} of the test digits recognised.", acc=f"{info.test_accuracy:.1%}"))
         if st.session_state.get("run_id") != run_id:
-            st.button(t("Inspect this run in steps 9 and 10"), key=f"lesson_use_{run_id}", on_click=_use_run,
+            st.button(t("Inspect this run in the next steps"), key=f"lesson_use_{run_id}", on_click=_use_run,
                       args=(run_id,), icon=":material/search:")
     else:
         st.warning(t("This run ended as {status}. {message}", status=ui.status_label(info.status),
@@ -121,9 +126,9 @@ def _need_run(container) -> runs.RunInfo | None:
     run = ui.selected_run()
     if run is None:
         container.info(t("This step looks inside a trained network, and there is none yet. Train LeNet-5 in "
-                         "step 7 (a few seconds); it is then picked in the sidebar by itself."))
-        container.button(t("Go to step 7"), key="lesson_to_7", on_click=_goto, args=(7,),
-                         icon=":material/arrow_back:")
+                         "step {n} (a few seconds); it is then picked in the sidebar by itself.", n=_number("lenet5")))
+        container.button(t("Go to step {n}", n=_number("lenet5")), key="lesson_to_lenet5", on_click=_goto,
+                         args=(_number("lenet5"),), icon=":material/arrow_back:")
         return None
     container.caption(t("Run {run} · {dataset}. Pick another run in the sidebar.", run=run.run_id,
                         dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
@@ -148,6 +153,31 @@ def _kernel(left, right) -> None:
                      terms=terms.replace("-", "−"), value=f"{step.value:g}".replace("-", "−")))
     left.caption(t("Orange frames: the window on the input and the output value it makes. Grey cells are not "
                    "computed yet."))
+
+
+XC_KERNELS = {"shift": (lesson.SHIFT_KERNEL, t("one weight off centre")),
+              "sobel_vertical": (conv.get_kernel("sobel_vertical").weights, t("vertical edges")),
+              "gaussian_blur": (conv.get_kernel("gaussian_blur").weights, t("blur (symmetric)"))}
+
+
+def _cross_correlation(left, right) -> None:
+    name = right.radio(t("Kernel"), list(XC_KERNELS), horizontal=True, key="lesson_xc_kernel",
+                       format_func=lambda k: XC_KERNELS[k][1])
+    kernel = XC_KERNELS[name][0]
+    digit = _digit(right, "lesson_xc_digit")  # (28, 28)
+    right.plotly_chart(figures.kernel_grid(np.stack([kernel, lesson.rotate_180(kernel)]), max_cols=2,
+                                           titles=[t("as slid: cross-correlation"), t("rotated 180°: convolution")],
+                                           title=t("The kernel, and the kernel a mathematician would slide")),
+                       key="lesson_xc_kernels", height=_fit(2, 2, width=420))
+    maps = np.stack([conv.convolve(digit, kernel), lesson.true_convolution(digit, kernel)])  # (2, OH, OW)
+    right.plotly_chart(figures.feature_map_grid(maps, max_cols=2, titles=[t("cross-correlation (what CNNs compute)"),
+                                                                          t("convolution (kernel rotated)")],
+                                                title=t("The same digit through both")),
+                       key="lesson_xc_maps", height=_fit(2, 2))
+    gap = float(np.abs(maps[0] - maps[1]).max())
+    right.markdown(t("The two maps are identical: this kernel looks the same after a 180° turn.") if gap < 1e-9 else
+                   t("The two maps differ by up to {gap} per pixel.", gap=f"{gap:.3g}"))
+    left.caption(t("PyTorch's F.conv2d gives exactly the left map; the tests of this explorer check it."))
 
 
 def _shared_weights(left, right) -> None:
@@ -213,6 +243,18 @@ def _stride_padding(left, right) -> None:
         right.warning(t("These settings do not fit: {reason}", reason=str(e)))
         return
     right.markdown(f"**{size.explanation}**")
+    kind = lesson.padding_name(size_i, size_f, stride, padding)
+    if kind:
+        right.markdown(t("This is **{kind}** padding.", kind={"valid": t("valid"), "same": t("same")}[kind]))
+    coverage = lesson.window_coverage(size_i, size_f, stride, padding)  # (I, I)
+    right.markdown(t("A corner pixel is inside {corner} window(s), the centre pixel inside {centre}.",
+                     corner=int(coverage[0, 0]), centre=int(coverage[size_i // 2, size_i // 2])))
+    with right.expander(t("How many windows see each input pixel")):
+        st.plotly_chart(figures.heatmap(coverage, range(size_i), range(size_i), colorscale="Blues",
+                                        text_fmt="d" if size_i <= 14 else None,
+                                        title=t("Windows containing each pixel, I={i}, F={f}, S={s}, P={p}",
+                                                i=size_i, f=size_f, s=stride, p=padding)),
+                        key="lesson_sp_coverage")
     digit = lesson.centre_crop(_digit(right, "lesson_sp_digit"), size_i)  # (I, I)
     kernel = lesson.box_kernel(size_f)
     out = conv.convolve(digit, kernel, stride, padding)
@@ -222,6 +264,27 @@ def _stride_padding(left, right) -> None:
                        key="lesson_sp_fig")
     left.caption(t("The kernel here just averages its window, so the output looks like a blurred, smaller digit. "
                    "Only its size matters in this step."))
+
+
+RELU_KERNELS = ("sobel_vertical", "sobel_horizontal", "edges")
+
+
+def _relu(left, right) -> None:
+    name = right.radio(t("Kernel"), RELU_KERNELS, horizontal=True, key="lesson_relu_kernel",
+                       format_func=lambda k: t(conv.get_kernel(k).title))
+    digit = _digit(right, "lesson_relu_digit")  # (28, 28)
+    before = conv.convolve(digit, conv.get_kernel(name).weights)  # (26, 26)
+    after = lesson.relu(before)
+    right.plotly_chart(figures.feature_map_grid(np.stack([before, after]), max_cols=2,
+                                                titles=[t("before ReLU"), t("after ReLU: max(0, x)")],
+                                                title=t("A feature map of a test digit")),
+                       key="lesson_relu_maps", height=_fit(2, 2))
+    negative, zero = int((before < 0).sum()), int((before == 0).sum())
+    right.markdown(t("{neg} of {n} values were negative and are now 0; {pos} positive values pass unchanged "
+                     "({zero} were 0 already).", neg=negative, n=before.size, pos=int((before > 0).sum()),
+                     zero=zero))
+    left.caption(t("Red and blue are values of opposite sign, white is zero. After ReLU only one sign is left: "
+                   "where the kernel's pattern is present."))
 
 
 def _pooling(left, right) -> None:
@@ -240,7 +303,8 @@ def _pooling(left, right) -> None:
     right.plotly_chart(figures.feature_map_grid(every, titles=[t("max"), t("average"), t("L2")], max_cols=3,
                                                 title=t("The three kinds side by side")), key="lesson_pool_all",
                        height=_fit(3, 3))
-    left.caption(t("{h}×{w} values became {oh}×{ow}: each output cell sums up one {k}×{k} window.",
+    left.caption(t("{h}×{w} values became {oh}×{ow}: each output cell stands for one {k}×{k} window, by its "
+                   "largest value, its mean or its L2 norm.",
                    h=digit.shape[0], w=digit.shape[1], oh=out.shape[0], ow=out.shape[1], k=size))
 
 
@@ -259,14 +323,65 @@ def _dropout(left, right) -> None:
     titles = [t("activations"), t("mask: blue kept, red dropped"),
               t("after dropout, ×{s}", s=f"{1.0 / (1.0 - p):.2f}")]
     right.plotly_chart(figures.feature_map_grid(maps, titles=titles, max_cols=3,
-                                                title=t("A dense layer of {n} neurons in one training batch",
+                                                title=t("A dense layer of {n} neurons, one image in training",
                                                         n=view.mask.size)), key="lesson_dropout_fig", height=_fit(3, 3))
     right.markdown(t("{kept} of {n} neurons kept. Mean output: {before} without dropout, {after} with this draw, "
                      "{average} averaged over {draws} draws.", kept=view.kept, n=view.mask.size,
                      before=f"{view.activations.mean():.3f}", after=f"{view.output.mean():.3f}",
                      average=f"{view.mean_over_draws:.3f}", draws=f"{lesson.DRAWS:,}"))
     left.caption(t("White cells in the third map are the silenced neurons. Each press of New draw is another "
-                   "batch: another random set of neurons is silenced."))
+                   "forward pass: another random set of neurons is silenced, and in a batch each image gets its own."))
+
+
+GRAD_KEY = "lesson_grad_kernel"
+
+
+def _grad_reset() -> None:
+    st.session_state[GRAD_KEY] = np.zeros((3, 3)).tolist()
+    st.session_state["lesson_grad_losses"] = []
+
+
+def _grad_steps(steps: int) -> None:
+    kernel = np.array(st.session_state[GRAD_KEY])
+    losses = st.session_state["lesson_grad_losses"]
+    for _ in range(steps):
+        kernel = lesson.descend(kernel, st.session_state["lesson_grad_lr"])
+        losses.append(lesson.kernel_gradient(lesson.GRADIENT_IMAGE, kernel, lesson.GRADIENT_TARGET).loss)
+    st.session_state[GRAD_KEY] = kernel.tolist()
+
+
+def _kernel_gradient(left, right) -> None:
+    if GRAD_KEY not in st.session_state:
+        _grad_reset()
+    kernel = np.array(st.session_state[GRAD_KEY])  # (3, 3)
+    image, target = lesson.GRADIENT_IMAGE, lesson.GRADIENT_TARGET
+    g = lesson.kernel_gradient(image, kernel, target)
+    a, b, c, d = right.columns([2, 1, 1, 1], vertical_alignment="bottom")
+    a.select_slider(t("Learning rate"), lesson.LEARNING_RATES, value=0.05, key="lesson_grad_lr")
+    diverged = not np.isfinite(g.loss) or g.loss > 1e12
+    b.button(t("One step"), key="lesson_grad_one", on_click=_grad_steps, args=(1,), disabled=diverged,
+             width="stretch")
+    c.button(t("Ten steps"), key="lesson_grad_ten", on_click=_grad_steps, args=(10,), disabled=diverged,
+             width="stretch")
+    d.button(t("Start again"), key="lesson_grad_reset", on_click=_grad_reset, width="stretch")
+    losses = [lesson.kernel_gradient(image, np.zeros((3, 3)), target).loss] + st.session_state["lesson_grad_losses"]
+    right.markdown(t("After {steps} step(s): loss ½·Σ(output − target)² = **{loss}**; the centre weight's gradient "
+                     "is {g}.", steps=len(losses) - 1, loss=f"{g.loss:.4g}", g=f"{g.gradient[1, 1]:.4g}"))
+    right.plotly_chart(figures.kernel_applied(image, kernel, g.output, title=t("The 6×6 input, the kernel now, its "
+                                                                               "output")), key="lesson_grad_applied")
+    right.plotly_chart(figures.number_grids([target, g.error, g.gradient], [t("target output"),
+                                            t("error = output − target"), t("gradient of each weight")]),
+                       key="lesson_grad_numbers")
+    if len(losses) > 1:
+        right.plotly_chart(figures.loss_steps(losses, title=t("Loss after each step")), key="lesson_grad_losses")
+    if diverged:
+        right.warning(t("The steps were too large and the loss exploded. Start again with a smaller learning rate."))
+    left.caption(t("Each step moves every weight against its own gradient. The loss falls fast at first, then "
+                   "slowly; with the largest rate the steps overshoot and the loss grows. The gradients here are the "
+                   "ones autograd computes: the tests check them against PyTorch."))
+    with left.expander(t("The kernel that made the target")):
+        st.plotly_chart(figures.kernel_grid(lesson.GRADIENT_KERNEL[None], max_cols=1), key="lesson_grad_answer",
+                        height=_fit(1, 1, width=220))
 
 
 def _lenet5(left, right) -> None:
@@ -280,6 +395,39 @@ def _lenet5(left, right) -> None:
                    "(validation) and finally on 1,000 test digits.", params=f"{arch.total_params(spec):,}"))
 
 
+def _softmax_loss(left, right) -> None:
+    run = _need_run(right)
+    if run is None:
+        return
+    spec, model = ui.load_model(run)
+    split = ui.run_split(run)
+    names = list(run.meta.get("classes") or split.info.classes)
+    cls = right.selectbox(t("Test image of class"), list(range(len(names))), index=min(7, len(names) - 1),
+                          format_func=lambda i: names[i], key="lesson_softmax_class")
+    image, label, g = inspect.test_image(split, cls, 0)  # (C, H, W) uint8
+    x = data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (C, H, W) as in training
+    rows = arch.infer_shapes(spec)
+    outputs = inspect.activations(model, x)
+    flat = next((r for r in rows if r.type == "flatten"), None)
+    d = lesson.decision(outputs[rows[-1].name], label)
+    if flat is not None:
+        before = rows[rows.index(flat) - 1].output_shape if rows.index(flat) else tuple(spec.input_shape)
+        right.markdown(t("The last maps, {shape}, are flattened into {n} numbers; the dense layers turn them into "
+                         "{k} scores.", shape=" × ".join(map(str, before)), n=f"{flat.output_shape[0]:,}",
+                         k=len(names)))
+    right.plotly_chart(figures.logits_to_probabilities(d.logits, d.probabilities, names, label,
+                                                       title=t("One test image: scores, then probabilities")),
+                       key="lesson_softmax_fig")
+    total = float(np.exp(d.logits - d.logits.max()).sum())
+    right.markdown(t("True class {name}: p = e^({z}) / Σ e^score = **{p}**; loss = −ln {p} = **{loss}**.",
+                     name=ui.plain(names[label]), z=f"{d.logits[label] - d.logits.max():.3f}".replace("-", "−"),
+                     p=f"{d.probabilities[label]:.4f}", loss=f"{d.loss:.3g}"))
+    right.caption(t("The scores are shifted so that the largest is 0 before e^score is taken (Σ e^score = {total} "
+                    "then); the probabilities do not change.", total=f"{total:.4f}"))
+    left.image(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0), width=140,
+               caption=t("The test image ({name})", name=names[label]))
+
+
 def _deep_cnn(left, right) -> None:
     spec = arch.preset_spec("deep-cnn")
     rows = lesson.summary_rows(spec)
@@ -288,6 +436,14 @@ def _deep_cnn(left, right) -> None:
     right.dataframe(pd.DataFrame(rows).rename(columns=names), hide_index=True, key="lesson_deep_table",
                     column_config={t("Parameters"): st.column_config.NumberColumn(format="localized")})
     right.markdown(t("Total: **{params}** parameters.", params=f"{arch.total_params(spec):,}"))
+    if right.toggle(t("Show it as Keras's model.summary() prints it"), key="lesson_keras"):
+        names = {"layer": t("Layer"), "keras": t("Output Shape (Keras)"), "ours": t("Output shape (here)"),
+                 "parameters": t("Param #")}
+        right.dataframe(pd.DataFrame(lesson.keras_rows(spec)).rename(columns=names), hide_index=True,
+                        key="lesson_keras_table",
+                        column_config={t("Param #"): st.column_config.NumberColumn(format="localized")})
+        right.caption(t("Keras lists the batch first (None: any number of images) and the channels last; PyTorch and "
+                        "this explorer put the channels first and show one image. The parameter counts are the same."))
     _live_training(right, "deep-cnn", 5, t("Train the deeper CNN on the sample (5 epochs)"))
     cal = cost.cached_calibration(jobs.train_threads())
     if cal is not None:
@@ -319,6 +475,16 @@ def _mistakes(left, right) -> None:
     right.markdown(inspect.report(ev, tr=t))
     right.plotly_chart(figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
                                                   title=t("Accuracy per class")), key="lesson_per_class")
+    if len(ev.class_names) == 10 and str(run.meta.get("dataset", "")).startswith("mnist"):
+        source = lesson.SOURCE_DEEP_CNN
+        right.plotly_chart(figures.per_class_against(ev.per_class_accuracy, source["per_class"], ev.class_names,
+                                                     names=(t("this run"), t("the video lesson's deeper CNN")),
+                                                     title=t("This run beside the video lesson, per digit")),
+                           key="lesson_source")
+        right.caption(t("The video lesson's deeper CNN, trained for 200 epochs on all 60,000 digits: {acc} with {n} "
+                        "mistakes on the 10,000 test digits. This run: {mine} with {wrong} mistakes on {total}.",
+                        acc=f"{source['accuracy']:.2%}", n=source["mistakes"], mine=f"{ev.accuracy:.2%}",
+                        wrong=f"{ev.n_wrong:,}", total=f"{ev.n_test:,}"))
     wrong = inspect.mistakes(ev, limit=8)
     if not wrong:
         right.success(t("No mistakes on the test set: nothing to show."))
@@ -358,8 +524,9 @@ def _learned_kernels(left, right) -> None:
                    "side finds edges; one of a single colour finds blobs and strokes."))
 
 
-RENDER = {"kernel": _kernel, "shared-weights": _shared_weights, "channels": _channels,
-          "stride-padding": _stride_padding, "pooling": _pooling, "dropout": _dropout, "lenet5": _lenet5,
+RENDER = {"kernel": _kernel, "cross-correlation": _cross_correlation, "shared-weights": _shared_weights,
+          "channels": _channels, "stride-padding": _stride_padding, "relu": _relu, "pooling": _pooling,
+          "dropout": _dropout, "kernel-gradient": _kernel_gradient, "lenet5": _lenet5, "softmax-loss": _softmax_loss,
           "deep-cnn": _deep_cnn, "mistakes": _mistakes, "learned-kernels": _learned_kernels}
 PAGE_LABELS = {"pages/convolution.py": t("Open the Convolution screen"),
                "pages/architecture.py": t("Open the Architecture screen"),

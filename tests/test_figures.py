@@ -373,3 +373,36 @@ def test_names_from_files_show_as_typed_in_figures():
     assert not [a.text for a in fig.layout.annotations if "<a" in a.text or "<b>" in a.text]
     fig = F.scatter_embedding(np.zeros((2, 2)), np.array([0, 1]), hostile, hover_text=hostile)
     assert all("<" not in str(tr.name) and all("<" not in str(x) for x in tr.text) for tr in fig.data)
+
+
+def test_logits_to_probabilities_follows_one_class_through_both_panels():
+    logits = np.array([1.0, -2.0, 4.0])
+    probs = np.exp(logits) / np.exp(logits).sum()
+    fig = _ok(F.logits_to_probabilities(logits, probs, ["a", "b", "c"], true_label=1))
+    scores, chances = fig.data
+    np.testing.assert_array_equal(scores.x, logits) and np.testing.assert_allclose(chances.x, probs)
+    assert scores.marker.color[2] == chances.marker.color[2] == F.RED  # predicted c, true b: wrong, in red
+    assert chances.text[1].endswith("\u2190 true") and scores.text[1] == "\u22122.00"
+    assert fig.layout.xaxis.range[0] < -2.0 < 4.0 < fig.layout.xaxis.range[1]  # room for every printed value
+    with pytest.raises(ValueError, match="3 logits but 2 probabilities"):
+        F.logits_to_probabilities(logits, probs[:2], ["a", "b"])
+
+
+def test_number_grids_print_every_value_on_its_own_zero_centred_scale():
+    a, b = np.array([[1.0, -3.0]]), np.arange(9.0).reshape(3, 3)
+    fig = _ok(F.number_grids([a, b], ["small", "big"]))
+    assert len(fig.data) == 2 and [t.zmid for t in fig.data] == [0, 0]
+    assert (fig.data[0].zmin, fig.data[0].zmax, fig.data[1].zmax) == (-3.0, 3.0, 8.0)
+    assert all(t.texttemplate for t in fig.data)
+    with pytest.raises(ValueError, match="2 panels but 1 titles"):
+        F.number_grids([a, b], ["one"])
+
+
+def test_per_class_against_and_loss_steps():
+    fig = _ok(F.per_class_against([0.9, 0.95], [0.99, 0.98], ["0", "1"], names=("mine", "book")))
+    assert [t.name for t in fig.data] == ["mine", "book"] and fig.layout.barmode == "group"
+    assert list(fig.data[1].y) == [0.99, 0.98] and fig.layout.yaxis.range[0] == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="2 accuracies against 1"):
+        F.per_class_against([0.9, 0.95], [0.99], ["0", "1"])
+    assert _ok(F.loss_steps([40.0, 4.0, 0.01])).layout.yaxis.type == "log"  # spans decades
+    assert _ok(F.loss_steps([4.0, 3.0, 2.5])).layout.yaxis.type == "linear"
