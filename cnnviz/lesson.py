@@ -81,7 +81,8 @@ STEPS: tuple[Step, ...] = (
          t("While training, dropout silences each neuron of a layer at random with probability p, with a "
            "fresh draw for every image at every forward pass, and multiplies the survivors by 1/(1 − p) so that, "
            "on average, the layer's output stays the same. No neuron can count on one particular partner, so the "
-           "network spreads what it knows over many neurons and overfits less. At test time nothing is dropped."),
+           "network spreads what it knows over many neurons, which reduces overfitting. At test time nothing is "
+           "dropped."),
          "pages/architecture.py"),
     Step("kernel-gradient", t("How a kernel learns: its gradient"),
          t("Training compares the network's output with the wanted one through a loss, and nudges every weight "
