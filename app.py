@@ -10,6 +10,6 @@ st.set_page_config(page_title="cnnviz: see what a CNN does", page_icon=":materia
 ui.init_state()  # the language from the URL before the first labels are written
 navigation = st.navigation({ui.t(section): [st.Page(path, title=ui.t(title), icon=icon, default=path == "pages/home.py")
                                             for path, title, icon in pages]
-                            for section, pages in SECTIONS.items()})
+                            for section, pages in SECTIONS.items()}, expanded=True)  # every screen in sight
 ui.sidebar()
 navigation.run()

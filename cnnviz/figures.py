@@ -435,6 +435,25 @@ def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
     return _finish(fig, title, 400, hovermode="x unified" if len(fig.data) <= 6 else "closest")
 
 
+def accuracy_against(xs, series: dict, x_title: str, title="") -> go.Figure:
+    """Accuracy (0..1) of several networks against one setting (a shift, a noise level), one line each.
+
+    Args: xs the setting's values; series {name: accuracies, one per x}.
+    """
+    fig = go.Figure()
+    palette = pcolors.qualitative.D3
+    for i, (name, ys) in enumerate(series.items()):
+        y = _array(ys, (1,), "accuracies").astype(np.float64)
+        if len(y) != len(xs):
+            raise ValueError(f"accuracy_against: {len(xs)} settings but {len(y)} accuracies for {name}")
+        fig.add_trace(go.Scatter(x=list(xs), y=y, name=_plain(name), mode="lines+markers",
+                                 line=dict(color=palette[i % len(palette)], width=2),
+                                 hovertemplate=f"{_plain(name)}: %{{y:.1%}}<extra></extra>"))
+    fig.update_xaxes(title_text=_plain(x_title))
+    fig.update_yaxes(title_text=t("accuracy"), range=[0, 1.02], tickformat=".0%")
+    return _finish(fig, title, 360, hovermode="x unified")
+
+
 # ---------------------------------------------------------------- evaluation
 
 

@@ -11,7 +11,8 @@ ui.ensure_navigation()
 
 N_STEPS = len(lesson.STEPS)
 SAMPLE = "mnist-sample"  # the lesson always trains and draws digits from the built-in sample: offline, seconds
-LIVE_KEYS = {"lenet5": "lesson_run_lenet5", "deep-cnn": "lesson_run_deep"}  # session keys of the runs started here
+# session keys of the runs started here
+LIVE_KEYS = {"lenet5": "lesson_run_lenet5", "deep-cnn": "lesson_run_deep", "mlp": "lesson_run_mlp"}
 
 
 # ---------------------------------------------------------------- which step (session state <-> URL)
@@ -464,6 +465,29 @@ def _to_builder(container, preset: str) -> None:
         st.switch_page("pages/architecture.py")
 
 
+def _mlp_vs_cnn(left, right) -> None:
+    a, b = right.columns(2)
+    _live_training(a, "mlp", 3, t("Train the MLP (3 epochs)"))
+    _live_training(b, "lenet5", 3, t("Train LeNet-5 live (3 epochs)"))
+    done = {preset: _read_run(st.session_state.get(LIVE_KEYS[preset])) for preset in ("mlp", "lenet5")}
+    if not all(run is not None and run.status == "finished" for run in done.values()):
+        right.info(t("When both have finished, their accuracy on shifted test digits appears here."))
+        return
+    split = ui.load_dataset(SAMPLE)
+    accuracy = {t(arch.get_preset(preset).title): lesson.accuracy_under_shift(ui.load_model(run)[1], split)
+                for preset, run in done.items()}
+    right.plotly_chart(figures.accuracy_against(list(lesson.SHIFTS), accuracy, x_title=t("shift to the right (pixels)"),
+                                                title=t("Test accuracy with every test digit shifted")),
+                       key="lesson_shift_fig")
+    digit = _digit(right, "lesson_shift_digit")  # (28, 28) in 0..1
+    shown = [np.roll(digit, d, axis=1) * (np.arange(28) >= d) for d in (0, 2, 4, 6)]  # as lesson.shift_right
+    right.plotly_chart(figures.image_gallery(np.stack(shown), [t("{d} px", d=d) for d in (0, 2, 4, 6)], max_cols=4),
+                       key="lesson_shift_digits", height=_fit(4, 4))
+    mlp, cnn = accuracy.values()
+    right.markdown(t("Shifted by 2 pixels: MLP {mlp}, LeNet-5 {cnn}. Shifted by 6: MLP {mlp6}, LeNet-5 {cnn6}.",
+                     mlp=f"{mlp[2]:.1%}", cnn=f"{cnn[2]:.1%}", mlp6=f"{mlp[6]:.1%}", cnn6=f"{cnn[6]:.1%}"))
+
+
 def _mistakes(left, right) -> None:
     run = _need_run(right)
     if run is None:
@@ -527,13 +551,14 @@ def _learned_kernels(left, right) -> None:
 RENDER = {"kernel": _kernel, "cross-correlation": _cross_correlation, "shared-weights": _shared_weights,
           "channels": _channels, "stride-padding": _stride_padding, "relu": _relu, "pooling": _pooling,
           "dropout": _dropout, "kernel-gradient": _kernel_gradient, "lenet5": _lenet5, "softmax-loss": _softmax_loss,
-          "deep-cnn": _deep_cnn, "mistakes": _mistakes, "learned-kernels": _learned_kernels}
+          "deep-cnn": _deep_cnn, "mlp-vs-cnn": _mlp_vs_cnn, "mistakes": _mistakes, "learned-kernels": _learned_kernels}
 PAGE_LABELS = {"pages/convolution.py": t("Open the Convolution screen"),
                "pages/architecture.py": t("Open the Architecture screen"),
                "pages/train.py": t("Open the Train screen"),
                "pages/kernels.py": t("Open the Kernels screen"),
                "pages/feature_maps.py": t("Open the Feature maps screen"),
-               "pages/evaluation.py": t("Open the Evaluation screen")}
+               "pages/evaluation.py": t("Open the Evaluation screen"),
+               "pages/experiment.py": t("Open the Experiment screen")}
 
 # ---------------------------------------------------------------- layout
 

@@ -27,7 +27,7 @@ def n_of(step_id: str) -> int:
 def test_registry_has_the_steps_in_the_teaching_order():
     assert lesson.STEP_IDS == ("kernel", "cross-correlation", "shared-weights", "channels", "stride-padding", "relu",
                                "pooling", "dropout", "kernel-gradient", "lenet5", "softmax-loss", "deep-cnn",
-                               "mistakes", "learned-kernels")
+                               "mlp-vs-cnn", "mistakes", "learned-kernels")
     pages = {p.stem for p in (Path(APP).parent / "pages").glob("*.py")}
     for step in lesson.STEPS:
         assert Path(step.page).stem in pages
@@ -46,10 +46,10 @@ def test_parse_and_get_step():
     assert lesson.parse_step("4") == 4
     assert lesson.parse_step(" pooling ") == 7
     assert lesson.parse_step(None) is None
-    for bad in ("0", "15", "-1", "two", "", "4.5", "²", "٣", "9" * 5000):  # superscripts and other digits too
+    for bad in ("0", "16", "-1", "two", "", "4.5", "²", "٣", "9" * 5000):  # superscripts and other digits too
         assert lesson.parse_step(bad) is None
     assert lesson.get_step(1).id == "kernel" and lesson.get_step(N).id == "learned-kernels"
-    with pytest.raises(ValueError, match="steps are 1..14"):
+    with pytest.raises(ValueError, match="steps are 1..15"):
         lesson.get_step(0)
 
 
@@ -346,3 +346,33 @@ def test_new_steps_render_and_their_widgets_compute_what_they_say():
     assert "differ by up to" in " ".join(m.value for m in at.markdown)
     at.radio(key="lesson_xc_kernel").set_value("gaussian_blur").run()
     assert "identical" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_cnn_holds_up_better_than_the_mlp_on_small_shifts_and_both_fall_on_large_ones():
+    """The claim of the MLP-against-CNN step, measured: both trained 3 epochs on the built-in sample."""
+    from cnnviz import data
+
+    split = data.load("mnist-sample")
+    shifted = lesson.shift_right(split.x_test[:2], 3)
+    assert torch.equal(shifted[..., 3:], split.x_test[:2, ..., :-3]) and not shifted[..., :3].any()
+    accuracy, run_ids = {}, {}
+    for preset in ("mlp", "lenet5"):
+        run_ids[preset] = run_training(config_for(preset, epochs=3)).run_id
+        accuracy[preset] = lesson.accuracy_under_shift(runs.load_model(run_ids[preset])[1], split)
+    mlp, cnn = accuracy["mlp"], accuracy["lenet5"]
+    assert mlp[0] > 0.85 and cnn[0] > 0.85  # both learned the unshifted digits
+    assert cnn[2] > mlp[2] + 0.05  # a 2-pixel shift hurts the MLP more
+    assert mlp[6] < 0.5 * mlp[0] and cnn[6] < 0.5 * cnn[0]  # and neither survives 6 pixels
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["run_id"] = None
+    at.session_state["lesson_run_mlp"], at.session_state["lesson_run_lenet5"] = run_ids["mlp"], run_ids["lenet5"]
+    at.query_params["step"] = "mlp-vs-cnn"
+    at.run()
+    at.switch_page("pages/lesson.py").run()
+    assert not at.exception, at.exception
+    shown = find_chart(at, "lesson_shift_fig")
+    assert [trace["name"] for trace in shown["data"]] == ["MLP baseline", "LeNet-5"]
+    np.testing.assert_allclose(array(shown["data"][0]["y"]), mlp) and np.testing.assert_allclose(
+        array(shown["data"][1]["y"]), cnn)
+    assert any(f"MLP {mlp[2]:.1%}, LeNet-5 {cnn[2]:.1%}" in m.value for m in at.markdown)
