@@ -14,13 +14,18 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from .i18n import N_, Message, Translated
+
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "none")
 POOL_KINDS = ("max", "avg")
+# the words a layer's description uses for them, translated where shown (the English stays the identifier)
+WORDS = {"relu": N_("relu"), "sigmoid": N_("sigmoid"), "tanh": N_("tanh"), "none": N_("none"), "max": N_("max"),
+         "avg": N_("avg")}
 MAX_LAYERS = 64
 MAX_JSON_CHARS = 1 << 20  # a 64-layer spec is a few kB
 
 
-class SpecError(ValueError):
+class SpecError(Translated, ValueError):
     """An architecture that cannot be built, with a message naming the layer and the numbers."""
 
 
@@ -98,7 +103,7 @@ class ArchSpec:
             raise SpecError("an architecture spec must be a JSON object with 'input_shape' and 'layers'")
         shape = d.get("input_shape")
         if not (isinstance(shape, (list, tuple)) and len(shape) == 3 and all(_is_int(s) for s in shape)):
-            raise SpecError(f"input_shape must be three integers [C, H, W], got {shape!r}")
+            raise SpecError("input_shape must be three integers [C, H, W], got {got!r}", got=shape)
         raw_layers = d.get("layers")
         if not isinstance(raw_layers, list):
             raise SpecError("'layers' must be a list of layer objects")
@@ -109,13 +114,14 @@ class ArchSpec:
     @staticmethod
     def from_json(text: str) -> ArchSpec:
         if len(text) > MAX_JSON_CHARS:
-            raise SpecError(f"the JSON is {len(text):,} characters long; an architecture is at most {MAX_JSON_CHARS:,}")
+            raise SpecError("the JSON is {n:,} characters long; an architecture is at most {limit:,}", n=len(text),
+                            limit=MAX_JSON_CHARS)
         try:
             data = json.loads(text)
         except RecursionError:
             raise SpecError("not valid JSON: it is nested too deeply") from None
         except ValueError as e:  # JSONDecodeError, bad UTF-8, and integers of thousands of digits
-            raise SpecError(f"not valid JSON: {e}") from None
+            raise SpecError("not valid JSON: {reason}", reason=e) from None
         return ArchSpec.from_dict(data)
 
 
@@ -126,16 +132,18 @@ def _is_int(x) -> bool:
 def _layer_from_dict(index: int, raw) -> Layer:
     if not isinstance(raw, dict) or raw.get("type") not in LAYER_TYPES:
         got = raw.get("type") if isinstance(raw, dict) else raw
-        raise SpecError(f"layer {index}: unknown type {got!r}; expected one of {', '.join(LAYER_TYPES)}")
+        raise SpecError("layer {index}: unknown type {got!r}; expected one of {types}", index=index, got=got,
+                        types=", ".join(LAYER_TYPES))
     cls = LAYER_TYPES[raw["type"]]
     names = {f.name for f in fields(cls)}
     unknown = set(raw) - names - {"type"}
     if unknown:
-        raise SpecError(f"layer {index} ({cls.type}): unknown field(s) {', '.join(sorted(unknown))}")
+        raise SpecError("layer {index} ({type}): unknown field(s) {fields}", index=index, type=cls.type,
+                        fields=", ".join(sorted(unknown)))
     try:
         return cls(**{k: v for k, v in raw.items() if k != "type"})
     except TypeError as e:
-        raise SpecError(f"layer {index} ({cls.type}): {e}") from None
+        raise SpecError("layer {index} ({type}): {reason}", index=index, type=cls.type, reason=e) from None
 
 
 @dataclass(frozen=True)
@@ -167,7 +175,8 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 def _check_positive(where: str, **values) -> None:
     for key, v in values.items():
         if not _is_int(v) or v < 1:
-            raise SpecError(f"{where}: {key} must be a whole number of at least 1, got {v!r}")
+            raise SpecError("{where}: {key} must be a whole number of at least 1, got {got!r}", where=where, key=key,
+                            got=v)
 
 
 def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
@@ -177,9 +186,10 @@ def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
         SpecError naming the first layer that cannot work, and why.
     """
     c, h, w = spec.input_shape
-    _check_positive("input", channels=c, height=h, width=w)
+    _check_positive(Message("input"), channels=c, height=h, width=w)
     if len(spec.layers) > MAX_LAYERS:
-        raise SpecError(f"{len(spec.layers)} layers is more than this explorer builds (at most {MAX_LAYERS})")
+        raise SpecError("{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers),
+                        limit=MAX_LAYERS)
     shape: tuple[int, ...] = (c, h, w)
     rows = []
     for name, layer in zip(layer_names(spec), spec.layers):
@@ -188,62 +198,68 @@ def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
         if isinstance(layer, Conv):
             _check_positive(where, filters=layer.filters, kernel_size=layer.kernel_size, stride=layer.stride)
             if not _is_int(layer.padding) or layer.padding < 0:
-                raise SpecError(f"{where}: padding must be 0 or more, got {layer.padding!r}")
+                raise SpecError("{where}: padding must be 0 or more, got {got!r}", where=where, got=layer.padding)
             _check_activation(where, layer.activation)
             if flat:
-                raise SpecError(f"{where}: a convolution needs an image (C, H, W) but gets a flat vector of {shape[0]}")
+                raise SpecError("{where}: a convolution needs an image (C, H, W) but gets a flat vector of {n}",
+                                where=where, n=shape[0])
             ci, hi, wi = shape
             k, s, p = layer.kernel_size, layer.stride, layer.padding
             if k > min(hi, wi) + 2 * p:
-                raise SpecError(
-                    f"{where}: kernel {k}x{k} is larger than its padded input "
-                    f"{hi + 2 * p}x{wi + 2 * p} (input {hi}x{wi}, padding {p})")
+                raise SpecError("{where}: kernel {k}x{k} is larger than its padded input {ph}x{pw} (input {h}x{w}, "
+                                "padding {p})", where=where, k=k, ph=hi + 2 * p, pw=wi + 2 * p, h=hi, w=wi, p=p)
             shape = (layer.filters, output_size(hi, k, s, p), output_size(wi, k, s, p))
             params = (k * k * ci + 1) * layer.filters
-            desc = f"{layer.filters}@{k}x{k}, stride {s}, padding {p}, {layer.activation}"
+            desc = Message("{filters}@{k}x{k}, stride {s}, padding {p}, {activation}", filters=layer.filters, k=k, s=s,
+                           p=p, activation=Message(WORDS[layer.activation]))
         elif isinstance(layer, Pool):
             stride = layer.stride if layer.stride is not None else layer.size
             _check_positive(where, size=layer.size, stride=stride)
             if layer.kind not in POOL_KINDS:
-                raise SpecError(f"{where}: pooling kind must be one of {', '.join(POOL_KINDS)}, got {layer.kind!r}")
+                raise SpecError("{where}: pooling kind must be one of {kinds}, got {got!r}", where=where,
+                                kinds=", ".join(POOL_KINDS), got=layer.kind)
             if flat:
-                raise SpecError(f"{where}: pooling needs an image (C, H, W) but gets a flat vector of {shape[0]}")
+                raise SpecError("{where}: pooling needs an image (C, H, W) but gets a flat vector of {n}", where=where,
+                                n=shape[0])
             ci, hi, wi = shape
             if layer.size > min(hi, wi):
-                raise SpecError(f"{where}: pooling window {layer.size}x{layer.size} is larger than its input {hi}x{wi}")
+                raise SpecError("{where}: pooling window {k}x{k} is larger than its input {h}x{w}", where=where,
+                                k=layer.size, h=hi, w=wi)
             shape = (ci, output_size(hi, layer.size, stride, 0), output_size(wi, layer.size, stride, 0))
             params = 0
-            desc = f"{layer.kind} {layer.size}x{layer.size}, stride {stride}"
+            desc = Message("{kind} {k}x{k}, stride {s}", kind=Message(WORDS[layer.kind]), k=layer.size, s=stride)
         elif isinstance(layer, Dropout):
             if not isinstance(layer.p, (int, float)) or isinstance(layer.p, bool) or not 0 <= layer.p < 1:
-                raise SpecError(f"{where}: dropout p must be in [0, 1), got {layer.p!r}")
+                raise SpecError("{where}: dropout p must be in [0, 1), got {got!r}", where=where, got=layer.p)
             params, desc = 0, f"p = {layer.p}"
         elif isinstance(layer, BatchNorm):
             params = 2 * shape[0]  # scale and shift per channel (running stats are buffers, not parameters)
-            desc = "per-channel normalisation" if not flat else "per-unit normalisation"
+            desc = Message("per-channel normalisation") if not flat else Message("per-unit normalisation")
         elif isinstance(layer, Flatten):
             n = 1
             for d in shape:
                 n *= d
-            shape, params, desc = (n,), 0, "to a vector"
+            shape, params, desc = (n,), 0, Message("to a vector")
         else:  # Dense
             _check_positive(where, units=layer.units)
             _check_activation(where, layer.activation)
             if not flat:
-                raise SpecError(f"{where}: a dense layer needs a flat vector; add a flatten layer before it "
-                                f"(its input is {'x'.join(map(str, shape))})")
+                raise SpecError("{where}: a dense layer needs a flat vector; add a flatten layer before it "
+                                "(its input is {shape})", where=where, shape="x".join(map(str, shape)))
             params = (shape[0] + 1) * layer.units
             shape = (layer.units,)
-            desc = f"{layer.units} units, {layer.activation}"
+            desc = Message("{units} units, {activation}", units=layer.units, activation=Message(WORDS[layer.activation]))
         if min(shape) < 1:
-            raise SpecError(f"{where}: output size {'x'.join(map(str, shape))} has collapsed to nothing")
+            raise SpecError("{where}: output size {shape} has collapsed to nothing", where=where,
+                            shape="x".join(map(str, shape)))
         rows.append(LayerInfo(name, layer.type, shape, params, desc))
     return rows
 
 
 def _check_activation(where: str, activation: str) -> None:
     if activation not in ACTIVATIONS:
-        raise SpecError(f"{where}: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        raise SpecError("{where}: activation must be one of {names}, got {got!r}", where=where,
+                        names=", ".join(ACTIVATIONS), got=activation)
 
 
 def total_params(spec: ArchSpec) -> int:
@@ -351,7 +367,7 @@ def list_presets() -> list[str]:
 
 def get_preset(preset_id: str) -> Preset:
     if preset_id not in PRESETS:
-        raise SpecError(f"unknown preset {preset_id!r}; choose one of {', '.join(PRESETS)}")
+        raise SpecError("unknown preset {got!r}; choose one of {names}", got=preset_id, names=", ".join(PRESETS))
     return PRESETS[preset_id]
 
 

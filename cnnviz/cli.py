@@ -1,4 +1,4 @@
-"""Command line: python -m cnnviz datasets | presets | summary | train | runs | evaluate | delete | bench.
+"""Command line: python -m cnnviz datasets | presets | summary | train | runs | evaluate | export | delete | bench.
 
 Every error a user can cause ends with one line on stderr and exit status 2, never a traceback.
 """
@@ -190,6 +190,19 @@ def cmd_evaluate(args) -> None:
         print(f"  {name:<{width}}  {acc:7.2%}")
 
 
+def cmd_export(args) -> None:
+    from . import export
+
+    text = export.script(args.run)
+    path = Path(args.script)
+    if path.exists() and not args.force:
+        raise ValueError(f"{path} already exists (add --force to overwrite it)")
+    path.write_text(text, encoding="utf-8")
+    if args.json:
+        return _print_json({"run_id": args.run, "script": str(path), "bytes": len(text.encode())})
+    print(f"wrote {path}: python {path} trains {args.run} again with plain PyTorch")
+
+
 def cmd_delete(args) -> None:
     runs.delete_run(args.run)
     print(f"deleted {args.run}")
@@ -267,6 +280,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("run", metavar="RUN")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("export", help="write a finished run as a standalone PyTorch script that trains it again")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--script", metavar="PATH", required=True, help="the .py file to write")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("delete", help="delete a run")
     p.add_argument("run", metavar="RUN")
     p.set_defaults(func=cmd_delete)

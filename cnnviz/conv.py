@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .i18n import N_, Invalid, Message
+
 
 # ---------------------------------------------------------------- kernel registry
 
@@ -74,7 +76,7 @@ def list_kernels() -> list[str]:
 def get_kernel(name: str) -> Kernel:
     """The registry kernel called `name`; ValueError listing the known names otherwise."""
     if name not in KERNELS:
-        raise ValueError(f"unknown kernel {name!r}; known kernels: {', '.join(KERNELS)}")
+        raise Invalid("unknown kernel {got!r}; known kernels: {names}", got=name, names=", ".join(KERNELS))
     return KERNELS[name]
 
 
@@ -88,12 +90,13 @@ def _hw(shape: tuple[int, ...]) -> str:
 def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2:
-        raise ValueError(f"{name} must be an int or a pair (rows, cols), got {value!r}")
+        raise Invalid("{name} must be an int or a pair (rows, cols), got {got!r}", name=Message(name), got=value)
     for v in pair:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise ValueError(f"{name} must be a whole number or a pair of them, got {value!r}")
+            raise Invalid("{name} must be a whole number or a pair of them, got {got!r}", name=Message(name),
+                          got=value)
         if v < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+            raise Invalid("{name} must be >= {minimum}, got {got!r}", name=Message(name), minimum=minimum, got=value)
     return int(pair[0]), int(pair[1])
 
 
@@ -105,16 +108,17 @@ def _as_array(x: Any, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be an array of numbers: {err}") from None
+        raise Invalid("{name} must be an array of numbers: {reason}", name=Message(name), reason=err) from None
     if arr.ndim not in ndims:
         want = " or ".join(f"{n}-D" for n in ndims)
-        raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+        raise Invalid("{name} must be {want}, got shape {shape}", name=Message(name), want=want, shape=arr.shape)
     if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
+        raise Invalid("{name} is empty (shape {shape})", name=Message(name), shape=arr.shape)
     bad = ~np.isfinite(arr)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} has {int(bad.sum())} non-finite value(s) (NaN or inf), first at {first}")
+        raise Invalid("{name} has {n} non-finite value(s) (NaN or inf), first at {first}", name=Message(name),
+                      n=int(bad.sum()), first=first)
     return arr
 
 
@@ -122,9 +126,9 @@ def _finite(value: Any, name: str) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise Invalid("{name} must be a number, got {got!r}", name=Message(name), got=value) from None
     if not np.isfinite(out):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise Invalid("{name} must be finite, got {got!r}", name=Message(name), got=value)
     return out
 
 
@@ -134,22 +138,24 @@ def _prepare_conv(image, kernel, stride, padding):
         kernel = get_kernel(kernel)
     if isinstance(kernel, Kernel):
         kernel = kernel.weights
-    img = _as_array(image, "image", (2, 3))
-    ker = _as_array(kernel, "kernel", (2, 3))
+    img = _as_array(image, N_("image"), (2, 3))
+    ker = _as_array(kernel, N_("kernel"), (2, 3))
     if img.ndim == 2 and ker.ndim == 3:
-        raise ValueError(f"a 3-D kernel {ker.shape} needs a 3-D image (C, H, W), got image shape {img.shape}")
+        raise Invalid("a 3-D kernel {kernel} needs a 3-D image (C, H, W), got image shape {image}",
+                      kernel=ker.shape, image=img.shape)
     if img.ndim == 3 and ker.ndim == 2:
-        raise ValueError(f"a 3-D image with {img.shape[0]} channels needs a 3-D kernel "
-                         f"({img.shape[0]}, kh, kw), got kernel shape {ker.shape}")
+        raise Invalid("a 3-D image with {c} channels needs a 3-D kernel ({c}, kh, kw), got kernel shape {kernel}",
+                      c=img.shape[0], kernel=ker.shape)
     if img.ndim == 3 and img.shape[0] != ker.shape[0]:
-        raise ValueError(f"kernel has {ker.shape[0]} channels but the image has {img.shape[0]} "
-                         f"(kernel {ker.shape}, image {img.shape})")
-    s, p = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+        raise Invalid("kernel has {kc} channels but the image has {ic} (kernel {kernel}, image {image})",
+                      kc=ker.shape[0], ic=img.shape[0], kernel=ker.shape, image=img.shape)
+    s, p = _pair(stride, N_("stride"), 1), _pair(padding, N_("padding"), 0)
     img3, ker3 = img.reshape((-1,) + img.shape[-2:]), ker.reshape((-1,) + ker.shape[-2:])
     padded = np.pad(img3, ((0, 0), (p[0], p[0]), (p[1], p[1])))  # (C, H + 2ph, W + 2pw)
     if ker3.shape[1] > padded.shape[1] or ker3.shape[2] > padded.shape[2]:
-        raise ValueError(f"kernel {_hw(ker3.shape[1:])} is larger than the padded input {_hw(padded.shape[1:])} "
-                         f"(input {_hw(img3.shape[1:])}, padding {_show_pair(p)})")
+        raise Invalid("kernel {kernel} is larger than the padded input {padded} (input {input}, padding {p})",
+                      kernel=_hw(ker3.shape[1:]), padded=_hw(padded.shape[1:]), input=_hw(img3.shape[1:]),
+                      p=_show_pair(p))
     return img, img3, ker3, padded, s, p
 
 
@@ -174,7 +180,7 @@ def convolve(image, kernel, stride=1, padding=0, bias: float = 0.0, clip: bool =
         float64 array (OH, OW), channels summed.
     """
     _, _, ker3, padded, s, _ = _prepare_conv(image, kernel, stride, padding)
-    out = np.einsum("chwij,cij->hw", _windows(padded, ker3.shape[1:], s), ker3) + _finite(bias, "bias")
+    out = np.einsum("chwij,cij->hw", _windows(padded, ker3.shape[1:], s), ker3) + _finite(bias, N_("bias"))
     return np.clip(out, 0.0, 255.0) if clip else out
 
 
@@ -189,7 +195,8 @@ _POOL_ALIASES = {"average": "avg", "mean": "avg", "maximum": "max"}
 def _pool_kind(kind: str) -> str:
     key = _POOL_ALIASES.get(kind, kind)
     if key not in POOL_KINDS:
-        raise ValueError(f"unknown pooling kind {kind!r}; known kinds: {', '.join(POOL_KINDS)} (or 'average')")
+        raise Invalid("unknown pooling kind {got!r}; known kinds: {names} (or 'average')", got=kind,
+                      names=", ".join(POOL_KINDS))
     return key
 
 
@@ -203,12 +210,12 @@ def _reduce(windows: np.ndarray, kind: str) -> np.ndarray:
 
 def _prepare_pool(image, kind, size, stride):
     key = _pool_kind(kind)
-    img = _as_array(image, "image", (2, 3))
-    k = _pair(size, "pool size", 1)
-    s = k if stride is None else _pair(stride, "stride", 1)
+    img = _as_array(image, N_("image"), (2, 3))
+    k = _pair(size, N_("pool size"), 1)
+    s = k if stride is None else _pair(stride, N_("stride"), 1)
     img3 = img.reshape((-1,) + img.shape[-2:])
     if k[0] > img3.shape[1] or k[1] > img3.shape[2]:
-        raise ValueError(f"pool window {_hw(k)} is larger than the input {_hw(img3.shape[1:])}")
+        raise Invalid("pool window {k} is larger than the input {input}", k=_hw(k), input=_hw(img3.shape[1:]))
     return key, img, img3, k, s
 
 
@@ -256,9 +263,10 @@ class PoolStep:
 
 
 def _check_position(row: Any, col: Any, out_shape: tuple[int, int]) -> None:
-    for name, v, n in (("row", row, out_shape[0]), ("col", col, out_shape[1])):
+    for name, v, n in ((N_("row"), row, out_shape[0]), (N_("col"), col, out_shape[1])):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < n:
-            raise ValueError(f"{name} {v!r} is outside the output {_hw(out_shape)} (valid 0..{n - 1})")
+            raise Invalid("{name} {got!r} is outside the output {shape} (valid 0..{last})", name=Message(name),
+                          got=v, shape=_hw(out_shape), last=n - 1)
 
 
 def conv_step(image, kernel, row: int, col: int, stride=1, padding=0, bias: float = 0.0) -> ConvStep:
@@ -275,7 +283,7 @@ def conv_step(image, kernel, row: int, col: int, stride=1, padding=0, bias: floa
     window = padded[:, r0:r0 + kh, c0:c0 + kw]  # (C, kh, kw)
     squeeze = (lambda a: a[0]) if img.ndim == 2 else (lambda a: a)
     products = window * ker3
-    b = _finite(bias, "bias")
+    b = _finite(bias, N_("bias"))
     total = float(products.sum())
     return ConvStep(squeeze(padded), squeeze(window).copy(), squeeze(ker3), (r0, c0),
                     squeeze(products), total, b, total + b)
@@ -341,9 +349,9 @@ class DenseVsConv:
 
 def _whole(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
+        raise Invalid("{name} must be a whole number, got {got!r}", name=Message(name), got=value)
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise Invalid("{name} must be >= {minimum}, got {got}", name=Message(name), minimum=minimum, got=value)
     return int(value)
 
 
@@ -353,10 +361,11 @@ def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int
     Args: I, F, S, P of the formula, all whole numbers.
     Returns: OutputSize with the numbers and a one-line explanation.
     """
-    i, f = _whole(input_size, "input size", 1), _whole(kernel_size, "kernel size", 1)
-    s, p = _whole(stride, "stride", 1), _whole(padding, "padding", 0)
+    i, f = _whole(input_size, N_("input size"), 1), _whole(kernel_size, N_("kernel size"), 1)
+    s, p = _whole(stride, N_("stride"), 1), _whole(padding, N_("padding"), 0)
     if f > i + 2 * p:
-        raise ValueError(f"kernel {f} is larger than the padded input {i + 2 * p} (input {i}, padding {p})")
+        raise Invalid("kernel {f} is larger than the padded input {padded} (input {i}, padding {p})", f=f,
+                      padded=i + 2 * p, i=i, p=p)
     span = i - f + 2 * p
     size, unused = span // s + 1, span % s
     formula = text = f"O = ⌊({i} − {f} + 2·{p}) / {s}⌋ + 1 = {size}"
@@ -373,8 +382,8 @@ def pool_output_size(input_size: int, pool_size: int, stride: int | None = None,
 
 def conv_params(kernel_w: int, kernel_h: int, in_channels: int, filters: int, bias: bool = True) -> ParamCount:
     """Parameters of a conv layer: (F_w × F_h × D + 1) × M, independent of stride and padding."""
-    fw, fh = _whole(kernel_w, "kernel width", 1), _whole(kernel_h, "kernel height", 1)
-    d, m = _whole(in_channels, "input channels", 1), _whole(filters, "filters", 1)
+    fw, fh = _whole(kernel_w, N_("kernel width"), 1), _whole(kernel_h, N_("kernel height"), 1)
+    d, m = _whole(in_channels, N_("input channels"), 1), _whole(filters, N_("filters"), 1)
     weights, biases = fw * fh * d * m, m if bias else 0
     total = weights + biases
     if bias:
@@ -386,7 +395,7 @@ def conv_params(kernel_w: int, kernel_h: int, in_channels: int, filters: int, bi
 
 def dense_params(inputs: int, units: int, bias: bool = True) -> ParamCount:
     """Parameters of a dense layer: inputs × units weights plus one bias per unit."""
-    n, u = _whole(inputs, "inputs", 1), _whole(units, "units", 1)
+    n, u = _whole(inputs, N_("inputs"), 1), _whole(units, N_("units"), 1)
     weights, biases = n * u, u if bias else 0
     total = weights + biases
     if bias:
@@ -409,11 +418,12 @@ def dense_vs_conv(image_size, kernel_size=3, filters: int = 1, in_channels: int 
     Returns:
         DenseVsConv with both counts and a one-line explanation.
     """
-    h, w = _pair(image_size, "image size", 1)
-    kh, kw = _pair(kernel_size, "kernel size", 1)
+    h, w = _pair(image_size, N_("image size"), 1)
+    kh, kw = _pair(kernel_size, N_("kernel size"), 1)
     oh, ow = output_size(h, kh).size, output_size(w, kw).size
-    units = oh * ow * _whole(filters, "filters", 1) if dense_units is None else _whole(dense_units, "dense units", 1)
-    inputs = h * w * _whole(in_channels, "input channels", 1)
+    units = (oh * ow * _whole(filters, N_("filters"), 1) if dense_units is None
+             else _whole(dense_units, N_("dense units"), 1))
+    inputs = h * w * _whole(in_channels, N_("input channels"), 1)
     dense = dense_params(inputs, units, bias)
     conv = conv_params(kw, kh, in_channels, filters, bias)
     plural = "s" if filters > 1 else ""

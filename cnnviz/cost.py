@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import arch, receptive, runs, settings
+from .i18n import Message, Translated
 
 BYTES = 4  # float32
 OPTIMIZER_STATES = {"adam": 2, "rmsprop": 1, "adadelta": 2, "sgd": 1}  # buffers per parameter
@@ -98,17 +99,18 @@ def peak_memory_bytes(spec: arch.ArchSpec, batch_size: int, optimizer: str = "ad
     return BYTES * (params * (2 + OPTIMIZER_STATES.get(optimizer, 2)) + batch_size * per_image)
 
 
-class TooLarge(ValueError):
+class TooLarge(Translated, ValueError):
     """A design over a limit: `what` is "params" or "memory" (MB), with the value, the limit and the batch."""
 
     def __init__(self, what: str, value: float, limit: int, batch_size: int):
         self.what, self.value, self.limit, self.batch_size = what, value, limit, batch_size
         if what == "params":
-            message = (f"the network has {value:,} parameters, more than this explorer trains "
-                       f"(at most {limit:,}; set CNNVIZ_MAX_PARAMS to raise it)")
+            message = Message("the network has {value:,} parameters, more than this explorer trains "
+                              "(at most {limit:,}; set CNNVIZ_MAX_PARAMS to raise it)", value=value, limit=limit)
         else:
-            message = (f"training it at batch size {batch_size} needs about {value:,.0f} MB, more than the "
-                       f"{limit:,} MB allowed (use a smaller batch or network, or set CNNVIZ_MAX_MEMORY_MB to raise it)")
+            message = Message("training it at batch size {batch} needs about {value:,.0f} MB, more than the "
+                              "{limit:,} MB allowed (use a smaller batch or network, or set CNNVIZ_MAX_MEMORY_MB "
+                              "to raise it)", batch=batch_size, value=value, limit=limit)
         super().__init__(message)
 
 

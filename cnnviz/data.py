@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from . import settings
+from .i18n import Message, Translated
 
 Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
 ASSETS = Path(__file__).parent / "assets"
@@ -30,7 +31,7 @@ FOLDER_MAX_SIZE = 128
 DIGITS = tuple(str(d) for d in range(10))
 
 
-class DatasetError(ValueError):
+class DatasetError(Translated, ValueError):
     """A dataset that cannot be loaded, with what to do about it."""
 
 
@@ -91,7 +92,8 @@ def get_info(name: str) -> DatasetInfo:
     if name.startswith("folder:"):
         return _folder_info(*_parse_folder(name))
     if name not in DATASETS:
-        raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or folder:<path>")
+        raise DatasetError("unknown dataset {got!r}; choose one of {names} or folder:<path>", got=name,
+                           names=", ".join(DATASETS))
     return DATASETS[name]
 
 
@@ -172,7 +174,8 @@ def _load_torchvision(name: str, root: Path, progress: Progress | None) -> DataS
         train = cls(str(root), train=True, download=True)
         test = cls(str(root), train=False, download=True)
     except (RuntimeError, OSError) as e:
-        raise DatasetError(f"{name}: could not read the files in {raw}: {e}") from None
+        raise DatasetError("{name}: could not read the files in {folder}: {reason}", name=name, folder=raw,
+                           reason=e) from None
     return _as_split(DATASETS[name], train.data.numpy(), train.targets.numpy(), test.data.numpy(),
                      test.targets.numpy())
 
@@ -188,15 +191,17 @@ def _fetch_missing(cls, raw: Path, progress: Progress | None) -> None:
         try:
             raw.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DatasetError(f"cannot create the data folder {raw}: {e.strerror}") from None
+            raise DatasetError("cannot create the data folder {folder}: {reason}", folder=raw,
+                               reason=e.strerror) from None
         for mirror in cls.mirrors:
             if _download(mirror + filename, raw / filename, progress) and check_integrity(str(raw / filename), md5):
                 break
         else:
             names = ", ".join(f for f, _ in cls.resources)
             raise DatasetError(
-                f"{cls.__name__} is not in the data folder and could not be downloaded (no network?). "
-                f"Put the four official files ({names}) in {raw} and try again.")
+                "{name} is not in the data folder and could not be downloaded (no network?). "
+                "Put the four official files ({files}) in {folder} and try again.", name=cls.__name__,
+                files=names, folder=raw)
 
 
 def _download(url: str, dest: Path, progress: Progress | None) -> bool:
@@ -225,16 +230,18 @@ def _load_cifar(root: Path, progress: Progress | None) -> DataSplit:
     folder = root / "cifar10-jpg"
     archive = root / "cifar10-jpg.zip"
     if folder.exists() and not (folder / "train").is_dir():
-        raise DatasetError(f"{folder} is there but has no train/ folder inside (train/<class>/*.jpg and "
-                           f"test/<class>/*.jpg): complete it, or remove it to unpack cifar10-jpg.zip again")
+        raise DatasetError("{folder} is there but has no train/ folder inside (train/<class>/*.jpg and "
+                           "test/<class>/*.jpg): complete it, or remove it to unpack cifar10-jpg.zip again",
+                           folder=folder)
     if not folder.exists() and archive.is_file():
         _unzip(archive, folder, progress)
     if (folder / "train").is_dir():
         found = sorted(_images_by_class(folder / "train"))
         if found != sorted(CIFAR_CLASSES):
-            raise DatasetError(f"{folder} has the class folders {', '.join(found) or '(none)'}, but CIFAR-10 needs "
-                               f"exactly these ten: {', '.join(CIFAR_CLASSES)}. To train on other classes, use it as "
-                               f"your own image folder: folder:{folder}")
+            raise DatasetError("{folder} has the class folders {found}, but CIFAR-10 needs exactly these ten: "
+                               "{classes}. To train on other classes, use it as your own image folder: "
+                               "folder:{folder}", folder=folder, found=", ".join(found) or Message("(none)"),
+                               classes=", ".join(CIFAR_CLASSES))
         split = _load_folder(f"folder:{folder}?size=32&channels=3", root, progress)
         return DataSplit(DATASETS["cifar10"], split.x_train, split.y_train, split.x_test, split.y_test)
     return _load_cifar_official(root, progress)
@@ -249,9 +256,10 @@ def _load_cifar_official(root: Path, progress: Progress | None) -> DataSplit:
         test = datasets.CIFAR10(str(root), train=False, download=True)
     except (RuntimeError, OSError, urllib.error.URLError):
         raise DatasetError(
-            f"CIFAR-10 is not in the data folder and could not be downloaded (no network?). Either unpack an "
-            f"image-folder copy to {root / 'cifar10-jpg'} (train/<class>/*.jpg and test/<class>/*.jpg), put "
-            f"cifar10-jpg.zip in {root}, or put the official cifar-10-python.tar.gz in {root}.") from None
+            "CIFAR-10 is not in the data folder and could not be downloaded (no network?). Either unpack an "
+            "image-folder copy to {folder} (train/<class>/*.jpg and test/<class>/*.jpg), put "
+            "cifar10-jpg.zip in {root}, or put the official cifar-10-python.tar.gz in {root}.",
+            folder=root / "cifar10-jpg", root=root) from None
     to_chw = lambda a: np.transpose(a, (0, 3, 1, 2))  # noqa: E731  (N, H, W, C) -> (N, C, H, W)
     return _as_split(DATASETS["cifar10"], to_chw(train.data), train.targets, to_chw(test.data), test.targets)
 
@@ -261,7 +269,7 @@ def max_unzip_mb() -> int:
     try:
         return settings.whole_number("CNNVIZ_MAX_UNZIP_MB", 2048)
     except ValueError as e:
-        raise DatasetError(str(e)) from None
+        raise DatasetError(e.message) from None  # settings raises i18n.Invalid
 
 
 ZIP_MAX_ENTRIES = 200_000
@@ -278,28 +286,34 @@ def _unzip(archive: Path, dest: Path, progress: Progress | None) -> None:
             members = z.infolist()
             total = sum(m.file_size for m in members)
             if len(members) > ZIP_MAX_ENTRIES:
-                raise DatasetError(f"{archive.name} holds {len(members):,} entries, more than {ZIP_MAX_ENTRIES:,}")
+                raise DatasetError("{archive} holds {n:,} entries, more than {limit:,}", archive=archive.name,
+                                   n=len(members), limit=ZIP_MAX_ENTRIES)
             if total > max_unzip_mb() << 20:
-                raise DatasetError(f"{archive.name} would unpack to {total / 2 ** 20:,.0f} MB, more than the "
-                                   f"{max_unzip_mb():,} MB allowed (set CNNVIZ_MAX_UNZIP_MB to raise it)")
+                raise DatasetError("{archive} would unpack to {mb:,.0f} MB, more than the {limit:,} MB allowed "
+                                   "(set CNNVIZ_MAX_UNZIP_MB to raise it)", archive=archive.name,
+                                   mb=total / 2 ** 20, limit=max_unzip_mb())
             for i, m in enumerate(members):
                 if m.flag_bits & 0x1:
-                    raise DatasetError(f"{archive.name} is encrypted; unpack it yourself into {dest}")
+                    raise DatasetError("{archive} is encrypted; unpack it yourself into {dest}", archive=archive.name,
+                                       dest=dest)
                 if m.file_size > ZIP_MAX_RATIO * max(m.compress_size, 1) and m.file_size > 1 << 20:
-                    raise DatasetError(f"{archive.name}: {m.filename} unpacks {m.file_size // max(m.compress_size, 1):,}"
-                                       f" times larger than it is packed; refusing a likely zip bomb")
+                    raise DatasetError("{archive}: {entry} unpacks {ratio:,} times larger than it is packed; refusing "
+                                       "a likely zip bomb", archive=archive.name, entry=m.filename,
+                                       ratio=m.file_size // max(m.compress_size, 1))
                 target = (tmp / m.filename).resolve()
                 if not target.is_relative_to(tmp.resolve()):
-                    raise DatasetError(f"{archive.name}: refusing an entry that leaves the folder: {m.filename}")
+                    raise DatasetError("{archive}: refusing an entry that leaves the folder: {entry}",
+                                       archive=archive.name, entry=m.filename)
                 z.extract(m, tmp)  # extraction stops at the declared size and checks the CRC
                 if progress and i % 2000 == 0:
                     progress(i / len(members), f"unpacking {archive.name}")
         inner = tmp / dest.name if (tmp / dest.name).is_dir() else tmp  # zips often hold one top folder
         os.replace(inner, dest)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
-        raise DatasetError(f"{archive.name} cannot be unpacked: {e}") from None
+        raise DatasetError("{archive} cannot be unpacked: {reason}", archive=archive.name, reason=e) from None
     except OSError as e:
-        raise DatasetError(f"{archive.name} cannot be unpacked into {dest.parent}: {e.strerror or e}") from None
+        raise DatasetError("{archive} cannot be unpacked into {folder}: {reason}", archive=archive.name,
+                           folder=dest.parent, reason=e.strerror or e) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -320,8 +334,9 @@ def check_folder_allowed(name: str) -> None:
     path = Path(name[len("folder:"):].partition("?")[0]).expanduser().resolve()
     roots = folder_roots()
     if not any(path.is_relative_to(root) for root in roots):
-        raise DatasetError(f"the app reads image folders only inside {', '.join(map(str, roots)) or '(nowhere)'}; "
-                           f"{path} is outside (whoever runs the server can allow more with CNNVIZ_FOLDER_ROOTS)")
+        raise DatasetError("the app reads image folders only inside {roots}; {path} is outside (whoever runs "
+                           "the server can allow more with CNNVIZ_FOLDER_ROOTS)",
+                           roots=", ".join(map(str, roots)) or Message("(nowhere)"), path=path)
 
 
 def _parse_folder(name: str) -> tuple[Path, int | None, int | None]:
@@ -333,14 +348,15 @@ def _parse_folder(name: str) -> tuple[Path, int | None, int | None]:
         size = int(options["size"]) if "size" in options else None
         channels = int(options["channels"]) if "channels" in options else None
     except ValueError:
-        raise DatasetError(f"folder options must be whole numbers: {query!r}") from None
+        raise DatasetError("folder options must be whole numbers: {query!r}", query=query) from None
     if size is not None and not 8 <= size <= FOLDER_MAX_SIZE:
-        raise DatasetError(f"folder image size must be between 8 and {FOLDER_MAX_SIZE}, got {size}")
+        raise DatasetError("folder image size must be between 8 and {limit}, got {got}", limit=FOLDER_MAX_SIZE,
+                           got=size)
     if channels not in (None, 1, 3):
-        raise DatasetError(f"folder channels must be 1 (grey) or 3 (colour), got {channels}")
+        raise DatasetError("folder channels must be 1 (grey) or 3 (colour), got {got}", got=channels)
     folder = Path(path).expanduser()
     if not path or not folder.is_dir():
-        raise DatasetError(f"image folder not found: {path or '(empty path)'}")
+        raise DatasetError("image folder not found: {path}", path=path or Message("(empty path)"))
     return folder.resolve(), size, channels
 
 
@@ -360,13 +376,13 @@ def _images_by_class(folder: Path) -> dict[str, list[Path]]:
 def _scan_classes(folder: Path) -> tuple[dict[str, list[Path]], int]:
     """(image files per class, how many image-named entries were skipped because they are not regular files)."""
     def unreadable(error: OSError):
-        raise DatasetError(f"cannot read the folder {error.filename}: {error.strerror}")
+        raise DatasetError("cannot read the folder {folder}: {reason}", folder=error.filename, reason=error.strerror)
 
     try:
         classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.is_symlink()
                          and not d.name.startswith("."))
     except OSError as e:
-        raise DatasetError(f"cannot read the folder {folder}: {e.strerror}") from None
+        raise DatasetError("cannot read the folder {folder}: {reason}", folder=folder, reason=e.strerror) from None
     found, skipped = {}, 0
     for c in classes:
         files = []
@@ -392,15 +408,15 @@ def _folder_info(folder: Path, size: int | None, channels: int | None) -> Datase
     train_dir, _ = _class_dirs(folder)
     by_class, skipped = _scan_classes(train_dir)
     if len(by_class) < 2:
-        raise DatasetError(f"{folder} needs at least two sub-folders of images, one per class "
-                           f"(found {len(by_class)})")
+        raise DatasetError("{folder} needs at least two sub-folders of images, one per class (found {n})",
+                           folder=folder, n=len(by_class))
     first = next(iter(by_class.values()))[0]
     try:
         with Image.open(first) as im:
             w, h = im.size
             mode = im.mode
     except OSError as e:
-        raise DatasetError(f"cannot read {first}: {e}") from None
+        raise DatasetError("cannot read {path}: {reason}", path=first, reason=e) from None
     size = size or min(max(w, h), 64)
     channels = channels or (1 if mode in ("1", "L", "I", "I;16", "F") else 3)
     return DatasetInfo(f"folder:{folder}?size={size}&channels={channels}", f"Folder {folder.name}",
@@ -434,7 +450,7 @@ def _read_images(files: list[Path], size: int, channels: int, progress: Progress
                 im = ImageOps.exif_transpose(im).convert("L" if channels == 1 else "RGB")
                 out[i] = np.asarray(im.resize((size, size), Image.BILINEAR)).reshape(size, size, channels)
         except (OSError, ValueError, Image.DecompressionBombError) as e:
-            raise DatasetError(f"cannot read image {path}: {e}") from None
+            raise DatasetError("cannot read image {path}: {reason}", path=path, reason=e) from None
         if progress and (done0 + i) % 500 == 0:
             progress((done0 + i) / total, f"reading images: {done0 + i:,} of {total:,}")
     return out

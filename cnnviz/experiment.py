@@ -16,6 +16,7 @@ from torchvision.transforms import InterpolationMode
 
 from . import conv, data, inspect, runs
 from .arch import ArchSpec, build, layer_names
+from .i18n import Invalid
 from .train import TrainConfig
 
 PROBE_IMAGES = 256  # the fixed batch whose activations the timeline follows
@@ -56,7 +57,7 @@ def twin_config(run_id: str) -> TrainConfig:
     """The run's training setup with the other first-layer mode (learned <-> handcrafted), all else equal."""
     cfg = dict(runs.read_run(run_id).meta.get("config") or {})
     if "spec" not in cfg:
-        raise ValueError(f"run {run_id} does not record its training setup, so it cannot be repeated")
+        raise Invalid("run {run_id} does not record its training setup, so it cannot be repeated", run_id=run_id)
     names = {f.name for f in fields(TrainConfig)}
     settings = {k: v for k, v in cfg.items() if k in names and k != "spec"}
     settings["first_layer"] = "learned" if cfg.get("first_layer") == "handcrafted" else "handcrafted"
@@ -91,8 +92,8 @@ def snapshot_model(run_id: str, index: int) -> nn.Module:
     state = runs.load_snapshot(run_id, index)
     missing = set(model.state_dict()) - set(state)
     if missing:
-        raise ValueError(f"run {run_id} kept only its convolution kernels in its snapshots (it is too large to "
-                         f"keep whole networks), so the network cannot be rebuilt as it was during training")
+        raise Invalid("run {run_id} kept only its convolution kernels in its snapshots (it is too large to keep "
+                      "whole networks), so the network cannot be rebuilt as it was during training", run_id=run_id)
     model.load_state_dict(state)
     return model.eval()
 
@@ -122,7 +123,7 @@ def per_class_over_training(run_id: str, max_images: int = 1000) -> ClassTimelin
     info = runs.read_run(run_id)
     snaps = runs.list_snapshots(run_id)
     if not snaps:
-        raise ValueError(f"run {run_id} kept no snapshots during training")
+        raise Invalid("run {run_id} kept no snapshots during training", run_id=run_id)
     split = data.load(info.meta["dataset"])
     classes = tuple(map(str, info.meta.get("classes") or split.info.classes))
     x = data.normalize(split.x_test[:max_images], split.info)  # (N, C, H, W)
@@ -142,7 +143,7 @@ def weight_timeline(run_id: str, layer: str) -> tuple[list[np.ndarray], list[int
     for s in runs.list_snapshots(run_id):
         state = runs.load_snapshot(run_id, s["index"])
         if f"{layer}.weight" not in state:
-            raise ValueError(f"the snapshots of run {run_id} hold no weights for {layer!r}")
+            raise Invalid("the snapshots of run {run_id} hold no weights for {layer!r}", run_id=run_id, layer=layer)
         values.append(state[f"{layer}.weight"].numpy().ravel())
         steps.append(s["step"])
     return values, steps
@@ -166,7 +167,8 @@ def activation_timeline(run_id: str, layer: str, x) -> tuple[list[np.ndarray], l
         model = snapshot_model(run_id, s["index"])
         module = dict(model.named_children()).get(layer)
         if module is None:
-            raise ValueError(f"no layer {layer!r}; layers here: {', '.join(n for n, _ in model.named_children())}")
+            raise Invalid("no layer {layer!r}; layers here: {names}", layer=layer,
+                          names=", ".join(n for n, _ in model.named_children()))
         caught = []
         handle = module.register_forward_hook(lambda _m, _i, out: caught.append(out.detach().numpy().ravel()))
         try:
@@ -254,7 +256,8 @@ def occlusion_map(model: nn.Module, x, target: int, patch: int = 4, stride: int 
         raise ValueError(f"occlusion_map takes one image (1, C, H, W), got shape {tuple(x.shape)}")
     _, c, h, w = x.shape
     if not (1 <= patch <= min(h, w) and stride >= 1):
-        raise ValueError(f"patch must be 1..{min(h, w)} and stride >= 1, got patch={patch}, stride={stride}")
+        raise Invalid("patch must be 1..{most} and stride >= 1, got patch={patch}, stride={stride}", most=min(h, w),
+                      patch=patch, stride=stride)
     rows, cols = range(0, h - patch + 1, stride), range(0, w - patch + 1, stride)
     value = torch.as_tensor(fill, dtype=torch.float32).reshape(-1, 1, 1).expand(c, patch, patch)
     batch = x.repeat(len(rows) * len(cols), 1, 1, 1)  # (H'*W', C, H, W): one occluded copy per position
@@ -262,7 +265,7 @@ def occlusion_map(model: nn.Module, x, target: int, patch: int = 4, stride: int 
         batch[n, :, r:r + patch, q:q + patch] = value
     probs = inspect.predict(model, torch.cat([x, batch]), batch_size)  # (1 + H'*W', K)
     if not 0 <= target < probs.shape[1]:
-        raise ValueError(f"target {target} is not a class index in 0..{probs.shape[1] - 1}")
+        raise Invalid("target {target} is not a class index in 0..{last}", target=target, last=probs.shape[1] - 1)
     return (probs[0, target] - probs[1:, target]).reshape(len(rows), len(cols)).astype(np.float32)
 
 
@@ -341,19 +344,20 @@ def with_kernel(model: nn.Module, layer: str, out_ch: int, in_ch: int, new_kerne
     """
     module = dict(model.named_children()).get(layer)
     if not isinstance(module, nn.Conv2d):
-        raise ValueError(f"{layer!r} is not a convolution layer of this network")
+        raise Invalid("{layer!r} is not a convolution layer of this network", layer=layer)
     n_out, n_in, kh, kw = module.weight.shape
     if not (0 <= out_ch < n_out and 0 <= in_ch < n_in):
-        raise ValueError(f"{layer} has output channels 0..{n_out - 1} and input channels 0..{n_in - 1}, "
-                         f"got {out_ch}, {in_ch}")
+        raise Invalid("{layer} has output channels 0..{last_out} and input channels 0..{last_in}, got {out_ch}, "
+                      "{in_ch}", layer=layer, last_out=n_out - 1, last_in=n_in - 1, out_ch=out_ch, in_ch=in_ch)
     try:
         k = np.asarray(new_kernel, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError("the kernel must hold numbers only") from None
+        raise Invalid("the kernel must hold numbers only") from None
     if k.shape != (kh, kw):
-        raise ValueError(f"the kernel of {layer} is {kh}x{kw}, got shape {k.shape}")
+        raise Invalid("the kernel of {layer} is {kh}x{kw}, got shape {shape}", layer=layer, kh=kh, kw=kw,
+                      shape=k.shape)
     if not np.isfinite(k).all():
-        raise ValueError("the kernel holds an empty cell, NaN or infinity: every cell needs a number")
+        raise Invalid("the kernel holds an empty cell, NaN or infinity: every cell needs a number")
     edited = copy.deepcopy(model)
     weight = dict(edited.named_children())[layer].weight
     with torch.no_grad():

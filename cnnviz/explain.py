@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import data, runs
+from .i18n import Invalid
 
 Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
 METHODS = ("saliency", "smoothgrad", "integrated_gradients", "gradcam")  # what `attribute` accepts
@@ -59,14 +60,14 @@ def _batch(x, single: bool) -> torch.Tensor:
         want = "one image (C, H, W) or (1, C, H, W)" if single else "a batch (N, C, H, W)"
         raise ValueError(f"expected {want}, got shape {tuple(t.shape)}")
     if not torch.isfinite(t).all():
-        raise ValueError("the input holds NaN or infinite values")
+        raise Invalid("the input holds NaN or infinite values")
     return t.float().cpu().clone()
 
 
 def _module(model: nn.Module, layer: str) -> nn.Module:
     modules = dict(model.named_children())
     if layer not in modules:
-        raise ValueError(f"no layer {layer!r} in this network; its layers: {', '.join(modules)}")
+        raise Invalid("no layer {layer!r} in this network; its layers: {names}", layer=layer, names=", ".join(modules))
     return modules[layer]
 
 
@@ -83,7 +84,8 @@ def _run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     try:
         return model(x)
     except RuntimeError as e:  # a shape mismatch surfaces deep inside torch; say it plainly
-        raise ValueError(f"an input of shape {tuple(x.shape)} does not fit this network: {str(e)[:200]}") from None
+        raise Invalid("an input of shape {shape} does not fit this network: {reason}", shape=tuple(x.shape),
+                      reason=str(e)[:200]) from None
 
 
 def conv_layer_names(model: nn.Module) -> list[str]:
@@ -94,7 +96,7 @@ def conv_layer_names(model: nn.Module) -> list[str]:
 def _check_target(logits: torch.Tensor, target: int) -> int:
     k = logits.shape[1]
     if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= int(target) < k:
-        raise ValueError(f"target class must be a class index in 0..{k - 1}, got {target!r}")
+        raise Invalid("target class must be a class index in 0..{last}, got {got!r}", last=k - 1, got=target)
     return int(target)
 
 
@@ -136,7 +138,8 @@ def smoothgrad(model: nn.Module, x, target: int, samples: int = 32, noise: float
     from captum.attr import NoiseTunnel, Saliency
 
     if not 1 <= samples <= 1000 or not 0 <= noise <= 1:
-        raise ValueError(f"SmoothGrad needs 1..1000 samples and a noise level in 0..1, got {samples}, {noise}")
+        raise Invalid("SmoothGrad needs 1..1000 samples and a noise level in 0..1, got {samples}, {noise}",
+                      samples=samples, noise=noise)
     work, xb = _working_copy(model), _batch(x, single=True)
     target = _check_target(_run(work, xb), target)
     sigma = noise * float(xb.max() - xb.min()) or noise
@@ -166,7 +169,7 @@ def integrated_gradients(model: nn.Module, x, target: int, baseline=None, steps:
     if base.shape != xb.shape:
         raise ValueError(f"the baseline has shape {tuple(base.shape[1:])}, the image {tuple(xb.shape[1:])}")
     if not 2 <= steps <= 2000:
-        raise ValueError(f"Integrated Gradients needs 2..2000 steps, got {steps}")
+        raise Invalid("Integrated Gradients needs 2..2000 steps, got {steps}", steps=steps)
     target = _check_target(_run(work, xb), target)
     attr, delta = IntegratedGradients(work).attribute(xb, baselines=base, target=target, n_steps=steps,
                                                       internal_batch_size=steps, return_convergence_delta=True)
@@ -190,8 +193,8 @@ def grad_cam(model: nn.Module, x, target: int, layer: str) -> Attribution:
     finally:
         handle.remove()
     if outputs[0].ndim != 4:
-        raise ValueError(f"Grad-CAM needs a layer with feature maps (a convolution); {layer} outputs "
-                         f"shape {tuple(outputs[0].shape[1:])}")
+        raise Invalid("Grad-CAM needs a layer with feature maps (a convolution); {layer} outputs shape {shape}",
+                      layer=layer, shape=tuple(outputs[0].shape[1:]))
     cam = LayerGradCam(work, module).attribute(xb.requires_grad_(), target=target)  # (1, 1, h, w)
     up = LayerAttribution.interpolate(cam.detach(), tuple(xb.shape[2:]), interpolate_mode="bilinear")  # (1, 1, H, W)
     raw = up[0, 0].double().numpy()
@@ -202,7 +205,7 @@ def attribute(method: str, model: nn.Module, x, target: int, layer: str | None =
     """Any method of METHODS by name (the page's entry point); `layer` is needed by Grad-CAM only."""
     if method == "gradcam":
         if not layer:
-            raise ValueError("Grad-CAM needs a convolution layer to look at")
+            raise Invalid("Grad-CAM needs a convolution layer to look at")
         return grad_cam(model, x, target, layer)
     functions = {"saliency": saliency, "smoothgrad": smoothgrad, "integrated_gradients": integrated_gradients}
     if method not in functions:
@@ -271,8 +274,9 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
     if where not in ("centre", "mean"):
         raise ValueError(f"where must be 'centre' or 'mean', got {where!r}")
     if not 1 <= steps <= 5000 or not 0 < lr <= 10 or jitter < 0 or blur_every < 0 or l2 < 0:
-        raise ValueError(f"unusable settings: steps {steps} (1..5000), lr {lr} (0..10], jitter {jitter}, "
-                         f"blur_every {blur_every}, l2 {l2} (all >= 0)")
+        raise Invalid("unusable settings: steps {steps} (1..5000), lr {lr} (0..10], jitter {jitter}, "
+                      "blur_every {blur_every}, l2 {l2} (all >= 0)", steps=steps, lr=lr, jitter=jitter,
+                      blur_every=blur_every, l2=l2)
     shown = _prefix(_working_copy(model), layer)
     work = shown[:-1] if len(shown) > 1 and isinstance(shown[-1], _MONOTONIC) else shown
     c, h, w = info.input_shape
@@ -282,11 +286,12 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
     with torch.no_grad():
         out = _run(work, torch.zeros(1, c, h, w))
     if out.ndim != 4:
-        raise ValueError(f"{layer} has no channels to visualise (its output shape is {tuple(out.shape[1:])})")
+        raise Invalid("{layer} has no channels to visualise (its output shape is {shape})", layer=layer,
+                      shape=tuple(out.shape[1:]))
     n_channels = out.shape[1]
     channels = list(range(n_channels)) if channels is None else [int(ch) for ch in channels]
     if not channels or min(channels) < 0 or max(channels) >= n_channels:
-        raise ValueError(f"{layer} has channels 0..{n_channels - 1}, got {channels}")
+        raise Invalid("{layer} has channels 0..{last}, got {got}", layer=layer, last=n_channels - 1, got=channels)
     gen = torch.Generator().manual_seed(seed)
     images, reached, field = [], [], torch.zeros(h, w, dtype=torch.bool)
     total = len(channels) * steps
@@ -333,7 +338,8 @@ def channel_max_activation(model: nn.Module, x, layer: str, channel: int, batch_
         for i in range(0, len(xb), batch_size):
             out = _run(work, xb[i:i + batch_size])
             if out.ndim != 4 or not 0 <= channel < out.shape[1]:
-                raise ValueError(f"{layer} has no channel {channel} (its output shape is {tuple(out.shape[1:])})")
+                raise Invalid("{layer} has no channel {channel} (its output shape is {shape})", layer=layer,
+                              channel=channel, shape=tuple(out.shape[1:]))
             parts.append(out[:, channel].flatten(1).amax(1))
     return torch.cat(parts).numpy() if parts else np.zeros(0, np.float32)
 
@@ -363,9 +369,9 @@ def fit_pca(features) -> PCA:
     """
     f = np.asarray(features, dtype=np.float64)
     if f.ndim != 2 or f.shape[0] < 2 or f.shape[1] < 1:
-        raise ValueError(f"PCA needs features (N, D) with at least 2 rows, got shape {f.shape}")
+        raise Invalid("PCA needs features (N, D) with at least 2 rows, got shape {shape}", shape=f.shape)
     if not np.isfinite(f).all():
-        raise ValueError("the features hold NaN or infinite values")
+        raise Invalid("the features hold NaN or infinite values")
     mean = f.mean(0)
     _, s, vt = np.linalg.svd(f - mean, full_matrices=False)
     comps = np.zeros((2, f.shape[1]))
@@ -415,7 +421,7 @@ def penultimate_features(model: nn.Module, x, batch_size: int = 1000) -> tuple[n
         raise ValueError("expected an nn.Sequential network as built by arch.build")
     last = max((i for i, m in enumerate(work) if isinstance(m, nn.Linear)), default=None)
     if last is None:
-        raise ValueError("this network has no dense layer to take features from")
+        raise Invalid("this network has no dense layer to take features from")
     head, tail = work[:last], work[last:]  # features = head(x); the classifier = tail(features)
     feats, preds = [], []
     with torch.inference_mode():
@@ -444,13 +450,15 @@ def snapshot_model(model: nn.Module, run_id: str, index: int) -> nn.Module:
     state = runs.load_snapshot(run_id, index)
     missing = sorted(set(model.state_dict()) - set(state))
     if missing:
-        raise ValueError(f"snapshot {index} of run {run_id} keeps only the convolution kernels (the network is too "
-                         f"large for full snapshots), so the network cannot be rebuilt as it was then")
+        raise Invalid("snapshot {index} of run {run_id} keeps only the convolution kernels (the network is too "
+                      "large for full snapshots), so the network cannot be rebuilt as it was then", index=index,
+                      run_id=run_id)
     past = _working_copy(model)
     try:
         past.load_state_dict(state)
     except RuntimeError as e:
-        raise ValueError(f"snapshot {index} of run {run_id} does not fit this network: {str(e)[:200]}") from None
+        raise Invalid("snapshot {index} of run {run_id} does not fit this network: {reason}", index=index,
+                      run_id=run_id, reason=str(e)[:200]) from None
     return past
 
 
@@ -477,7 +485,7 @@ def embedding_timeline(model: nn.Module, run_id: str, x, pca: PCA, progress: Pro
     """
     snaps = runs.list_snapshots(run_id)
     if not snaps:
-        raise ValueError(f"run {run_id} has no snapshots")
+        raise Invalid("run {run_id} has no snapshots", run_id=run_id)
     points, preds = [], []
     for i, snap in enumerate(snaps):
         feats, pred = penultimate_features(snapshot_model(model, run_id, snap["index"]), x)

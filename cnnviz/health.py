@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from . import data, runs
+from .i18n import Invalid
 
 MAX_IMAGES = 10_000  # a whole MNIST test set; enough to call a unit dead with some confidence
 
@@ -110,7 +111,8 @@ def check(model: nn.Module, x, batch_size: int = 500) -> HealthReport:
             for i in range(0, len(x), batch_size):
                 model(x[i:i + batch_size].float().to(device))
     except RuntimeError as e:
-        raise ValueError(f"images of shape {tuple(x.shape[1:])} do not fit this network: {str(e)[:200]}") from None
+        raise Invalid("images of shape {shape} do not fit this network: {reason}", shape=tuple(x.shape[1:]),
+                      reason=str(e)[:200]) from None
     finally:
         for handle in handles:
             handle.remove()

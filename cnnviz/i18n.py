@@ -50,6 +50,62 @@ def translate(text: str, lang: str = DEFAULT, **values) -> str:
     return out.format(**values) if values else out
 
 
+class Message(str):
+    """A sentence built from a template and values that can still be translated after it was built.
+
+    The computing modules cannot know the language of the screen that will show their errors, so they keep
+    the English template and its values: `Message("layer {index} ({type})", index=3, type="conv")` *is* the
+    English text (a str, so printing, comparing, `in` and JSON stay as before), and `.text("zh")` fills the
+    translated template instead. Values that are Messages (or exceptions carrying one) are translated too.
+    As with `translate`, a template is formatted only when it has values.
+    """
+
+    def __new__(cls, template: str, /, **values):
+        values = {k: _phrase(v) for k, v in values.items()}
+        self = super().__new__(cls, template.format(**values) if values else template)
+        self.template, self.values = str(template), values
+        return self
+
+    def text(self, lang: str = DEFAULT) -> str:
+        values = {k: v.text(lang) if isinstance(v, Message) else v for k, v in self.values.items()}
+        return translate(self.template, lang, **values)
+
+
+def _phrase(value):
+    """An exception as a value: its Message when it has one, else its text (a foreign error stays English)."""
+    if isinstance(value, BaseException):
+        return value.message if isinstance(getattr(value, "message", None), Message) else str(value)
+    return value
+
+
+class Translated:
+    """Mixin for the project's exceptions: raised as `SpecError("{where}: padding must be 0 or more, got {got!r}",
+    where=..., got=...)`, so `str(e)` is the English sentence (the CLI, logs and tests read it) while a screen
+    shows `message_text(e, lang)`. A ready Message may be given instead of a template."""
+
+    def __init__(self, template: str = "", /, **values):
+        self.message = template if isinstance(template, Message) and not values else Message(str(template), **values)
+        super().__init__(self.message)
+
+
+class Invalid(Translated, ValueError):
+    """A ValueError a user can cause (a setting, a shape, a file the app cannot use), translated where shown."""
+
+
+# calls whose first literal is a template to translate (TooLarge and QueueFull build their Messages inside)
+MESSAGE_CALLS = ("Message", "Invalid", "SpecError", "DatasetError", "RunError", "ImageError", "WeightsError",
+                 "FileProblem")
+TEXT_CALLS = ("t", "tr", "N_", *MESSAGE_CALLS)
+
+
+def message_text(item, lang: str | None = None) -> str:
+    """An exception, a Message or plain text in `lang` (default: the current one); anything built without a
+    Message (a foreign exception, a plain string) comes back as its text, unchanged."""
+    lang = lang or current_language()
+    message = item if isinstance(item, Message) else getattr(item, "message", None)
+    return message.text(lang) if isinstance(message, Message) else str(item)
+
+
 def language_from_locale(locale: str | None) -> str:
     """Map a browser locale such as 'zh-CN' to one of LANGUAGES (English when unknown)."""
     code = (locale or "").split("-")[0].split("_")[0].lower()
@@ -57,14 +113,15 @@ def language_from_locale(locale: str | None) -> str:
 
 
 def source_strings(paths) -> dict[str, str]:
-    """Every literal passed to t(...) or N_(...) in the given files: {text: 'file:line'} (for tests and translators)."""
+    """Every literal passed to t(...), N_(...) or first to one of MESSAGE_CALLS in the given files:
+    {text: 'file:line'} (for tests and translators)."""
     import ast
 
     found = {}
     for path in paths:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("t", "tr", "N_")
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in TEXT_CALLS
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, f"{Path(path).name}:{node.lineno}")
     return found

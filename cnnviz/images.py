@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from . import data
+from .i18n import Message, Translated
 
 MAX_PIXELS = 40_000_000  # larger uploads are refused before they are decoded
 DIGIT_BOX = 20  # MNIST digits were scaled to fit 20x20 and centred by mass in 28x28
@@ -29,7 +30,7 @@ class PreparedImage:
     notes: tuple[str, ...]  # e.g. "converted colour to grey", "inverted: dark digit on light background"
 
 
-class ImageError(ValueError):
+class ImageError(Translated, ValueError):
     """An image that cannot be used, with the reason in plain words."""
 
 
@@ -46,11 +47,11 @@ def load_image_bytes(data_bytes: bytes, max_pixels: int = MAX_PIXELS):
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not isinstance(data_bytes, (bytes, bytearray, memoryview)):
-        raise ImageError(f"expected the bytes of an image file, got {type(data_bytes).__name__}")
+        raise ImageError("expected the bytes of an image file, got {type}", type=type(data_bytes).__name__)
     if len(data_bytes) == 0:
         raise ImageError("the file is empty (0 bytes): there is no image to read")
     notes: list[str] = []
-    too_big = f"too large to open safely (the limit is {max_pixels / 1e6:g} megapixels)"
+    too_big = Message("too large to open safely (the limit is {mp:g} megapixels)", mp=max_pixels / 1e6)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data" etc.: the pixels decide
@@ -58,24 +59,24 @@ def load_image_bytes(data_bytes: bytes, max_pixels: int = MAX_PIXELS):
             im = Image.open(io.BytesIO(bytes(data_bytes)))
             w, h = im.size
             if w * h > max_pixels:  # checked on the header, before anything is decoded
-                raise ImageError(f"the image is {w:,}x{h:,} pixels: {too_big}")
+                raise ImageError("the image is {w:,}x{h:,} pixels: {reason}", w=w, h=h, reason=too_big)
             frames = getattr(im, "n_frames", 1)
             if frames > 1:
                 im.seek(0)
-                notes.append(f"used the first of {frames} frames")
+                notes.append(Message("used the first of {n} frames", n=frames))
             im.load()
             if im.getexif().get(0x0112, 1) in range(2, 9):  # EXIF orientation: phones store photos sideways
                 im = ImageOps.exif_transpose(im)
-                notes.append("turned upright as its EXIF orientation says")
+                notes.append(Message("turned upright as its EXIF orientation says"))
             im = _standard_mode(im, notes).copy()  # a copy no longer refers to the file
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"the image is {too_big}") from None
+        raise ImageError("the image is {reason}", reason=too_big) from None
     except UnidentifiedImageError:
         raise ImageError("this file is not an image, or not in a format Pillow can read (try PNG or JPEG)") from None
     except Exception as e:  # Pillow raises OSError, SyntaxError, struct.error, ... for damaged files
-        raise ImageError(f"the image file is damaged or cut short: {e}") from None
+        raise ImageError("the image file is damaged or cut short: {reason}", reason=e) from None
     im.info["cnnviz_notes"] = tuple(notes)
     return im
 
@@ -98,7 +99,7 @@ def _standard_mode(im, notes: list[str]):
         if note:
             notes.append(note)
         return Image.fromarray(np.clip(np.round(grey), 0, 255).astype(np.uint8))
-    notes.append(f"converted {mode} to RGB")
+    notes.append(Message("converted {mode} to RGB", mode=mode))
     return im.convert("RGB")
 
 
@@ -107,7 +108,7 @@ def _scale_255(a: np.ndarray) -> tuple[np.ndarray, str | None]:
     if a.dtype == bool:
         return a * 255.0, None
     if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-        raise ImageError(f"image pixels must be numbers, got dtype {a.dtype}")
+        raise ImageError("image pixels must be numbers, got dtype {dtype}", dtype=a.dtype)
     f = a.astype(np.float64)
     if a.dtype == np.uint8:
         return f, None
@@ -115,13 +116,13 @@ def _scale_255(a: np.ndarray) -> tuple[np.ndarray, str | None]:
         raise ImageError("the image holds NaN or infinite values")
     lo, hi = float(f.min()), float(f.max())
     if a.dtype == np.uint16 or (np.issubdtype(a.dtype, np.integer) and lo >= 0 and 255 < hi <= 65535):
-        return f / 257.0, "scaled 16-bit values to 8-bit"
+        return f / 257.0, Message("scaled 16-bit values to 8-bit")
     if np.issubdtype(a.dtype, np.floating) and lo >= 0 and hi <= 1:
-        return f * 255.0, "scaled values 0..1 to 0..255"
+        return f * 255.0, Message("scaled values 0..1 to 0..255")
     if lo >= 0 and hi <= 255:
         return f, None
     span = hi - lo
-    return (f - lo) * (255.0 / span), f"stretched values {lo:g}..{hi:g} to 0..255"
+    return (f - lo) * (255.0 / span), Message("stretched values {lo:g}..{hi:g} to 0..255", lo=lo, hi=hi)
 
 
 def _pixels_hwc(image, notes: list[str]) -> np.ndarray:
@@ -132,13 +133,14 @@ def _pixels_hwc(image, notes: list[str]) -> np.ndarray:
         notes.extend(image.info.get("cnnviz_notes", ()))
         w, h = image.size
         if w * h > MAX_PIXELS:
-            raise ImageError(f"the image is {w:,}x{h:,} pixels; the limit is {MAX_PIXELS / 1e6:g} megapixels")
+            raise ImageError("the image is {w:,}x{h:,} pixels; the limit is {mp:g} megapixels", w=w, h=h,
+                             mp=MAX_PIXELS / 1e6)
         try:
             a = np.asarray(_standard_mode(image, notes))
         except ImageError:
             raise
         except Exception as e:  # a lazily loaded file may turn out damaged only now
-            raise ImageError(f"the image cannot be read: {e}") from None
+            raise ImageError("the image cannot be read: {reason}", reason=e) from None
     else:
         a = image.detach().cpu().numpy() if isinstance(image, torch.Tensor) else np.asarray(image)
     if a.ndim == 4 and a.shape[0] == 1:
@@ -148,12 +150,13 @@ def _pixels_hwc(image, notes: list[str]) -> np.ndarray:
     elif a.ndim == 3 and a.shape[0] in _CHANNEL_COUNTS and a.shape[-1] not in _CHANNEL_COUNTS:
         a = a.transpose(1, 2, 0)  # (C, H, W), the layout of this project's datasets
     if a.ndim != 3 or a.shape[-1] not in _CHANNEL_COUNTS:
-        raise ImageError(f"an image must be (H, W), (H, W, C) or (C, H, W) with 1 to 4 channels, got {a.shape}")
+        raise ImageError("an image must be (H, W), (H, W, C) or (C, H, W) with 1 to 4 channels, got {shape}",
+                         shape=a.shape)
     if a.shape[0] == 0 or a.shape[1] == 0:
-        raise ImageError(f"the image has no pixels (shape {a.shape})")
+        raise ImageError("the image has no pixels (shape {shape})", shape=a.shape)
     if a.shape[0] * a.shape[1] > MAX_PIXELS:
-        raise ImageError(f"the image is {a.shape[1]:,}x{a.shape[0]:,} pixels; the limit is "
-                         f"{MAX_PIXELS / 1e6:g} megapixels")
+        raise ImageError("the image is {w:,}x{h:,} pixels; the limit is {mp:g} megapixels", w=a.shape[1],
+                         h=a.shape[0], mp=MAX_PIXELS / 1e6)
     f, note = _scale_255(a)
     if note:
         notes.append(note)
@@ -177,24 +180,24 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str]) -> n
         background = 0.0  # too small to have a border: assume MNIST's black
     if background > 127.5:
         g, background = 255.0 - g, 255.0 - background
-        notes.append("inverted: dark digit on light background")
+        notes.append(Message("inverted: dark digit on light background"))
     ink = np.clip(g - background, 0.0, None)
     peak = float(ink.max())
     if peak < 24:  # under a tenth of the full scale: paper texture or noise, not a stroke
         raise ImageError("the image is empty: no ink stands out from the background (draw or upload a digit)")
     if background >= 8 or peak < 250:
-        notes.append(f"removed the background level {background:.0f} and stretched the contrast")
+        notes.append(Message("removed the background level {level:.0f} and stretched the contrast", level=background))
     ink *= 255.0 / peak
     ink[ink < 25.5] = 0.0  # faint specks would widen the bounding box
     rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # (h, w)
     ch, cw = crop.shape
-    notes.append(f"cropped {g.shape[1]}x{g.shape[0]} to the ink: {cw}x{ch} px")
+    notes.append(Message("cropped {w}x{h} to the ink: {cw}x{ch} px", w=g.shape[1], h=g.shape[0], cw=cw, ch=ch))
     box = max(1, round(DIGIT_BOX * min(height, width) / 28))
     longer = max(ch, cw)
     nw, nh = max(1, round(cw * box / longer)), max(1, round(ch * box / longer))
     small = _resize(crop, nw, nh)  # (nh, nw)
-    notes.append(f"scaled to {nw}x{nh} (longer side {box} px)")
+    notes.append(Message("scaled to {w}x{h} (longer side {box} px)", w=nw, h=nh, box=box))
     total = small.sum()
     cy = (np.arange(nh) @ small.sum(1)) / total if total > 0 else (nh - 1) / 2
     cx = (np.arange(nw) @ small.sum(0)) / total if total > 0 else (nw - 1) / 2
@@ -202,7 +205,7 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str]) -> n
     left = int(np.clip(np.floor(width / 2 - cx + 0.5), 0, width - nw))
     out = np.zeros((height, width))
     out[top:top + nh, left:left + nw] = small
-    notes.append(f"centred by its centre of mass in {width}x{height}")
+    notes.append(Message("centred by its centre of mass in {w}x{h}", w=width, h=height))
     return out
 
 
@@ -237,22 +240,26 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
             on_black = channels == 1  # grey MNIST-style datasets sit on black, photos on white
         px = px[..., :-1] * alpha + (0.0 if on_black else 255.0) * (1 - alpha)
         if alpha.min() < 1:
-            notes.append(f"composited the transparent parts onto {'black' if on_black else 'white'}")
+            notes.append(Message("composited the transparent parts onto black") if on_black else
+                         Message("composited the transparent parts onto white"))
     if px.shape[-1] == 3 and (channels == 1 or info.is_digits):
         if not (np.array_equal(px[..., 0], px[..., 1]) and np.array_equal(px[..., 1], px[..., 2])):
-            notes.append("converted colour to grey")
+            notes.append(Message("converted colour to grey"))
         px = px @ np.array([[0.299], [0.587], [0.114]])  # ITU-R 601 luma, as Pillow's convert("L")
     if info.is_digits:
         px = _centre_digit(px[..., 0], height, width, notes)[..., None]  # (H, W, 1)
     elif (h0, w0) != (height, width):
         stretched = abs(w0 / h0 - width / height) > 0.01 * width / height
         px = np.stack([_resize(px[..., c], width, height) for c in range(px.shape[-1])], axis=-1)
-        notes.append(f"resized {w0}x{h0} -> {width}x{height}" + (" (aspect ratio not kept)" if stretched else ""))
+        sizes = dict(w0=w0, h0=h0, w=width, h=height)
+        notes.append(Message("resized {w0}x{h0} -> {w}x{h} (aspect ratio not kept)", **sizes) if stretched else
+                     Message("resized {w0}x{h0} -> {w}x{h}", **sizes))
     if px.shape[-1] != channels:
         if channels != 3:
-            raise ImageError(f"cannot make a {channels}-channel image from {px.shape[-1]} channel(s)")
+            raise ImageError("cannot make a {want}-channel image from {got} channel(s)", want=channels,
+                             got=px.shape[-1])
         px = np.repeat(px, 3, axis=-1)
-        notes.append("copied grey into the 3 colour channels")
+        notes.append(Message("copied grey into the 3 colour channels"))
     u8 = np.clip(np.round(px), 0, 255).astype(np.uint8).transpose(2, 0, 1).copy()  # (C, H, W)
     tensor = data.normalize(torch.from_numpy(u8).unsqueeze(0), info)  # (1, C, H, W)
     return PreparedImage(u8, tensor, tuple(notes))

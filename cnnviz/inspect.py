@@ -16,6 +16,7 @@ from torch import nn
 
 from . import data, runs
 from .arch import ArchSpec, Conv, layer_names
+from .i18n import Invalid, Message
 
 MAX_APPLY_PIXELS = 4_000_000  # convolving a bigger photo with 32 kernels would take gigabytes
 
@@ -41,7 +42,8 @@ def kernels(model_or_state: nn.Module | dict, layer_name: str) -> np.ndarray:
     weight = state.get(f"{layer_name}.weight")
     if weight is None or weight.ndim != 4:
         known = sorted(k[:-len(".weight")] for k, v in state.items() if k.endswith(".weight") and v.ndim == 4)
-        raise ValueError(f"no convolution layer {layer_name!r}; conv layers here: {', '.join(known) or 'none'}")
+        raise Invalid("no convolution layer {layer!r}; conv layers here: {names}", layer=layer_name,
+                      names=", ".join(known) or Message("none"))
     return weight.detach().to("cpu", torch.float32).numpy().copy()
 
 
@@ -75,7 +77,8 @@ def _forward(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     try:
         return model(x.to(_device(model)))
     except RuntimeError as e:  # a shape mismatch surfaces deep inside torch; say it plainly
-        raise ValueError(f"an input of shape {tuple(x.shape)} does not fit this network: {str(e)[:200]}") from None
+        raise Invalid("an input of shape {shape} does not fit this network: {reason}", shape=tuple(x.shape),
+                      reason=str(e)[:200]) from None
 
 
 def activations(model: nn.Module, x) -> dict[str, np.ndarray]:
@@ -146,7 +149,7 @@ def apply_first_layer(model_or_kernels, image, bias=None, stride: int = 1, paddi
     if isinstance(model_or_kernels, nn.Module):
         conv = next((m for m in model_or_kernels.modules() if isinstance(m, nn.Conv2d)), None)
         if conv is None:
-            raise ValueError("this network has no convolution layer (an MLP has no kernels to apply)")
+            raise Invalid("this network has no convolution layer (an MLP has no kernels to apply)")
         weight, bias, stride, padding = conv.weight, conv.bias, conv.stride, conv.padding
     else:
         weight = torch.as_tensor(np.asarray(model_or_kernels, dtype=np.float32))
@@ -156,18 +159,19 @@ def apply_first_layer(model_or_kernels, image, bias=None, stride: int = 1, paddi
     img = torch.as_tensor(np.asarray(image, dtype=np.float32))
     img = img.unsqueeze(0) if img.ndim == 2 else img
     if img.ndim != 3 or img.shape[0] != weight.shape[1]:
-        raise ValueError(f"the kernels take {weight.shape[1]}-channel images (C, H, W), got shape {tuple(img.shape)}")
+        raise Invalid("the kernels take {c}-channel images (C, H, W), got shape {shape}", c=weight.shape[1],
+                      shape=tuple(img.shape))
     if img.shape[1] * img.shape[2] > MAX_APPLY_PIXELS:
-        raise ValueError(f"the image is {img.shape[2]}x{img.shape[1]}: scale it to at most "
-                         f"{MAX_APPLY_PIXELS // 1_000_000} megapixels first")
+        raise Invalid("the image is {w}x{h}: scale it to at most {mp} megapixels first", w=img.shape[2],
+                      h=img.shape[1], mp=MAX_APPLY_PIXELS // 1_000_000)
     with torch.inference_mode():
         weight = weight.detach().cpu().float()
         bias = None if bias is None else bias.detach().cpu().float()
         try:
             out = F.conv2d(img.unsqueeze(0), weight, bias, stride, padding)  # (1, M, H', W')
         except RuntimeError as e:
-            raise ValueError(f"cannot convolve an image of shape {tuple(img.shape)} with kernels "
-                             f"{tuple(weight.shape)}: {str(e)[:200]}") from None
+            raise Invalid("cannot convolve an image of shape {image} with kernels {kernels}: {reason}",
+                          image=tuple(img.shape), kernels=tuple(weight.shape), reason=str(e)[:200]) from None
     return out[0].numpy()
 
 
@@ -250,7 +254,7 @@ def _evaluate(run_id: str, info: runs.RunInfo, batch_size: int) -> Evaluation:
     classes = tuple(info.meta.get("classes") or split.info.classes)
     n = len(split.y_test)
     if n == 0:
-        raise ValueError(f"dataset {split.info.name} has no test images to evaluate on")
+        raise Invalid("dataset {name} has no test images to evaluate on", name=split.info.name)
     device = _device(model)
     log_probs = []
     with torch.inference_mode():
@@ -259,7 +263,8 @@ def _evaluate(run_id: str, info: runs.RunInfo, batch_size: int) -> Evaluation:
             log_probs.append(torch.log_softmax(model(x).float(), dim=1).cpu())
     log_p = torch.cat(log_probs)  # (N, K)
     if log_p.shape[1] != len(classes):
-        raise ValueError(f"run {run_id} predicts {log_p.shape[1]} classes but its dataset has {len(classes)}")
+        raise Invalid("run {run_id} predicts {got} classes but its dataset has {n}", run_id=run_id,
+                      got=log_p.shape[1], n=len(classes))
     labels = split.y_test.numpy().astype(np.int64)
     probs = log_p.exp().numpy().astype(np.float32)
     predictions = probs.argmax(1).astype(np.int64)
@@ -318,11 +323,12 @@ def test_image(split: data.DataSplit, class_index: int, index: int) -> tuple[np.
     """
     classes = split.info.classes
     if not 0 <= class_index < len(classes):
-        raise ValueError(f"class index {class_index} is out of range: {split.info.name} has {len(classes)} classes")
+        raise Invalid("class index {index} is out of range: {name} has {n} classes", index=class_index,
+                      name=split.info.name, n=len(classes))
     where = np.flatnonzero(split.y_test.numpy() == class_index)
     if not 0 <= index < len(where):
-        raise ValueError(f"class {classes[class_index]} has {len(where)} test images; "
-                         f"there is no image {index} (use 0..{len(where) - 1})")
+        raise Invalid("class {name} has {n} test images; there is no image {index} (use 0..{last})",
+                      name=classes[class_index], n=len(where), index=index, last=len(where) - 1)
     g = int(where[index])
     return split.x_test[g].numpy().copy(), int(class_index), g
 

@@ -27,18 +27,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import data, runs, settings
+from .i18n import Invalid, Message, Translated
 from .train import TrainConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXECUTORS = ("local", "ray")
 
 
-class QueueFull(ValueError):
+class QueueFull(Translated, ValueError):
     """This session already has as many trainings waiting or running as one session may."""
 
     def __init__(self, count: int, limit: int):
-        super().__init__(f"you already have {count} trainings waiting or running, the most one session may have "
-                         f"({limit}); wait for one to finish, or cancel one")
+        super().__init__(Message("you already have {count} trainings waiting or running, the most one session may "
+                                 "have ({limit}); wait for one to finish, or cancel one", count=count, limit=limit))
         self.count, self.limit = count, limit
 
 
@@ -62,7 +63,8 @@ def train_threads() -> int:
 def executor() -> str:
     name = os.environ.get("CNNVIZ_EXECUTOR", "local").strip().lower() or "local"
     if name not in EXECUTORS:
-        raise ValueError(f"CNNVIZ_EXECUTOR={name!r} is not known; use one of {', '.join(EXECUTORS)}")
+        raise Invalid("CNNVIZ_EXECUTOR={name!r} is not known; use one of {names}", name=name,
+                      names=", ".join(EXECUTORS))
     return name
 
 
@@ -268,7 +270,7 @@ def _launch_ray(run_id: str) -> bool:
     try:
         import ray
     except ImportError:
-        raise ValueError("CNNVIZ_EXECUTOR=ray needs Ray: pip install -r requirements-ray.txt") from None
+        raise Invalid("CNNVIZ_EXECUTOR=ray needs Ray: pip install -r requirements-ray.txt") from None
     if not ray.is_initialized():
         ray.init(address=os.environ.get("RAY_ADDRESS") or "auto", log_to_driver=False)
     runs.update_meta(run_id, status="starting", executor="ray", launched=time.time())

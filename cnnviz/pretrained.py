@@ -26,12 +26,14 @@ from torch import nn
 from torchvision.models import ResNet18_Weights, VGG16_Weights
 from torchvision.transforms import functional as TF
 
+from .i18n import Message, Translated
+
 Progress = Callable[[float | None, str], None]  # (fraction done 0..1, or None when the size is unknown; message)
 CHUNK = 1 << 20
 TIMEOUT_S = 30
 
 
-class WeightsError(ValueError):
+class WeightsError(Translated, ValueError):
     """Weights that are missing, cannot be downloaded or are damaged, with what to do about it."""
 
 
@@ -107,25 +109,28 @@ def weights_present(name: str) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-def missing_message(name: str) -> str:
+def missing_message(name: str) -> Message:
     """What to do without the weights: the file, its size, where to get it, and the folder to put it in."""
     entry, path = get_entry(name), weights_file(name)
-    return (f"The ImageNet weights of {entry.title} are not on this computer. Put the file {entry.file_name} "
-            f"({entry.size_mb:.0f} MB, from {entry.url}) into the folder {path.parent}.")
+    return Message("The ImageNet weights of {title} are not on this computer. Put the file {file} ({mb:.0f} MB, "
+                   "from {url}) into the folder {folder}.", title=Message(entry.title), file=entry.file_name,
+                   mb=entry.size_mb, url=entry.url, folder=path.parent)
 
 
 def _check_state(state, entry: ModelEntry, path: Path) -> dict:
     """A state dict whose names and shapes fit the network (checked on the meta device: no memory, no time)."""
-    damaged = f"{path.name} in {path.parent} is not a usable weights file"
+    damaged = Message("{file} in {folder} is not a usable weights file", file=path.name, folder=path.parent)
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise WeightsError(f"{damaged}: it does not hold a table of tensors. Delete it and download it again.")
+        raise WeightsError("{damaged}: it does not hold a table of tensors. Delete it and download it again.",
+                           damaged=damaged)
     with torch.device("meta"):
         expected = {k: tuple(v.shape) for k, v in entry.builder(weights=None).state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
     if got != expected:
         wrong = sorted(set(got) ^ set(expected)) or sorted(k for k in got if got[k] != expected[k])
-        raise WeightsError(f"{damaged}: its tensors do not fit {entry.title} (first difference: {wrong[0]}). "
-                           "Delete it and download it again.")
+        raise WeightsError("{damaged}: its tensors do not fit {title} (first difference: {first}). "
+                           "Delete it and download it again.", damaged=damaged, title=Message(entry.title),
+                           first=wrong[0])
     return state
 
 
@@ -144,13 +149,15 @@ def read_weights(name: str, path: Path | None = None) -> dict[str, torch.Tensor]
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     if not digest.hexdigest().startswith(entry.sha256_prefix):
-        raise WeightsError(f"{path.name} in {path.parent} is not the official file (its checksum starts "
-                           f"{digest.hexdigest()[:8]}, expected {entry.sha256_prefix}). Delete it and download it again.")
+        raise WeightsError("{file} in {folder} is not the official file (its checksum starts {got}, expected "
+                           "{expected}). Delete it and download it again.", file=path.name, folder=path.parent,
+                           got=digest.hexdigest()[:8], expected=entry.sha256_prefix)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, pickle with code, random bytes: all end here
-        raise WeightsError(f"{path.name} in {path.parent} is damaged or not a plain weights file "
-                           f"({type(e).__name__}: {str(e)[:120]}). Delete it and download it again.") from None
+        raise WeightsError("{file} in {folder} is damaged or not a plain weights file ({error}: {reason}). "
+                           "Delete it and download it again.", file=path.name, folder=path.parent,
+                           error=type(e).__name__, reason=str(e)[:120]) from None
     return _check_state(state, entry, path)
 
 
@@ -180,13 +187,14 @@ def download_weights(name: str, progress: Progress | None = None) -> Path:
                                  else f"{entry.file_name}: {done / 1e6:.0f} MB")
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
-            raise WeightsError(f"Could not download {entry.file_name} ({reason}). "
-                               f"Without internet here: fetch {entry.url} on another computer and put the file "
-                               f"into the folder {final.parent}, then reload.") from None
+            raise WeightsError("Could not download {file} ({reason}). Without internet here: fetch {url} on "
+                               "another computer and put the file into the folder {folder}, then reload.",
+                               file=entry.file_name, reason=reason, url=entry.url, folder=final.parent) from None
         prefix = entry.sha256_prefix
         if not digest.hexdigest().startswith(prefix):
-            raise WeightsError(f"the downloaded {entry.file_name} has the wrong checksum "
-                               f"({digest.hexdigest()[:8]}, expected {prefix}): it was not kept. Try again.")
+            raise WeightsError("the downloaded {file} has the wrong checksum ({got}, expected {expected}): it was "
+                               "not kept. Try again.", file=entry.file_name, got=digest.hexdigest()[:8],
+                               expected=prefix)
         read_weights(name, tmp)
         os.replace(tmp, final)  # appears complete or not at all
     finally:
@@ -260,17 +268,17 @@ def prepare(image, name: str = "resnet18") -> Prepared:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
-        notes.append("composited the transparent parts onto white")
+        notes.append(Message("composited the transparent parts onto white"))
     if image.mode != "RGB":
         if image.mode not in ("RGBA",):
-            notes.append("copied grey into the 3 colour channels" if image.mode in ("L", "1")
-                         else f"converted {image.mode} to RGB")
+            notes.append(Message("copied grey into the 3 colour channels") if image.mode in ("L", "1")
+                         else Message("converted {mode} to RGB", mode=image.mode))
         image = image.convert("RGB")
     w, h = image.size
     resized = TF.resize(image, preset.resize_size, interpolation=preset.interpolation, antialias=True)
     crop = TF.center_crop(resized, preset.crop_size)
-    notes.append(f"resized {w}x{h} to {resized.size[0]}x{resized.size[1]} (shorter side {preset.resize_size[0]}) "
-                 f"and kept the centre {preset.crop_size[0]}x{preset.crop_size[0]}")
+    notes.append(Message("resized {w}x{h} to {rw}x{rh} (shorter side {side}) and kept the centre {c}x{c}", w=w, h=h,
+                         rw=resized.size[0], rh=resized.size[1], side=preset.resize_size[0], c=preset.crop_size[0]))
     u8 = np.asarray(crop, dtype=np.uint8).copy()  # (224, 224, 3)
     tensor = TF.normalize(TF.to_tensor(crop), preset.mean, preset.std).unsqueeze(0)  # (1, 3, 224, 224)
     return Prepared(u8, tensor, tuple(notes))

@@ -32,6 +32,7 @@ from torch import nn
 
 from . import arch
 from .arch import ArchSpec, BatchNorm, Conv, Dense, Pool
+from .i18n import Invalid
 
 FLOPS_CONVENTION = ("FLOPs = 2 x multiply-accumulates for conv and dense layers (this counts every multiply "
                     "and add, the bias add included); pooling: k*k per output; batch norm: 2 per element; "
@@ -161,22 +162,23 @@ def totals(table: list[LayerField]) -> dict[str, int]:
 def _find(spec: ArchSpec, layer_name: str) -> int:
     names = arch.layer_names(spec)
     if layer_name not in names:
-        raise ValueError(f"no layer {layer_name!r}; layers here: {', '.join(names)}")
+        raise Invalid("no layer {layer!r}; layers here: {names}", layer=layer_name, names=", ".join(names))
     return names.index(layer_name)
 
 
 def _check_unit(field: LayerField, row: int, col: int) -> None:
     if not field.spatial and field.rf is not None:
-        raise ValueError(f"{field.name} holds the units of the last spatial layer as a flat vector, each with "
-                         "that layer's field: pick that layer to choose a unit by row and column")
+        raise Invalid("{layer} holds the units of the last spatial layer as a flat vector, each with that layer's "
+                      "field: pick that layer to choose a unit by row and column", layer=field.name)
     if not field.spatial:
         if (row, col) != (0, 0):
-            raise ValueError(f"{field.name} is a flat layer: it has no rows and columns (use row = col = 0)")
+            raise Invalid("{layer} is a flat layer: it has no rows and columns (use row = col = 0)", layer=field.name)
         return
     _, ho, wo = field.output_shape
     if not (0 <= row < ho and 0 <= col < wo):
-        raise ValueError(f"unit ({row}, {col}) is outside {field.name}'s {ho}x{wo} output "
-                         f"(rows 0..{ho - 1}, columns 0..{wo - 1})")
+        raise Invalid("unit ({row}, {col}) is outside {layer}'s {h}x{w} output (rows 0..{last_row}, columns "
+                      "0..{last_col})", row=row, col=col, layer=field.name, h=ho, w=wo, last_row=ho - 1,
+                      last_col=wo - 1)
 
 
 def unit_region(spec: ArchSpec, layer_name: str, row: int, col: int) -> Region:
@@ -263,7 +265,8 @@ def gradient_support(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0
     field = fields(spec)[index]
     _check_unit(field, row, col)
     if not 0 <= channel < field.output_shape[0]:
-        raise ValueError(f"{layer_name} has {field.output_shape[0]} channels/units; there is no {channel}")
+        raise Invalid("{layer} has {n} channels/units; there is no {channel}", layer=layer_name,
+                      n=field.output_shape[0], channel=channel)
     layers = tuple(replace(l, kind="avg") if isinstance(l, Pool) else l for l in spec.layers[:index + 1])
     model = arch.build(ArchSpec(spec.input_shape, layers, spec.name)).double().eval()
     g = torch.Generator().manual_seed(seed)

@@ -35,6 +35,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .i18n import Invalid, Message, Translated
+
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 STATUSES = ("queued", "starting", "running", "finished", "stopped", "failed", "interrupted")
 ACTIVE = ("starting", "running")  # a process holds the lock
@@ -46,8 +48,13 @@ MAX_METRICS_BYTES = 512 << 20
 MAX_CLASSES = 1000
 
 
-class RunError(ValueError):
+class RunError(Translated, ValueError):
     """A run that cannot be found, read or written, with the reason."""
+
+
+class FileProblem(Translated, OSError):
+    """A store file refused before it is read (not a regular file, too large): an OSError whose reason ends up in
+    a damaged run's reason, so it is translated where shown."""
 
 
 def _open_checked(path: Path, flags: int, mode: str):
@@ -56,7 +63,7 @@ def _open_checked(path: Path, flags: int, mode: str):
     fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path.name} is not a regular file")
+            raise FileProblem("{file} is not a regular file", file=path.name)
         os.set_blocking(fd, True)
         return os.fdopen(fd, mode)
     except BaseException:
@@ -80,7 +87,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
     with open_regular(path) as f:
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise OSError(f"{path.name} is larger than {max_bytes:,} bytes")
+        raise FileProblem("{file} is larger than {limit:,} bytes", file=path.name, limit=max_bytes)
     return data
 
 
@@ -90,9 +97,9 @@ def parse_json(data: bytes | str):
     try:
         return json.loads(data)
     except RecursionError:
-        raise ValueError("it is nested too deeply") from None
+        raise Invalid("it is nested too deeply") from None
     except UnicodeDecodeError as e:
-        raise ValueError(f"it is not UTF-8 text ({e.reason})") from None
+        raise Invalid("it is not UTF-8 text ({reason})", reason=e.reason) from None
 
 
 def home() -> Path:
@@ -107,13 +114,14 @@ def runs_root() -> Path:
 def run_path(run_id: str) -> Path:
     """The folder of a run, refusing any id that could name a path outside the store."""
     if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id) or ".." in run_id:
-        raise RunError(f"invalid run id {run_id!r}: use letters, digits, '-', '_' and '.' only")
+        raise RunError("invalid run id {run_id!r}: use letters, digits, '-', '_' and '.' only", run_id=run_id)
     return runs_root() / run_id
 
 
 @dataclass
 class RunInfo:
-    """What a listing shows of a run; `damaged` says why a run cannot be used (None when it can)."""
+    """What a listing shows of a run; `damaged` says why a run cannot be used (None when it can): an
+    i18n.Message, so the English str everywhere and translated by screens (`ui.reason`)."""
 
     run_id: str
     path: Path
@@ -182,7 +190,7 @@ def _make_run(meta: dict, label: str, status: str) -> tuple[str, Path, object | 
             lock = None
         os.replace(tmp, root / run_id)
     except OSError as e:
-        raise RunError(f"cannot write to the run store {root}: {e.strerror or e}") from None
+        raise RunError("cannot write to the run store {root}: {reason}", root=root, reason=e.strerror or e) from None
     return run_id, root / run_id, lock
 
 
@@ -196,7 +204,8 @@ def lock_run(run_id: str):
     try:
         lock = open_append(run_path(run_id) / ".lock")
     except OSError as e:
-        raise RunError(f"run {run_id}: its .lock cannot be opened: {e.strerror or e}") from None
+        raise RunError("run {run_id}: its .lock cannot be opened: {reason}", run_id=run_id,
+                       reason=e.strerror or e) from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -220,22 +229,23 @@ class RunWriter:
             self.run_id, self.path = run_id, run_path(run_id)
             self._lock = lock or lock_run(run_id)
             if self._lock is None:
-                raise RunError(f"run {run_id} is already being trained by another process")
+                raise RunError("run {run_id} is already being trained by another process", run_id=run_id)
             try:
                 queued = parse_json(read_regular(self.path / "run.json", MAX_RUN_JSON_BYTES))
                 if not isinstance(queued, dict):
-                    raise ValueError("run.json is not an object")
+                    raise Invalid("run.json is not an object")
                 self.meta = {**queued, **self.meta, "status": "running", "started": _now()}
                 _write_json_atomic(self.path / "run.json", self.meta)
             except (OSError, ValueError) as e:
                 self._lock.close()
-                raise RunError(f"run {run_id} cannot be claimed: {e}") from None
+                raise RunError("run {run_id} cannot be claimed: {reason}", run_id=run_id, reason=e) from None
         try:
             self._metrics = open_append(self.path / "metrics.jsonl")
         except OSError as e:
             if self._lock is not None:
                 self._lock.close()
-            raise RunError(f"run {self.run_id}: metrics.jsonl cannot be opened: {e.strerror or e}") from None
+            raise RunError("run {run_id}: metrics.jsonl cannot be opened: {reason}", run_id=self.run_id,
+                           reason=e.strerror or e) from None
         self.snapshot_count = 0
 
     @contextmanager
@@ -244,8 +254,9 @@ class RunWriter:
         try:
             yield
         except (OSError, SafetensorError) as e:
-            raise RunError(f"run {self.run_id}: cannot write its {what} (was the run folder removed or the disk "
-                           f"full?): {getattr(e, 'strerror', None) or e}") from None
+            raise RunError("run {run_id}: cannot write its {what} (was the run folder removed or the disk full?): "
+                           "{reason}", run_id=self.run_id, what=what,
+                           reason=getattr(e, "strerror", None) or e) from None
 
     def log(self, record: dict) -> None:
         with self._writing("metrics"):
@@ -303,38 +314,39 @@ def read_run(run_id: str) -> RunInfo:
     path = run_path(run_id)
     info = RunInfo(run_id, path)
     if not path.is_dir():
-        raise RunError(f"no run {run_id!r} in {runs_root()}")
+        raise RunError("no run {run_id!r} in {root}", run_id=run_id, root=runs_root())
     try:
         st = os.lstat(path / "run.json")  # before reading: a file replaced meanwhile is checked again next time
         version = (st.st_ino, st.st_mtime_ns, st.st_size)
         meta = parse_json(read_regular(path / "run.json", MAX_RUN_JSON_BYTES))
     except FileNotFoundError:
-        info.damaged = "run.json is missing"
+        info.damaged = Message("run.json is missing")
         return info
     except (OSError, ValueError) as e:
-        info.damaged = f"run.json cannot be read: {getattr(e, 'strerror', None) or e}"
+        info.damaged = Message("run.json cannot be read: {reason}", reason=getattr(e, "strerror", None) or e)
         return info
     problem = _checked(path / "run.json", version, meta)
     if problem:
-        info.damaged = f"run.json {problem}"
+        info.damaged = Message("run.json {problem}", problem=problem)
         return info
     info.meta, info.status = meta, meta["status"]
     if info.status in LIVE and os.path.lexists(path / ".lock") and not _regular(path / ".lock"):
-        info.damaged = "its .lock is not a regular file"  # never waited on, never claimed by the queue
+        info.damaged = Message("its .lock is not a regular file")  # never waited on, never claimed by the queue
         return info
     if info.status in ACTIVE and not _is_locked(path) and not (meta.get("executor") == "ray" and
                                                                info.status == "starting"):
         info.status = "interrupted"  # its process died (a Ray run waits in Ray's own queue until it claims the lock)
     if not _regular(path / "metrics.jsonl"):
-        info.damaged = "metrics.jsonl is missing or not a regular file"
+        info.damaged = Message("metrics.jsonl is missing or not a regular file")
     elif "weights_sha256" in meta:
         weights = path / WEIGHTS
         if not _regular(weights):
-            info.damaged = "the weights file is missing or not a regular file"
+            info.damaged = Message("the weights file is missing or not a regular file")
         elif weights.stat().st_size != meta["weights_bytes"]:
-            info.damaged = f"the weights file has {weights.stat().st_size:,} bytes, expected {meta['weights_bytes']:,}"
+            info.damaged = Message("the weights file has {size:,} bytes, expected {expected:,}",
+                                   size=weights.stat().st_size, expected=meta["weights_bytes"])
     elif info.status == "finished":
-        info.damaged = "finished but without weights"
+        info.damaged = Message("finished but without weights")
     return info
 
 
@@ -387,10 +399,10 @@ _META_CHECKS = {
 }
 
 
-_CHECKED: dict[Path, tuple[tuple, str | None]] = {}  # run.json -> ((inode, mtime, size), its problem)
+_CHECKED: dict[Path, tuple[tuple, Message | None]] = {}  # run.json -> ((inode, mtime, size), its problem)
 
 
-def _checked(path: Path, version: tuple, meta) -> str | None:
+def _checked(path: Path, version: tuple, meta) -> Message | None:
     """`meta_problem`, remembered per version of the file (listings check hundreds of runs every few seconds)."""
     cached = _CHECKED.get(path)
     if cached is None or cached[0] != version:
@@ -400,37 +412,40 @@ def _checked(path: Path, version: tuple, meta) -> str | None:
     return cached[1]
 
 
-def meta_problem(meta) -> str | None:
+def meta_problem(meta) -> Message | None:
     """What is wrong with a run.json's content (None when every field a screen reads has the right type,
     its architecture can be built within the limits, and it ends in one output per class)."""
     from . import arch, cost
 
     if not isinstance(meta, dict):
-        return "is not a JSON object"
+        return Message("is not a JSON object")
     if meta.get("status") not in STATUSES:
-        return f"has no valid status (got {str(meta.get('status'))[:40]!r})"
+        return Message("has no valid status (got {got!r})", got=str(meta.get("status"))[:40])
     for key, ok in _META_CHECKS.items():
         if key in meta and not ok(meta[key]):
-            return f"has an invalid {key!r}: {str(meta[key])[:60]!r}"
+            return Message("has an invalid {key!r}: {got!r}", key=key, got=str(meta[key])[:60])
     if "weights_sha256" in meta and "weights_bytes" not in meta:
-        return "has a weights checksum but no weights size"
+        return Message("has a weights checksum but no weights size")
     classes = meta.get("classes")
     # a run not yet claimed by its process (or that ended before) has no classes, and nothing reads them
     unclaimed = classes is None and meta["status"] != "running" and "weights_sha256" not in meta
     if not unclaimed and not (isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES
                               and all(isinstance(c, str) for c in classes)):
-        return f"has no valid list of class names (got {str(classes)[:60]!r})"
+        return Message("has no valid list of class names (got {got!r})", got=str(classes)[:60])
     try:
         spec = arch.ArchSpec.from_dict(meta.get("spec"))
         rows = arch.infer_shapes(spec)
         cost.check_limits(spec, 1)
     except ValueError as e:  # SpecError and TooLarge are ValueErrors
-        return f"has an architecture that cannot be used: {str(e)[:200]}"
+        # a planted run.json may hold values of any length: a long reason is cut, at the cost of its translation
+        return Message("has an architecture that cannot be used: {reason}",
+                       reason=e if len(str(e)) <= 200 else str(e)[:200])
     if list(meta.get("input_shape", spec.input_shape)) != list(spec.input_shape):
-        return "has an input shape that differs from its architecture's"
+        return Message("has an input shape that differs from its architecture's")
     out = rows[-1].output_shape if rows else tuple(spec.input_shape)
     if classes is not None and out != (len(classes),):
-        return f"has an architecture with output {'x'.join(map(str, out))} for {len(classes)} classes"
+        return Message("has an architecture with output {shape} for {n} classes", shape="x".join(map(str, out)),
+                       n=len(classes))
     return None
 
 
@@ -620,20 +635,21 @@ def load_weights(run_id: str) -> dict[str, torch.Tensor]:
     """The final weights of a run, after checking their sha256 against run.json."""
     info = read_run(run_id)
     if info.damaged:
-        raise RunError(f"run {run_id} is damaged: {info.damaged}")
+        raise RunError("run {run_id} is damaged: {reason}", run_id=run_id, reason=info.damaged)
     if "weights_sha256" not in info.meta:
-        raise RunError(f"run {run_id} has no weights ({info.status})")
+        raise RunError("run {run_id} has no weights ({status})", run_id=run_id, status=Message(info.status))
     path = info.path / WEIGHTS
     try:
         matches = _sha256(path) == info.meta["weights_sha256"]
     except OSError as e:
-        raise RunError(f"run {run_id} is damaged: the weights cannot be read: {e}") from None
+        raise RunError("run {run_id} is damaged: the weights cannot be read: {reason}", run_id=run_id,
+                       reason=e) from None
     if not matches:
-        raise RunError(f"run {run_id} is damaged: the weights file does not match its checksum")
+        raise RunError("run {run_id} is damaged: the weights file does not match its checksum", run_id=run_id)
     try:
         return load_file(str(path))
     except (SafetensorError, OSError) as e:
-        raise RunError(f"run {run_id} is damaged: {e}") from None
+        raise RunError("run {run_id} is damaged: {reason}", run_id=run_id, reason=e) from None
 
 
 def list_snapshots(run_id: str) -> list[dict]:
@@ -657,14 +673,16 @@ def list_snapshots(run_id: str) -> list[dict]:
 def load_snapshot(run_id: str, index: int) -> dict[str, torch.Tensor]:
     snaps = list_snapshots(run_id)
     if not 0 <= index < len(snaps):
-        raise RunError(f"run {run_id} has {len(snaps)} snapshots; there is no snapshot {index}")
+        raise RunError("run {run_id} has {n} snapshots; there is no snapshot {index}", run_id=run_id, n=len(snaps),
+                       index=index)
     path = snaps[index]["path"]
     try:
         if not _regular(path):
-            raise OSError("it is not a regular file")
+            raise FileProblem("it is not a regular file")
         return load_file(str(path))
     except (SafetensorError, OSError) as e:
-        raise RunError(f"run {run_id}: snapshot {index} cannot be read: {e}") from None
+        raise RunError("run {run_id}: snapshot {index} cannot be read: {reason}", run_id=run_id, index=index,
+                       reason=e) from None
 
 
 def update_meta(run_id: str, **fields) -> None:
@@ -673,9 +691,9 @@ def update_meta(run_id: str, **fields) -> None:
     try:
         meta = parse_json(read_regular(path, MAX_RUN_JSON_BYTES))
     except (OSError, ValueError) as e:
-        raise RunError(f"run {run_id}: run.json cannot be read: {e}") from None
+        raise RunError("run {run_id}: run.json cannot be read: {reason}", run_id=run_id, reason=e) from None
     if not isinstance(meta, dict):
-        raise RunError(f"run {run_id}: run.json is not an object")
+        raise RunError("run {run_id}: run.json is not an object", run_id=run_id)
     meta.update(fields)
     _write_json_atomic(path, meta)
 
@@ -702,10 +720,10 @@ def write_control(run_id: str, **changes) -> dict:
     """
     path = run_path(run_id)
     if not _is_locked(path):
-        raise RunError(f"run {run_id} is not training")
+        raise RunError("run {run_id} is not training", run_id=run_id)
     state = {**read_control(run_id), **changes}
     if (path / CONTROL).is_symlink():
-        raise RunError(f"run {run_id}: {CONTROL} is a link; refusing to follow it")
+        raise RunError("run {run_id}: {file} is a link; refusing to follow it", run_id=run_id, file=CONTROL)
     _write_json_atomic(path / CONTROL, state)
     return state
 
@@ -719,9 +737,9 @@ def delete_run(run_id: str) -> None:
     """Remove a run folder (damaged ones too); a run still training must be stopped first."""
     path = run_path(run_id)
     if not path.is_dir():
-        raise RunError(f"no run {run_id!r}")
+        raise RunError("no run {run_id!r}", run_id=run_id)
     if _is_locked(path):
-        raise RunError(f"run {run_id} is still training: stop it first")
+        raise RunError("run {run_id} is still training: stop it first", run_id=run_id)
     trash = path.with_name(f".del-{run_id}-{secrets.token_hex(2)}")
     os.replace(path, trash)  # vanish from listings at once, then remove at leisure
     shutil.rmtree(trash, ignore_errors=True)
@@ -741,5 +759,6 @@ def load_model(run_id: str):
     try:
         model.load_state_dict(weights)
     except RuntimeError as e:
-        raise RunError(f"run {run_id}: the weights do not fit the architecture: {str(e)[:200]}") from None
+        raise RunError("run {run_id}: the weights do not fit the architecture: {reason}", run_id=run_id,
+                       reason=str(e)[:200]) from None
     return spec, model.eval()

@@ -1,6 +1,8 @@
 """Whole-number settings read from the environment: the limits and counts whoever runs cnnviz may change."""
 import os
 
+from .i18n import Invalid
+
 
 def whole_number(name: str, default: int) -> int:
     """$name as a whole number of at least 1, else `default` when unset; ValueError naming the variable otherwise."""
@@ -10,7 +12,7 @@ def whole_number(name: str, default: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"{name}={text!r} must be a whole number of at least 1") from None
+        raise Invalid("{name}={text!r} must be a whole number of at least 1", name=name, text=text) from None
     if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
+        raise Invalid("{name} must be at least 1, got {got}", name=name, got=value)
     return value

@@ -21,6 +21,7 @@ from torch import nn
 
 from . import __version__, cost, data
 from .arch import ArchSpec, build, count_torch_params, infer_shapes
+from .i18n import Invalid
 from .runs import CONTROL, RunWriter
 
 OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
@@ -56,26 +57,29 @@ class TrainConfig:
     def validate(self) -> None:
         """Raise ValueError with a plain message for any setting that cannot train."""
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+            raise Invalid("unknown optimizer {got!r}; choose one of {names}", got=self.optimizer,
+                          names=", ".join(OPTIMIZERS))
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+            raise Invalid("unknown schedule {got!r}; choose one of {names}", got=self.schedule,
+                          names=", ".join(SCHEDULES))
         lr = self.learning_rate
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+            raise Invalid("the learning rate must be a positive number, got {got}", got=lr)
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise ValueError(f"the batch size must be at least 1, got {self.batch_size}")
+            raise Invalid("the batch size must be at least 1, got {got}", got=self.batch_size)
         if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 1000:
-            raise ValueError(f"epochs must be between 1 and 1000, got {self.epochs}")
+            raise Invalid("epochs must be between 1 and 1000, got {got}", got=self.epochs)
         if not 0 <= self.val_fraction <= 0.5:
-            raise ValueError(f"the validation fraction must be between 0 and 0.5, got {self.val_fraction}")
+            raise Invalid("the validation fraction must be between 0 and 0.5, got {got}", got=self.val_fraction)
         if self.first_layer not in FIRST_LAYER_MODES:
-            raise ValueError(f"first_layer must be one of {', '.join(FIRST_LAYER_MODES)}, got {self.first_layer!r}")
+            raise Invalid("first_layer must be one of {names}, got {got!r}", names=", ".join(FIRST_LAYER_MODES),
+                          got=self.first_layer)
         if self.first_layer == "handcrafted" and not any(layer.type == "conv" for layer in self.spec.layers):
-            raise ValueError("a handcrafted first layer needs a network with a convolution layer")
+            raise Invalid("a handcrafted first layer needs a network with a convolution layer")
         if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+            raise Invalid("device must be auto, cpu or cuda, got {got!r}", got=self.device)
         if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device cuda was asked for, but no CUDA GPU is available here")
+            raise Invalid("device cuda was asked for, but no CUDA GPU is available here")
         infer_shapes(self.spec)
         cost.check_limits(self.spec, self.batch_size, self.optimizer)
 
@@ -89,12 +93,12 @@ class TrainConfig:
     def from_dict(d: dict) -> TrainConfig:
         """The config stored in a run's run.json (`to_dict`'s output); ValueError if it is not one."""
         if not isinstance(d, dict) or not isinstance(d.get("spec"), dict):
-            raise ValueError("the stored training settings are not a settings object with an architecture")
+            raise Invalid("the stored training settings are not a settings object with an architecture")
         known = {f for f in TrainConfig.__dataclass_fields__}
         try:
             return TrainConfig(**{**{k: v for k, v in d.items() if k in known}, "spec": ArchSpec.from_dict(d["spec"])})
         except TypeError as e:
-            raise ValueError(f"the stored training settings cannot be read: {e}") from None
+            raise Invalid("the stored training settings cannot be read: {reason}", reason=e) from None
 
 
 class Control:
@@ -132,7 +136,7 @@ class Control:
 
     def set_lr(self, lr: float) -> None:
         if not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+            raise Invalid("the learning rate must be a positive number, got {got}", got=lr)
         self.lr_override = float(lr)
 
     def watch(self, folder: Path) -> None:
@@ -295,13 +299,15 @@ def check_fits(config: TrainConfig, split: data.DataSplit) -> None:
     info = split.info
     n_train = split_sizes(len(split.x_train), config.val_fraction)[0]
     if config.batch_size > n_train:
-        raise ValueError(f"the batch size {config.batch_size} is larger than the {n_train:,} training images")
+        raise Invalid("the batch size {batch} is larger than the {n:,} training images", batch=config.batch_size,
+                      n=n_train)
     if tuple(config.spec.input_shape) != tuple(info.input_shape):
-        raise ValueError(f"the network expects inputs {config.spec.input_shape} but {info.name} gives {info.input_shape}")
+        raise Invalid("the network expects inputs {want} but {dataset} gives {got}", want=config.spec.input_shape,
+                      dataset=info.name, got=info.input_shape)
     out_shape = infer_shapes(config.spec)[-1].output_shape if config.spec.layers else tuple(config.spec.input_shape)
     if out_shape != (len(info.classes),):
-        raise ValueError(f"the network must end in a dense layer of {len(info.classes)} units, one per class of "
-                         f"{info.name}, but its output is {'x'.join(map(str, out_shape))}")
+        raise Invalid("the network must end in a dense layer of {n} units, one per class of {dataset}, but its "
+                      "output is {shape}", n=len(info.classes), dataset=info.name, shape="x".join(map(str, out_shape)))
 
 
 @dataclass

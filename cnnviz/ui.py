@@ -29,6 +29,12 @@ def t(text: str, **values) -> str:
 i18n.set_language_source(lambda: st.session_state.get("lang"))  # figures label their axes in it too
 
 
+def reason(error) -> str:
+    """An error (or a run's `damaged` reason) in the session's language: the compute modules raise i18n Messages,
+    so this is what a page shows instead of `str(e)` (a foreign error's text comes back as it is)."""
+    return i18n.message_text(error, st.session_state.get("lang", i18n.DEFAULT))
+
+
 # ---------------------------------------------------------------- sidebar and shared state
 
 
@@ -87,7 +93,7 @@ def sidebar() -> None:
             if linked is not None and st.session_state.get("run_id") == linked:
                 st.session_state["_missing_run"] = linked  # say so, rather than silently show another run
             st.session_state["run_id"] = ids[0] if ids else None
-        labels = {r.run_id: r.label() for r in choices}
+        labels = {r.run_id: run_label(r) for r in choices}
         st.selectbox(t("Run to inspect"), ids, key="run_id", format_func=labels.get,
                      placeholder=t("no trained run yet"), help=t("Kernels, feature maps and evaluation show this run."),
                      on_change=lambda: st.session_state.pop("_missing_run", None))
@@ -112,6 +118,23 @@ def plain(text: str) -> str:
     """`text` escaped for Streamlit's Markdown, so a name from a file shows as itself: no colours, links or
     images (a folder named ":red[x]" or "![](http://host/x.png)" is shown as typed)."""
     return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def chart(container, fig, *, help: str, key: str | None = None, **kwargs):  # noqa: A002 - as Streamlit's own help=
+    """A Plotly figure with a "How to read this chart" note under it: the one way pages draw a chart.
+
+    Args: container: where to draw (`st`, a column, an expander, an `st.empty()` slot); fig: the figure;
+        help: 1-3 sentences of Markdown saying what the chart shows and how to read it, already translated
+        (pages pass `t("...")`, so the translation scan finds the English); key and every other keyword
+        (height, width, config, on_select, ...) go to `plotly_chart` unchanged.
+    Returns: what `plotly_chart` returns (the selection event when `on_select` is set).
+    The figure and its note share one small container: an `st.empty()` slot keeps both, and in a row of
+    columns the note's compact button sits right under its own chart.
+    """
+    box = container.container(gap="xxsmall")
+    event = box.plotly_chart(fig, key=key, **kwargs)
+    box.popover(t("How to read this chart"), icon=":material/help:", type="tertiary").markdown(help)
+    return event
 
 
 def dataset_title(name: str | None, stored: str | None = None) -> str:
@@ -205,7 +228,7 @@ def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:
         bar.empty()
         return split
     except data.DatasetError as e:
-        st.error(t("This dataset is not available: {reason}", reason=plain(str(e))))
+        st.error(t("This dataset is not available: {reason}", reason=plain(reason(e))))
         if stop:
             st.stop()
         return None
@@ -237,7 +260,7 @@ def load_model(run: runs.RunInfo):
     try:
         return _model(run.run_id, run.meta["weights_sha256"])
     except runs.RunError as e:
-        st.error(str(e))
+        st.error(reason(e))
         st.stop()
 
 
@@ -252,7 +275,7 @@ def evaluation(run: runs.RunInfo) -> inspect.Evaluation:
         try:
             return _evaluation(run.run_id, run.meta["weights_sha256"])
         except (runs.RunError, data.DatasetError) as e:
-            st.error(str(e))
+            st.error(reason(e))
             st.stop()
 
 
@@ -285,7 +308,7 @@ def start_training(config, split: data.DataSplit | None = None) -> str | None:
                    icon=":material/hourglass_top:")
         return None
     except (ValueError, OSError) as e:
-        st.error(t("Training could not start: {reason}", reason=str(e)))
+        st.error(t("Training could not start: {reason}", reason=reason(e)))
         return None
     st.session_state["watch_run"] = run_id
     return run_id
@@ -316,13 +339,21 @@ STATUSES = {"queued": N_("queued"), "starting": N_("starting"), "running": N_("r
             "interrupted": N_("interrupted"), "damaged": N_("damaged")}
 
 
+def run_label(run: runs.RunInfo) -> str:
+    """A run for pickers, in the session's language: id, dataset, status, accuracy (or why it is damaged)."""
+    if run.damaged:
+        return f"{run.run_id} · {t('damaged')}"
+    accuracy = f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""
+    return f"{run.run_id} · {run.meta.get('dataset', '?')} · {status_label(run.status)}{accuracy}"
+
+
 def status_label(status: str) -> str:
     """A run status in the chosen language."""
     return t(STATUSES.get(status, status))
 
 
 def show_error(error: Exception) -> None:
-    st.error(str(error))
+    st.error(reason(error))
 
 
 def duration(seconds: float | None) -> str:

@@ -100,7 +100,7 @@ def _check(spec: arch.ArchSpec) -> tuple[list[arch.LayerInfo], str | None, int |
     try:
         return arch.infer_shapes(spec), None, None
     except arch.SpecError as e:
-        error = str(e)
+        error = ui.reason(e)
     if len(spec.layers) > arch.MAX_LAYERS:
         return [], error, None
     rows: list[arch.LayerInfo] = []
@@ -207,7 +207,7 @@ def _import(text: str, source: str) -> None:
         spec = arch.ArchSpec.from_json(text)
         problem = _editable_problem(spec)
     except arch.SpecError as e:
-        problem = str(e)
+        problem = ui.reason(e)
     if problem:
         st.session_state[MESSAGE] = ("error", t("Cannot import {source}: {reason}", source=source, reason=problem))
         return
@@ -241,7 +241,8 @@ def _field_widget(layer: dict, field: str) -> None:
     label, kind, _, _, help_text = FIELDS[field]
     key, value = f"arch_{layer['uid']}_{field}", layer[field]
     if isinstance(kind, tuple):
-        st.selectbox(t(label), kind, index=kind.index(value), key=key, help=t(help_text))
+        st.selectbox(t(label), kind, index=kind.index(value), key=key, help=t(help_text),
+                     format_func=lambda v: t(arch.WORDS[v]))
     elif kind is float:
         st.slider(t(label), 0.0, max(0.9, float(value)), float(value), step=0.05, format="%.2f", key=key,
                   help=t(help_text))
@@ -272,7 +273,7 @@ def _layer_row(i: int, n: int, layer: dict, name: str, row: arch.LayerInfo | Non
             with col:
                 _field_widget(layer, field)
         if not fields and row is not None:
-            cols[1].caption(row.description)
+            cols[1].caption(ui.reason(row.description))
         with cols[-1], st.container(horizontal=True, gap="small", horizontal_alignment="right"):
             st.button("↑", key=f"arch_{uid}_up", on_click=_move, args=(uid, -1), disabled=i == 0, help=t("Move up"))
             st.button("↓", key=f"arch_{uid}_down", on_click=_move, args=(uid, 1), disabled=i == n - 1,
@@ -374,8 +375,12 @@ spec = _spec()
 rows, error, broken = _check(spec)
 names = arch.layer_names(spec)
 
-st.plotly_chart(figures.architecture_volumes([("input", input_shape)] + [(r.name, r.output_shape) for r in rows]),
-                width="stretch", config={"displayModeBar": False})
+ui.chart(st, figures.architecture_volumes([("input", input_shape)] + [(r.name, r.output_shape) for r in rows]),
+             width="stretch", config={"displayModeBar": False},
+             help=t("The network from left to right, the input first: each box is the output of one layer. Blue boxes "
+                    "are stacks of feature maps (taller for larger maps, wider for more channels) and green bars are "
+                    "flat lists of numbers, after flatten and in dense layers; under each box are the layer's name "
+                    "and output shape, and hovering shows how many values it holds."))
 if error:
     st.error(t("This network cannot be built: {reason}", reason=error), icon=":material/error:")
 
@@ -383,7 +388,7 @@ summary, actions = st.columns([3, 2], gap="large")
 with summary:
     table = [{t("layer"): "input", t("output shape"): _shape(input_shape), t("params"): 0, t("details"): ""}]
     table += [{t("layer"): r.name, t("output shape"): _shape(r.output_shape), t("params"): r.params,
-               t("details"): r.description} for r in rows]
+               t("details"): ui.reason(r.description)} for r in rows]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={t("params"): st.column_config.NumberColumn(format="localized")})
 with actions:

@@ -135,14 +135,14 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
         try:
             rgb, (w, h), notes = _decoded(upload.getvalue())
         except ValueError as e:
-            st.error(t("This file cannot be used: {reason}", reason=str(e)))
+            st.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
             return None, ""
         grey = np.tensordot(LUMA, rgb, axes=1)  # (H, W)
         if max(w, h) > MAIN_SIDE:
             st.caption(t("Your {w}×{h} picture was scaled down to {w2}×{h2} pixels and turned to grey.",
                          w=w, h=h, w2=grey.shape[1], h2=grey.shape[0]))
         if notes:
-            st.caption("; ".join(notes))
+            st.caption("; ".join(ui.reason(note) for note in notes))
         return grey, upload.name
     split = ui.load_dataset(ui.dataset_name())
     classes = split.info.classes
@@ -179,7 +179,7 @@ def _pick_kernel() -> np.ndarray | None:
         cells = edited.to_numpy()
         return np.array([[_cell(cells[r, c], r + 1, c + 1) for c in range(size)] for r in range(size)])
     except ValueError as e:
-        st.warning(t("The kernel cannot be used yet: {reason}", reason=str(e)))
+        st.warning(t("The kernel cannot be used yet: {reason}", reason=ui.reason(e)))
         return None
 
 
@@ -230,12 +230,16 @@ def _convolution_tab(image, caption):
         _output_size_text(image.shape, kernel, stride, padding)
         out = conv.convolve(image, kernel, stride, padding, clip=clip)  # (OH, OW)
     except ValueError as e:
-        st.warning(t("This combination does not work: {reason}", reason=str(e)))
+        st.warning(t("This combination does not work: {reason}", reason=ui.reason(e)))
         return None, None, stride, padding, clip
     params = conv.conv_params(kernel.shape[1], kernel.shape[0], 1, 1)
     st.markdown(t("**Parameters** (F×F×D + 1)×M, one input channel and one filter: `{formula}`, whatever the "
                   "image size, stride or padding.", formula=params.explanation))
-    st.plotly_chart(figures.kernel_applied(image, kernel, out, title=caption), key="conv_fig_main")
+    ui.chart(st, figures.kernel_applied(image, kernel, out, title=caption), key="conv_fig_main",
+                 help=t("Left the input (black is its darkest value, white its brightest), middle the kernel with its "
+                        "weights printed, right the output map. In the kernel, and in an output with negative values, "
+                        "blue is positive, red negative and white zero; an output without negative values is drawn in "
+                        "grey like an image."))
     st.caption(t("Output values from {lo} to {hi}. Blue is positive, red negative, white zero.",
                  lo=_fmt(out.min()), hi=_fmt(out.max())))
     return kernel, out, stride, padding, clip
@@ -267,8 +271,12 @@ def _step_view(small, kernel, stride, padding, bias, clip, out) -> None:
     step = conv.conv_step(small, kernel, row, col, stride, padding, bias)
     partial = out.astype(np.float64).ravel()
     partial[pos + 1:] = np.nan  # not computed yet
-    st.plotly_chart(figures.conv_step(step.padded, step.kernel, step.position, step.products, step.total,
-                                      partial.reshape(out.shape), (row, col)), key="conv_fig_step")
+    ui.chart(st, figures.conv_step(step.padded, step.kernel, step.position, step.products, step.total,
+                                   partial.reshape(out.shape), (row, col)), key="conv_fig_step",
+                 help=t("From left: the input with the current window framed in orange, the kernel, each input value "
+                        "times the weight on it, and the output with the current cell framed. In the last three, blue "
+                        "is positive, red negative and white zero; grey output cells are not computed yet, and the "
+                        "title gives the sum of the products."))
     r0, c0 = step.position
     st.markdown(t("**Output [{r}, {c}]**: the window's top-left corner is at row {r0}, column {c0} of the padded "
                   "input.", r=row, c=col, r0=r0, c0=c0))
@@ -296,7 +304,7 @@ def _step_tab(image, kernel, stride, padding, clip) -> None:
     try:
         out = conv.convolve(small, kernel, stride, padding, bias=bias, clip=clip)  # (OH, OW)
     except ValueError as e:
-        st.warning(t("This combination does not work: {reason}", reason=str(e)))
+        st.warning(t("This combination does not work: {reason}", reason=ui.reason(e)))
         return
     playing = bool(st.session_state.get("conv_playing"))
     a.button(t("Pause") if playing else t("Play"), key="conv_step_play", icon=":material/pause:" if playing
@@ -325,7 +333,7 @@ def _colour_tab() -> None:
                 rgb = np.stack([_shrink(ch, STEP_SIDE) for ch in _decoded(upload.getvalue())[0]])
                 st.caption(t("Scaled to {w}×{h} pixels.", w=rgb.shape[2], h=rgb.shape[1]))
             except ValueError as e:
-                st.error(t("This file cannot be used: {reason}", reason=str(e)))
+                st.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
     cols = st.columns([2, 1, 1, 1, 1])
     ui.keep_valid("conv_rgb_kernel", conv.list_kernels(), "sobel_vertical")
     name = cols[0].selectbox(t("2-D kernel for every slice"), conv.list_kernels(), key="conv_rgb_kernel",
@@ -338,26 +346,36 @@ def _colour_tab() -> None:
         parts = [conv.convolve(rgb[c], kernel3[c]) for c in range(3)]  # each (OH, OW)
         total = conv.convolve(rgb, kernel3, bias=float(bias or 0.0))  # (OH, OW): the sum plus the bias
     except ValueError as e:
-        st.warning(t("This combination does not work: {reason}", reason=str(e)))
+        st.warning(t("This combination does not work: {reason}", reason=ui.reason(e)))
         return
     u8 = np.clip(np.round(rgb), 0, 255).astype(np.uint8).transpose(1, 2, 0)  # (H, W, 3)
     tinted = [np.where(np.arange(3) == c, u8, 0).astype(np.uint8) for c in range(3)]  # one channel kept
     names = [t("red channel"), t("green channel"), t("blue channel")]
-    st.plotly_chart(figures.image_gallery(np.stack([u8] + tinted), [t("the colour image")] + names, max_cols=4),
-                    key="conv_fig_rgb_input")
+    ui.chart(st, figures.image_gallery(np.stack([u8] + tinted), [t("the colour image")] + names, max_cols=4),
+                 key="conv_fig_rgb_input",
+                 help=t("The colour picture, then each of its three channels alone, drawn in its own colour: bright "
+                        "where the picture has much of that colour. The network receives the three channels as three "
+                        "grey grids of numbers stacked together."))
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.kernel_grid(kernel3, titles=[t("red slice"), t("green slice"), t("blue slice")],
-                                          max_cols=3, title=t("3-D kernel 3×{k}×{k}", k=kernel3.shape[1])),
-                      key="conv_fig_rgb_kernel")
+    ui.chart(left, figures.kernel_grid(kernel3, titles=[t("red slice"), t("green slice"), t("blue slice")],
+                                       max_cols=3, title=t("3-D kernel 3×{k}×{k}", k=kernel3.shape[1])),
+                   key="conv_fig_rgb_kernel",
+                   help=t("The three slices of one 3-D kernel, one per colour channel, one cell per weight: blue is "
+                          "positive, red negative, white zero. The slices share one colour scale, so a slice whose "
+                          "multiplier is 0 is all white."))
     with right:
         filters = st.number_input(t("Filters M in the layer"), min_value=1, max_value=512, value=1, step=1,
                                   key="conv_rgb_filters")
         params = conv.conv_params(kernel3.shape[2], kernel3.shape[1], 3, int(filters))
         st.markdown(t("**Parameters** (F×F×D + 1)×M with D = 3 channels: `{formula}`", formula=params.explanation))
         st.caption(t("Each filter has its own 3-D kernel and bias; each gives one output map."))
-    st.plotly_chart(figures.feature_map_grid(np.stack(parts + [total]), titles=names + [t("sum + bias")],
-                                             max_cols=4, title=t("Each slice on its channel, then the sum")),
-                    key="conv_fig_rgb_output")
+    ui.chart(st, figures.feature_map_grid(np.stack(parts + [total]), titles=names + [t("sum + bias")],
+                                          max_cols=4, title=t("Each slice on its channel, then the sum")),
+                 key="conv_fig_rgb_output",
+                 help=t("The first maps show what each kernel slice makes of its own colour channel; the last adds "
+                        "them up (plus the bias, if any) into the layer's one output map. Blue is positive, red "
+                        "negative and white zero (grey maps, from black to white, when no value is negative), and "
+                        "each map has its own colour range."))
 
 
 def _pooling_tab(image, conv_out) -> None:
@@ -381,7 +399,7 @@ def _pooling_tab(image, conv_out) -> None:
         pooled = conv.pool(x, kind, size, stride)  # (OH, OW)
         sizes = [conv.pool_output_size(x.shape[i], size, stride) for i in (0, 1)]
     except ValueError as e:
-        st.warning(t("This combination does not work: {reason}", reason=str(e)))
+        st.warning(t("This combination does not work: {reason}", reason=ui.reason(e)))
         return
     st.markdown(t("**Output size** O = ⌊(I − F) / S⌋ + 1"))
     _formula_lines(sizes, x.shape[0] == x.shape[1])
@@ -392,15 +410,21 @@ def _pooling_tab(image, conv_out) -> None:
         st.session_state["conv_pool_pos"] = min(int(st.session_state["conv_pool_pos"]), pooled.size - 1)
     row, col = divmod(int(st.session_state.get("conv_pool_pos", 0)) if pooled.size > 1 else 0, pooled.shape[1])
     ps = conv.pool_step(x, kind, size, row, col, stride)
-    st.plotly_chart(figures.pooling_view(x, pooled, kind, size, stride, window_rc=ps.position, out_rc=(row, col)),
-                    key="conv_fig_pool")
+    ui.chart(st, figures.pooling_view(x, pooled, kind, size, stride, window_rc=ps.position, out_rc=(row, col)),
+                 key="conv_fig_pool",
+                 help=t("Left the input, right the pooled output, each from black (lowest value) to white (highest), "
+                        "with the values printed when the map is small. The orange squares mark one pooling window "
+                        "and the output cell it becomes."))
     if pooled.size > 1:
         st.slider(t("Pooling window (row by row)"), 0, pooled.size - 1, key="conv_pool_pos")
         st.caption(t("The orange squares mark the chosen window and its output."))
     r0, c0 = ps.position
     left, right = st.columns([1, 3])
-    left.plotly_chart(figures.heatmap(ps.window, [str(c0 + j) for j in range(size)], [str(r0 + i) for i in range(size)],
-                                      colorscale="gray", text_fmt=".4~g"), key="conv_fig_pool_window")
+    ui.chart(left, figures.heatmap(ps.window, [str(c0 + j) for j in range(size)], [str(r0 + i) for i in range(size)],
+                                   colorscale="gray", text_fmt=".4~g"), key="conv_fig_pool_window",
+                   help=t("The chosen pooling window close up, labelled with its rows and columns in the input and "
+                          "every value printed; black is its smallest value, white its largest. Pooling turns these "
+                          "numbers into the single output value given on the right."))
     right.markdown(t("**Output [{r}, {c}]** = {what} of the window at row {r0}, column {c0} = **{v}**", r=row, c=col,
                      what={"max": t("the largest value"), "avg": t("the mean"), "l2": t("√(sum of squares)")}[kind],
                      r0=r0, c0=c0, v=_fmt(ps.result)))
@@ -433,7 +457,7 @@ def _why_tab() -> None:
         cmp = conv.dense_vs_conv(int(side), int(k), filters=int(m), in_channels=int(ch),
                                  dense_units=int(units) or None)
     except ValueError as err:
-        st.warning(t("This combination does not work: {reason}", reason=str(err)))
+        st.warning(t("This combination does not work: {reason}", reason=ui.reason(err)))
         return
     x, y, z = st.columns(3)
     x.metric(t("Dense layer"), f"{cmp.dense.total:,}", help=f"{cmp.inputs:,} × {cmp.dense_units:,} + {cmp.dense_units:,}")

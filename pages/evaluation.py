@@ -30,8 +30,11 @@ def _gallery(ev, split, indices: list[int], total: int, counter: str, button_key
         st.info(t("No images here."))
         return
     st.caption(t("Showing {n} of {total}, most confident mistakes first.", n=len(indices), total=total))
-    st.plotly_chart(figures.image_gallery(_gallery_images(split, indices), _captions(ev, indices),
-                                          max_cols=max_cols), key=chart_key)
+    ui.chart(st, figures.image_gallery(_gallery_images(split, indices), _captions(ev, indices),
+                                       max_cols=max_cols), key=chart_key,
+                 help=t("Test images the network got wrong, the most confident mistakes first. Each caption reads "
+                        "true class → predicted class, with the network's probability for its wrong answer in "
+                        "brackets."))
     if len(indices) < total and st.button(t("Show more"), key=button_key, icon=":material/expand_more:"):
         st.session_state[counter] = st.session_state.get(counter, PAGE) + PAGE
         st.rerun()
@@ -93,14 +96,21 @@ st.markdown(t("Rows are the true classes, columns what the network said. The dia
 left, right = st.columns([1.1, 1])
 with left:
     normalize = st.toggle(t("Row percentages instead of counts"), key="ev_normalize")
-    event = st.plotly_chart(figures.confusion_matrix(ev.confusion, names, normalize=normalize), key="ev_confusion",
-                            on_select="rerun", selection_mode="points")
+    event = ui.chart(st, figures.confusion_matrix(ev.confusion, names, normalize=normalize), key="ev_confusion",
+                         on_select="rerun", selection_mode="points",
+                         help=t("Rows are the true classes, columns the classes the network predicted; each cell "
+                                "counts the test images of its row's class that were taken for its column's class "
+                                "(or their share of the row, with percentages on). The diagonal holds the right "
+                                "answers, and the darker a cell off it, the more common that mistake. Click a cell to "
+                                "see its images below."))
 with right:
     best, worst = ev.best_class, ev.worst_class
     st.markdown(t("**Accuracy per class.** Best: **{best}** ({best_acc:.2%}). Worst: **{worst}** ({worst_acc:.2%}).",
                   best=names[best], best_acc=float(ev.per_class_accuracy[best]), worst=names[worst],
                   worst_acc=float(ev.per_class_accuracy[worst])))
-    st.plotly_chart(figures.per_class_accuracy(ev.per_class_accuracy, names), key="ev_per_class")
+    ui.chart(st, figures.per_class_accuracy(ev.per_class_accuracy, names), key="ev_per_class",
+                 help=t("One bar per class: the share of that class's test images the network got right. The best "
+                        "class is green and the worst red; a short bar is a class the network finds hard."))
 
 # ---------------------------------------------------------------- one cell's images
 # a click on a cell picks it in the selectboxes, once per click (they stay free to change afterwards)
@@ -146,7 +156,7 @@ if not others:
               "(a different preset, optimiser or number of epochs) and it appears here."))
     st.stop()
 other_ids = [r.run_id for r in others]
-labels = {r.run_id: r.label() for r in others}
+labels = {r.run_id: ui.run_label(r) for r in others}
 ui.keep_valid("ev_other", other_ids, other_ids[0])
 c1, c2 = st.columns([2, 1])
 other_id = c1.selectbox(t("Second run"), other_ids, key="ev_other", format_func=labels.get)
@@ -155,6 +165,9 @@ metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",
                                              "train_loss": t("training loss"), "train_acc": t("training accuracy")}[m])
 other = next(r for r in others if r.run_id == other_id)
 histories = {run.run_id: runs.read_history(run.run_id), other_id: runs.read_history(other_id)}
-st.plotly_chart(figures.compare_curves(histories, metric), key="ev_compare")
+ui.chart(st, figures.compare_curves(histories, metric), key="ev_compare",
+             help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
+                    "training images). For accuracy higher is better, for loss lower is better; hover over the chart "
+                    "to compare the runs at one epoch."))
 
 st.table(_run_table([run, other]))

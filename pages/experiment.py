@@ -140,7 +140,7 @@ def compare_tab() -> None:
         return
     ids = [r.run_id for r in usable]
     infos = {r.run_id: r for r in usable}
-    labels = {r.run_id: r.label() for r in usable}
+    labels = {r.run_id: ui.run_label(r) for r in usable}
     if "exp_cmp_runs" in st.session_state:
         st.session_state["exp_cmp_runs"] = [i for i in st.session_state["exp_cmp_runs"] if i in ids]
     else:  # first visit: the run in the sidebar and the newest other one
@@ -176,7 +176,10 @@ def compare_tab() -> None:
 
     curves = {s.label: _history(i, shas[i]) for i, s in zip(chosen, summaries)}
     metric = _metric_picker(curves, "exp_cmp_metric")
-    st.plotly_chart(figures.compare_curves(curves, metric, title=t(METRICS[metric])), key="exp_cmp_curves")
+    ui.chart(st, figures.compare_curves(curves, metric, title=t(METRICS[metric])), key="exp_cmp_curves",
+                 help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
+                        "training images). For accuracy higher is better, for loss lower is better; hover over the "
+                        "chart to compare the runs at one epoch."))
 
     st.subheader(t("Class by class"))
     groups: dict[tuple, list[int]] = {}
@@ -191,8 +194,11 @@ def compare_tab() -> None:
         evals = [ui.evaluation(infos[chosen[n]]) for n in members]
     names = [summaries[n].label for n in members]
     acc = np.stack([e.per_class_accuracy for e in evals])  # (runs, K)
-    st.plotly_chart(figures.heatmap(acc, list(classes), names, colorscale="Blues", text_fmt=".0%",
-                                    title=t("Test accuracy per class (rows: runs)")), key="exp_cmp_classes")
+    ui.chart(st, figures.heatmap(acc, list(classes), names, colorscale="Blues", text_fmt=".0%",
+                                 title=t("Test accuracy per class (rows: runs)")), key="exp_cmp_classes",
+                 help=t("Rows are runs and columns classes; each cell is the share of that class's test images the "
+                        "run got right, printed in the cell. Darker blue means higher accuracy, so a column that is "
+                        "pale for every run is a class they all find hard."))
     if len(members) >= 2:
         a, b = st.columns(2)
         ui.keep_valid("exp_cmp_a", names, names[0])
@@ -200,8 +206,12 @@ def compare_tab() -> None:
         name_a = a.selectbox(t("Run A"), names, key="exp_cmp_a")
         name_b = b.selectbox(t("Run B"), names, key="exp_cmp_b")
         ea, eb = evals[names.index(name_a)], evals[names.index(name_b)]
-        st.plotly_chart(figures.confusion_diff(ea.confusion, eb.confusion, list(classes),
-                                               title=t("Confusion matrix of A minus that of B")), key="exp_cmp_diff")
+        ui.chart(st, figures.confusion_diff(ea.confusion, eb.confusion, list(classes),
+                                            title=t("Confusion matrix of A minus that of B")), key="exp_cmp_diff",
+                     help=t("Each cell is run A's count minus run B's for one true class (row) and predicted class "
+                            "(column). Blue means A has more images there, red that B has, white that they agree; on "
+                            "the diagonal (right answers) blue favours A, off it blue means A makes that mistake more "
+                            "often."))
         st.caption(t("On the diagonal, blue (positive) means A gets more images of that class right than B; off the "
                      "diagonal, blue means A makes that mistake more often. A: {a:.2%} accurate, B: {b:.2%}.",
                      a=ea.accuracy, b=eb.accuracy))
@@ -217,10 +227,14 @@ def compare_tab() -> None:
     else:
         with st.spinner(t("Scoring every training snapshot…")):
             timeline = _class_timeline(which, shas[which])
-        st.plotly_chart(figures.heatmap(timeline.accuracy, [str(s) for s in timeline.steps], list(timeline.classes),
-                                        colorscale="Blues", title=t("Accuracy of each class (rows) at each snapshot "
-                                                                    "(columns: training step)")),
-                        key="exp_cmp_timeline_fig")
+        ui.chart(st, figures.heatmap(timeline.accuracy, [str(s) for s in timeline.steps], list(timeline.classes),
+                                     colorscale="Blues", title=t("Accuracy of each class (rows) at each snapshot "
+                                                                 "(columns: training step)")),
+                     key="exp_cmp_timeline_fig",
+                     help=t("A timeline: rows are classes and columns the training snapshots in order, labelled with "
+                            "their training step. Each cell is the accuracy on that class's test images at that "
+                            "moment, darker blue being higher; a row that darkens late is a class the network learned "
+                            "late."))
         st.caption(t("Scored on the first {n:,} test images. Classes that light up late are the ones the network "
                      "found hardest.", n=timeline.n_images))
 
@@ -246,8 +260,12 @@ def timeline_tab() -> None:
         wlayer = st.selectbox(t("Weights of layer"), layers, key="exp_tl_wlayer")
         if wlayer:
             values, steps = _weight_timeline(run.run_id, sha, wlayer)
-            st.plotly_chart(figures.histogram_timeline(values, steps, title=t("{layer} weights", layer=wlayer)),
-                            key="exp_tl_weights")
+            ui.chart(st, figures.histogram_timeline(values, steps, title=t("{layer} weights", layer=wlayer)),
+                         key="exp_tl_weights",
+                         help=t("A timeline of histograms: each column is one snapshot (its training step below), "
+                                "each row a narrow range of values, lowest at the bottom. The colour counts how many "
+                                "values fall in that range at that step, from dark purple (few or none) to yellow "
+                                "(the most), so you can watch the values spread out or pile up as training goes on."))
     with right:
         if not _full_snapshots(run.run_id, sha):
             st.info(t("This run's snapshots keep only the convolution kernels (it has over 500,000 parameters), so "
@@ -269,8 +287,13 @@ def timeline_tab() -> None:
                                     "positive ones spread."))
             shown = [v[v != 0] for v in values] if drop else values
             try:
-                st.plotly_chart(figures.histogram_timeline(shown, steps, title=t("{layer} outputs", layer=alayer)),
-                                key="exp_tl_acts")
+                ui.chart(st, figures.histogram_timeline(shown, steps, title=t("{layer} outputs", layer=alayer)),
+                             key="exp_tl_acts",
+                             help=t("A timeline of histograms: each column is one snapshot (its training step below), "
+                                    "each row a narrow range of values, lowest at the bottom. The colour counts how "
+                                    "many values fall in that range at that step, from dark purple (few or none) to "
+                                    "yellow (the most), so you can watch the values spread out or pile up as training "
+                                    "goes on."))
             except ValueError:
                 st.info(t("Every output of {layer} is zero at every snapshot.", layer=alayer))
             st.caption(t("At the end of training {z:.0%} of these outputs are exactly zero.", z=zeros))
@@ -293,16 +316,22 @@ def timeline_tab() -> None:
     try:
         now, change = _replay(run.run_id, sha, klayer, index)
     except (ValueError, OSError) as e:
-        st.error(t("This snapshot cannot be read: {reason}", reason=str(e)))
+        st.error(t("This snapshot cannot be read: {reason}", reason=ui.reason(e)))
         return
     ins = list(range(now.shape[1]))
     ui.keep_valid("exp_tl_in", ins, 0)
     ch = b.selectbox(t("Input channel"), ins, key="exp_tl_in")
     step = snaps[index]["step"]
-    st.plotly_chart(figures.kernel_grid(now[:, ch], title=t("{layer} at step {step}", layer=klayer, step=step)),
-                    key="exp_tl_kernels")
-    st.plotly_chart(figures.kernel_grid(change[:, ch], title=t("Change since initialisation (step {step} minus step 0)",
-                                                               step=step)), key="exp_tl_change")
+    ui.chart(st, figures.kernel_grid(now[:, ch], title=t("{layer} at step {step}", layer=klayer, step=step)),
+                 key="exp_tl_kernels",
+                 help=t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
+                        "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
+                        "colour means the same weight in every kernel."))
+    ui.chart(st, figures.kernel_grid(change[:, ch], title=t("Change since initialisation (step {step} minus step 0)",
+                                                            step=step)), key="exp_tl_change",
+                 help=t("The kernels above as change since training began: each cell is how far that weight has moved "
+                        "between step 0 and the chosen step. Blue means it grew, red that it shrank, white that it "
+                        "stayed put; all kernels share one colour scale."))
     size = float(np.abs(change).mean() / max(np.abs(now - change).mean(), 1e-12))
     st.caption(t("On average a weight has moved by {r:.0%} of its starting size. Where the change looks like a "
                  "clean edge or stroke, that is what training added to the random start.", r=size))
@@ -359,28 +388,38 @@ def robustness_tab() -> None:
         moved = experiment.transform(image_u8, shift=(sx, sy), angle=angle, scale=scale, noise_std=noise,
                                      occlude=box, seed=g, occlude_fill=shade)
     except ValueError as e:
-        st.error(str(e))
+        st.error(ui.reason(e))
         return
     x = experiment.to_input(moved, info)  # (C, H, W)
     key = f"{g}-" + hashlib.sha1(moved.tobytes()).hexdigest()
     acts = _activations(run.run_id, sha, key, model, x)
     base = _activations(run.run_id, sha, f"test-{g}", model, experiment.to_input(image_u8, info))
     probs, before = acts["softmax"], base["softmax"]
-    image_slot.plotly_chart(figures.image_gallery(_shown(moved)[None], [t("test image {g}: {name}", g=g,
-                                                                           name=classes[label])]), key="exp_rb_image")
+    ui.chart(image_slot, figures.image_gallery(_shown(moved)[None], [t("test image {g}: {name}", g=g,
+                                                                        name=classes[label])]), key="exp_rb_image",
+                         help=t("The picture the network is given, one square per pixel. Hover over a pixel to read "
+                                "its row, column and value; a grey picture runs from black (its darkest pixel) to "
+                                "white (its brightest)."))
     with pred_col:
         st.markdown(_verdict(probs, classes, label))
         p0 = int(before.argmax())
         st.caption(t("Untouched image: {name} ({p:.1%}). Probability of the true class now {q:.1%}, before {q0:.1%}.",
                      name=ui.plain(classes[p0]), p=float(before[p0]), q=float(probs[label]), q0=float(before[label])))
-        st.plotly_chart(figures.probability_bars(probs, classes, label), key="exp_rb_probs")
+        ui.chart(st, figures.probability_bars(probs, classes, label), key="exp_rb_probs",
+                     help=t("One bar per class: the network's probability that the image shows that class, all bars "
+                            "together making 100%. The predicted class is green when it is right and red when it is "
+                            "wrong (blue when the true class is not known); “← true” marks the true class."))
 
     maps = _conv_outputs(acts)
     if maps:
         st.subheader(t("Feature maps of the changed image"))
         ui.keep_valid("exp_rb_layer", maps, maps[0])
         layer = st.columns(3)[0].selectbox(t("Layer"), maps, key="exp_rb_layer")
-        st.plotly_chart(figures.feature_map_grid(acts[layer]), key="exp_rb_maps")
+        ui.chart(st, figures.feature_map_grid(acts[layer]), key="exp_rb_maps",
+                     help=t("Each picture is one channel's feature map: it lights up where that channel found its "
+                            "pattern in the image. If no value is negative the maps are grey (black low, white high); "
+                            "otherwise blue is positive, red negative and white zero. Every map has its own colour "
+                            "range, given in brackets, so compare where maps light up, not how bright they are."))
 
     st.subheader(t("Which parts matter: occlusion sensitivity"))
     st.markdown(t("A black square is slid over the image; at each place the network looks again. Red marks the "
@@ -405,12 +444,20 @@ def robustness_tab() -> None:
         st.markdown(t("No square lowers p({name}): hiding any part leaves the network at least as sure.",
                       name=ui.plain(classes[target])))
     left, right = st.columns(2)
-    left.plotly_chart(figures.overlay(_shown(moved), heat, alpha=0.5,
-                                      title=t("Where hiding hurts p({name}) (relative)", name=classes[target])),
-                      key="exp_rb_occlusion")
-    right.plotly_chart(figures.kernel_grid(-drops[None], titles=[t("one cell per square position")],
-                                           title=t("Change in p({name}) when hidden: red lower, blue higher",
-                                                   name=classes[target])), key="exp_rb_drops")
+    ui.chart(left, figures.overlay(_shown(moved), heat, alpha=0.5,
+                                   title=t("Where hiding hurts p({name}) (relative)", name=classes[target])),
+                   key="exp_rb_occlusion",
+                   help=t("The image with a heat layer on top: red where hiding it under the square lowers the "
+                          "probability of the chosen class most, dark blue where hiding it hardly matters. The "
+                          "colours are relative: the darkest red is the largest drop, the one given in the text "
+                          "above."))
+    ui.chart(right, figures.kernel_grid(-drops[None], titles=[t("one cell per square position")],
+                                        title=t("Change in p({name}) when hidden: red lower, blue higher",
+                                                name=classes[target])), key="exp_rb_drops",
+                    help=t("One cell per position of the sliding square, in the same layout as the image (top-left "
+                           "cell: the square in the top-left corner). Red means hiding that part lowered the "
+                           "probability of the chosen class, blue that it raised it, and the stronger the colour the "
+                           "bigger the change; hover for the exact value."))
     st.caption(t("Smaller steps give a finer map and take longer."))
 
 
@@ -448,10 +495,14 @@ def health_tab() -> None:
             st.markdown(t("Every unit of {layer} is above zero on {share:.0%} of the test images.", layer=layer,
                           share=float(h.activity[0])))
         else:
-            st.plotly_chart(figures.heatmap(h.activity[None, :], [str(i) for i in range(h.units)], [layer],
-                                            colorscale="Viridis", text_fmt=".0%" if h.units <= 32 else None,
-                                            title=t("Share of test images on which each unit of {layer} is above "
-                                                    "zero somewhere", layer=layer)), key="exp_hl_activity")
+            ui.chart(st, figures.heatmap(h.activity[None, :], [str(i) for i in range(h.units)], [layer],
+                                         colorscale="Viridis", text_fmt=".0%" if h.units <= 32 else None,
+                                         title=t("Share of test images on which each unit of {layer} is above "
+                                                 "zero somewhere", layer=layer)), key="exp_hl_activity",
+                         help=t("One cell per unit of this layer: the share of test images on which the unit is above "
+                                "zero somewhere (printed in the cell when there is room, else shown on hover). "
+                                "Colours run from dark purple (lowest share) to yellow (highest); a unit at 0% never "
+                                "fires and is dead."))
 
     st.subheader(t("Gradient norms during training"))
     grads = _gradients(run.run_id, sha)
@@ -459,9 +510,12 @@ def health_tab() -> None:
         st.info(t("This run did not log gradient norms (it was trained by an older version); train it again to "
                   "see them."))
         return
-    st.plotly_chart(figures.compare_curves(grads.curves(), "grad_norm", title=t("Size of each layer's weight "
-                                                                                 "gradient (L2 norm)")),
-                    key="exp_hl_grads")
+    ui.chart(st, figures.compare_curves(grads.curves(), "grad_norm", title=t("Size of each layer's weight "
+                                                                              "gradient (L2 norm)")),
+                 key="exp_hl_grads",
+                 help=t("One line per layer: the size (L2 norm) of that layer's weight gradient at each logged "
+                        "training step, against the epoch. Lines far below the others belong to layers that barely "
+                        "learn; sudden spikes mean unstable training."))
     st.markdown("\n".join(f"- {s}" for s in grads.sentences(tr=t)))
     st.caption(t("Gradients far smaller in the first layers than in the last would mean those layers barely learn "
                  "(vanishing gradients); sudden spikes mean unstable training."))
@@ -509,22 +563,32 @@ def handcrafted_tab() -> None:
     titles = {n: _kernel_title(n) for n in names}
     learned = kernels.mean(1)  # (N, kh, kw): the bank puts one pattern in every input channel
     matched = np.stack([cands[m.name] * m.sign if m.name else np.zeros_like(learned[0]) for m in matches])
-    st.plotly_chart(figures.kernel_grid(learned, titles=[f"k{m.channel} · r = {m.sign * m.correlation:+.2f}"
-                                                         for m in matches], shared_scale=False,
-                                        title=t("{layer}: learned kernels", layer=first)), key="exp_hc_learned")
-    st.plotly_chart(figures.kernel_grid(matched, titles=[titles.get(m.name, "—") for m in matches],
-                                        shared_scale=False, title=t("Closest handcrafted kernel (sign matched)")),
-                    key="exp_hc_matched")
+    ui.chart(st, figures.kernel_grid(learned, titles=[f"k{m.channel} · r = {m.sign * m.correlation:+.2f}"
+                                                      for m in matches], shared_scale=False,
+                                     title=t("{layer}: learned kernels", layer=first)), key="exp_hc_learned",
+                 help=t("Each square is one learned first-layer kernel (its input channels averaged), one cell per "
+                        "weight: blue positive, red negative, white zero, each kernel on its own colour range. Its "
+                        "title gives the Pearson r with the closest handcrafted kernel, shown below in the same "
+                        "order: near +1 the same pattern, near −1 the same pattern with the sign flipped."))
+    ui.chart(st, figures.kernel_grid(matched, titles=[titles.get(m.name, "—") for m in matches],
+                                     shared_scale=False, title=t("Closest handcrafted kernel (sign matched)")),
+                 key="exp_hc_matched",
+                 help=t("For each learned kernel above, in the same place, the handcrafted kernel it correlates with "
+                        "most, its sign flipped where the correlation was negative (— means none). Blue is positive, "
+                        "red negative, white zero, each kernel on its own colour range."))
     best = max(matches, key=lambda m: m.correlation)
     strong = sum(m.correlation >= 0.7 for m in matches)
     st.markdown(t("{strong} of {n} kernels correlate at 0.7 or more with a handcrafted one. The closest pair: kernel "
                   "{k} and {name} (r = {r:+.2f}).", strong=strong, n=len(matches), k=best.channel,
                   name=titles.get(best.name, "—"), r=best.sign * best.correlation))
     with st.expander(t("Every correlation")):
-        st.plotly_chart(figures.heatmap(r, [titles[n] for n in names], [f"k{i}" for i in range(len(r))],
-                                        colorscale=figures.DIVERGING, zmid=0, text_fmt=".2f",
-                                        title=t("Pearson r of each learned kernel (rows) with each handcrafted one")),
-                        key="exp_hc_all")
+        ui.chart(st, figures.heatmap(r, [titles[n] for n in names], [f"k{i}" for i in range(len(r))],
+                                     colorscale=figures.DIVERGING, zmid=0, text_fmt=".2f",
+                                     title=t("Pearson r of each learned kernel (rows) with each handcrafted one")),
+                     key="exp_hc_all",
+                     help=t("The Pearson r of every learned kernel (rows) with every handcrafted kernel (columns), "
+                            "printed in each cell. Blue near +1 means the same pattern, red near −1 the same pattern "
+                            "with the opposite sign, and white near 0 no likeness."))
 
     st.subheader(t("Experiment: train it with learned kernels instead") if handcrafted_run else
                  t("Experiment: train it with handcrafted kernels instead"))
@@ -532,7 +596,7 @@ def handcrafted_tab() -> None:
         config = experiment.twin_config(run.run_id)
         twins = experiment.find_twins(run.run_id)
     except ValueError as e:
-        st.info(t("This run cannot be repeated with another first layer: {reason}", reason=str(e)))
+        st.info(t("This run cannot be repeated with another first layer: {reason}", reason=ui.reason(e)))
         return
     other = t("a handcrafted, frozen first layer") if config.first_layer == "handcrafted" else \
         t("a learned first layer")
@@ -559,7 +623,10 @@ def handcrafted_tab() -> None:
     cols[2].metric(t("twin minus this run"), f"{diff:+.2%}")
     curves = {s.label: _history(r.run_id, r.meta["weights_sha256"]) for r, s in zip(pair, sums)}
     metric = _metric_picker(curves, "exp_hc_metric")
-    st.plotly_chart(figures.compare_curves(curves, metric, title=t(METRICS[metric])), key="exp_hc_curves")
+    ui.chart(st, figures.compare_curves(curves, metric, title=t(METRICS[metric])), key="exp_hc_curves",
+                 help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
+                        "training images). For accuracy higher is better, for loss lower is better; hover over the "
+                        "chart to compare the runs at one epoch."))
     st.caption(t("If the handcrafted first layer does about as well, the learned kernels found nothing a person "
                  "could not have designed; if it does worse, the network learned features of its own."))
 
@@ -633,10 +700,13 @@ def edit_tab() -> None:
     try:
         edited_model = experiment.with_kernel(model, layer, o, i, values)
     except (ValueError, TypeError) as e:
-        st.error(t("This kernel cannot be used: {reason}", reason=str(e)))
+        st.error(t("This kernel cannot be used: {reason}", reason=ui.reason(e)))
         return
-    grid_col.plotly_chart(figures.kernel_grid(np.stack([original, values]), titles=[t("learned"), t("yours")],
-                                              max_cols=2), key="exp_ed_kernels")
+    ui.chart(grid_col, figures.kernel_grid(np.stack([original, values]), titles=[t("learned"), t("yours")],
+                                           max_cols=2), key="exp_ed_kernels",
+                       help=t("Left the learned kernel, right your edited copy, one cell per weight on one shared "
+                              "colour scale: blue is positive, red negative, white zero. Cells whose colour differs "
+                              "are the numbers you changed."))
     changed = not np.array_equal(values, original)
     with act_col:
         picked = ui.pick_test_image("exp_ed", split, classes, st)
@@ -649,16 +719,25 @@ def edit_tab() -> None:
     after = _activations(run.run_id, sha, f"test-{g}-edit-{layer}-{o}-{i}-{kernel_key}", edited_model, x) \
         if changed else before
     with act_col:
-        st.plotly_chart(figures.image_gallery(_shown(image_u8)[None], [t("test image {g}: {name}", g=g,
-                                                                          name=classes[label])]), key="exp_ed_image")
+        ui.chart(st, figures.image_gallery(_shown(image_u8)[None], [t("test image {g}: {name}", g=g,
+                                                                       name=classes[label])]), key="exp_ed_image",
+                     help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its "
+                            "row, column and value; a grey picture runs from black (its darkest pixel) to white (its "
+                            "brightest)."))
     p0, p1 = before["softmax"], after["softmax"]
     st.markdown(t("Learned kernel: ") + _verdict(p0, classes, label) + "  \n" + t("Edited kernel: ") +
                 _verdict(p1, classes, label) + ("" if changed else "  \n" + t("(no change yet: edit a number)")))
     left, right = st.columns(2)
-    left.plotly_chart(figures.probability_bars(p0, classes, label, title=t("with the learned kernel")),
-                      key="exp_ed_probs_before")
-    right.plotly_chart(figures.probability_bars(p1, classes, label, title=t("with your kernel")),
-                       key="exp_ed_probs_after")
+    ui.chart(left, figures.probability_bars(p0, classes, label, title=t("with the learned kernel")),
+                   key="exp_ed_probs_before",
+                   help=t("One bar per class: the network's probability that the image shows that class, all bars "
+                          "together making 100%. The predicted class is green when it is right and red when it is "
+                          "wrong (blue when the true class is not known); “← true” marks the true class."))
+    ui.chart(right, figures.probability_bars(p1, classes, label, title=t("with your kernel")),
+                    key="exp_ed_probs_after",
+                    help=t("One bar per class: the network's probability that the image shows that class, all bars "
+                           "together making 100%. The predicted class is green when it is right and red when it is "
+                           "wrong (blue when the true class is not known); “← true” marks the true class."))
     maps = _conv_outputs(before)
     names = list(before)
     downstream = [m for m in maps if names.index(m) >= names.index(layer)]
@@ -667,11 +746,19 @@ def edit_tab() -> None:
     delta = after[show] - before[show]
     st.caption(t("Largest change in {layer}: {d:.3g} (its values span {lo:.3g} to {hi:.3g}).", layer=show,
                  d=float(np.abs(delta).max()), lo=float(before[show].min()), hi=float(before[show].max())))
-    st.plotly_chart(figures.feature_map_grid(after[show], title=t("{layer} with your kernel", layer=show)),
-                    key="exp_ed_maps")
+    ui.chart(st, figures.feature_map_grid(after[show], title=t("{layer} with your kernel", layer=show)),
+                 key="exp_ed_maps",
+                 help=t("Each picture is one channel's feature map: it lights up where that channel found its pattern "
+                        "in the image. If no value is negative the maps are grey (black low, white high); otherwise "
+                        "blue is positive, red negative and white zero. Every map has its own colour range, given in "
+                        "brackets, so compare where maps light up, not how bright they are."))
     if changed:
-        st.plotly_chart(figures.feature_map_grid(delta, title=t("Change: your kernel minus the learned one")),
-                        key="exp_ed_delta")
+        ui.chart(st, figures.feature_map_grid(delta, title=t("Change: your kernel minus the learned one")),
+                     key="exp_ed_delta",
+                     help=t("A difference map: the layer's feature maps with your kernel minus those with the learned "
+                            "one. Blue means your kernel raised the value there, red that it lowered it, white that "
+                            "nothing changed (if nothing went down the maps are grey: the brighter, the bigger the "
+                            "rise); each map has its own colour range."))
 
 
 # ---------------------------------------------------------------- the page

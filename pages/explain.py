@@ -140,25 +140,32 @@ if attr_tab.open:
                 try:
                     prepared = _prepared(content, dataset)
                 except ValueError as e:
-                    pick.error(t("This file cannot be used: {reason}", reason=str(e)))
+                    pick.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
                 else:
                     x, image_u8 = prepared.tensor[0].numpy(), prepared.image
                     input_key, caption = "upload-" + hashlib.sha1(content).hexdigest(), upload.name
                     if prepared.notes:
-                        pick.caption(t("Prepared like the training images: {notes}", notes="; ".join(prepared.notes)))
+                        pick.caption(t("Prepared like the training images: {notes}", notes="; ".join(ui.reason(n) for n in prepared.notes)))
 
         if x is not None:
-            shown_col.plotly_chart(figures.image_gallery(_shown(image_u8[None]), [caption]), key="ex_input")
+            ui.chart(shown_col, figures.image_gallery(_shown(image_u8[None]), [caption]), key="ex_input",
+                                help=t("The picture the network is given, one square per pixel. Hover over a pixel to "
+                                       "read its row, column and value; a grey picture runs from black (its darkest "
+                                       "pixel) to white (its brightest)."))
             try:
                 probs = _probabilities(run.run_id, sha, input_key, model, x)
             except ValueError as e:
-                st.error(str(e))
+                st.error(ui.reason(e))
                 st.stop()
             pred = int(probs.argmax())
             verdict = "" if true_label is None else (t("right") if pred == true_label else t("wrong"))
             pred_col.markdown(t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
                               + (f" · {verdict}" if verdict else ""))
-            pred_col.plotly_chart(figures.probability_bars(probs, classes, true_label), key="ex_probs")
+            ui.chart(pred_col, figures.probability_bars(probs, classes, true_label), key="ex_probs",
+                               help=t("One bar per class: the network's probability that the image shows that class, "
+                                      "all bars together making 100%. The predicted class is green when it is right "
+                                      "and red when it is wrong (blue when the true class is not known); “← true” "
+                                      "marks the true class."))
 
             st.subheader(t("Which pixels made the difference"))
             methods = [m for m in explain.METHODS if m != "gradcam" or convs]
@@ -189,14 +196,22 @@ if attr_tab.open:
                 with st.spinner(t("Computing {method}…", method=METHOD_TEXT[method][0])):
                     result = _attribution(run.run_id, sha, input_key, method, target, layer, model, x, info)
             except ValueError as e:
-                st.error(str(e))
+                st.error(ui.reason(e))
             else:
                 left, right = st.columns(2)
-                left.plotly_chart(figures.overlay(_shown(image_u8[None])[0], result.heat, alpha=alpha,
-                                                  title=t("{method} for class {name}", method=METHOD_TEXT[method][0],
-                                                          name=classes[target])), key="ex_overlay")
-                right.plotly_chart(figures.feature_map_grid(result.raw[None], titles=[t("signed value")],
-                                                            title=t("Signed map")), key="ex_signed")
+                ui.chart(left, figures.overlay(_shown(image_u8[None])[0], result.heat, alpha=alpha,
+                                               title=t("{method} for class {name}", method=METHOD_TEXT[method][0],
+                                                       name=classes[target])), key="ex_overlay",
+                               help=t("The image with the method's map laid over it: red where the method finds the "
+                                      "pixels matter most for the chosen class, dark blue where they matter least. "
+                                      "The map is scaled from 0 to 1 for this image, so it shows where the network "
+                                      "looked, not how strongly; the signed map beside it tells pixels that raise the "
+                                      "score from those that lower it."))
+                ui.chart(right, figures.feature_map_grid(result.raw[None], titles=[t("signed value")],
+                                                         title=t("Signed map")), key="ex_signed",
+                                help=t("The same map with its sign kept: blue pixels raise the class score, red ones "
+                                       "lower it, white ones leave it as it is. When no value is negative the map is "
+                                       "grey instead, and the brighter a pixel, the more it raises the score."))
                 right.caption(t("Blue pixels raise the class score, red ones lower it; white is zero.")
                               if (result.raw < 0).any() else t("Every value is positive here: the brighter, the "
                                                                "more the pixel raises the class score."))
@@ -236,7 +251,7 @@ if filter_tab.open:
                 try:
                     filters = _filter_images(run.run_id, sha, layer, int(steps), where, dataset, model, info)
                 except ValueError as e:
-                    st.error(str(e))
+                    st.error(ui.reason(e))
             if filters is None:
                 st.info(t("Press Synthesise to make one picture per filter of {layer} (a few seconds).", layer=layer))
             else:
@@ -248,9 +263,13 @@ if filter_tab.open:
                                         h=bottom - top_, w=right_ - left_))
                 pictures = filters.crop() if crop and where == "centre" else filters.images  # (K, C, h, w) 0..1
                 u8 = np.round(pictures * 255).astype(np.uint8)
-                st.plotly_chart(figures.image_gallery(_shown(u8), [f"ch {c}" for c in filters.channels], max_cols=8,
-                                                      title=t("What each filter of {layer} looks for", layer=layer)),
-                                key="ex_am_grid")
+                ui.chart(st, figures.image_gallery(_shown(u8), [f"ch {c}" for c in filters.channels], max_cols=8,
+                                                   title=t("What each filter of {layer} looks for", layer=layer)),
+                             key="ex_am_grid",
+                             help=t("One synthesised picture per filter of this layer: an input, grown from faint "
+                                    "noise, that makes that filter respond as strongly as possible. Each picture has "
+                                    "its own contrast; the repeated strokes, edges or blobs are the pattern the "
+                                    "filter looks for."))
                 st.caption(t("Each picture has its own contrast. Bright is ink: the network learned from "
                              "white-on-black digits.") if info.is_digits else t("Each picture has its own contrast."))
 
@@ -260,19 +279,25 @@ if filter_tab.open:
             left, right = st.columns([1, 3])
             channel = left.selectbox(t("Filter"), channels, key="ex_am_channel", format_func=lambda c: f"ch {c}")
             if filters is not None:
-                left.plotly_chart(figures.image_gallery(_shown(u8[channel:channel + 1]), [t("synthesised")]),
-                                  key="ex_am_one")
+                ui.chart(left, figures.image_gallery(_shown(u8[channel:channel + 1]), [t("synthesised")]),
+                               key="ex_am_one",
+                               help=t("The synthesised picture of the chosen filter on its own: the input pattern "
+                                      "that makes this filter respond most. Its contrast is stretched to its own "
+                                      "range."))
             else:
                 left.caption(t("The synthesised picture appears here after Synthesise."))
             try:
                 top = _top_images(run.run_id, sha, layer, channel, dataset, model, split)
             except ValueError as e:
-                right.error(str(e))
+                right.error(ui.reason(e))
             else:
                 images = split.x_test[top].numpy()  # (k, C, H, W) uint8
-                right.plotly_chart(figures.image_gallery(
+                ui.chart(right, figures.image_gallery(
                     _shown(images), [f"#{g}: {classes[int(split.y_test[g])]}" for g in top], max_cols=TOP_K,
-                    title=t("Test images that excite ch {c} most", c=channel)), key="ex_am_top")
+                    title=t("Test images that excite ch {c} most", c=channel)), key="ex_am_top",
+                                help=t("The test images that make the chosen filter respond most strongly, strongest "
+                                       "first, each captioned with its number and class. What they have in common is "
+                                       "what the filter detects."))
 
 # ---------------------------------------------------------------- embedding map
 if embed_tab.open:
@@ -280,7 +305,7 @@ if embed_tab.open:
         try:
             emb = _embedding(run.run_id, sha, dataset, model, split)
         except ValueError as e:
-            st.error(str(e))
+            st.error(ui.reason(e))
             st.stop()
         n = len(emb["labels"])
         st.markdown(t("Every dot is a test image, placed by what the last hidden layer makes of it ({d} numbers "
@@ -327,7 +352,13 @@ if embed_tab.open:
         scatter = figures.scatter_embedding(points, labels, classes, hover, mistakes if mark else None,
                                             x_range=None if ranges is None else ranges[0].tolist(),
                                             y_range=None if ranges is None else ranges[1].tolist())
-        event = plot_col.plotly_chart(scatter, key="ex_emb_plot", on_select="rerun", selection_mode="points")
+        event = ui.chart(plot_col, scatter, key="ex_emb_plot", on_select="rerun", selection_mode="points",
+                                   help=t("Each dot is one test image, placed by what the last hidden layer makes of "
+                                          "it, squeezed to two dimensions (the axes have no units); its colour is its "
+                                          "true class. Images the network finds alike lie close together, so tight, "
+                                          "separate colour clusters are classes it tells apart easily. With Mark "
+                                          "mistakes on, a black ring marks each mistake; click a dot to see its "
+                                          "image."))
         plot_col.caption(caption + " " + t("{wrong} of {n} misclassified here.", wrong=int(mistakes.sum()), n=n))
 
         # plotly shows no images on hover: clicking a dot (or typing its number) shows the image here
@@ -347,8 +378,11 @@ if embed_tab.open:
             i = int(st.number_input(t("Image (0–{last})", last=n - 1), 0, n - 1, step=1, key="ex_emb_point",
                                     help=t("Click a dot in the map to pick it, or type its number.")))
             st.caption(t("Click a dot to see its image here."))
-            st.plotly_chart(figures.image_gallery(_shown(split.x_test[i:i + 1].numpy()),
-                                                  [t("image {i}", i=i)]), key="ex_emb_image")
+            ui.chart(st, figures.image_gallery(_shown(split.x_test[i:i + 1].numpy()),
+                                               [t("image {i}", i=i)]), key="ex_emb_image",
+                         help=t("The picture the network is given, one square per pixel. Hover over a pixel to read "
+                                "its row, column and value; a grey picture runs from black (its darkest pixel) to "
+                                "white (its brightest)."))
             verdict = t("right") if predictions[i] == labels[i] else t("wrong")
             st.markdown(t("True **{true}**, predicted **{pred}** · {verdict}", true=ui.plain(classes[labels[i]]),
                           pred=ui.plain(classes[predictions[i]]), verdict=verdict))

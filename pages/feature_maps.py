@@ -31,9 +31,12 @@ def _shape_text(name: str, out) -> str:
 def _show_prepared(prepared: images.PreparedImage, where, caption: str) -> None:
     img = prepared.image  # (C, H, W) uint8
     shown = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
-    where.plotly_chart(figures.image_gallery(shown[None], [caption]), key="fm_input")
+    ui.chart(where, figures.image_gallery(shown[None], [caption]), key="fm_input",
+                    help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its "
+                           "row, column and value; a grey picture runs from black (its darkest pixel) to white (its "
+                           "brightest)."))
     if prepared.notes:
-        where.caption(t("Prepared like the training images: {notes}", notes="; ".join(prepared.notes)))
+        where.caption(t("Prepared like the training images: {notes}", notes="; ".join(ui.reason(n) for n in prepared.notes)))
 
 
 run = ui.require_run()
@@ -66,8 +69,11 @@ if source == "test":
         x = data.normalize(split.x_test[g:g + 1], info)[0].numpy()  # (C, H, W) as in training
         input_key = f"test-{g}"
         shown = image_u8[0] if image_u8.shape[0] == 1 else image_u8.transpose(1, 2, 0)
-        shown_col.plotly_chart(figures.image_gallery(shown[None], [t("test image #{g} · {name}", g=g,
-                                                                     name=classes[true_label])]), key="fm_input")
+        ui.chart(shown_col, figures.image_gallery(shown[None], [t("test image #{g} · {name}", g=g,
+                                                                  name=classes[true_label])]), key="fm_input",
+                            help=t("The picture the network is given, one square per pixel. Hover over a pixel to "
+                                   "read its row, column and value; a grey picture runs from black (its darkest "
+                                   "pixel) to white (its brightest)."))
 elif source == "upload":
     upload = pick.file_uploader(t("An image file (PNG, JPEG, ...)"), key="fm_upload")
     if upload is None:
@@ -78,7 +84,7 @@ elif source == "upload":
         try:
             prepared = _prepared(content, info.name)
         except ValueError as e:
-            pick.error(t("This file cannot be used: {reason}", reason=str(e)))
+            pick.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
         else:
             x = prepared.tensor[0].numpy()
             input_key = "upload-" + hashlib.sha1(content).hexdigest()
@@ -87,7 +93,7 @@ else:
     try:
         from streamlit_drawable_canvas import st_canvas  # imported here: it only works inside a Streamlit run
     except Exception as e:  # a broken or missing optional component must not take the page down
-        pick.warning(t("The drawing canvas is not available here: {reason}", reason=str(e)))
+        pick.warning(t("The drawing canvas is not available here: {reason}", reason=ui.reason(e)))
     else:
         with pick:
             st.caption(t("Draw a digit with the mouse, large and centred; it is scaled like MNIST's digits."))
@@ -103,7 +109,7 @@ else:
             try:
                 prepared = _prepared(content, info.name)
             except ValueError as e:
-                shown_col.warning(t("Cannot use this drawing yet: {reason}", reason=str(e)))
+                shown_col.warning(t("Cannot use this drawing yet: {reason}", reason=ui.reason(e)))
             else:
                 x = prepared.tensor[0].numpy()
                 input_key = "drawing-" + hashlib.sha1(content).hexdigest()
@@ -115,7 +121,7 @@ if x is None:
 try:
     acts = _activations(run.run_id, sha, input_key, model, x)
 except ValueError as e:
-    st.error(str(e))
+    st.error(ui.reason(e))
     st.stop()
 
 # ---------------------------------------------------------------- the prediction
@@ -125,7 +131,10 @@ with pred_col:
     verdict = "" if true_label is None else (t("right") if pred == true_label else t("wrong"))
     st.markdown(t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
                 + (f" · {verdict}" if verdict else ""))
-    st.plotly_chart(figures.probability_bars(probs, classes, true_label), key="fm_probs")
+    ui.chart(st, figures.probability_bars(probs, classes, true_label), key="fm_probs",
+                 help=t("One bar per class: the network's probability that the image shows that class, all bars "
+                        "together making 100%. The predicted class is green when it is right and red when it is wrong "
+                        "(blue when the true class is not known); “← true” marks the true class."))
 
 # ---------------------------------------------------------------- one layer's output
 st.subheader(t("Layer by layer"))
@@ -138,15 +147,25 @@ out = acts[layer]
 st.markdown(_shape_text(layer, out) + " · " + t("values {lo:.3g} to {hi:.3g}", lo=float(out.min()),
                                                    hi=float(out.max())))
 if out.ndim == 3:  # (C, H, W): one picture per channel
-    st.plotly_chart(figures.feature_map_grid(out), key="fm_maps")
+    ui.chart(st, figures.feature_map_grid(out), key="fm_maps",
+                 help=t("Each picture is one channel's feature map: it lights up where that channel found its pattern "
+                        "in the image. If no value is negative the maps are grey (black low, white high); otherwise "
+                        "blue is positive, red negative and white zero. Every map has its own colour range, given in "
+                        "brackets, so compare where maps light up, not how bright they are."))
     st.caption(t("Each map has its own colour range, given in brackets: compare shapes, not brightness."))
 elif layer == "softmax":
-    st.plotly_chart(figures.probability_bars(out, classes, true_label), key="fm_maps")
+    ui.chart(st, figures.probability_bars(out, classes, true_label), key="fm_maps",
+                 help=t("One bar per class: the network's probability that the image shows that class, all bars "
+                        "together making 100%. The predicted class is green when it is right and red when it is wrong "
+                        "(blue when the true class is not known); “← true” marks the true class."))
 elif out.ndim == 1:  # dense units: one row of cells; the output layer's units are the classes
     labels = classes if out.size == len(classes) and layer == names[-2] else [str(i) for i in range(out.size)]
     negative = bool((out < 0).any())
-    st.plotly_chart(figures.heatmap(out[None, :], labels, [layer], colorscale=figures.DIVERGING if negative
-                                    else figures.GREYS, zmid=0 if negative else None), key="fm_maps")
+    ui.chart(st, figures.heatmap(out[None, :], labels, [layer], colorscale=figures.DIVERGING if negative
+                                 else figures.GREYS, zmid=0 if negative else None), key="fm_maps",
+                 help=t("One cell per unit (neuron) of this dense layer; hover over a cell for its value. Blue is "
+                        "positive, red negative and white zero (black to white when no value is negative); in the "
+                        "last dense layer each cell is one class's score."))
     st.caption(t("One cell per unit (hover for its value). The last dense layer gives one score per class; "
                  "the softmax turns the scores into probabilities."))
 else:

@@ -42,7 +42,7 @@ for run in listing:
     cols[0].markdown(f"**{run.run_id}**  \n{ui.plain(meta.get('preset') or meta.get('spec', {}).get('name', ''))}"
                      if not run.damaged else f"**{run.run_id}**")
     if run.damaged:
-        cols[1].error(t("damaged: {reason}", reason=ui.plain(run.damaged)), icon=":material/broken_image:")
+        cols[1].error(t("damaged: {reason}", reason=ui.plain(ui.reason(run.damaged))), icon=":material/broken_image:")
     else:
         cols[1].markdown(ui.dataset_title(meta.get("dataset"), meta.get("dataset_title")))
     status = "damaged" if run.damaged else run.status
@@ -56,12 +56,12 @@ for run in listing:
             try:
                 jobs.cancel(run.run_id)
             except runs.RunError as e:
-                st.error(str(e))
+                st.error(ui.reason(e))
             st.rerun()
     elif cols[4].button(t("Delete"), key=f"delete_{run.run_id}", icon=":material/delete:"):
         try:
             runs.delete_run(run.run_id)
         except runs.RunError as e:
-            st.error(str(e))
+            st.error(ui.reason(e))
         else:
             st.rerun()

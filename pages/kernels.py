@@ -75,7 +75,19 @@ shared = c3.toggle(t("One colour scale for all kernels"), key="kn_shared", disab
 where = t("RGB composite") if channel == RGB else t("input channel {c}", c=channel)
 st.markdown(t("**{layer}**: {n} kernels of {kh}×{kw}, {where} (of {n_in})", layer=layer, n=n_out, kh=kh, kw=kw,
               where=where, n_in=n_in))
-st.plotly_chart(_kernel_figure(final, channel, shared, t("{layer} after training", layer=layer)), key="kn_final")
+ui.chart(st, _kernel_figure(final, channel, shared, t("{layer} after training", layer=layer)), key="kn_final",
+             help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, green "
+                     "and blue slices become the picture's three colours, stretched to the kernel's own range. Bright "
+                     "parts are its largest weights and dark parts its lowest; a coloured blob means it reacts to "
+                     "that colour, a light-dark stripe to an edge.")
+                   if channel == RGB else
+                   t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
+                     "white zero. All kernels share one colour scale (the bar on the right), so the same colour means "
+                     "the same weight in every kernel.")
+                   if shared else
+                   t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
+                     "white zero. Each kernel has its own colour range, so compare their patterns, not the strength "
+                     "of their colours.")))
 
 # ---------------------------------------------------------------- timeline over the snapshots
 st.subheader(t("Watch the kernels form"))
@@ -93,12 +105,24 @@ else:
     try:
         past = _snapshot_kernels(run.run_id, sha, layer, index)
     except (ValueError, OSError) as e:
-        st.error(t("This snapshot cannot be read: {reason}", reason=str(e)))
+        st.error(t("This snapshot cannot be read: {reason}", reason=ui.reason(e)))
     else:
         snap = snaps[index]
-        st.plotly_chart(_kernel_figure(past, channel, shared, t("{layer} at step {step} (epoch {epoch:.2f})",
-                                                               layer=layer, step=snap["step"], epoch=snap["epoch"])),
-                        key="kn_timeline")
+        ui.chart(st, _kernel_figure(past, channel, shared, t("{layer} at step {step} (epoch {epoch:.2f})",
+                                                            layer=layer, step=snap["step"], epoch=snap["epoch"])),
+                     key="kn_timeline",
+                     help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
+                             "green and blue slices become the picture's three colours, stretched to the kernel's own "
+                             "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
+                             "means it reacts to that colour, a light-dark stripe to an edge.")
+                           if channel == RGB else
+                           t("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
+                             "negative one, white zero. All kernels share one colour scale (the bar on the right), so "
+                             "the same colour means the same weight in every kernel.")
+                           if shared else
+                           t("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
+                             "negative one, white zero. Each kernel has its own colour range, so compare their "
+                             "patterns, not the strength of their colours.")))
         st.caption(t("Snapshot {i} of {n}. Step 0 shows the random starting weights.", i=index + 1, n=len(snaps)))
 
 # ---------------------------------------------------------------- the first layer applied to an image
@@ -132,7 +156,7 @@ else:
         try:
             prepared = _prepared_upload(content, info.name)
         except ValueError as e:
-            st.error(t("This file cannot be used: {reason}", reason=str(e)))
+            st.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
         else:
             image_u8, x = prepared.image, prepared.tensor[0].numpy()
             caption = upload.name
@@ -144,13 +168,21 @@ if x is not None:
     try:
         maps = _first_layer_maps(run.run_id, sha, image_key, model, x)
     except ValueError as e:
-        st.error(str(e))
+        st.error(ui.reason(e))
     else:
         left, right = st.columns([1, 3])
         shown = image_u8[0] if image_u8.shape[0] == 1 else image_u8.transpose(1, 2, 0)  # (H, W) or (H, W, 3)
-        left.plotly_chart(figures.image_gallery(shown[None], [caption]), key="kn_input")
+        ui.chart(left, figures.image_gallery(shown[None], [caption]), key="kn_input",
+                       help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its "
+                              "row, column and value; a grey picture runs from black (its darkest pixel) to white "
+                              "(its brightest)."))
         cols = -(-len(maps) // 2) if len(maps) <= 8 else 8  # a few maps: two rows of large ones
-        right.plotly_chart(figures.feature_map_grid(maps, max_cols=cols, title=t(
-            "{layer} kernels applied (before the activation)", layer=layers[0])), key="kn_applied")
+        ui.chart(right, figures.feature_map_grid(maps, max_cols=cols, title=t(
+            "{layer} kernels applied (before the activation)", layer=layers[0])), key="kn_applied",
+                        help=t("Each picture is one channel's feature map: it lights up where that channel found its "
+                               "pattern in the image. If no value is negative the maps are grey (black low, white "
+                               "high); otherwise blue is positive, red negative and white zero. Every map has its own "
+                               "colour range, given in brackets, so compare where maps light up, not how bright they "
+                               "are."))
         st.caption(t("{n} maps of {h}×{w}, one per first-layer kernel; each has its own colour range (in brackets).",
                      n=maps.shape[0], h=maps.shape[1], w=maps.shape[2]))

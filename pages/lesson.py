@@ -84,8 +84,12 @@ def _curves(run_id: str, polling: bool) -> None:
         return
     history = runs.read_history(run_id)
     if history["epoch"]:
-        st.plotly_chart(figures.training_curves(history, title=t("Run {run}", run=run_id)),
-                        key=f"lesson_curves_{run_id}")
+        ui.chart(st, figures.training_curves(history, title=t("Run {run}", run=run_id)),
+                     key=f"lesson_curves_{run_id}",
+                     help=t("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                            "training images). Blue is measured on the training images, orange on the validation "
+                            "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                            "blue and orange is a sign of overfitting."))
     if info.status == "queued":
         st.info(t("Waiting for a free training slot; it starts by itself."), icon=":material/schedule:")
     elif info.status in runs.ACTIVE:
@@ -146,8 +150,12 @@ def _kernel(left, right) -> None:
     row, col = divmod(position, out_w)
     step = conv.conv_step(lesson.TINY_IMAGE, lesson.TINY_KERNEL, row, col)
     so_far = lesson.output_so_far(lesson.TINY_IMAGE, lesson.TINY_KERNEL, position)
-    right.plotly_chart(figures.conv_step(step.padded, step.kernel, step.position, step.products, step.value, so_far,
-                                         (row, col)), key="lesson_kernel_fig")
+    ui.chart(right, figures.conv_step(step.padded, step.kernel, step.position, step.products, step.value, so_far,
+                                      (row, col)), key="lesson_kernel_fig",
+                    help=t("From left: the input with the current window framed in orange, the kernel, each input "
+                           "value times the weight on it, and the output with the current cell framed. In the last "
+                           "three, blue is positive, red negative and white zero; grey output cells are not computed "
+                           "yet, and the title gives the sum of the products."))
     terms = " + ".join(f"{p:g}×{k:g}" if k >= 0 else f"{p:g}×({k:g})"
                        for p, k in zip(step.window.ravel(), step.kernel.ravel()))
     right.markdown(t("Output at row {row}, column {col}: {terms} = **{value}**", row=row, col=col,
@@ -166,15 +174,21 @@ def _cross_correlation(left, right) -> None:
                        format_func=lambda k: XC_KERNELS[k][1])
     kernel = XC_KERNELS[name][0]
     digit = _digit(right, "lesson_xc_digit")  # (28, 28)
-    right.plotly_chart(figures.kernel_grid(np.stack([kernel, lesson.rotate_180(kernel)]), max_cols=2,
-                                           titles=[t("as slid: cross-correlation"), t("rotated 180°: convolution")],
-                                           title=t("The kernel, and the kernel a mathematician would slide")),
-                       key="lesson_xc_kernels", height=_fit(2, 2, width=420))
+    ui.chart(right, figures.kernel_grid(np.stack([kernel, lesson.rotate_180(kernel)]), max_cols=2,
+                                        titles=[t("as slid: cross-correlation"), t("rotated 180°: convolution")],
+                                        title=t("The kernel, and the kernel a mathematician would slide")),
+                    key="lesson_xc_kernels", height=_fit(2, 2, width=420),
+                    help=t("Left the kernel as a CNN slides it, right the same kernel turned by 180°, as the "
+                           "mathematical convolution uses it; one cell per weight, blue positive, red negative, white "
+                           "zero. A kernel that looks the same both ways gives the same map both ways."))
     maps = np.stack([conv.convolve(digit, kernel), lesson.true_convolution(digit, kernel)])  # (2, OH, OW)
-    right.plotly_chart(figures.feature_map_grid(maps, max_cols=2, titles=[t("cross-correlation (what CNNs compute)"),
-                                                                          t("convolution (kernel rotated)")],
-                                                title=t("The same digit through both")),
-                       key="lesson_xc_maps", height=_fit(2, 2))
+    ui.chart(right, figures.feature_map_grid(maps, max_cols=2, titles=[t("cross-correlation (what CNNs compute)"),
+                                                                       t("convolution (kernel rotated)")],
+                                             title=t("The same digit through both")),
+                    key="lesson_xc_maps", height=_fit(2, 2),
+                    help=t("The same digit through the kernel as it is (left) and through the turned kernel (right). "
+                           "Blue is positive, red negative and white zero (grey, from black to white, when no value "
+                           "is negative); each map has its own colour range, so look for where the two differ."))
     gap = float(np.abs(maps[0] - maps[1]).max())
     right.markdown(t("The two maps are identical: this kernel looks the same after a 180° turn.") if gap < 1e-9 else
                    t("The two maps differ by up to {gap} per pixel.", gap=f"{gap:.3g}"))
@@ -183,9 +197,12 @@ def _cross_correlation(left, right) -> None:
 
 def _shared_weights(left, right) -> None:
     maps = lesson.shared_weight_maps(lesson.TINY_KERNEL, lesson.TINY_IMAGE.shape)  # (4, 4, 4)
-    right.plotly_chart(figures.kernel_grid(maps, titles=[t("neuron {i}", i=i + 1) for i in range(len(maps))],
-                                           max_cols=4, title=t("The 4 conv neurons as weights over the 16 pixels")),
-                       key="lesson_shared_fig", height=_fit(4, 4))
+    ui.chart(right, figures.kernel_grid(maps, titles=[t("neuron {i}", i=i + 1) for i in range(len(maps))],
+                                        max_cols=4, title=t("The 4 conv neurons as weights over the 16 pixels")),
+                    key="lesson_shared_fig", height=_fit(4, 4),
+                    help=t("Each square is one of the 4 output neurons, drawn over the 16 input pixels: a cell's "
+                           "colour is the weight that neuron gives that pixel (blue positive, red negative). White "
+                           "cells are pixels it does not see at all; all four hold the same 9 weights, only shifted."))
     right.caption(t("The same 9 weights in every neuron, only shifted; white pixels have no weight at all."))
     comparisons = conv.lesson_comparisons()
     top = max(c.dense.total for c in comparisons)
@@ -214,16 +231,25 @@ def _shared_weights(left, right) -> None:
 def _channels(left, right) -> None:
     image = lesson.rgb_image()  # (3, 16, 16)
     a, b = right.columns([1, 2])
-    a.plotly_chart(figures.image_gallery(image.transpose(1, 2, 0)[None], [t("input, 3 channels")]),
-                   key="lesson_rgb_input")
-    b.plotly_chart(figures.kernel_grid(lesson.RGB_KERNEL, titles=[t("red slice"), t("green slice"), t("blue slice")],
-                                       shared_scale=False, max_cols=3, title=t("One 3×3×3 kernel")),
-                   key="lesson_rgb_kernel", height=_fit(3, 3, width=400))
+    ui.chart(a, figures.image_gallery(image.transpose(1, 2, 0)[None], [t("input, 3 channels")]),
+                key="lesson_rgb_input",
+                help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its row, "
+                       "column and value; a grey picture runs from black (its darkest pixel) to white (its "
+                       "brightest)."))
+    ui.chart(b, figures.kernel_grid(lesson.RGB_KERNEL, titles=[t("red slice"), t("green slice"), t("blue slice")],
+                                    shared_scale=False, max_cols=3, title=t("One 3×3×3 kernel")),
+                key="lesson_rgb_kernel", height=_fit(3, 3, width=400),
+                help=t("The three slices of one 3×3×3 kernel, one per colour channel, one cell per weight: blue is "
+                       "positive, red negative, white zero. Each slice has its own colour range."))
     maps = lesson.channel_contributions(image, lesson.RGB_KERNEL)  # (4, 14, 14)
-    right.plotly_chart(figures.feature_map_grid(maps, titles=[t("from red"), t("from green"), t("from blue"),
-                                                              t("sum: the output")], max_cols=4,
-                                                title=t("Each slice filters its channel; the sum is one map")),
-                       key="lesson_rgb_maps", height=_fit(4, 4))
+    ui.chart(right, figures.feature_map_grid(maps, titles=[t("from red"), t("from green"), t("from blue"),
+                                                           t("sum: the output")], max_cols=4,
+                                             title=t("Each slice filters its channel; the sum is one map")),
+                    key="lesson_rgb_maps", height=_fit(4, 4),
+                    help=t("The first maps show what each kernel slice makes of its own colour channel; the last adds "
+                           "them up (plus the bias, if any) into the layer's one output map. Blue is positive, red "
+                           "negative and white zero (grey maps, from black to white, when no value is negative), and "
+                           "each map has its own colour range."))
     f, d, m = right.columns(3)
     size = f.select_slider(t("Kernel size F"), [1, 3, 5, 7], value=3, key="lesson_rgb_f")
     depth = d.slider(t("Input channels D"), 1, 64, 3, key="lesson_rgb_d")
@@ -241,7 +267,7 @@ def _stride_padding(left, right) -> None:
     try:
         size = conv.output_size(size_i, size_f, stride, padding)
     except ValueError as e:
-        right.warning(t("These settings do not fit: {reason}", reason=str(e)))
+        right.warning(t("These settings do not fit: {reason}", reason=ui.reason(e)))
         return
     right.markdown(f"**{size.explanation}**")
     kind = lesson.padding_name(size_i, size_f, stride, padding)
@@ -251,18 +277,25 @@ def _stride_padding(left, right) -> None:
     right.markdown(t("A corner pixel is inside {corner} window(s), the centre pixel inside {centre}.",
                      corner=int(coverage[0, 0]), centre=int(coverage[size_i // 2, size_i // 2])))
     with right.expander(t("How many windows see each input pixel")):
-        st.plotly_chart(figures.heatmap(coverage, range(size_i), range(size_i), colorscale="Blues",
-                                        text_fmt="d" if size_i <= 14 else None,
-                                        title=t("Windows containing each pixel, I={i}, F={f}, S={s}, P={p}",
-                                                i=size_i, f=size_f, s=stride, p=padding)),
-                        key="lesson_sp_coverage")
+        ui.chart(st, figures.heatmap(coverage, range(size_i), range(size_i), colorscale="Blues",
+                                     text_fmt="d" if size_i <= 14 else None,
+                                     title=t("Windows containing each pixel, I={i}, F={f}, S={s}, P={p}",
+                                             i=size_i, f=size_f, s=stride, p=padding)),
+                     key="lesson_sp_coverage",
+                     help=t("A coverage map: one cell per input pixel, counting how many kernel windows contain it "
+                            "(printed when the input is small). Darker blue means more windows; without padding the "
+                            "border pixels are seen by fewer windows than the centre."))
     digit = lesson.centre_crop(_digit(right, "lesson_sp_digit"), size_i)  # (I, I)
     kernel = lesson.box_kernel(size_f)
     out = conv.convolve(digit, kernel, stride, padding)
-    right.plotly_chart(figures.kernel_applied(digit, kernel, out, title=t("The centre {i}×{i} of a test digit, "
-                                                                          "averaged by an {f}×{f} kernel",
-                                                                          i=size_i, f=size_f)),
-                       key="lesson_sp_fig")
+    ui.chart(right, figures.kernel_applied(digit, kernel, out, title=t("The centre {i}×{i} of a test digit, "
+                                                                       "averaged by an {f}×{f} kernel",
+                                                                       i=size_i, f=size_f)),
+                    key="lesson_sp_fig",
+                    help=t("Left the input (black is its darkest value, white its brightest), middle the kernel with "
+                           "its weights printed, right the output map. In the kernel, and in an output with negative "
+                           "values, blue is positive, red negative and white zero; an output without negative values "
+                           "is drawn in grey like an image."))
     left.caption(t("The kernel here just averages its window, so the output looks like a blurred, smaller digit. "
                    "Only its size matters in this step."))
 
@@ -276,10 +309,13 @@ def _relu(left, right) -> None:
     digit = _digit(right, "lesson_relu_digit")  # (28, 28)
     before = conv.convolve(digit, conv.get_kernel(name).weights)  # (26, 26)
     after = lesson.relu(before)
-    right.plotly_chart(figures.feature_map_grid(np.stack([before, after]), max_cols=2,
-                                                titles=[t("before ReLU"), t("after ReLU: max(0, x)")],
-                                                title=t("A feature map of a test digit")),
-                       key="lesson_relu_maps", height=_fit(2, 2))
+    ui.chart(right, figures.feature_map_grid(np.stack([before, after]), max_cols=2,
+                                             titles=[t("before ReLU"), t("after ReLU: max(0, x)")],
+                                             title=t("A feature map of a test digit")),
+                    key="lesson_relu_maps", height=_fit(2, 2),
+                    help=t("Left the feature map before ReLU, right after it: blue is positive, red negative, white "
+                           "zero. ReLU turns every red cell white (0) and leaves the blue ones as they were; each map "
+                           "has its own colour range."))
     negative, zero = int((before < 0).sum()), int((before == 0).sum())
     right.markdown(t("{neg} of {n} values were negative and are now 0; {pos} positive values pass unchanged "
                      "({zero} were 0 already).", neg=negative, n=before.size, pos=int((before > 0).sum()),
@@ -296,14 +332,23 @@ def _pooling(left, right) -> None:
     digit = _digit(right, "lesson_pool_digit")  # (28, 28)
     out = conv.pool(digit, kind, size)
     if kind in ("max", "avg"):  # figures.pooling_view draws these two kinds
-        right.plotly_chart(figures.pooling_view(digit, out, kind, size, size), key="lesson_pool_fig")
+        ui.chart(right, figures.pooling_view(digit, out, kind, size, size), key="lesson_pool_fig",
+                        help=t("Left the input, right the pooled output, each from black (lowest value) to white "
+                               "(highest), with the values printed when the map is small. The orange squares mark one "
+                               "pooling window and the output cell it becomes."))
     else:
-        right.plotly_chart(figures.image(out, title=t("L2 pool {k}×{k} → {h}×{w}", k=size, h=out.shape[0],
-                                                      w=out.shape[1])), key="lesson_pool_fig")
+        ui.chart(right, figures.image(out, title=t("L2 pool {k}×{k} → {h}×{w}", k=size, h=out.shape[0],
+                                                   w=out.shape[1])), key="lesson_pool_fig",
+                        help=t("The digit after L2 pooling: each cell is the L2 norm of one window, the square root "
+                               "of the sum of its squared values. Black is the lowest value and white the highest; "
+                               "the bar on the right gives the scale."))
     every = np.stack([conv.pool(digit, k, size) for k in conv.POOL_KINDS])  # (3, OH, OW)
-    right.plotly_chart(figures.feature_map_grid(every, titles=[t("max"), t("average"), t("L2")], max_cols=3,
-                                                title=t("The three kinds side by side")), key="lesson_pool_all",
-                       height=_fit(3, 3))
+    ui.chart(right, figures.feature_map_grid(every, titles=[t("max"), t("average"), t("L2")], max_cols=3,
+                                             title=t("The three kinds side by side")), key="lesson_pool_all",
+                    height=_fit(3, 3),
+                    help=t("The same digit pooled three ways with the same window: by each window's largest value, "
+                           "its mean and its L2 norm. Black is low and white high, each map on its own range, so "
+                           "compare shapes: max keeps thin strokes bright, average blurs them."))
     left.caption(t("{h}×{w} values became {oh}×{ow}: each output cell stands for one {k}×{k} window, by its "
                    "largest value, its mean or its L2 norm.",
                    h=digit.shape[0], w=digit.shape[1], oh=out.shape[0], ow=out.shape[1], k=size))
@@ -323,9 +368,12 @@ def _dropout(left, right) -> None:
     maps = np.stack([view.activations, 2 * view.mask - 1, view.output])  # (3, 8, 8)
     titles = [t("activations"), t("mask: blue kept, red dropped"),
               t("after dropout, ×{s}", s=f"{1.0 / (1.0 - p):.2f}")]
-    right.plotly_chart(figures.feature_map_grid(maps, titles=titles, max_cols=3,
-                                                title=t("A dense layer of {n} neurons, one image in training",
-                                                        n=view.mask.size)), key="lesson_dropout_fig", height=_fit(3, 3))
+    ui.chart(right, figures.feature_map_grid(maps, titles=titles, max_cols=3,
+                                             title=t("A dense layer of {n} neurons, one image in training",
+                                                     n=view.mask.size)), key="lesson_dropout_fig", height=_fit(3, 3),
+                    help=t("Left the layer's activations, middle the random mask (blue kept, red dropped), right the "
+                           "output: kept values scaled up by 1/(1 − p), dropped ones 0. Blue is positive, red "
+                           "negative and white zero, so silenced neurons are white holes in the output."))
     right.markdown(t("{kept} of {n} neurons kept. Mean output: {before} without dropout, {after} with this draw, "
                      "{average} averaged over {draws} draws.", kept=view.kept, n=view.mask.size,
                      before=f"{view.activations.mean():.3f}", after=f"{view.output.mean():.3f}",
@@ -368,28 +416,46 @@ def _kernel_gradient(left, right) -> None:
     losses = [lesson.kernel_gradient(image, np.zeros((3, 3)), target).loss] + st.session_state["lesson_grad_losses"]
     right.markdown(t("After {steps} step(s): loss ½·Σ(output − target)² = **{loss}**; the centre weight's gradient "
                      "is {g}.", steps=len(losses) - 1, loss=f"{g.loss:.4g}", g=f"{g.gradient[1, 1]:.4g}"))
-    right.plotly_chart(figures.kernel_applied(image, kernel, g.output, title=t("The 6×6 input, the kernel now, its "
-                                                                               "output")), key="lesson_grad_applied")
-    right.plotly_chart(figures.number_grids([target, g.error, g.gradient], [t("target output"),
-                                            t("error = output − target"), t("gradient of each weight")]),
-                       key="lesson_grad_numbers")
+    ui.chart(right, figures.kernel_applied(image, kernel, g.output, title=t("The 6×6 input, the kernel now, its "
+                                                                            "output")), key="lesson_grad_applied",
+                    help=t("Left the input (black is its darkest value, white its brightest), middle the kernel with "
+                           "its weights printed, right the output map. In the kernel, and in an output with negative "
+                           "values, blue is positive, red negative and white zero; an output without negative values "
+                           "is drawn in grey like an image."))
+    ui.chart(right, figures.number_grids([target, g.error, g.gradient], [t("target output"),
+                                         t("error = output − target"), t("gradient of each weight")]),
+                    key="lesson_grad_numbers",
+                    help=t("Three small grids, every value printed: the output the kernel should give, the error "
+                           "(output minus target) and the gradient of the loss for each of the 9 weights. Blue is "
+                           "positive, red negative, white zero, each grid on its own range; a step moves each weight "
+                           "against its gradient."))
     if len(losses) > 1:
-        right.plotly_chart(figures.loss_steps(losses, title=t("Loss after each step")), key="lesson_grad_losses")
+        ui.chart(right, figures.loss_steps(losses, title=t("Loss after each step")), key="lesson_grad_losses",
+                        help=t("The loss after each step of gradient descent (step 0: the starting kernel of zeros); "
+                               "lower is better. The axis turns logarithmic when the loss spans more than a factor of "
+                               "100, and a line that climbs means the learning rate is too large."))
     if diverged:
         right.warning(t("The steps were too large and the loss exploded. Start again with a smaller learning rate."))
     left.caption(t("Each step moves every weight against its own gradient. The loss falls fast at first, then "
                    "slowly; with the largest rate the steps overshoot and the loss grows. The gradients here are the "
                    "ones autograd computes: the tests check them against PyTorch."))
     with left.expander(t("The kernel that made the target")):
-        st.plotly_chart(figures.kernel_grid(lesson.GRADIENT_KERNEL[None], max_cols=1), key="lesson_grad_answer",
-                        height=_fit(1, 1, width=220))
+        ui.chart(st, figures.kernel_grid(lesson.GRADIENT_KERNEL[None], max_cols=1), key="lesson_grad_answer",
+                     height=_fit(1, 1, width=220),
+                     help=t("The 3×3 kernel that made the target output, one cell per weight: blue positive, red "
+                            "negative, white zero, with the bar giving the scale. The steps above should bring your "
+                            "kernel close to it."))
 
 
 def _lenet5(left, right) -> None:
     spec = arch.preset_spec("lenet5")
-    right.plotly_chart(figures.architecture_volumes([("input", spec.input_shape)] +
-                                                    [(r.name, r.output_shape) for r in arch.infer_shapes(spec)]),
-                       key="lesson_lenet_arch")
+    ui.chart(right, figures.architecture_volumes([("input", spec.input_shape)] +
+                                                 [(r.name, r.output_shape) for r in arch.infer_shapes(spec)]),
+                    key="lesson_lenet_arch",
+                    help=t("The network from left to right, the input first: each box is the output of one layer. "
+                           "Blue boxes are stacks of feature maps (taller for larger maps, wider for more channels) "
+                           "and green bars are flat lists of numbers, after flatten and in dense layers; under each "
+                           "box are the layer's name and output shape, and hovering shows how many values it holds."))
     _live_training(right, "lenet5", 3, t("Train LeNet-5 live (3 epochs)"))
     _to_builder(left, "lenet5")
     left.caption(t("{params} parameters. Trained with Adam for 3 epochs on 3,600 digits, checked on 400 held back "
@@ -416,9 +482,12 @@ def _softmax_loss(left, right) -> None:
         right.markdown(t("The last maps, {shape}, are flattened into {n} numbers; the dense layers turn them into "
                          "{k} scores.", shape=" × ".join(map(str, before)), n=f"{flat.output_shape[0]:,}",
                          k=len(names)))
-    right.plotly_chart(figures.logits_to_probabilities(d.logits, d.probabilities, names, label,
-                                                       title=t("One test image: scores, then probabilities")),
-                       key="lesson_softmax_fig")
+    ui.chart(right, figures.logits_to_probabilities(d.logits, d.probabilities, names, label,
+                                                    title=t("One test image: scores, then probabilities")),
+                    key="lesson_softmax_fig",
+                    help=t("Left the last layer's raw score (logit) for each class, right the softmax probabilities "
+                           "made from them. The highest score always gets the highest probability: its bars are green "
+                           "if that class is the true one and red if not, and “← true” marks the true class."))
     total = float(np.exp(d.logits - d.logits.max()).sum())
     right.markdown(t("True class {name}: p = e^({z}) / Σ e^score = **{p}**; loss = −ln {p} = **{loss}**.",
                      name=ui.plain(names[label]), z=f"{d.logits[label] - d.logits.max():.3f}".replace("-", "−"),
@@ -431,7 +500,7 @@ def _softmax_loss(left, right) -> None:
 
 def _deep_cnn(left, right) -> None:
     spec = arch.preset_spec("deep-cnn")
-    rows = lesson.summary_rows(spec)
+    rows = [{**row, "details": ui.reason(row["details"])} for row in lesson.summary_rows(spec)]
     names = {"layer": t("Layer"), "output shape": t("Output shape"), "parameters": t("Parameters"),
              "details": t("Details")}
     right.dataframe(pd.DataFrame(rows).rename(columns=names), hide_index=True, key="lesson_deep_table",
@@ -476,13 +545,18 @@ def _mlp_vs_cnn(left, right) -> None:
     split = ui.load_dataset(SAMPLE)
     accuracy = {t(arch.get_preset(preset).title): lesson.accuracy_under_shift(ui.load_model(run)[1], split)
                 for preset, run in done.items()}
-    right.plotly_chart(figures.accuracy_against(list(lesson.SHIFTS), accuracy, x_title=t("shift to the right (pixels)"),
-                                                title=t("Test accuracy with every test digit shifted")),
-                       key="lesson_shift_fig")
+    ui.chart(right, figures.accuracy_against(list(lesson.SHIFTS), accuracy, x_title=t("shift to the right (pixels)"),
+                                             title=t("Test accuracy with every test digit shifted")),
+                    key="lesson_shift_fig",
+                    help=t("Test accuracy (up) of each network against how far every test digit was shifted to the "
+                           "right, in pixels (across). A line that stays high means the network still recognises "
+                           "moved digits; a line that drops means it relies on where the strokes are."))
     digit = _digit(right, "lesson_shift_digit")  # (28, 28) in 0..1
     shown = [np.roll(digit, d, axis=1) * (np.arange(28) >= d) for d in (0, 2, 4, 6)]  # as lesson.shift_right
-    right.plotly_chart(figures.image_gallery(np.stack(shown), [t("{d} px", d=d) for d in (0, 2, 4, 6)], max_cols=4),
-                       key="lesson_shift_digits", height=_fit(4, 4))
+    ui.chart(right, figures.image_gallery(np.stack(shown), [t("{d} px", d=d) for d in (0, 2, 4, 6)], max_cols=4),
+                    key="lesson_shift_digits", height=_fit(4, 4),
+                    help=t("One test digit shifted right by 0, 2, 4 and 6 pixels, as in the test above: the columns "
+                           "pushed past the right edge are lost and the left edge is filled with black."))
     mlp, cnn = accuracy.values()
     right.markdown(t("Shifted by 2 pixels: MLP {mlp}, LeNet-5 {cnn}. Shifted by 6: MLP {mlp6}, LeNet-5 {cnn6}.",
                      mlp=f"{mlp[2]:.1%}", cnn=f"{cnn[2]:.1%}", mlp6=f"{mlp[6]:.1%}", cnn6=f"{cnn[6]:.1%}"))
@@ -497,14 +571,20 @@ def _mistakes(left, right) -> None:
     a.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
     b.metric(t("Mistakes"), f"{ev.n_wrong:,} / {ev.n_test:,}")
     right.markdown(inspect.report(ev, tr=t))
-    right.plotly_chart(figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
-                                                  title=t("Accuracy per class")), key="lesson_per_class")
+    ui.chart(right, figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
+                                               title=t("Accuracy per class")), key="lesson_per_class",
+                    help=t("One bar per class: the share of that class's test images the network got right. The best "
+                           "class is green and the worst red; a short bar is a class the network finds hard."))
     if len(ev.class_names) == 10 and str(run.meta.get("dataset", "")).startswith("mnist"):
         source = lesson.SOURCE_DEEP_CNN
-        right.plotly_chart(figures.per_class_against(ev.per_class_accuracy, source["per_class"], ev.class_names,
-                                                     names=(t("this run"), t("the video lesson's deeper CNN")),
-                                                     title=t("This run beside the video lesson, per digit")),
-                           key="lesson_source")
+        ui.chart(right, figures.per_class_against(ev.per_class_accuracy, source["per_class"], ev.class_names,
+                                                  names=(t("this run"), t("the video lesson's deeper CNN")),
+                                                  title=t("This run beside the video lesson, per digit")),
+                        key="lesson_source",
+                        help=t("Two bars per digit: blue is this run's accuracy on that digit's test images, grey the "
+                               "video lesson's deeper CNN. The axis starts just below the lowest value, so small gaps "
+                               "look large; a blue bar shorter than its grey neighbour is a digit this run finds "
+                               "harder."))
         right.caption(t("The video lesson's deeper CNN, trained for 200 epochs on all 60,000 digits: {acc} with {n} "
                         "mistakes on the 10,000 test digits. This run: {mine} with {wrong} mistakes on {total}.",
                         acc=f"{source['accuracy']:.2%}", n=source["mistakes"], mine=f"{ev.accuracy:.2%}",
@@ -518,9 +598,12 @@ def _mistakes(left, right) -> None:
     images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
     names = ev.class_names
     captions = [f"{names[ev.labels[i]]} → {names[ev.predictions[i]]} ({ev.confidence[i]:.0%})" for i in wrong]
-    right.plotly_chart(figures.image_gallery(images, captions, max_cols=4,
-                                             title=t("Most confident mistakes: true → predicted (confidence)")),
-                       key="lesson_mistakes", height=_fit(len(wrong), 4))
+    ui.chart(right, figures.image_gallery(images, captions, max_cols=4,
+                                          title=t("Most confident mistakes: true → predicted (confidence)")),
+                    key="lesson_mistakes", height=_fit(len(wrong), 4),
+                    help=t("Test images the network got wrong, the most confident mistakes first. Each caption reads "
+                           "true class → predicted class, with the network's probability for its wrong answer in "
+                           "brackets."))
 
 
 def _learned_kernels(left, right) -> None:
@@ -538,12 +621,23 @@ def _learned_kernels(left, right) -> None:
         fig = figures.kernel_grid_rgb(k, title=title)
     else:
         fig = figures.kernel_grid(k[:, 0], shared_scale=False, title=title)
-    right.plotly_chart(fig, key="lesson_learned", height=_fit(k.shape[0], 8))
+    ui.chart(right, fig, key="lesson_learned", height=_fit(k.shape[0], 8),
+                    help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
+                            "green and blue slices become the picture's three colours, stretched to the kernel's own "
+                            "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
+                            "means it reacts to that colour, a light-dark stripe to an edge.")
+                          if k.shape[1] == 3 else
+                          t("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
+                            "negative one, white zero. Each kernel has its own colour range, so compare their "
+                            "patterns, not the strength of their colours.")))
     handmade = ("sobel_vertical", "sobel_horizontal", "edges", "gaussian_blur")
-    right.plotly_chart(figures.kernel_grid(np.stack([conv.get_kernel(n).weights for n in handmade]),
-                                           titles=[t(conv.get_kernel(n).title) for n in handmade], shared_scale=False,
-                                           max_cols=8, title=t("Handmade kernels, for comparison")),
-                       key="lesson_handmade", height=_fit(len(handmade), 6))
+    ui.chart(right, figures.kernel_grid(np.stack([conv.get_kernel(n).weights for n in handmade]),
+                                        titles=[t(conv.get_kernel(n).title) for n in handmade], shared_scale=False,
+                                        max_cols=8, title=t("Handmade kernels, for comparison")),
+                    key="lesson_handmade", height=_fit(len(handmade), 6),
+                    help=t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
+                           "one, white zero. Each kernel has its own colour range, so compare their patterns, not the "
+                           "strength of their colours."))
     left.caption(t("Red and blue are weights of opposite sign, white is zero. A kernel with a red side and a blue "
                    "side finds edges; one of a single colour finds blobs and strokes."))
 

@@ -43,7 +43,7 @@ def _download(name: str, entry: pretrained.ModelEntry) -> None:
             pretrained.download_weights(name, progress=lambda f, msg: bar.progress(f or 0.0, text=msg))
         except pretrained.WeightsError as e:
             bar.empty()
-            st.error(t("The download did not work: {reason}", reason=str(e)))
+            st.error(t("The download did not work: {reason}", reason=ui.reason(e)))
         else:
             bar.empty()
             st.rerun()
@@ -69,7 +69,7 @@ if pretrained.weights_present(name):
             stamp = _stamp(name)
             net = _network(name, True, stamp)
     except pretrained.WeightsError as e:
-        st.error(t("The weights file cannot be used: {reason}", reason=str(e)))
+        st.error(t("The weights file cannot be used: {reason}", reason=ui.reason(e)))
         _download(name, entry)
 else:
     folder = pretrained.weights_file(name).parent
@@ -106,7 +106,7 @@ if source == "upload":
         try:
             prepared = _prepared_upload(content)
         except ValueError as e:
-            source_col.error(t("This file cannot be used: {reason}", reason=str(e)))
+            source_col.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
         else:
             image_key, caption = "upload-" + hashlib.sha1(content).hexdigest(), upload.name
 else:
@@ -127,11 +127,13 @@ else:
 if prepared is None:
     st.stop()
 if prepared.notes:
-    source_col.caption(t("Prepared: {notes}", notes="; ".join(prepared.notes)))
+    source_col.caption(t("Prepared: {notes}", notes="; ".join(ui.reason(n) for n in prepared.notes)))
 
 with st.spinner(t("Running {model}…", model=entry.title)):
     seen = _look(name, stamp, image_key, net, prepared.tensor)
-image_col.plotly_chart(figures.image(prepared.image, title=caption), key="pt_image", width="stretch")
+ui.chart(image_col, figures.image(prepared.image, title=caption), key="pt_image", width="stretch",
+                    help=t("The photo as the network receives it: scaled and cut to 224×224 pixels. Hover over a "
+                           "pixel to read its row, column and colour values."))
 with cam_col:
     choices = [int(i) for i in seen.top]
     ui.keep_valid("pt_cam_class", choices, choices[0])
@@ -139,14 +141,21 @@ with cam_col:
                           format_func=lambda i: seen.names[choices.index(i)])
     with st.spinner(t("Grad-CAM…")):
         heat = _cam(name, stamp, image_key, target, net, prepared.tensor)
-    st.plotly_chart(figures.overlay(prepared.image, heat, alpha=0.45), key="pt_cam", width="stretch")
+    ui.chart(st, figures.overlay(prepared.image, heat, alpha=0.45), key="pt_cam", width="stretch",
+                 help=t("Grad-CAM for the class chosen above, laid over the photo: red where the last convolutional "
+                        "stage found the most evidence for that class, blue where it found little or none. The map is "
+                        "coarse (one value per cell of that stage, scaled up) and runs from 0 to 1 for this photo "
+                        "alone."))
     st.caption(t("Where the last convolutional stage ({stage}) found evidence for this class: red is strong.",
                  stage=entry.gradcam_stage))
 
 guess, bars = st.columns([1, 2.8])
 guess.markdown(t("Top 5 of 1,000 classes: **{name}** ({p:.1%})", name=seen.names[0], p=float(seen.probs[seen.top[0]])))
 guess.caption(t("The probabilities of all 1,000 classes sum to 1; these are the five largest."))
-bars.plotly_chart(figures.probability_bars(seen.probs[seen.top], list(seen.names)), key="pt_top5", width="stretch")
+ui.chart(bars, figures.probability_bars(seen.probs[seen.top], list(seen.names)), key="pt_top5", width="stretch",
+               help=t("The five most likely of the 1,000 classes, most likely at the top; each bar's length is the "
+                      "network's probability for that class. The blue bar is its answer; the other 995 classes share "
+                      "what is left of 100%."))
 
 # ---------------------------------------------------------------- inside the network
 st.subheader(t("First-layer kernels"))
@@ -154,8 +163,12 @@ kernels = pretrained.first_layer_kernels(net)  # (64, 3, k, k)
 st.caption(t("The {n} colour kernels of the first convolution, {k}×{k} pixels each, shown as RGB pictures "
              "(each stretched to its own range). Trained networks learn edges, colour blobs and stripes here.",
              n=kernels.shape[0], k=kernels.shape[-1]))
-st.plotly_chart(figures.kernel_grid_rgb(kernels, titles=[str(i) for i in range(len(kernels))], max_cols=16),
-                key="pt_kernels", width="stretch")
+ui.chart(st, figures.kernel_grid_rgb(kernels, titles=[str(i) for i in range(len(kernels))], max_cols=16),
+             key="pt_kernels", width="stretch",
+             help=t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, green and "
+                    "blue slices become the picture's three colours, stretched to the kernel's own range. Bright "
+                    "parts are its largest weights and dark parts its lowest; a coloured blob means it reacts to that "
+                    "colour, a light-dark stripe to an edge."))
 
 st.subheader(t("Feature maps"))
 stages = pretrained.stage_names(name)
@@ -166,4 +179,8 @@ c, h, w = seen.shapes[stage]
 maps = seen.maps[stage]
 st.caption(t("{stage}: {c} maps of {h}×{w}; the first {n} shown", stage=stage, c=c, h=h, w=w, n=len(maps))
            + (t(", averaged down to {s}×{s} for display", s=maps.shape[-1]) if maps.shape[-1] < w else "") + ".")
-st.plotly_chart(figures.feature_map_grid(maps), key="pt_maps", width="stretch")
+ui.chart(st, figures.feature_map_grid(maps), key="pt_maps", width="stretch",
+             help=t("Each picture is one channel's feature map: it lights up where that channel found its pattern in "
+                    "the image. If no value is negative the maps are grey (black low, white high); otherwise blue is "
+                    "positive, red negative and white zero. Every map has its own colour range, given in brackets, so "
+                    "compare where maps light up, not how bright they are."))

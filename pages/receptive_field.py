@@ -73,7 +73,7 @@ if source == "run":
     try:
         spec = arch.ArchSpec.from_dict(run.meta["spec"])
     except (KeyError, ValueError) as e:
-        st.error(t("This run's architecture cannot be read: {reason}", reason=str(e)))
+        st.error(t("This run's architecture cannot be read: {reason}", reason=ui.reason(e)))
         st.stop()
 else:
     if run is None:
@@ -95,7 +95,7 @@ else:
 try:
     rows = receptive.fields(spec)
 except ValueError as e:
-    st.error(t("This architecture cannot be built: {reason}", reason=str(e)))
+    st.error(t("This architecture cannot be built: {reason}", reason=ui.reason(e)))
     st.stop()
 channels, height, width = spec.input_shape
 spatial = [f for f in rows if f.spatial]
@@ -182,12 +182,15 @@ with unit_box:
                                       max_value=n_test - 1, step=1, key="rf_image")
         u8 = split.x_test[int(index)].numpy()  # (C, H, W)
         image = u8[0] if channels == 1 else u8.transpose(1, 2, 0)
-        caption = t("test image {i} of {dataset}", i=int(index), dataset=dataset)
+        caption = t("test image {i} of {dataset}", i=int(index), dataset=ui.dataset_title(dataset))
     else:
         image = np.full((height, width, 3) if channels == 3 else (height, width), 235, dtype=np.uint8)
         caption = t("a blank {h}×{w} canvas (the sidebar's dataset has another input shape)", h=height, w=width)
     canvas, heat, margin = receptive.field_view(image, region, support)
-    picture.plotly_chart(figures.overlay(canvas, heat, alpha=0.5), key="rf_picture", width="stretch")
+    ui.chart(picture, figures.overlay(canvas, heat, alpha=0.5), key="rf_picture", width="stretch",
+                      help=t("The input with the receptive field of the chosen unit on top: red marks the pixels that "
+                             "unit sees. A grey frame around the image is zero padding, and the blue part of the "
+                             "field falls on that padding, so it brings in nothing."))
     picture.caption(caption + " · " + t("red: the pixels unit ({row}, {col}) of {layer} sees", row=row, col=col,
                                         layer=layer)
                     + (" · " + t("grey frame: zero padding ({m} px), blue: the part of the field that falls on it",

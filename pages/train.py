@@ -8,7 +8,7 @@ import streamlit as st
 from safetensors import SafetensorError
 from streamlit.errors import StreamlitAPIException
 
-from cnnviz import arch, data, figures, inspect, jobs, runs, train, ui
+from cnnviz import arch, data, export, figures, inspect, jobs, runs, train, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -16,6 +16,7 @@ ui.ensure_navigation()
 
 FOLDER = "__folder__"
 BUILDER = "__builder__"
+OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD", "adadelta": "Adadelta", "rmsprop": "RMSprop"}  # names, not words
 SCHEDULE_TITLES = {"onecycle": N_("one-cycle (warm-up, then cosine decay)"), "constant": N_("constant")}
 SIDE_BY_SIDE_KERNELS = 16  # up to this many first-layer kernels sit beside the curves
 INSPECT_PAGES = (("pages/kernels.py", N_("Kernels"), ":material/grid_view:"),
@@ -72,7 +73,7 @@ def _dataset_choice() -> data.DatasetInfo | None:
         data.check_folder_allowed(f"folder:{path.strip()}")
         info = data.get_info(f"folder:{path.strip()}")
     except data.DatasetError as e:
-        st.error(ui.plain(str(e)))
+        st.error(ui.plain(ui.reason(e)))
         return None
     classes = ", ".join(info.classes[:8]) + (" …" if len(info.classes) > 8 else "")
     st.caption(t("{n} classes: {classes} · images {shape}", n=len(info.classes), classes=ui.plain(classes),
@@ -113,7 +114,7 @@ def _architecture_choice(info: data.DatasetInfo | None) -> tuple[arch.ArchSpec |
                                  n=len(info.classes))
         st.caption(t("{params} parameters", params=f"{arch.total_params(spec):,}"))
     except arch.SpecError as e:
-        return None, None, str(e)
+        return None, None, ui.reason(e)
     return spec, (None if choice == BUILDER else choice), None
 
 
@@ -124,7 +125,8 @@ def _new_run(expanded: bool) -> None:
             info = _dataset_choice()
             spec, preset, problem = _architecture_choice(info)
         with c2:
-            optimizer = st.selectbox(t("Optimiser"), train.OPTIMIZERS, key="train_optimizer", persist_state="session")
+            optimizer = st.selectbox(t("Optimiser"), train.OPTIMIZERS, key="train_optimizer", persist_state="session",
+                                     format_func=OPTIMIZER_NAMES.get)
             lr_text = st.text_input(t("Learning rate"), key="train_lr", persist_state="session",
                                     placeholder=t("default {lr:g}", lr=train.DEFAULT_LR[optimizer]),
                                     help=t("Leave empty for the optimiser's usual value."))
@@ -155,7 +157,7 @@ def _new_run(expanded: bool) -> None:
                                        val_fraction=float(val), schedule=schedule, preset=preset)
             config.validate()
         except ValueError as e:
-            st.error(t("Cannot start: {reason}", reason=str(e)), icon=":material/error:")
+            st.error(t("Cannot start: {reason}", reason=ui.reason(e)), icon=":material/error:")
             return
         if ui.start_training(config, ui.load_dataset(config.dataset)):
             st.session_state["_train_started"] = True
@@ -219,7 +221,7 @@ def _steer(action, run_id: str, *args) -> None:
     try:
         action(run_id, *args)
     except runs.RunError as e:
-        st.session_state["_train_control_error"] = str(e)
+        st.session_state["_train_control_error"] = ui.reason(e)
 
 
 def _controls(run: runs.RunInfo) -> None:
@@ -245,7 +247,7 @@ def _controls(run: runs.RunInfo) -> None:
             jobs.stop(run.run_id)
             st.toast(t("Stopping {run}…", run=run.run_id))
         except runs.RunError as e:
-            st.error(str(e))
+            st.error(ui.reason(e))
     cols[2].text_input(t("New learning rate"), key="train_new_lr", placeholder="0.001",
                        help=t("Replaces the schedule from the next step on."))
     if cols[3].button(t("Set"), key="train_set_lr", width="stretch"):
@@ -257,7 +259,7 @@ def _controls(run: runs.RunInfo) -> None:
             jobs.set_lr(run.run_id, lr)
             st.toast(t("Learning rate set to {lr}", lr=typed.strip()))
         except (ValueError, runs.RunError) as e:
-            st.error(t("Cannot change the learning rate: {reason}", reason=str(e)))
+            st.error(t("Cannot change the learning rate: {reason}", reason=ui.reason(e)))
     if paused:
         cols[4].info(t("Paused"), icon=":material/pause:")
 
@@ -302,7 +304,15 @@ def _kernels(run: runs.RunInfo, spec: arch.ArchSpec | None, max_cols: int) -> No
     else:
         st.caption(t("The first kernels appear with the first snapshot."))
         return
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    ui.chart(st, fig, width="stretch", config={"displayModeBar": False},
+                 help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
+                         "green and blue slices become the picture's three colours, stretched to the kernel's own "
+                         "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
+                         "means it reacts to that colour, a light-dark stripe to an edge.")
+                       if channels == 3 else
+                       t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
+                         "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
+                         "colour means the same weight in every kernel.")))
     if channels not in (1, 3):
         st.caption(t("Showing input channel 0 of {n}.", n=channels))
 
@@ -338,8 +348,12 @@ def _progress(run: runs.RunInfo, records: list[dict]) -> None:
 
 def _curves(run: runs.RunInfo, records: list[dict]) -> None:
     if any(r.get("kind") == "step" for r in records):
-        st.plotly_chart(_curves_figure(run.run_id, runs.metrics_version(run.run_id), st.session_state.get("lang", "en")),
-                        width="stretch", config={"displayModeBar": False})
+        ui.chart(st, _curves_figure(run.run_id, runs.metrics_version(run.run_id), st.session_state.get("lang", "en")),
+                     width="stretch", config={"displayModeBar": False},
+                     help=t("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                            "training images). Blue is measured on the training images, orange on the validation "
+                            "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                            "blue and orange is a sign of overfitting."))
     elif run.status in runs.LIVE:
         st.info(t("Starting… the first curve points appear within a second or two."), icon=":material/hourglass_top:")
     else:
@@ -351,7 +365,7 @@ def _run_view(run_id: str, live: bool) -> None:
     try:
         run = runs.read_run(run_id)
     except runs.RunError as e:
-        st.warning(str(e))
+        st.warning(ui.reason(e))
         return
     spec = _spec(run)
     first_conv = next((layer for layer in spec.layers if layer.type == "conv"), None) if spec else None
@@ -385,7 +399,7 @@ def _live_progress(run_id: str) -> None:
     try:
         run = runs.read_run(run_id)
     except runs.RunError as e:
-        st.warning(str(e))
+        st.warning(ui.reason(e))
         return
     if run.status not in runs.LIVE:
         if run.has_weights:
@@ -442,6 +456,19 @@ def _estimate_beside_actual(meta: dict) -> None:
                      estimate=ui.duration(estimate), actual=ui.duration(active / epochs)))
 
 
+def _export_button(run_id: str) -> None:
+    """The finished run as a standalone PyTorch script (`export.script`), to take home and train again."""
+    try:
+        text = export.script(run_id)
+    except ValueError as e:  # its image folder was moved away, or a hand-edited run.json
+        st.caption(t("No PyTorch script for this run: {reason}", reason=ui.reason(e)))
+        return
+    st.download_button(t("Download as a PyTorch script"), data=text, file_name=f"{run_id}.py", mime="text/x-python",
+                       key=f"train_export_{run_id}", icon=":material/download:", on_click="ignore",
+                       help=t("A standalone Python file that trains the same network again with plain PyTorch: "
+                              "the same data, settings and seed, no cnnviz needed."))
+
+
 def _outcome(run: runs.RunInfo) -> None:
     meta = run.meta
     acc = run.test_accuracy
@@ -450,6 +477,7 @@ def _outcome(run: runs.RunInfo) -> None:
                      acc=f"{acc:.2%}" if acc is not None else "—", time=ui.duration(meta.get("train_seconds"))),
                    icon=":material/check_circle:")
         _estimate_beside_actual(meta)
+        _export_button(run.run_id)
     elif run.status == "stopped":
         st.warning(t("Stopped: {message}.", message=meta.get("message", ""))
                    + (" " + t("Test accuracy of the weights so far: {acc}.", acc=f"{acc:.2%}")
@@ -526,7 +554,7 @@ else:
     try:
         current = runs.read_run(watched)
     except runs.RunError as e:
-        st.warning(str(e))
+        st.warning(ui.reason(e))
         st.stop()
     if current.status in runs.LIVE:
         st.session_state.setdefault("train_seen_running", set()).add(watched)

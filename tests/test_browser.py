@@ -80,7 +80,7 @@ def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_pat
 
     # the guided lesson in both languages, opened on a step by its link
     for lang in ("en", "zh"):
-        fresh.goto(f"{server}/lesson?step=2&lang={lang}")
+        fresh.goto(f"{server}/lesson?step=shared-weights&lang={lang}")
         _settle(fresh)
         fresh.wait_for_selector("text=3,140", timeout=60_000)
         assert fresh.locator('[data-testid="stException"]').count() == 0

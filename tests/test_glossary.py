@@ -18,6 +18,7 @@ def _chinese_name(term: glossary.Term) -> str:
 
 
 def _mentions(english: str, term: str) -> bool:
+    english = re.sub(r"\{[^}]*\}", " ", english)  # a placeholder's name ({activation}) is not a word of the sentence
     return re.search(r"\b" + re.escape(term) + r"(s|es)?\b", english, re.I) is not None
 
 

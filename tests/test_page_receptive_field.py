@@ -36,7 +36,7 @@ def test_presets_work_without_a_run():
     assert at.radio(key="rf_source").options == ["a preset"]
     assert at.selectbox(key="rf_preset").value == "lenet5"
     assert at.selectbox(key="rf_layer").value == "pool2"  # the deepest spatial layer first
-    assert "sees a **16×16** patch" in texts(at) and "test image 0 of mnist-sample" in texts(at)
+    assert "sees a **16×16** patch" in texts(at) and "test image 0 of MNIST sample" in texts(at)
     rows = table(at)
     assert rows.loc["conv1", "FLOPs"] == 172_800 and rows.loc["conv1", "receptive field"] == "5×5"
     assert rows.loc["pool2", "jump"] == "4" and rows.loc["dense1", "receptive field"] == "whole input"
@@ -90,7 +90,7 @@ def test_the_selected_runs_network(lenet_run):
     assert table(at).loc["conv2", "receptive field"] == "14×14"
     at.selectbox(key="rf_layer").set_value("pool1").run()
     at.number_input(key="rf_image").set_value(7).run()
-    assert not at.exception and "test image 7 of mnist-sample" in texts(at)
+    assert not at.exception and "test image 7 of MNIST sample" in texts(at)
     at.radio(key="rf_source").set_value("preset").run()
     at.selectbox(key="rf_preset").set_value("deep-cnn").run()
     assert not at.exception and table(at).loc["conv3", "receptive field"] == "12×12"
