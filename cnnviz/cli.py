@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import arch, data, runs
+from . import arch, data, i18n, runs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -193,14 +193,30 @@ def cmd_evaluate(args) -> None:
 def cmd_export(args) -> None:
     from . import export
 
-    text = export.script(args.run)
-    path = Path(args.script)
-    if path.exists() and not args.force:
-        raise ValueError(f"{path} already exists (add --force to overwrite it)")
-    path.write_text(text, encoding="utf-8")
+    if not args.script and not args.report:
+        raise ValueError("give --script PATH, --report PATH or both")
+    files = [(path, make) for path, make in ((args.script, export.script), (args.report, export.report)) if path]
+    if len(files) == 2 and Path(args.script).resolve() == Path(args.report).resolve():
+        raise ValueError("--script and --report name the same file")
+    for path, _ in files:  # refuse before writing anything, so a refusal leaves no file half done
+        if Path(path).exists() and not args.force:
+            raise ValueError(f"{path} already exists (add --force to overwrite it)")
+    # both texts are made before either is written: an unusable run writes nothing
+    texts = {"script": export.script(args.run) if args.script else None,
+             "report": export.report(args.run, args.lang) if args.report else None}
+    result = {"run_id": args.run}
+    if args.script:
+        Path(args.script).write_text(texts["script"], encoding="utf-8")
+        result.update(script=args.script, bytes=len(texts["script"].encode()))
+    if args.report:
+        Path(args.report).write_text(texts["report"], encoding="utf-8")
+        result.update(report=args.report, report_bytes=len(texts["report"].encode()))
     if args.json:
-        return _print_json({"run_id": args.run, "script": str(path), "bytes": len(text.encode())})
-    print(f"wrote {path}: python {path} trains {args.run} again with plain PyTorch")
+        return _print_json(result)
+    if args.script:
+        print(f"wrote {args.script}: python {args.script} trains {args.run} again with plain PyTorch")
+    if args.report:
+        print(f"wrote {args.report}: {args.run} on one page; it opens in a browser with no server or network")
 
 
 def cmd_delete(args) -> None:
@@ -280,9 +296,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("run", metavar="RUN")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
-    p = sub.add_parser("export", help="write a finished run as a standalone PyTorch script that trains it again")
+    p = sub.add_parser("export", help="write a finished run as a standalone PyTorch script that trains it again, "
+                                      "or as a one-page HTML report")
     p.add_argument("run", metavar="RUN")
-    p.add_argument("--script", metavar="PATH", required=True, help="the .py file to write")
+    p.add_argument("--script", metavar="PATH", help="the .py file to write")
+    p.add_argument("--report", metavar="PATH", help="the .html file to write: settings, curves, kernels, confusion "
+                                                     "matrix, per-class accuracy and mistakes, viewable offline")
+    p.add_argument("--lang", choices=list(i18n.LANGUAGES), default=i18n.DEFAULT, help="the report's language")
     p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)

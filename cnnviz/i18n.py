@@ -5,8 +5,10 @@ its translation. A missing entry falls back to English. Adding a language is add
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import threading
 from pathlib import Path
 
 LOCALES = Path(__file__).parent / "locales"
@@ -32,7 +34,28 @@ def set_language_source(source) -> None:
     _language_source = source
 
 
+_this_thread = threading.local()  # a language set by `language(...)` for one thread only
+
+
+@contextlib.contextmanager
+def language(lang: str):
+    """Within the block, figures built on this thread are labelled in `lang`, whatever the session's language.
+
+    A report is written in the language asked for, and the app builds it on a thread of its own (a deferred
+    download), where the session cannot be read. Thread-local rather than a new language source: the app draws
+    other sessions on other threads meanwhile, and they must keep their own language.
+    """
+    before = getattr(_this_thread, "lang", None)
+    _this_thread.lang = lang
+    try:
+        yield
+    finally:
+        _this_thread.lang = before
+
+
 def current_language() -> str:
+    if getattr(_this_thread, "lang", None):
+        return _this_thread.lang
     try:
         return (_language_source and _language_source()) or DEFAULT
     except Exception:  # noqa: BLE001 - outside a running app (tests, CLI) the text stays English

@@ -457,16 +457,27 @@ def _estimate_beside_actual(meta: dict) -> None:
 
 
 def _export_button(run_id: str) -> None:
-    """The finished run as a standalone PyTorch script (`export.script`), to take home and train again."""
+    """The finished run to take home: a standalone PyTorch script (`export.script`) that trains it again, and a
+    one-page report (`export.report`)."""
     try:
         text = export.script(run_id)
     except ValueError as e:  # its image folder was moved away, or a hand-edited run.json
         st.caption(t("No PyTorch script for this run: {reason}", reason=ui.reason(e)))
         return
-    st.download_button(t("Download as a PyTorch script"), data=text, file_name=f"{run_id}.py", mime="text/x-python",
-                       key=f"train_export_{run_id}", icon=":material/download:", on_click="ignore",
-                       help=t("A standalone Python file that trains the same network again with plain PyTorch: "
-                              "the same data, settings and seed, no cnnviz needed."))
+    # The report evaluates the test set and embeds plotly.js (about 5 MB): made only when it is clicked, on a thread
+    # of its own, so drawing this page stays cheap. That thread cannot read the session: the language goes along.
+    lang = st.session_state.get("lang", "en")
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(t("Download as a PyTorch script"), data=text, file_name=f"{run_id}.py", mime="text/x-python",
+                        key=f"train_export_{run_id}", icon=":material/download:", on_click="ignore",
+                        help=t("A standalone Python file that trains the same network again with plain PyTorch: "
+                               "the same data, settings and seed, no cnnviz needed."))
+    row.download_button(t("Download the run report (HTML)"), data=lambda: export.report(run_id, lang),
+                        file_name=f"{run_id}.html", mime="text/html", key=f"train_report_{run_id}",
+                        icon=":material/description:", on_click="ignore",
+                        help=t("One web page with this run's settings, training curves, first-layer kernels, "
+                               "confusion matrix, per-class accuracy and most confident mistakes. It opens in any "
+                               "browser, with no server and no internet connection."))
 
 
 def _outcome(run: runs.RunInfo) -> None:

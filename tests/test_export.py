@@ -174,6 +174,6 @@ def test_the_train_screen_offers_a_finished_run_as_a_script():
     at.run()
     at.switch_page("pages/train.py").run()
     assert not at.exception and at.session_state["watch_run"] == run.run_id
-    [button] = at.get("download_button")
+    button, _ = at.get("download_button")  # the second, the run's report, is tested in test_report.py
     assert button.proto.label == "Download as a PyTorch script"
     assert "plain PyTorch" in button.proto.help
