@@ -20,9 +20,8 @@ if i18n.current_language() != i18n.DEFAULT:  # a learner reading Chinese meets t
     columns = {"term": t("Term"), "english": "English", "meaning": t("Meaning"), "screen": t("Screen")}
     rows = [{"term": row["term"], "english": term.term, "meaning": row["meaning"], "screen": row["screen"]}
             for row, term in zip(rows, found)]
-st.dataframe(pd.DataFrame(rows, columns=list(columns)).rename(columns=columns), hide_index=True,
-             key="glossary_table", height=min(38 + 35 * len(rows), 1400),
-             column_config={t("Meaning"): st.column_config.TextColumn(width="large")})
+# a table, not a dataframe: its cells wrap, so every meaning is read whole
+st.table(pd.DataFrame(rows, columns=list(columns)).rename(columns=columns), hide_index=True, border="horizontal")
 st.caption(t("Open the screens these terms live on:"))
 pages = list(dict.fromkeys(term.page for term in found))
 for col, page in zip(st.columns(min(len(pages), 6)) * (len(pages) // 6 + 1), pages):

@@ -116,14 +116,14 @@ def _glossary(lang: str, query: str = "") -> AppTest:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_glossary_screen_lists_every_term_and_filters(lang):
-    table = _glossary(lang).dataframe[0].value
+    table = _glossary(lang).table[0].value
     assert len(table) == len(glossary.TERMS)
     if lang == "zh":
         assert list(table.columns) == ["术语", "English", "含义", "页面"]
         assert "卷积核" in list(table["术语"]) and "kernel" in list(table["English"])
         assert "卷积" in list(table["页面"])
     query = i18n.translate("gradient", lang)
-    terms = list(_glossary(lang, query).dataframe[0].value.iloc[:, 0])
+    terms = list(_glossary(lang, query).table[0].value.iloc[:, 0])
     assert query in terms and len(terms) < len(glossary.TERMS)
     nothing = _glossary(lang, "zzzz")
-    assert not nothing.dataframe and nothing.info
+    assert not nothing.table and nothing.info
