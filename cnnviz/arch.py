@@ -248,7 +248,8 @@ def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
                                 "(its input is {shape})", where=where, shape="x".join(map(str, shape)))
             params = (shape[0] + 1) * layer.units
             shape = (layer.units,)
-            desc = Message("{units} units, {activation}", units=layer.units, activation=Message(WORDS[layer.activation]))
+            desc = Message("{units} units, {activation}", units=layer.units,
+                           activation=Message(WORDS[layer.activation]))
         if min(shape) < 1:
             raise SpecError("{where}: output size {shape} has collapsed to nothing", where=where,
                             shape="x".join(map(str, shape)))
@@ -338,20 +339,23 @@ PRESETS: dict[str, Preset] = {p.id: p for p in (
     Preset("keras-cnn", "Keras MNIST CNN", "Two 3x3 conv layers, max-pool, dropout and a wide 200-unit dense layer.",
            "the book chapter",
            (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Flatten(), Dense(200))),
-    Preset("tiny-cnn", "Tiny PyTorch CNN", "8 and 16 filters with 'same' padding, max-pools, dropout 0.5: small and quick.",
+    Preset("tiny-cnn", "Tiny PyTorch CNN", "8 and 16 filters with 'same' padding, max-pools, dropout 0.5: "
+           "small and quick.",
            "the PyTorch blog post",
            (Conv(8, 3, padding=1), Pool("max"), Conv(16, 3, padding=1), Pool("max"), Dropout(0.5), Flatten(),
             Dense(128))),
     Preset("simple-cnn", "Simple TensorFlow CNN", "Conv 32, pool, conv 64, pool, dense 128: the article's network.",
            "the TensorFlow article",
            (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Flatten(), Dense(128))),
-    Preset("chollet-cnn", "Keras blog CNN", "Conv 32-64-64 with two max-pools and a 64-unit head; its summary is in the post.",
+    Preset("chollet-cnn", "Keras blog CNN", "Conv 32-64-64 with two max-pools and a 64-unit head; its summary "
+           "is in the post.",
            "the Keras blog post",
            (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Conv(64, 3), Flatten(), Dense(64))),
     Preset("mlp", "MLP baseline", "No convolution at all: flatten, 128 hidden units, output. The baseline CNNs beat.",
            "the TensorFlow article",
            (Flatten(), Dense(128))),
-    Preset("cifar-cnn", "CIFAR-10 CNN", "Two conv-conv-pool-dropout blocks (32, 64 filters), dense 200: for colour images.",
+    Preset("cifar-cnn", "CIFAR-10 CNN", "Two conv-conv-pool-dropout blocks (32, 64 filters), dense 200: "
+           "for colour images.",
            "the book chapter",
            (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Conv(64, 3), Conv(64, 3), Pool("max"),
             Dropout(0.25), Flatten(), Dense(200))),

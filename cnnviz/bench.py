@@ -41,7 +41,8 @@ MAX_OTHERS = 0.05  # a pair is "quiet" when other processes used at most this sh
 GOALS = {"train_throughput_ratio": (">=", 0.95), "app_train_ratio": (">=", 0.9),
          "app_click_latency_ms": ("<", 1000), "queue.ratio": ("<", 1.1),
          "inspect_ms.deep-cnn.activations": ("<", 50), "inspect_ms.deep-cnn.kernel_grid": ("<", 50),
-         "page_ms": ("<", 500), "long_history_ms.train_page": ("<", 1000), "peak_rss_mb": ("<", 1500), "time_to_accuracy.fast": ("<", 20)}
+         "page_ms": ("<", 500), "long_history_ms.train_page": ("<", 1000), "peak_rss_mb": ("<", 1500),
+         "time_to_accuracy.fast": ("<", 20)}
 
 
 @dataclass(frozen=True)
@@ -527,8 +528,9 @@ def estimate_accuracy(datasets=("mnist-sample", "mnist"), presets=ESTIMATE_PRESE
                     spec = T.config_for(preset, name).spec
                     estimated = cost.epoch_seconds(spec, n_train, n_val, batch_size, cal)
                     best = min(measured[preset])
-                    rows.append({"preset": preset, "dataset": name, "epochs": epochs, "estimated_s": round(estimated, 3),
-                                 "measured_s": round(best, 3), "all_measured_s": [round(m, 3) for m in measured[preset]],
+                    rows.append({"preset": preset, "dataset": name, "epochs": epochs,
+                                 "estimated_s": round(estimated, 3), "measured_s": round(best, 3),
+                                 "all_measured_s": [round(m, 3) for m in measured[preset]],
                                  "error": round(estimated / best - 1, 3)})
         finally:
             torch.set_num_threads(old_threads)
@@ -541,7 +543,8 @@ def estimate_accuracy(datasets=("mnist-sample", "mnist"), presets=ESTIMATE_PRESE
 def format_estimate_table(result: dict) -> str:
     lines = [f"cost estimate against real trainings: {result['threads']} thread(s), batch {result['batch_size']}, "
              f"calibration {result['calibration_s']} s",
-             f"{'network':<13}{'dataset':<14}{'estimated s/epoch':>18}{'measured (best)':>17}{'error':>8}  all measured"]
+             f"{'network':<13}{'dataset':<14}{'estimated s/epoch':>18}{'measured (best)':>17}{'error':>8}"
+             "  all measured"]
     for r in result["rows"]:
         lines.append(f"{r['preset']:<13}{r['dataset']:<14}{r['estimated_s']:>18.2f}{r['measured_s']:>17.2f}"
                      f"{r['error']:>+8.0%}  {', '.join(f'{m:.2f}' for m in r['all_measured_s'])}")
@@ -663,7 +666,8 @@ def format_table(result: dict) -> str:
     for p, v in result.get("app_train_ratio", {}).items():
         d = result["app_detail"][p]
         row(f"app_train_ratio {p}", f"{v:.3f}", f"app_train_ratio.{p}", ">= 0.9",
-            f"CLI {statistics.median(d['cli_train_seconds']):.2f} s vs app {statistics.median(d['app_train_seconds']):.2f}"
+            f"CLI {statistics.median(d['cli_train_seconds']):.2f} s vs app "
+            f"{statistics.median(d['app_train_seconds']):.2f}"
             f" s of training, {d['epochs']} epochs; ETA error at 10%: {d['eta_error_at_10pct']}")
     for screen, v in result.get("app_click_latency_ms", {}).items():
         row(f"app_click_latency_ms {screen}", f"{v:,.0f}", f"app_click_latency_ms.{screen}", "< 1000",
@@ -685,7 +689,8 @@ def format_table(result: dict) -> str:
             f"first run {result['page_first_ms'].get(page, 0):,.0f} ms")
     if h := result.get("long_history_ms"):
         row("long_history_ms train_page", f"{h['train_page']:,.0f}", "long_history_ms.train_page", "< 1000",
-            f"{h['megabytes']} MB metrics.jsonl, {h['step_records']:,} steps, first open; curves alone {h['curves']:,.0f}"
+            f"{h['megabytes']} MB metrics.jsonl, {h['step_records']:,} steps, first open; curves alone "
+            f"{h['curves']:,.0f}"
             f" ms" + (f"; error: {h['error'][:60]}" if h["error"] else ""))
     for page, error in result.get("page_errors", {}).items():
         row(f"page_error {page}", "error", note=error[:100])

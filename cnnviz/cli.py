@@ -113,7 +113,8 @@ def cmd_train(args) -> None:
             bar = tqdm(total=event.total_steps, desc=event.run_id, unit="step", file=sys.stderr, dynamic_ncols=True)
         elif event.kind in ("step", "epoch"):
             bar.update(event.step - bar.n)
-            fields = {"loss": event.loss, "acc": event.train_acc} if event.kind == "step" else {"val_acc": event.val_acc}
+            fields = ({"loss": event.loss, "acc": event.train_acc} if event.kind == "step"
+                      else {"val_acc": event.val_acc})
             bar.set_postfix({k: f"{v:.4f}" for k, v in fields.items() if v is not None}
                             | {"img/s": f"{event.images_per_second:,.0f}"}, refresh=False)
         else:

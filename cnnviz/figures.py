@@ -410,7 +410,8 @@ def training_curves(history: dict, title="") -> go.Figure:
                    margin=dict(b=70))
 
 
-METRIC_NAMES = {"train_loss": N_("training loss"), "val_loss": N_("validation loss"), "train_acc": N_("training accuracy"),
+METRIC_NAMES = {"train_loss": N_("training loss"), "val_loss": N_("validation loss"),
+                "train_acc": N_("training accuracy"),
                 "val_acc": N_("validation accuracy")}
 
 
@@ -431,7 +432,8 @@ def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
     if not fig.data:
         return _empty(title, t("no run has logged {metric}", metric=metric))
     fig.update_xaxes(title_text=t("epoch"))
-    fig.update_yaxes(title_text=t(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric.replace("_", " "), tickformat=".0%" if metric.endswith("acc") else None)
+    fig.update_yaxes(title_text=t(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric.replace("_", " "),
+                     tickformat=".0%" if metric.endswith("acc") else None)
     return _finish(fig, title, 400, hovermode="x unified" if len(fig.data) <= 6 else "closest")
 
 
@@ -619,7 +621,8 @@ def per_class_against(acc, reference, class_names, names=("yours", "reference"),
         raise ValueError(f"per_class_against: {len(a)} accuracies against {len(r)} reference values")
     labels = _labels(class_names, len(a), "per_class_against")
     fig = go.Figure([go.Bar(x=labels, y=v, name=_plain(n), marker_color=c, texttemplate="%{y:.1%}",
-                            textposition="outside", textangle=-90, hovertemplate=f"{_plain(n)}: %{{y:.2%}}<extra></extra>")
+                            textposition="outside", textangle=-90,
+                            hovertemplate=f"{_plain(n)}: %{{y:.2%}}<extra></extra>")
                      for v, n, c in ((a, names[0], ACCENT), (r, names[1], NEUTRAL))])
     low = float(np.nanmin(np.concatenate([a, r])))
     fig.update_xaxes(type="category", title_text=t("class"))

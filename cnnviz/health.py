@@ -171,7 +171,8 @@ class GradientHistory:
 
 def gradient_history(run_id: str) -> GradientHistory:
     """The gradient norms a run logged (empty for runs trained before they were logged)."""
-    records = [r for r in runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS) if r.get("kind") == "step" and isinstance(r.get("grad_norms"), dict)]
+    records = [r for r in runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS)
+               if r.get("kind") == "step" and isinstance(r.get("grad_norms"), dict)]
     layers: list[str] = []
     for r in records:
         layers += [k for k in r["grad_norms"] if k not in layers]

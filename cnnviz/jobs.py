@@ -241,9 +241,9 @@ def _launch_local(run_id: str) -> bool:
         info = runs.read_run(run_id)
         runs.update_meta(run_id, status="starting", executor="local", launched=time.time())
         with runs.open_append(info.path / "worker.log", "ab") as log:
-            process = subprocess.Popen([sys.executable, "-m", "cnnviz", "worker", run_id, "--lock-fd", str(lock.fileno())],
-                             cwd=PROJECT_ROOT, pass_fds=(lock.fileno(),), stdin=subprocess.DEVNULL, stdout=log,
-                             stderr=subprocess.STDOUT, start_new_session=True, env=_worker_env())
+            command = [sys.executable, "-m", "cnnviz", "worker", run_id, "--lock-fd", str(lock.fileno())]
+            process = subprocess.Popen(command, cwd=PROJECT_ROOT, pass_fds=(lock.fileno(),), stdin=subprocess.DEVNULL,
+                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_worker_env())
         threading.Thread(target=process.wait, daemon=True).start()  # reap it when it ends: no zombie processes
     except (OSError, runs.RunError) as e:
         runs.update_meta(run_id, status="failed", message=f"the training process could not start: {e}")

@@ -267,7 +267,8 @@ def gradient_support(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0
     if not 0 <= channel < field.output_shape[0]:
         raise Invalid("{layer} has {n} channels/units; there is no {channel}", layer=layer_name,
                       n=field.output_shape[0], channel=channel)
-    layers = tuple(replace(l, kind="avg") if isinstance(l, Pool) else l for l in spec.layers[:index + 1])
+    layers = tuple(replace(layer, kind="avg") if isinstance(layer, Pool) else layer
+                   for layer in spec.layers[:index + 1])
     model = arch.build(ArchSpec(spec.input_shape, layers, spec.name)).double().eval()
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():

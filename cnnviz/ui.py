@@ -335,8 +335,9 @@ def require_run() -> runs.RunInfo:
     return run
 
 
-STATUSES = {"queued": N_("queued"), "starting": N_("starting"), "running": N_("running"), "finished": N_("finished"), "stopped": N_("stopped"), "failed": N_("failed"),
-            "interrupted": N_("interrupted"), "damaged": N_("damaged")}
+STATUSES = {"queued": N_("queued"), "starting": N_("starting"), "running": N_("running"), "finished": N_("finished"),
+            "stopped": N_("stopped"), "failed": N_("failed"), "interrupted": N_("interrupted"),
+            "damaged": N_("damaged")}
 
 
 def run_label(run: runs.RunInfo) -> str:

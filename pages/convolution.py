@@ -263,7 +263,8 @@ def _step_view(small, kernel, stride, padding, bias, clip, out) -> None:
     pos = 0
     if n > 1:
         if "conv_step_pos" not in st.session_state or st.session_state.get("conv_step_shape") != out.shape:
-            st.session_state["conv_step_pos"] = int(np.argmax(np.abs(out)))  # the strongest response, not a blank corner
+            # the strongest response, not a blank corner
+            st.session_state["conv_step_pos"] = int(np.argmax(np.abs(out)))
             st.session_state["conv_step_shape"] = out.shape
         st.session_state["conv_step_pos"] = min(max(int(st.session_state.get("conv_step_pos", 0)), 0), n - 1)
         pos = st.slider(t("Output position (row by row)"), 0, n - 1, key="conv_step_pos")
@@ -460,7 +461,8 @@ def _why_tab() -> None:
         st.warning(t("This combination does not work: {reason}", reason=ui.reason(err)))
         return
     x, y, z = st.columns(3)
-    x.metric(t("Dense layer"), f"{cmp.dense.total:,}", help=f"{cmp.inputs:,} × {cmp.dense_units:,} + {cmp.dense_units:,}")
+    x.metric(t("Dense layer"), f"{cmp.dense.total:,}",
+             help=f"{cmp.inputs:,} × {cmp.dense_units:,} + {cmp.dense_units:,}")
     y.metric(t("Convolution layer"), f"{cmp.conv.total:,}", help=cmp.conv.explanation)
     z.metric(t("Dense ÷ conv"), _ratio(cmp.ratio))
     st.caption(t("Image {s}×{s}×{d}: a dense layer from {n} inputs to {u} neurons against {m} kernel(s) of "

@@ -428,7 +428,8 @@ def robustness_tab() -> None:
     targets = {"pred": t("the predicted class"), "true": t("the true class")}
     ui.keep_valid("exp_rb_target", list(targets), "pred")
     which = a.radio(t("Probability of"), list(targets), key="exp_rb_target", format_func=targets.get, horizontal=True)
-    patch = b.slider(t("Patch size (px)"), 2, max(2, min(h, w) // 2), min(4, max(2, min(h, w) // 2)), key="exp_rb_patch")
+    largest = max(2, min(h, w) // 2)
+    patch = b.slider(t("Patch size (px)"), 2, largest, min(4, largest), key="exp_rb_patch")
     stride = c.slider(t("Step (px)"), 1, 4, 2, key="exp_rb_stride")
     target = int(probs.argmax()) if which == "pred" else label
     drops = _occlusion(run.run_id, sha, key, target, patch, stride, model, x, experiment.fill_value(info))

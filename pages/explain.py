@@ -145,7 +145,8 @@ if attr_tab.open:
                     x, image_u8 = prepared.tensor[0].numpy(), prepared.image
                     input_key, caption = "upload-" + hashlib.sha1(content).hexdigest(), upload.name
                     if prepared.notes:
-                        pick.caption(t("Prepared like the training images: {notes}", notes="; ".join(ui.reason(n) for n in prepared.notes)))
+                        notes = "; ".join(ui.reason(n) for n in prepared.notes)
+                        pick.caption(t("Prepared like the training images: {notes}", notes=notes))
 
         if x is not None:
             ui.chart(shown_col, figures.image_gallery(_shown(image_u8[None]), [caption]), key="ex_input",

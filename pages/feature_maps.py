@@ -36,7 +36,8 @@ def _show_prepared(prepared: images.PreparedImage, where, caption: str) -> None:
                            "row, column and value; a grey picture runs from black (its darkest pixel) to white (its "
                            "brightest)."))
     if prepared.notes:
-        where.caption(t("Prepared like the training images: {notes}", notes="; ".join(ui.reason(n) for n in prepared.notes)))
+        notes = "; ".join(ui.reason(n) for n in prepared.notes)
+        where.caption(t("Prepared like the training images: {notes}", notes=notes))
 
 
 run = ui.require_run()

@@ -15,7 +15,8 @@ PACKAGE = Path(i18n.__file__).parent
 # a stand-in catalogue: the mechanism is tested apart from the wording of zh.json
 TABLE = {"{where}: padding must be 0 or more, got {got!r}": "{where}：填充必须大于或等于 0，实际为 {got!r}",
          "input": "输入", "run {run_id} is damaged: {reason}": "运行 {run_id} 已损坏：{reason}",
-         "run.json {problem}": "run.json {problem}", "has no valid status (got {got!r})": "没有有效的状态（实际为 {got!r}）",
+         "run.json {problem}": "run.json {problem}",
+         "has no valid status (got {got!r})": "没有有效的状态（实际为 {got!r}）",
          "{n:,} images of {name}": "{name} 的 {n:,} 张图像", "a cat": "一只猫"}
 
 

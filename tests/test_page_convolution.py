@@ -1,4 +1,5 @@
-"""The Convolution page (AppTest): kernels, formulas, the step view, custom kernels, uploads, pooling, colour, tables."""
+"""The Convolution page (AppTest): kernels, formulas, the step view, custom kernels, uploads, pooling, colour,
+tables."""
 import io
 
 import numpy as np

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import data, runs
+from cnnviz import runs
 from cnnviz import jobs
 from cnnviz.train import config_for, run_training
 

@@ -150,7 +150,8 @@ def test_metrics_are_read_incrementally_and_a_long_history_is_thinned(finished_r
     path = runs.run_path(finished_run) / "metrics.jsonl"
     before = runs.read_metrics(finished_run)
     with open(path, "a") as f:
-        f.write('{"kind": "step", "step": 1000, "train_loss": 0.5}\n{"kind": "step", "st')  # the second is still being written
+        # the second line is still being written
+        f.write('{"kind": "step", "step": 1000, "train_loss": 0.5}\n{"kind": "step", "st')
     after = runs.read_metrics(finished_run)
     assert after[:len(before)] == before and after[-1] == {"kind": "step", "step": 1000, "train_loss": 0.5}
     with open(path, "a") as f:
