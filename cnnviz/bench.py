@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
-from . import appbench, arch, data, inspect, runs
+from . import appbench, arch, data, inspection, runs
 from . import train as T
 
 PRESETS = ("lenet5", "deep-cnn")
@@ -288,21 +288,21 @@ def inspect_times(run_id: str, repeats: int) -> dict:
     spec, model = runs.load_model(run_id)
     split = data.load(runs.read_run(run_id).meta["dataset"])
     x = data.normalize(split.x_test[:1], split.info)[0]  # (C, H, W)
-    layer = inspect.conv_layers(spec)[0]
+    layer = inspection.conv_layers(spec)[0]
     last = len(runs.list_snapshots(run_id)) - 1
-    maps = inspect.activations(model, x)[layer]  # (M, H', W')
+    maps = inspection.activations(model, x)[layer]  # (M, H', W')
 
     def kernel_grid():
-        k = inspect.kernels_at(run_id, layer, last)  # (M, C, kh, kw)
+        k = inspection.kernels_at(run_id, layer, last)  # (M, C, kh, kw)
         return figures.kernel_grid(k[:, 0])
 
     def evaluation():
-        inspect.clear_cache()
-        return inspect.evaluate_run(run_id)
+        inspection.clear_cache()
+        return inspection.evaluate_run(run_id)
 
     ev = evaluation()
-    return {"activations": _median_ms(lambda: inspect.activations(model, x), repeats),
-            "kernels": _median_ms(lambda: inspect.kernels_at(run_id, layer, last), repeats),
+    return {"activations": _median_ms(lambda: inspection.activations(model, x), repeats),
+            "kernels": _median_ms(lambda: inspection.kernels_at(run_id, layer, last), repeats),
             "kernel_grid": _median_ms(kernel_grid, repeats),
             "feature_map_grid": _median_ms(lambda: figures.feature_map_grid(maps), repeats),
             "evaluate_test": _median_ms(evaluation, max(1, repeats // 5)),

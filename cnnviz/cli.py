@@ -177,15 +177,15 @@ def cmd_runs(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from . import inspect
+    from . import inspection
 
-    ev = inspect.evaluate_run(args.run)
+    ev = inspection.evaluate_run(args.run)
     if args.json:
         return _print_json({"run_id": args.run, "accuracy": ev.accuracy, "loss": ev.loss, "n_test": ev.n_test,
                             "n_wrong": ev.n_wrong, "class_names": list(ev.class_names),
                             "per_class_accuracy": [float(a) for a in ev.per_class_accuracy],
-                            "confusion_matrix": ev.confusion.tolist(), "report": inspect.report(ev)})
-    print(inspect.report(ev))
+                            "confusion_matrix": ev.confusion.tolist(), "report": inspection.report(ev)})
+    print(inspection.report(ev))
     width = max(len(c) for c in ev.class_names)
     for name, acc in zip(ev.class_names, ev.per_class_accuracy):
         print(f"  {name:<{width}}  {acc:7.2%}")

@@ -14,7 +14,7 @@ import torchvision.transforms.v2.functional as TF
 from torch import nn
 from torchvision.transforms import InterpolationMode
 
-from . import conv, data, inspect, runs
+from . import conv, data, inspection, runs
 from .arch import ArchSpec, build, layer_names
 from .i18n import Invalid
 from .train import TrainConfig
@@ -131,7 +131,7 @@ def per_class_over_training(run_id: str, max_images: int = 1000) -> ClassTimelin
     support = np.bincount(y, minlength=len(classes))
     acc = np.full((len(classes), len(snaps)), np.nan)
     for s in range(len(snaps)):
-        pred = inspect.predict(snapshot_model(run_id, s), x).argmax(1)  # (N,)
+        pred = inspection.predict(snapshot_model(run_id, s), x).argmax(1)  # (N,)
         hits = np.bincount(y[pred == y], minlength=len(classes))
         acc[support > 0, s] = hits[support > 0] / support[support > 0]
     return ClassTimeline(acc, tuple(s["step"] for s in snaps), classes, len(y))
@@ -186,8 +186,8 @@ def activation_timeline(run_id: str, layer: str, x) -> tuple[list[np.ndarray], l
 
 def kernel_replay(run_id: str, layer: str, index: int) -> tuple[np.ndarray, np.ndarray]:
     """Kernels of `layer` at snapshot `index` and their change since snapshot 0: two (out, in, kh, kw) arrays."""
-    now = inspect.kernels_at(run_id, layer, index)
-    return now, now - inspect.kernels_at(run_id, layer, 0)
+    now = inspection.kernels_at(run_id, layer, index)
+    return now, now - inspection.kernels_at(run_id, layer, 0)
 
 
 # ---------------------------------------------------------------- robustness
@@ -263,7 +263,7 @@ def occlusion_map(model: nn.Module, x, target: int, patch: int = 4, stride: int 
     batch = x.repeat(len(rows) * len(cols), 1, 1, 1)  # (H'*W', C, H, W): one occluded copy per position
     for n, (r, q) in enumerate((r, q) for r in rows for q in cols):
         batch[n, :, r:r + patch, q:q + patch] = value
-    probs = inspect.predict(model, torch.cat([x, batch]), batch_size)  # (1 + H'*W', K)
+    probs = inspection.predict(model, torch.cat([x, batch]), batch_size)  # (1 + H'*W', K)
     if not 0 <= target < probs.shape[1]:
         raise Invalid("target {target} is not a class index in 0..{last}", target=target, last=probs.shape[1] - 1)
     return (probs[0, target] - probs[1:, target]).reshape(len(rows), len(cols)).astype(np.float32)

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from torch import nn
 
-from . import __version__, data, figures, inspect, runs
+from . import __version__, data, figures, inspection, runs
 from .arch import PRESETS, ArchSpec, build, count_torch_params, infer_shapes
 from .conv import handcrafted_bank
 from .i18n import DEFAULT, Message, language, translate
@@ -446,7 +446,7 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
         return translate(text, lang, **values)
 
     esc = html.escape
-    ev = inspect.evaluate_run(run_id)
+    ev = inspection.evaluate_run(run_id)
     spec, model = runs.load_model(run_id)
     split = data.load(meta["dataset"])
     names = [str(c) for c in ev.class_names]
@@ -468,11 +468,11 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
                  plot(figures.training_curves(runs.read_history(run_id)))]
 
         page.append(f"<h2>{esc(tr('First-layer kernels'))}</h2>")
-        convs = inspect.conv_layers(spec)
+        convs = inspection.conv_layers(spec)
         if not convs:
             page.append(_para(tr("This network has no convolution layer, so it has no kernels to show.")))
         else:
-            kernels = inspect.kernels(model, convs[0])  # (out, in, kh, kw)
+            kernels = inspection.kernels(model, convs[0])  # (out, in, kh, kw)
             title = tr("{layer} after training", layer=convs[0])
             if kernels.shape[1] == 3:  # as the Kernels screen first shows them: colour kernels as pictures
                 page += [_para(tr("Each square is one kernel of the first layer, drawn as a tiny colour picture: "
@@ -488,7 +488,7 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
                          plot(figures.kernel_grid(kernels[:, 0], shared_scale=True, title=title))]
 
         page += [f"<h2>{esc(tr('Confusion matrix'))}</h2>",
-                 _para(inspect.report(ev, tr=tr)),
+                 _para(inspection.report(ev, tr=tr)),
                  _para(tr("Rows are the true classes, columns what the network said. The diagonal is right; every "
                           "other cell is one kind of mistake.")),
                  plot(figures.confusion_matrix(ev.confusion, names)),
@@ -499,7 +499,7 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
                  plot(figures.per_class_accuracy(ev.per_class_accuracy, names))]
 
     page.append(f"<h2>{esc(tr('Misclassified test images'))}</h2>")
-    wrong = inspect.mistakes(ev, limit=MISTAKES)
+    wrong = inspection.mistakes(ev, limit=MISTAKES)
     if not wrong:
         page.append(_para(tr("No test image was misclassified.")))
     else:
@@ -527,7 +527,7 @@ def _para(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspect.Evaluation, tr) -> str:
+def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspection.Evaluation, tr) -> str:
     """The run's facts, one row each; rows the run.json lacks (an older run's versions) are left out."""
     config = TrainConfig.from_dict(meta["config"])
     name, preset = meta["dataset"], meta.get("preset")
@@ -554,7 +554,7 @@ def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspect.Evaluatio
     return f'<table class="facts">{cells}</table>'
 
 
-def _class_table(ev: inspect.Evaluation, tr) -> str:
+def _class_table(ev: inspection.Evaluation, tr) -> str:
     """Class, test images, right answers and accuracy, one row per class and the total below."""
     support, correct = ev.confusion.sum(1), np.diag(ev.confusion)
 

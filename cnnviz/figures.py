@@ -456,6 +456,25 @@ def accuracy_against(xs, series: dict, x_title: str, title="") -> go.Figure:
     return _finish(fig, title, 360, hovermode="x unified")
 
 
+def similarity_cascade(stages, series: dict, title="") -> go.Figure:
+    """How alike each method's map stays to its trained one (rank correlation, 1 = the same) as the network is
+    randomised stage by stage. Args: stages the x labels (the first is the trained network); series
+    {method name: one correlation per stage}."""
+    labels = [_plain(s) for s in stages]
+    fig = go.Figure()
+    palette = pcolors.qualitative.D3
+    for i, (name, ys) in enumerate(series.items()):
+        y = _array(ys, (1,), "correlations").astype(np.float64)
+        if len(y) != len(labels):
+            raise ValueError(f"similarity_cascade: {len(labels)} stages but {len(y)} values for {name}")
+        fig.add_trace(go.Scatter(x=labels, y=y, name=_plain(name), mode="lines+markers",
+                                 line=dict(color=palette[i % len(palette)], width=2),
+                                 hovertemplate=f"{_plain(name)}: %{{y:.2f}}<extra></extra>"))
+    fig.update_xaxes(type="category", title_text=t("randomised up to this layer (from the output side)"))
+    fig.update_yaxes(title_text=t("rank correlation with the trained map"), range=[-1.05, 1.05])
+    return _finish(fig, title, 380, hovermode="x unified")
+
+
 # ---------------------------------------------------------------- evaluation
 
 

@@ -104,6 +104,10 @@ TERMS: tuple[Term, ...] = (
     Term(N_("snapshot"), N_("The weights saved at one moment of training, for the timelines."), "pages/kernels.py"),
     Term(N_("run"), N_("One training: its settings, curves, snapshots and final weights, kept in the run store."),
          "pages/train.py", consistent=False),
+    Term(N_("adversarial example"), N_("An image changed a little, on purpose, so that a network answers wrongly "
+                                       "although a person sees no difference."), "pages/lab_adversarial.py"),
+    Term(N_("sanity check"), N_("Randomising a trained network layer by layer to see whether an explanation "
+                                "method's map really depends on what the network learned."), "pages/lab_sanity.py"),
     Term(N_("run store"), N_("The folder where every run is kept ($CNNVIZ_HOME/runs), shared by the app, its "
                              "training processes and the command line."), "pages/home.py"),
     Term(N_("architecture"), N_("The list of layers and their settings: what the network is, before training."),

@@ -17,5 +17,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {  # section -> [(page file, t
                     ("pages/receptive_field.py", N_("Receptive field"), ":material/center_focus_strong:")],
     N_("Experiment"): [("pages/experiment.py", N_("Experiment"), ":material/science:"),
                        ("pages/pretrained.py", N_("Pretrained networks"), ":material/photo_camera:")],
+    N_("Labs"): [("pages/lab_adversarial.py", N_("Adversarial nudge"), ":material/bolt:"),
+                 ("pages/lab_sanity.py", N_("Sanity check for explanations"), ":material/rule:")],
 }
 TITLES: dict[str, str] = {path: title for pages in SECTIONS.values() for path, title, _ in pages}  # English

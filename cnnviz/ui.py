@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import cost, data, i18n, inspect, jobs, runs
+from . import cost, data, i18n, inspection, jobs, runs
 from .i18n import N_
 from . import train
 from .train import config_for
@@ -203,7 +203,7 @@ def pick_test_image(prefix: str, split: data.DataSplit, classes, where=None, ind
     keep_valid(key, range(count), 0, url="index" if url else None)
     idx = index_where.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
                                    max_value=count - 1, step=1, key=key)
-    return inspect.test_image(split, cls, int(idx))
+    return inspection.test_image(split, cls, int(idx))
 
 
 # ---------------------------------------------------------------- cached loaders
@@ -265,11 +265,11 @@ def load_model(run: runs.RunInfo):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _evaluation(run_id: str, sha: str) -> inspect.Evaluation:
-    return inspect.evaluate_run(run_id)
+def _evaluation(run_id: str, sha: str) -> inspection.Evaluation:
+    return inspection.evaluate_run(run_id)
 
 
-def evaluation(run: runs.RunInfo) -> inspect.Evaluation:
+def evaluation(run: runs.RunInfo) -> inspection.Evaluation:
     """The test-set evaluation of a run, computed once per run and weights."""
     with st.spinner(t("Evaluating on the test set…")):
         try:

@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import figures, inspect, runs, ui
+from cnnviz import figures, inspection, runs, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -17,7 +17,7 @@ def _gallery_images(split, indices: list[int]) -> np.ndarray:
     return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
 
 
-def _captions(ev: inspect.Evaluation, indices: list[int]) -> list[str]:
+def _captions(ev: inspection.Evaluation, indices: list[int]) -> list[str]:
     names = ev.class_names
     return [t("true {true} → {pred} ({conf:.0%})", true=names[ev.labels[i]], pred=names[ev.predictions[i]],
               conf=float(ev.confidence[i])) for i in indices]
@@ -87,7 +87,7 @@ m1.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
 m2.metric(t("Misclassified"), f"{ev.n_wrong:,} / {ev.n_test:,}")
 m3.metric(t("Test loss"), f"{ev.loss:.4f}")
 m4.metric(t("Parameters"), f"{run.meta.get('params', 0):,}")
-st.markdown(inspect.report(ev, tr=t))
+st.markdown(inspection.report(ev, tr=t))
 
 # ---------------------------------------------------------------- confusion matrix and per-class accuracy
 st.subheader(t("Confusion matrix"))
@@ -137,7 +137,7 @@ else:
         st.session_state["_ev_cell"] = (true_class, pred_class)
         st.session_state["ev_cell_shown"] = PAGE
     limit = st.session_state.get("ev_cell_shown", PAGE)
-    cell = inspect.mistakes(ev, limit=limit, true_class=true_class, predicted_class=pred_class)
+    cell = inspection.mistakes(ev, limit=limit, true_class=true_class, predicted_class=pred_class)
     _gallery(ev, split, cell, cell_count, "ev_cell_shown", "ev_cell_more", "ev_cell_gallery")
 
 # ---------------------------------------------------------------- all mistakes
@@ -145,7 +145,7 @@ st.subheader(t("Misclassified test images"))
 if ev.n_wrong == 0:
     st.success(t("No test image was misclassified."))
 else:
-    shown = inspect.mistakes(ev, limit=st.session_state.get("ev_shown", PAGE))
+    shown = inspection.mistakes(ev, limit=st.session_state.get("ev_shown", PAGE))
     _gallery(ev, split, shown, ev.n_wrong, "ev_shown", "ev_more", "ev_mistakes")
 
 # ---------------------------------------------------------------- two runs side by side

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import conv, data, experiment, figures, health, inspect, runs, ui
+from cnnviz import conv, data, experiment, figures, health, inspection, runs, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -80,7 +80,7 @@ def _gradients(run_id: str, sha: str) -> health.GradientHistory:
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _activations(run_id: str, sha: str, input_key: str, _model, _x) -> dict:
-    return inspect.activations(_model, _x)  # {layer: output without the batch dimension, ..., "softmax"}
+    return inspection.activations(_model, _x)  # {layer: output without the batch dimension, ..., "softmax"}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -301,7 +301,7 @@ def timeline_tab() -> None:
                  "random start; after a ReLU, a tall band at 0 means many outputs are switched off."))
 
     st.subheader(t("Replay: kernels forming"))
-    convs = inspect.conv_layers(spec)
+    convs = inspection.conv_layers(spec)
     if not convs:
         st.info(t("This network has no convolution layers, so there are no kernels to replay."))
         return
@@ -541,13 +541,13 @@ def handcrafted_tab() -> None:
     run = ui.require_run()
     spec, model = ui.load_model(run)
     _run_header(run)
-    convs = inspect.conv_layers(spec)
+    convs = inspection.conv_layers(spec)
     if not convs:
         st.info(t("This network has no convolution layers, so there are no learned kernels to compare. "
                   "Pick a CNN such as LeNet-5 in the sidebar."))
         return
     first = convs[0]
-    kernels = inspect.kernels(model, first)  # (N, C, kh, kw)
+    kernels = inspection.kernels(model, first)  # (N, C, kh, kw)
     if kernels.shape[-1] < 2:
         st.info(t("The first layer's kernels are 1×1: they have no spatial pattern to compare."))
         return
@@ -656,7 +656,7 @@ def edit_tab() -> None:
     info = split.info
     classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
     _run_header(run)
-    convs = inspect.conv_layers(spec)
+    convs = inspection.conv_layers(spec)
     if not convs:
         st.info(t("This network has no convolution layers, so there is no kernel to edit."))
         return
@@ -665,7 +665,7 @@ def edit_tab() -> None:
     pick, grid_col, act_col = st.columns([1, 1.2, 1])
     ui.keep_valid("exp_ed_layer", convs, convs[0])
     layer = pick.selectbox(t("Layer"), convs, key="exp_ed_layer", on_change=_set_base, args=(None,))
-    original_all = inspect.kernels(model, layer)  # (out, in, kh, kw)
+    original_all = inspection.kernels(model, layer)  # (out, in, kh, kw)
     n_out, n_in, kh, kw = original_all.shape
     ui.keep_valid("exp_ed_out", list(range(n_out)), 0)
     ui.keep_valid("exp_ed_in", list(range(n_in)), 0)

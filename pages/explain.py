@@ -4,7 +4,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from cnnviz import data, explain, figures, images, inspect, runs, ui
+from cnnviz import data, explain, figures, images, inspection, runs, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -30,7 +30,7 @@ def _attribution(run_id: str, sha: str, input_key: str, method: str, target: int
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _probabilities(run_id: str, sha: str, input_key: str, _model, _x) -> np.ndarray:
-    return inspect.predict(_model, _x)[0]  # (K,)
+    return inspection.predict(_model, _x)[0]  # (K,)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import data, figures, images, inspect, ui
+from cnnviz import data, figures, images, inspection, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -13,7 +13,7 @@ CANVAS_PX = 280  # 10x a 28x28 digit, so the brush (~18 px) draws strokes as thi
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _activations(run_id: str, sha: str, input_key: str, _model, _x) -> dict:
-    return inspect.activations(_model, _x)  # {layer: output without the batch dimension}
+    return inspection.activations(_model, _x)  # {layer: output without the batch dimension}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -140,7 +140,7 @@ with pred_col:
 # ---------------------------------------------------------------- one layer's output
 st.subheader(t("Layer by layer"))
 names = list(acts)
-convs = inspect.conv_layers(spec)
+convs = inspection.conv_layers(spec)
 ui.keep_valid("fm_layer", names, convs[0] if convs else names[0], url="layer")
 layer = st.select_slider(t("Layer"), names, key="fm_layer",
                          help=t("Every layer of the network in order, from the first convolution to the softmax."))

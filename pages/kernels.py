@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import data, figures, images, inspect, runs, ui
+from cnnviz import data, figures, images, inspection, runs, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -13,7 +13,7 @@ RGB = "rgb"  # channel choice: the three colour slices of a first-layer kernel a
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _snapshot_kernels(run_id: str, sha: str, layer: str, index: int):
-    return inspect.kernels_at(run_id, layer, index)  # (out, in, kh, kw)
+    return inspection.kernels_at(run_id, layer, index)  # (out, in, kh, kw)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -28,7 +28,7 @@ def _prepared_upload(content: bytes, dataset: str) -> images.PreparedImage:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _first_layer_maps(run_id: str, sha: str, image_key: str, _model, _x):
-    return inspect.apply_first_layer(_model, _x)  # (M, H', W')
+    return inspection.apply_first_layer(_model, _x)  # (M, H', W')
 
 
 
@@ -46,7 +46,7 @@ st.title(t("Kernels"))
 st.caption(t("Run {run} · {dataset}", run=run.run_id,
              dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
 
-layers = inspect.conv_layers(spec)
+layers = inspection.conv_layers(spec)
 if not layers:
     st.info(t("This network has no convolution layers (it is a plain multi-layer perceptron), so it has no "
               "kernels to show. Train a CNN such as LeNet-5 and pick it in the sidebar."))
@@ -59,7 +59,7 @@ st.markdown(t("A kernel is a small grid of weights the network learned. Red and 
 ui.keep_valid("kn_layer", layers, layers[0], url="layer")
 c1, c2, c3 = st.columns([1, 1, 1])
 layer = c1.selectbox(t("Layer"), layers, key="kn_layer")
-final = inspect.kernels(model, layer)  # (out, in, kh, kw)
+final = inspection.kernels(model, layer)  # (out, in, kh, kw)
 n_out, n_in, kh, kw = final.shape
 channels = ([RGB] if layer == layers[0] and n_in == 3 else []) + list(range(n_in))
 ui.keep_valid("kn_channel", channels, channels[0])

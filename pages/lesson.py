@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import arch, conv, cost, data, figures, inspect, jobs, lesson, runs, ui
+from cnnviz import arch, conv, cost, data, figures, inspection, jobs, lesson, runs, ui
 from cnnviz.train import config_for, split_sizes
 from cnnviz.ui import t
 
@@ -59,7 +59,7 @@ def _digit(container, key: str) -> np.ndarray:
     """A test digit of the built-in sample, chosen by class: float (28, 28) in 0..1."""
     split = ui.load_dataset(SAMPLE)
     cls = container.selectbox(t("Test digit"), list(range(10)), index=7, key=key)
-    image, _, _ = inspect.test_image(split, cls, 0)  # (1, 28, 28) uint8
+    image, _, _ = inspection.test_image(split, cls, 0)  # (1, 28, 28) uint8
     return image[0] / 255.0
 
 
@@ -471,10 +471,10 @@ def _softmax_loss(left, right) -> None:
     names = list(run.meta.get("classes") or split.info.classes)
     cls = right.selectbox(t("Test image of class"), list(range(len(names))), index=min(7, len(names) - 1),
                           format_func=lambda i: names[i], key="lesson_softmax_class")
-    image, label, g = inspect.test_image(split, cls, 0)  # (C, H, W) uint8
+    image, label, g = inspection.test_image(split, cls, 0)  # (C, H, W) uint8
     x = data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (C, H, W) as in training
     rows = arch.infer_shapes(spec)
-    outputs = inspect.activations(model, x)
+    outputs = inspection.activations(model, x)
     flat = next((r for r in rows if r.type == "flatten"), None)
     d = lesson.decision(outputs[rows[-1].name], label)
     if flat is not None:
@@ -570,7 +570,7 @@ def _mistakes(left, right) -> None:
     a, b = right.columns(2)
     a.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
     b.metric(t("Mistakes"), f"{ev.n_wrong:,} / {ev.n_test:,}")
-    right.markdown(inspect.report(ev, tr=t))
+    right.markdown(inspection.report(ev, tr=t))
     ui.chart(right, figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
                                                title=t("Accuracy per class")), key="lesson_per_class",
                     help=t("One bar per class: the share of that class's test images the network got right. The best "
@@ -589,7 +589,7 @@ def _mistakes(left, right) -> None:
                         "mistakes on the 10,000 test digits. This run: {mine} with {wrong} mistakes on {total}.",
                         acc=f"{source['accuracy']:.2%}", n=source["mistakes"], mine=f"{ev.accuracy:.2%}",
                         wrong=f"{ev.n_wrong:,}", total=f"{ev.n_test:,}"))
-    wrong = inspect.mistakes(ev, limit=8)
+    wrong = inspection.mistakes(ev, limit=8)
     if not wrong:
         right.success(t("No mistakes on the test set: nothing to show."))
         return
@@ -611,11 +611,11 @@ def _learned_kernels(left, right) -> None:
     if run is None:
         return
     spec, model = ui.load_model(run)
-    layers = inspect.conv_layers(spec)
+    layers = inspection.conv_layers(spec)
     if not layers:
         right.info(t("This network has no convolution layer, so there are no kernels. Pick a CNN in the sidebar."))
         return
-    k = inspect.kernels(model, layers[0])  # (out, in, kh, kw)
+    k = inspection.kernels(model, layers[0])  # (out, in, kh, kw)
     title = t("{layer}: {n} learned kernels of {kh}×{kw}", layer=layers[0], n=k.shape[0], kh=k.shape[2], kw=k.shape[3])
     if k.shape[1] == 3:
         fig = figures.kernel_grid_rgb(k, title=title)

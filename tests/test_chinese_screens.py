@@ -25,7 +25,7 @@ ALLOWED = re.compile(r"""
   | \b(mnist-sample|mnist|fashion-mnist|cifar10|folder:\S*)\b                        # dataset ids
   | \b(MNIST|Fashion-MNIST|CIFAR-10|ImageNet|LeNet-5|VGG-16|ResNet-18|Keras|PyTorch|TensorFlow|Captum|cnnviz)\b
   | \b(CNN|MLP|ReLU|relu|sigmoid|tanh|softmax|logits|dropout|Dropout|SmoothGrad|Grad-CAM|Integrated\ Gradients)\b
-  | \b(Sobel|Prewitt|Laplacian|Gaussian|Pearson|LeCun|He|Adam|SGD|Adadelta|RMSprop|one-cycle|Simonyan|Zisserman)\b
+  | \b(Sobel|Prewitt|Laplacian|Gaussian|Pearson|LeCun|He|Goodfellow|Adebayo|Adam|SGD|Adadelta|RMSprop|one-cycle)\b
   | \b(epoch|jump|JSON|CSV|PNG|SVG|MACs|GMACs|FLOPs|CPU|GPU|RGB|URL|ID|OK|CNNVIZ_\w+|English|valid|same|max)\b
   | \b(px|MB|GB|kB|ms|s|min|h|L2|ch)\b
 """, re.VERBOSE)

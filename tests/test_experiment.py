@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from cnnviz import arch, conv, data, experiment, health, inspect, runs, train
+from cnnviz import arch, conv, data, experiment, health, inspection, runs, train
 from cnnviz.arch import ArchSpec, Conv, Dense, Flatten
 
 # ---------------------------------------------------------------- fixtures
@@ -139,9 +139,9 @@ def test_occluding_the_only_informative_region_flips_the_prediction_and_the_map_
     img = np.zeros((1, 8, 8), np.uint8)
     img[0, 2:4, 4:6] = 255
     x = img.astype(np.float32) / 255  # the toy model takes 0..1 pixels directly
-    assert inspect.predict(model, x[None]).argmax() == 1
+    assert inspection.predict(model, x[None]).argmax() == 1
     hidden = experiment.transform(img, occlude=(2, 4, 2)).astype(np.float32) / 255
-    assert inspect.predict(model, hidden[None]).argmax() == 0
+    assert inspection.predict(model, hidden[None]).argmax() == 0
     drops = experiment.occlusion_map(model, x[None], target=1, patch=2, stride=1, fill=0.0)
     assert drops.shape == (7, 7)
     assert np.unravel_index(drops.argmax(), drops.shape) == (2, 4)
@@ -162,7 +162,7 @@ def test_occlusion_map_of_a_colour_image_uses_one_fill_per_channel():
     assert drops.shape == (2, 2) and np.isfinite(drops).all()
     hidden = x.clone()
     hidden[0, :, 3:6, 0:3] = torch.tensor(experiment.fill_value(info)).view(3, 1, 1)
-    p = inspect.predict(model, torch.cat([x, hidden]))[:, 0]
+    p = inspection.predict(model, torch.cat([x, hidden]))[:, 0]
     assert drops[1, 0] == pytest.approx(p[0] - p[1], abs=1e-6)
 
 
@@ -176,7 +176,7 @@ def test_closest_kernel_recovers_a_planted_sobel():
     with torch.no_grad():
         model.conv1.weight[2, 0] = torch.tensor(sobel * 0.3 + noise)
         model.conv1.weight[3, 0] = torch.tensor(-sobel * 0.3)
-    matches = experiment.closest_handcrafted(inspect.kernels(model, "conv1"))
+    matches = experiment.closest_handcrafted(inspection.kernels(model, "conv1"))
     assert (matches[2].channel, matches[2].name, matches[2].sign) == (2, "sobel_vertical", 1)
     assert matches[2].correlation > 0.95
     assert (matches[3].name, matches[3].sign) == ("sobel_vertical", -1) and matches[3].correlation == pytest.approx(1)
@@ -211,7 +211,7 @@ def test_an_edit_never_changes_the_stored_weights_or_the_model(run_id):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert runs._sha256(info.path / runs.WEIGHTS) == sha == info.meta["weights_sha256"]
     x = data.normalize(data.load("mnist-sample").x_test[:1], data.get_info("mnist-sample"))
-    a, b = inspect.activations(model, x), inspect.activations(edited, x)
+    a, b = inspection.activations(model, x), inspection.activations(edited, x)
     assert np.array_equal(a["conv1"][1], b["conv1"][1]) and not np.array_equal(a["conv1"][2], b["conv1"][2])
 
 
@@ -234,7 +234,7 @@ def test_per_class_over_training_ends_at_the_final_evaluation(run_id):
     timeline = experiment.per_class_over_training(run_id, max_images=1000)
     snaps = runs.list_snapshots(run_id)
     assert timeline.accuracy.shape == (10, len(snaps)) and timeline.steps == tuple(s["step"] for s in snaps)
-    evaluation = inspect.evaluate_run(run_id)  # the embedded sample has exactly 1,000 test images
+    evaluation = inspection.evaluate_run(run_id)  # the embedded sample has exactly 1,000 test images
     assert evaluation.n_test == timeline.n_images == 1000
     np.testing.assert_allclose(timeline.accuracy[:, -1], evaluation.per_class_accuracy)
     assert experiment.has_full_snapshots(run_id)

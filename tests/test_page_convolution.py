@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import array, figure
 
-from cnnviz import conv, data, inspect
+from cnnviz import conv, data, inspection
 
 PAGE = "pages/convolution.py"
 
@@ -32,7 +32,7 @@ def at():
 @pytest.fixture(scope="module")
 def digit():
     """The page's default image: the first test digit of class 0 of the embedded sample, grey float (28, 28)."""
-    img, _, _ = inspect.test_image(data.load("mnist-sample"), 0, 0)
+    img, _, _ = inspection.test_image(data.load("mnist-sample"), 0, 0)
     return img[0].astype(np.float64)
 
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from pagetest import array, chart, markdown, open_page
 
-from cnnviz import data, images, inspect, runs, train
+from cnnviz import data, images, inspection, runs, train
 
 PAGE = "pages/feature_maps.py"
 
@@ -40,7 +40,7 @@ def lenet(store, monkeypatch):
 
 
 def _x(split, cls, idx):
-    _, _, g = inspect.test_image(split, cls, idx)
+    _, _, g = inspection.test_image(split, cls, idx)
     return data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (1, 28, 28)
 
 
@@ -53,7 +53,7 @@ def test_empty_store_shows_the_quick_start():
 
 def test_layer_choice_shows_that_layers_maps(lenet):
     run_id, model, split = lenet
-    acts = inspect.activations(model, _x(split, 0, 0))
+    acts = inspection.activations(model, _x(split, 0, 0))
     at = open_page(PAGE, run_id)
     assert at.select_slider(key="fm_layer").value == "conv1"
     assert "**conv1**: 6 maps of 24×24" in markdown(at)
@@ -86,11 +86,11 @@ def test_class_and_index_change_the_prediction(lenet):
     run_id, model, split = lenet
     at = open_page(PAGE, run_id)
     before = array(chart(at, "fm_probs")["data"][0]["x"])
-    np.testing.assert_allclose(before, inspect.predict(model, _x(split, 0, 0)[None])[0], rtol=1e-6)
+    np.testing.assert_allclose(before, inspection.predict(model, _x(split, 0, 0)[None])[0], rtol=1e-6)
 
     at.selectbox(key="fm_class").set_value(7).run()
     assert not at.exception
-    probs = inspect.predict(model, _x(split, 7, 0)[None])[0]
+    probs = inspection.predict(model, _x(split, 7, 0)[None])[0]
     after = array(chart(at, "fm_probs")["data"][0]["x"])
     np.testing.assert_allclose(after, probs, rtol=1e-6)
     assert not np.allclose(after, before)
@@ -99,7 +99,7 @@ def test_class_and_index_change_the_prediction(lenet):
 
     at.number_input(key="fm_index").set_value(3).run()
     np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
-                               inspect.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6)
+                               inspection.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6)
     at.number_input(key="fm_index").set_value(10_000).run()  # beyond the class: clamped, not a crash
     assert not at.exception
 
@@ -120,7 +120,7 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     assert "converted colour to grey" in notes and "inverted" in notes
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
     np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
-                               inspect.predict(model, prepared.tensor)[0], rtol=1e-6)
+                               inspection.predict(model, prepared.tensor)[0], rtol=1e-6)
     np.testing.assert_array_equal(array(chart(at, "fm_input")["data"][0]["z"]), prepared.image[0])
 
     at.file_uploader(key="fm_upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()

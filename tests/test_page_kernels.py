@@ -7,7 +7,7 @@ from PIL import Image
 
 from pagetest import array, chart, markdown, open_page
 
-from cnnviz import data, images, inspect, runs, train
+from cnnviz import data, images, inspection, runs, train
 
 PAGE = "pages/kernels.py"
 
@@ -63,7 +63,7 @@ def test_layer_and_channel_choices_show_those_kernels(use_store):
     at = open_page(PAGE, run_id)
     assert "**conv1**: 6 kernels of 5×5, input channel 0 (of 1)" in markdown(at)
     fig = chart(at, "kn_final")
-    want = inspect.kernels(model, "conv1")[:, 0]  # (6, 5, 5)
+    want = inspection.kernels(model, "conv1")[:, 0]  # (6, 5, 5)
     assert len(fig["data"]) == 6
     for trace, k in zip(fig["data"], want):
         np.testing.assert_array_equal(array(trace["z"]), k)
@@ -73,7 +73,7 @@ def test_layer_and_channel_choices_show_those_kernels(use_store):
     assert "**conv2**: 16 kernels of 5×5, input channel 0 (of 6)" in markdown(at)
     at.selectbox(key="kn_channel").set_value(3).run()
     fig = chart(at, "kn_final")
-    want = inspect.kernels(model, "conv2")[:, 3]  # (16, 5, 5)
+    want = inspection.kernels(model, "conv2")[:, 3]  # (16, 5, 5)
     assert len(fig["data"]) == 16
     for trace, k in zip(fig["data"], want):
         np.testing.assert_array_equal(array(trace["z"]), k)
@@ -100,7 +100,7 @@ def test_timeline_slider_shows_each_snapshot(use_store):
     slider = at.select_slider(key="kn_snapshot")
     assert slider.value == 0
     first = [array(t["z"]) for t in chart(at, "kn_timeline")["data"]]
-    np.testing.assert_array_equal(np.stack(first), inspect.kernels_at(run_id, "conv1", 0)[:, 0])
+    np.testing.assert_array_equal(np.stack(first), inspection.kernels_at(run_id, "conv1", 0)[:, 0])
     assert "step 0" in chart(at, "kn_timeline")["layout"]["title"]["text"]
 
     last = len(snaps) - 1
@@ -108,7 +108,7 @@ def test_timeline_slider_shows_each_snapshot(use_store):
     assert not at.exception
     fig = chart(at, "kn_timeline")
     np.testing.assert_array_equal(np.stack([array(t["z"]) for t in fig["data"]]),
-                                  inspect.kernels_at(run_id, "conv1", last)[:, 0])
+                                  inspection.kernels_at(run_id, "conv1", last)[:, 0])
     assert f"step {snaps[last]['step']}" in fig["layout"]["title"]["text"]
     assert not np.array_equal(np.stack([array(t["z"]) for t in fig["data"]]), np.stack(first))  # training moved them
 
@@ -123,8 +123,8 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     at = open_page(PAGE, run_id)
 
     def expected(cls, idx):
-        _, _, g = inspect.test_image(split, cls, idx)
-        return inspect.apply_first_layer(model, data.normalize(split.x_test[g:g + 1], split.info)[0].numpy())
+        _, _, g = inspection.test_image(split, cls, idx)
+        return inspection.apply_first_layer(model, data.normalize(split.x_test[g:g + 1], split.info)[0].numpy())
 
     fig = chart(at, "kn_applied")
     assert len(fig["data"]) == 6 and array(fig["data"][0]["z"]).shape == (24, 24)
@@ -146,7 +146,7 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     assert not at.exception and not at.error
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
     np.testing.assert_allclose(np.stack([array(t["z"]) for t in chart(at, "kn_applied")["data"]]),
-                               inspect.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
+                               inspection.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
     assert any("cropped" in c.value for c in at.caption)  # the preparation notes are shown
 
     at.file_uploader(key="kn_upload").set_value(("notes.txt", b"not an image", "text/plain")).run()
@@ -169,7 +169,7 @@ def test_colour_first_layer_offers_the_rgb_composite(use_store):
     fig = chart(at, "kn_final")
     assert {t["type"] for t in fig["data"]} == {"heatmap"}
     _, model = runs.load_model(use_store["rgb"])
-    np.testing.assert_array_equal(array(fig["data"][5]["z"]), inspect.kernels(model, "conv1")[5, 2])
+    np.testing.assert_array_equal(array(fig["data"][5]["z"]), inspection.kernels(model, "conv1")[5, 2])
     at.selectbox(key="kn_layer").set_value("conv2").run()  # no composite beyond the first layer
     assert "rgb" not in at.selectbox(key="kn_channel").options
     assert not at.exception

@@ -1,7 +1,6 @@
-"""Tests for cnnviz.inspect: hand-computed activations, plain-PyTorch references, MNIST-style image preparation."""
+"""Tests for cnnviz.inspection: hand-computed activations, plain-PyTorch references, MNIST-style image preparation."""
 import io
 import struct
-import time
 import zlib
 
 import numpy as np
@@ -12,7 +11,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from cnnviz import arch, data, images, runs, train
-from cnnviz import inspect as ins
+from cnnviz import inspection as ins
 from cnnviz.arch import ArchSpec, Conv, Dense, Flatten
 
 MNIST = data.get_info("mnist-sample")
@@ -129,21 +128,6 @@ def test_activation_input_errors():
         ins.activations(model, torch.zeros(2, 1, 28, 28))
     with pytest.raises(ValueError, match="does not fit this network"):
         ins.activations(model, torch.zeros(3, 32, 32))
-
-
-def test_activation_timing_printed():
-    """Not asserted: prints how long one image's activations take (run pytest with -s to see it)."""
-    x = torch.randn(1, 1, 28, 28)
-    for preset in ("lenet5", "deep-cnn"):
-        model = arch.build(arch.preset_spec(preset)).eval()
-        ins.activations(model, x)  # warm-up
-        times = []
-        for _ in range(20):
-            t0 = time.perf_counter()
-            ins.activations(model, x)
-            times.append(time.perf_counter() - t0)
-        print(f"\nactivations({preset}, one 28x28 image): median {np.median(times) * 1e3:.2f} ms, "
-              f"fastest {min(times) * 1e3:.2f} ms")
 
 
 def test_apply_first_layer_equals_conv2d(run_id):
