@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from torch import nn
 
-from . import __version__, data, figures, inspection, runs
+from . import __version__, data, figures, i18n, inspection, runs
 from .arch import PRESETS, ArchSpec, build, count_torch_params, infer_shapes
 from .conv import handcrafted_bank
 from .i18n import DEFAULT, Message, language, translate
@@ -544,7 +544,7 @@ def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspection.Evalua
         (tr("Seed"), config.seed),
         (tr("Test accuracy"), f"{accuracy:.2%}" if accuracy is not None else None),
         (tr("Test loss"), f"{ev.loss:.4f}"),
-        (tr("Training time"), _duration(seconds, tr) if seconds is not None else None),
+        (tr("Training time"), i18n.duration(seconds, tr) if seconds is not None else None),
         (tr("Date"), meta.get("created", "")[:16].replace("T", " ") or None),  # 2025-06-01T14:03:59+0200
         ("cnnviz", versions.get("cnnviz")),
         ("PyTorch", versions.get("torch")),
@@ -572,18 +572,6 @@ def _class_table(ev: inspection.Evaluation, tr) -> str:
     total = row([html.escape(tr("All classes")), f"{ev.n_test:,}", f"{ev.n_test - ev.n_wrong:,}", percent(ev.accuracy)])
     return (f'<table class="classes"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
             f"<tfoot>{total}</tfoot></table>")
-
-
-def _duration(seconds: float, tr) -> str:
-    """As ui.duration writes it (which reads the language from the Streamlit session): 4.2 s, 54 s, 3 min 05 s."""
-    if seconds < 10:
-        return tr("{s:.1f} s", s=max(seconds, 0.0))
-    seconds = round(seconds)
-    if seconds < 60:
-        return tr("{s} s", s=seconds)
-    if seconds < 3600:
-        return tr("{m} min {s:02d} s", m=seconds // 60, s=seconds % 60)
-    return tr("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
 
 
 def _png_data_uri(image: np.ndarray) -> str:

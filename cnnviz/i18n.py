@@ -129,6 +129,19 @@ def message_text(item, lang: str | None = None) -> str:
     return message.text(lang) if isinstance(message, Message) else str(item)
 
 
+def duration(seconds: float, tr) -> str:
+    """Seconds as a learner reads them (4.2 s, 54 s, 3 min 05 s, 1 h 02 min), through `tr(template, **values)`:
+    the app passes its session's translator, the report one for the language it is written in."""
+    if seconds < 10:
+        return tr("{s:.1f} s", s=max(seconds, 0.0))
+    seconds = round(seconds)
+    if seconds < 60:
+        return tr("{s} s", s=seconds)
+    if seconds < 3600:
+        return tr("{m} min {s:02d} s", m=seconds // 60, s=seconds % 60)
+    return tr("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
+
+
 def language_from_locale(locale: str | None) -> str:
     """Map a browser locale such as 'zh-CN' to one of LANGUAGES (English when unknown)."""
     code = (locale or "").split("-")[0].split("_")[0].lower()

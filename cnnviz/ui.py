@@ -359,16 +359,7 @@ def show_error(error: Exception) -> None:
 
 def duration(seconds: float | None) -> str:
     """Seconds as a learner reads them: 4.2 s, 54 s, 3 min 05 s, 1 h 02 min."""
-    if seconds is None:
-        return "—"
-    if seconds < 10:
-        return t("{s:.1f} s", s=max(seconds, 0.0))
-    seconds = round(seconds)
-    if seconds < 60:
-        return t("{s} s", s=seconds)
-    if seconds < 3600:
-        return t("{m} min {s:02d} s", m=seconds // 60, s=seconds % 60)
-    return t("{h} h {m:02d} min", h=seconds // 3600, m=seconds % 3600 // 60)
+    return "—" if seconds is None else i18n.duration(seconds, t)
 
 
 def calibration() -> dict:
