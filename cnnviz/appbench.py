@@ -143,9 +143,9 @@ def _app_train_seconds(page, url: str, preset: str, epochs: int) -> tuple[float,
         time.sleep(0.05)
     info = jobs.wait(new[0], timeout=600)
     if info.status != "finished":
-        raise RuntimeError(f"the app's run ended {info.status}: {info.meta.get('message')}")
+        raise RuntimeError(f"the app's run ended {info.status}: {info.record.message}")
     page.wait_for_selector("text=test accuracy", timeout=60_000)  # the watcher saw the end
-    return float(info.meta["train_seconds"]), new[0]
+    return float(info.record.train_seconds), new[0]
 
 
 def app_train_ratio(presets, epochs: int = 3, pairs: int = 3) -> tuple[dict, dict]:
@@ -172,7 +172,7 @@ def eta_error(run_id: str) -> float | None:
     """|predicted - true| / true of the remaining time, as the trainer predicted it once a tenth was done."""
     records = [r for r in runs.read_metrics(run_id) if r.get("kind") == "step" and r.get("eta") is not None]
     info = runs.read_run(run_id)
-    total, end = info.meta.get("total_steps"), records[-1]["active"] if records else None
+    total, end = info.record.total_steps, records[-1]["active"] if records else None
     first = next((r for r in records if r["step"] >= 0.1 * total), None) if total else None
     if first is None or end is None or end - first["active"] <= 0:
         return None

@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
-from . import appbench, arch, data, inspection, runs
+from . import appbench, arch, data, evaluate, hooks, kernels, runs
+from .loaded import LoadedRun
 from . import train as T
 
 PRESETS = ("lenet5", "deep-cnn")
@@ -285,24 +286,23 @@ def inspect_times(run_id: str, repeats: int) -> dict:
     """Milliseconds of the inspection a page does on a finished run (median after a warm-up)."""
     from . import figures
 
-    spec, model = runs.load_model(run_id)
-    split = data.load(runs.read_run(run_id).meta["dataset"])
+    loaded = LoadedRun.open(run_id)
+    model, split = loaded.model, loaded.split
     x = data.normalize(split.x_test[:1], split.info)[0]  # (C, H, W)
-    layer = inspection.conv_layers(spec)[0]
-    last = len(runs.list_snapshots(run_id)) - 1
-    maps = inspection.activations(model, x)[layer]  # (M, H', W')
+    layer = kernels.conv_layers(loaded.spec)[0]
+    last = len(loaded.snapshots) - 1
+    maps = hooks.activations(model, x)[layer]  # (M, H', W')
 
     def kernel_grid():
-        k = inspection.kernels_at(run_id, layer, last)  # (M, C, kh, kw)
+        k = kernels.of_layer(loaded.state_at(last), layer)  # (M, C, kh, kw)
         return figures.kernel_grid(k[:, 0])
 
     def evaluation():
-        inspection.clear_cache()
-        return inspection.evaluate_run(run_id)
+        return evaluate.evaluate(model, split, loaded.classes)
 
     ev = evaluation()
-    return {"activations": _median_ms(lambda: inspection.activations(model, x), repeats),
-            "kernels": _median_ms(lambda: inspection.kernels_at(run_id, layer, last), repeats),
+    return {"activations": _median_ms(lambda: hooks.activations(model, x), repeats),
+            "kernels": _median_ms(lambda: kernels.of_layer(loaded.state_at(last), layer), repeats),
             "kernel_grid": _median_ms(kernel_grid, repeats),
             "feature_map_grid": _median_ms(lambda: figures.feature_map_grid(maps), repeats),
             "evaluate_test": _median_ms(evaluation, max(1, repeats // 5)),
@@ -522,7 +522,7 @@ def estimate_accuracy(datasets=("mnist-sample", "mnist"), presets=ESTIMATE_PRESE
                     for preset in presets:
                         config = T.config_for(preset, name, epochs=epochs, batch_size=batch_size)
                         done = T.run_training(config, split)
-                        measured[preset].append(runs.read_run(done.run_id).meta["active_seconds"] / epochs)
+                        measured[preset].append(runs.read_run(done.run_id).record.active_seconds / epochs)
                         _say(f"estimate: {preset} on {name}: {measured[preset][-1]:.2f} s per epoch")
                 for preset in presets:
                     spec = T.config_for(preset, name).spec

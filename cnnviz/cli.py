@@ -121,11 +121,11 @@ def cmd_train(args) -> None:
             final = event
     bar.close()
     _start_queued()
-    meta = runs.read_run(final.run_id).meta
+    record = runs.read_run(final.run_id).record
     result = {"run_id": final.run_id, "status": final.status, "message": final.message,
-              "test_accuracy": final.test_accuracy, "epochs": args.epochs, "epochs_done": meta.get("epochs_done"),
-              "batch_size": args.batch_size, "train_seconds": meta.get("train_seconds"),
-              "images_per_second": meta.get("images_per_second"), "params": meta.get("params"),
+              "test_accuracy": final.test_accuracy, "epochs": args.epochs, "epochs_done": record.epochs_done,
+              "batch_size": args.batch_size, "train_seconds": record.train_seconds,
+              "images_per_second": record.images_per_second, "params": record.params,
               "dataset": args.dataset, "preset": args.preset}
     if args.json:
         _print_json(result)
@@ -162,10 +162,13 @@ def _load_bar():
 
 def cmd_runs(args) -> None:
     listing = runs.list_runs()
-    rows = [{"run_id": r.run_id, "status": "damaged" if r.damaged else r.status, "damaged": r.damaged,
-             "preset": r.meta.get("preset"), "dataset": r.meta.get("dataset"), "test_accuracy": r.test_accuracy,
-             "params": r.meta.get("params"), "epochs": (r.meta.get("config") or {}).get("epochs"),
-             "train_seconds": r.meta.get("train_seconds"), "created": r.meta.get("created")} for r in listing]
+    rows = [{"run_id": r.run_id, "status": "damaged", "damaged": r.damaged, "preset": None, "dataset": None,
+             "test_accuracy": None, "params": None, "epochs": None, "train_seconds": None, "created": None}
+            if r.damaged else
+            {"run_id": r.run_id, "status": r.status, "damaged": None, "preset": r.record.preset,
+             "dataset": r.record.dataset, "test_accuracy": r.record.test_accuracy, "params": r.record.params,
+             "epochs": r.record.epochs, "train_seconds": r.record.train_seconds, "created": r.record.created}
+            for r in listing]
     if args.json:
         return _print_json(rows)
     if not rows:
@@ -177,15 +180,17 @@ def cmd_runs(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from . import inspection
+    from . import evaluate
+    from .loaded import LoadedRun
 
-    ev = inspection.evaluate_run(args.run)
+    loaded = LoadedRun.open(args.run)
+    ev = evaluate.evaluate(loaded.model, loaded.split, loaded.classes)
     if args.json:
         return _print_json({"run_id": args.run, "accuracy": ev.accuracy, "loss": ev.loss, "n_test": ev.n_test,
                             "n_wrong": ev.n_wrong, "class_names": list(ev.class_names),
                             "per_class_accuracy": [float(a) for a in ev.per_class_accuracy],
-                            "confusion_matrix": ev.confusion.tolist(), "report": inspection.report(ev)})
-    print(inspection.report(ev))
+                            "confusion_matrix": ev.confusion.tolist(), "report": evaluate.report(ev)})
+    print(evaluate.report(ev))
     width = max(len(c) for c in ev.class_names)
     for name, acc in zip(ev.class_names, ev.per_class_accuracy):
         print(f"  {name:<{width}}  {acc:7.2%}")

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from . import settings
-from .i18n import Message, Translated
+from .i18n import Invalid, Message, Translated
 
 Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
 ASSETS = Path(__file__).parent / "assets"
@@ -102,6 +102,27 @@ def normalize(x: torch.Tensor, info: DatasetInfo) -> torch.Tensor:
     mean = torch.tensor(info.mean, dtype=torch.float32).view(1, -1, 1, 1)
     std = torch.tensor(info.std, dtype=torch.float32).view(1, -1, 1, 1)
     return (x.float() / 255.0 - mean) / std
+
+
+def test_image(split: DataSplit, class_index: int, index: int) -> tuple[np.ndarray, int, int]:
+    """The index-th test image of a class.
+
+    Returns:
+        (uint8 image (C, H, W), label, its index in the whole test set).
+    """
+    classes = split.info.classes
+    if not 0 <= class_index < len(classes):
+        raise Invalid("class index {index} is out of range: {name} has {n} classes", index=class_index,
+                      name=split.info.name, n=len(classes))
+    where = np.flatnonzero(split.y_test.numpy() == class_index)
+    if not 0 <= index < len(where):
+        raise Invalid("class {name} has {n} test images; there is no image {index} (use 0..{last})",
+                      name=classes[class_index], n=len(where), index=index, last=len(where) - 1)
+    g = int(where[index])
+    return split.x_test[g].numpy().copy(), int(class_index), g
+
+
+test_image.__test__ = False  # not a pytest test, despite its name
 
 
 def load(name: str, root: Path | None = None, progress: Progress | None = None) -> DataSplit:

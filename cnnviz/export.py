@@ -23,11 +23,12 @@ import numpy as np
 from PIL import Image
 from torch import nn
 
-from . import __version__, data, figures, i18n, inspection, runs
+from . import __version__, data, evaluate, figures, i18n, kernels, runs
 from .arch import PRESETS, ArchSpec, build, count_torch_params, infer_shapes
 from .conv import handcrafted_bank
 from .i18n import DEFAULT, Message, language, translate
-from .train import TrainConfig
+from .loaded import LoadedRun
+from .record import RunRecord
 
 STDLIB = ["import argparse", "import math", "from collections import OrderedDict"]
 THIRD_PARTY = ["import numpy as np", "import torch", "import torch.nn.functional as F", "from torch import nn"]
@@ -318,17 +319,16 @@ def script(run_id: str) -> str:
     Raises:
         RunError for an unknown, damaged or unfinished run; DatasetError when its image folder is gone.
     """
-    meta = _finished(run_id).meta
-    config = TrainConfig.from_dict(meta["config"])
-    dataset = data.get_info(meta["dataset"])
-    spec = ArchSpec.from_dict(meta["spec"])
-    data_path, (stdlib, third_party, load_data) = _data_source(meta["dataset"], list(meta["classes"]))
+    record = _finished(run_id).record
+    config, spec = record.config, record.spec
+    dataset = data.get_info(record.dataset)
+    data_path, (stdlib, third_party, load_data) = _data_source(record.dataset, list(record.classes))
     handcrafted = config.first_layer == "handcrafted"
-    accuracy = meta.get("test_accuracy")
+    accuracy = record.test_accuracy
     return TEMPLATE.substitute(
-        run_id=run_id, dataset=_doc_text(meta["dataset"]), dataset_title=_doc_text(dataset.title),
-        n_train=f"{meta.get('train_images', 0):,}", n_val=f"{meta.get('val_images', 0):,}",
-        network=_doc_text(meta.get("preset") or spec.name), params=f"{count_torch_params(build(spec)):,}",
+        run_id=run_id, dataset=_doc_text(record.dataset), dataset_title=_doc_text(dataset.title),
+        n_train=f"{record.train_images or 0:,}", n_val=f"{record.val_images or 0:,}",
+        network=_doc_text(record.name), params=f"{count_torch_params(build(spec)):,}",
         optimizer=config.optimizer, lr=f"{config.learning_rate:g}",
         schedule="one-cycle schedule" if config.schedule == "onecycle" else "constant",
         batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
@@ -336,7 +336,7 @@ def script(run_id: str) -> str:
         accuracy=f"{accuracy} ({accuracy:.2%})" if accuracy is not None else "-",
         imports=_imports(stdlib, third_party), data_path=repr(data_path), mean=repr(tuple(dataset.mean)),
         std=repr(tuple(dataset.std)), val_fraction=repr(config.val_fraction), learning_rate=repr(config.learning_rate),
-        device=repr(str(meta.get("device") or "cpu")), images=_IMAGES, load_data=load_data, layers=_layers(spec),
+        device=repr(record.device or "cpu"), images=_IMAGES, load_data=load_data, layers=_layers(spec),
         first_layer_code=_first_layer_code(spec) if handcrafted else "",
         first_layer_call="\n    fix_first_layer(model)" if handcrafted else "",
         optimizer_code=OPTIMIZER_CODE[config.optimizer], schedule_code=SCHEDULE_CODE[config.schedule])
@@ -350,6 +350,9 @@ def _finished(run_id: str) -> runs.RunInfo:
     if info.status != "finished":
         raise runs.RunError("run {run_id} is {status}: only a finished run can be exported", run_id=run_id,
                             status=Message(info.status))
+    if info.record.config is None:
+        raise runs.RunError("run {run_id} does not record its training setup, so it cannot be repeated",
+                            run_id=run_id)
     return info
 
 
@@ -440,15 +443,15 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
     Raises:
         RunError for an unknown, damaged or unfinished run; DatasetError when its data cannot be read.
     """
-    meta = _finished(run_id).meta
+    record = _finished(run_id).record
 
     def tr(text, **values):  # the page's own words (named like the pages' t, so the translation scan finds them)
         return translate(text, lang, **values)
 
     esc = html.escape
-    ev = inspection.evaluate_run(run_id)
-    spec, model = runs.load_model(run_id)
-    split = data.load(meta["dataset"])
+    loaded = LoadedRun.open(run_id)
+    ev = evaluate.evaluate(loaded.model, loaded.split, loaded.classes)
+    spec, model, split = loaded.spec, loaded.model, loaded.split
     names = [str(c) for c in ev.class_names]
     plotted = 0
 
@@ -468,27 +471,27 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
                  plot(figures.training_curves(runs.read_history(run_id)))]
 
         page.append(f"<h2>{esc(tr('First-layer kernels'))}</h2>")
-        convs = inspection.conv_layers(spec)
+        convs = kernels.conv_layers(spec)
         if not convs:
             page.append(_para(tr("This network has no convolution layer, so it has no kernels to show.")))
         else:
-            kernels = inspection.kernels(model, convs[0])  # (out, in, kh, kw)
+            learned = kernels.of_layer(model, convs[0])  # (out, in, kh, kw)
             title = tr("{layer} after training", layer=convs[0])
-            if kernels.shape[1] == 3:  # as the Kernels screen first shows them: colour kernels as pictures
+            if learned.shape[1] == 3:  # as the Kernels screen first shows them: colour kernels as pictures
                 page += [_para(tr("Each square is one kernel of the first layer, drawn as a tiny colour picture: "
                                   "its red, green and blue slices become the picture's three colours, stretched to "
                                   "the kernel's own range. Bright parts are its largest weights and dark parts its "
                                   "lowest; a coloured blob means it reacts to that colour, a light-dark stripe to "
                                   "an edge.")),
-                         plot(figures.kernel_grid_rgb(kernels, title=title))]
+                         plot(figures.kernel_grid_rgb(learned, title=title))]
             else:  # grey images: the one input channel, all kernels on one colour scale
                 page += [_para(tr("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
                                   "negative one, white zero. All kernels share one colour scale (the bar on the "
                                   "right), so the same colour means the same weight in every kernel.")),
-                         plot(figures.kernel_grid(kernels[:, 0], shared_scale=True, title=title))]
+                         plot(figures.kernel_grid(learned[:, 0], shared_scale=True, title=title))]
 
         page += [f"<h2>{esc(tr('Confusion matrix'))}</h2>",
-                 _para(inspection.report(ev, tr=tr)),
+                 _para(evaluate.report(ev, tr=tr)),
                  _para(tr("Rows are the true classes, columns what the network said. The diagonal is right; every "
                           "other cell is one kind of mistake.")),
                  plot(figures.confusion_matrix(ev.confusion, names)),
@@ -499,7 +502,7 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
                  plot(figures.per_class_accuracy(ev.per_class_accuracy, names))]
 
     page.append(f"<h2>{esc(tr('Misclassified test images'))}</h2>")
-    wrong = inspection.mistakes(ev, limit=MISTAKES)
+    wrong = evaluate.mistakes(ev, limit=MISTAKES)
     if not wrong:
         page.append(_para(tr("No test image was misclassified.")))
     else:
@@ -520,23 +523,22 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
         "<!DOCTYPE html>", f'<html lang="{esc(lang)}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{esc(title)}</title>",
         f"<style>{REPORT_CSS}</style>", "</head>", "<body>", f"<h1>{esc(title)}</h1>",
-        _header_table(run_id, meta, spec, ev, tr), *page, f"<footer>{esc(footer)}</footer>", "</body>", "</html>", ""])
+        _header_table(record, ev, tr), *page, f"<footer>{esc(footer)}</footer>", "</body>", "</html>", ""])
 
 
 def _para(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspection.Evaluation, tr) -> str:
+def _header_table(record: RunRecord, ev: evaluate.Evaluation, tr) -> str:
     """The run's facts, one row each; rows the run.json lacks (an older run's versions) are left out."""
-    config = TrainConfig.from_dict(meta["config"])
-    name, preset = meta["dataset"], meta.get("preset")
-    accuracy, seconds, versions = meta.get("test_accuracy"), meta.get("train_seconds"), meta.get("versions") or {}
+    config, name, preset = record.config, record.dataset, record.preset
+    accuracy, seconds, versions = record.test_accuracy, record.train_seconds, record.versions
     rows = [
-        (tr("Run"), run_id),
-        (tr("Dataset"), tr(data.DATASETS[name].title) if name in data.DATASETS else meta.get("dataset_title") or name),
-        (tr("Network"), tr(PRESETS[preset].title) if preset in PRESETS else spec.name),
-        (tr("Parameters"), f"{meta['params']:,}" if "params" in meta else None),
+        (tr("Run"), record.run_id),
+        (tr("Dataset"), tr(data.DATASETS[name].title) if name in data.DATASETS else record.dataset_title or name),
+        (tr("Network"), tr(PRESETS[preset].title) if preset in PRESETS else record.spec.name),
+        (tr("Parameters"), f"{record.params:,}" if record.params is not None else None),
         (tr("Optimiser"), config.optimizer),
         (tr("Learning rate"), f"{config.learning_rate:g}"),
         (tr("Batch size"), config.batch_size),
@@ -545,7 +547,7 @@ def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspection.Evalua
         (tr("Test accuracy"), f"{accuracy:.2%}" if accuracy is not None else None),
         (tr("Test loss"), f"{ev.loss:.4f}"),
         (tr("Training time"), i18n.duration(seconds, tr) if seconds is not None else None),
-        (tr("Date"), meta.get("created", "")[:16].replace("T", " ") or None),  # 2025-06-01T14:03:59+0200
+        (tr("Date"), (record.created or "")[:16].replace("T", " ") or None),  # 2025-06-01T14:03:59+0200
         ("cnnviz", versions.get("cnnviz")),
         ("PyTorch", versions.get("torch")),
     ]
@@ -554,7 +556,7 @@ def _header_table(run_id: str, meta: dict, spec: ArchSpec, ev: inspection.Evalua
     return f'<table class="facts">{cells}</table>'
 
 
-def _class_table(ev: inspection.Evaluation, tr) -> str:
+def _class_table(ev: evaluate.Evaluation, tr) -> str:
     """Class, test images, right answers and accuracy, one row per class and the total below."""
     support, correct = ev.confusion.sum(1), np.diag(ev.confusion)
 

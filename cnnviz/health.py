@@ -1,8 +1,9 @@
 """Network health: dead filters, dead ReLUs, activation sparsity and gradient norms, said in plain words.
 
 A ReLU unit that is never positive on any image passes no signal and gets no gradient: it is dead
-weight the network carries. These checks run a trained network over a set of images with forward
-hooks on its ReLU layers; the gradient norms come from the metrics training logged.
+weight the network carries. These checks run a trained network over a set of images, watching its ReLU
+layers (`hooks.watching`) and reducing each batch as it passes; the gradient norms come from the metrics
+training logged.
 """
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import data, runs
-from .i18n import Invalid
+from . import hooks
 
 MAX_IMAGES = 10_000  # a whole MNIST test set; enough to call a unit dead with some confidence
 
@@ -75,12 +75,12 @@ def relu_layers(model: nn.Module) -> list[tuple[str, str]]:
             if isinstance(module, nn.ReLU) and name.endswith("_relu") and name[:-len("_relu")] in names]
 
 
-def check(model: nn.Module, x, batch_size: int = 500) -> HealthReport:
+def check(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 500) -> HealthReport:
     """Run `model` over normalised images and record which ReLU units ever fire, and how often outputs are 0.
 
     Args:
         model: an nn.Sequential from `arch.build` (ReLUs are children named '<layer>_relu').
-        x: float images (N, C, H, W), normalised as in training.
+        x: float images (N, C, H, W), normalised as in training (a LoadedRun's `test_inputs(MAX_IMAGES)`).
     Returns:
         HealthReport with one LayerHealth per ReLU layer (none for networks without ReLUs).
     """
@@ -92,46 +92,28 @@ def check(model: nn.Module, x, batch_size: int = 500) -> HealthReport:
     zeros, total = dict.fromkeys(names, 0), dict.fromkeys(names, 0)
     batch_active: dict[str, list[torch.Tensor]] = {name: [] for name in names}  # (B, units) bool per batch
 
-    def hook_for(name):
-        def hook(_module, _inputs, out):
-            flat = out.detach().flatten(2) if out.ndim == 4 else out.detach().unsqueeze(-1)  # (B, units, positions)
-            batch_active[name].append((flat > 0).any(-1).cpu())  # (B, units)
-            zeros[name] += int((flat == 0).sum())
-            total[name] += flat.numel()
-        return hook
+    def reduce(name: str, out: torch.Tensor) -> None:  # per batch: 10,000 images' outputs are never all kept
+        flat = out.detach().flatten(2) if out.ndim == 4 else out.detach().unsqueeze(-1)  # (B, units, positions)
+        batch_active[name].append((flat > 0).any(-1).cpu())  # (B, units)
+        zeros[name] += int((flat == 0).sum())
+        total[name] += flat.numel()
 
-    modules = dict(model.named_children())
-    handles = [modules[name].register_forward_hook(hook_for(name)) for name in names]
-    first = next(model.parameters(), None)
-    device = first.device if first is not None else torch.device("cpu")
+    device = hooks.device(model)
     was_training = model.training
+    model.eval()
     try:
-        model.eval()
-        with torch.inference_mode():
+        with hooks.watching(model, names, reduce), torch.inference_mode():
             for i in range(0, len(x), batch_size):
-                model(x[i:i + batch_size].float().to(device))
-    except RuntimeError as e:
-        raise Invalid("images of shape {shape} do not fit this network: {reason}", shape=tuple(x.shape[1:]),
-                      reason=str(e)[:200]) from None
+                hooks.run(model, x[i:i + batch_size].float().to(device))
     finally:
-        for handle in handles:
-            handle.remove()
         model.train(was_training)
+    modules = dict(model.named_children())
     layers = []
     for layer, name in pairs:
         fired = torch.cat(batch_active[name]).float().mean(0).numpy().astype(np.float64)  # (units,)
         kind = "conv" if isinstance(modules[layer], nn.Conv2d) else "dense"
         layers.append(LayerHealth(layer, kind, fired, zeros[name] / max(total[name], 1)))
     return HealthReport(tuple(layers), len(x))
-
-
-def check_run(run_id: str, max_images: int = MAX_IMAGES) -> HealthReport:
-    """`check` a run's final network on (the first `max_images` of) its dataset's test set."""
-    info = runs.read_run(run_id)
-    _, model = runs.load_model(run_id)
-    split = data.load(info.meta["dataset"])
-    x = data.normalize(split.x_test[:max_images], split.info)  # (N, C, H, W)
-    return check(model, x)
 
 
 # ---------------------------------------------------------------- gradient norms over training
@@ -169,10 +151,13 @@ class GradientHistory:
         return out
 
 
-def gradient_history(run_id: str) -> GradientHistory:
-    """The gradient norms a run logged (empty for runs trained before they were logged)."""
-    records = [r for r in runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS)
-               if r.get("kind") == "step" and isinstance(r.get("grad_norms"), dict)]
+def gradient_history(records: list[dict]) -> GradientHistory:
+    """The gradient norms among a run's metric records (empty for runs trained before they were logged).
+
+    Args: records: `runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS)`; only 'step' records with
+        'grad_norms' count.
+    """
+    records = [r for r in records if r.get("kind") == "step" and isinstance(r.get("grad_norms"), dict)]
     layers: list[str] = []
     for r in records:
         layers += [k for k in r["grad_norms"] if k not in layers]

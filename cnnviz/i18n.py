@@ -184,4 +184,4 @@ def all_strings() -> dict[str, str]:
 def ui_sources(root: Path | None = None) -> list[Path]:
     """The files whose strings users see: app.py, pages/, and the package (registries mark theirs with N_)."""
     root = root or Path(__file__).resolve().parents[1]
-    return [root / "app.py", *sorted(Path(__file__).parent.glob("*.py")), *sorted((root / "pages").glob("*.py"))]
+    return [root / "app.py", *sorted(Path(__file__).parent.rglob("*.py")), *sorted((root / "pages").glob("*.py"))]

@@ -91,7 +91,7 @@ def _queue_lock():
 def waiting(listing: list[runs.RunInfo]) -> list[runs.RunInfo]:
     """The runs of a listing that wait for a process, in the order they will start (first come, first served)."""
     waiting = [r for r in listing if not r.damaged and r.status == "queued"]
-    return sorted(waiting, key=lambda r: (r.meta.get("submitted", 0), r.run_id))
+    return sorted(waiting, key=lambda r: (r.record.submitted or 0, r.run_id))
 
 
 def _active(listing: list[runs.RunInfo]) -> list[runs.RunInfo]:
@@ -106,7 +106,7 @@ def submit(config: TrainConfig, owner: str = "cli") -> str:
         the store is unwritable.
     """
     config.validate()
-    mine = [r for r in runs.list_runs() if r.meta.get("owner") == owner and r.status in runs.LIVE]
+    mine = [r for r in runs.list_runs() if r.record and r.record.owner == owner and r.status in runs.LIVE]
     limit = max_per_session()
     if owner != "cli" and len(mine) >= limit:
         raise QueueFull(len(mine), limit)
@@ -156,7 +156,7 @@ def cancel(run_id: str) -> None:
     """A queued run is removed before it starts; a running one is asked to stop (keeping its weights so far)."""
     with _queue_lock():
         info = runs.read_run(run_id)
-        if info.status == "queued" or (info.status == "starting" and info.meta.get("executor") == "ray"):
+        if info.status == "queued" or (info.status == "starting" and info.record and info.record.executor == "ray"):
             lock = runs.lock_run(run_id)  # a run being claimed this instant holds its lock: then it is running
             if lock is not None:
                 lock.close()
@@ -313,7 +313,10 @@ def work(run_id: str, lock_fd: int | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         info = runs.read_run(run_id)
-        config = TrainConfig.from_dict(info.meta.get("config"))
+        if info.record is None or info.record.config is None:
+            raise runs.RunError("run {run_id} cannot be trained: {reason}", run_id=run_id,
+                                reason=info.damaged or Message("it records no training settings"))
+        config = info.record.config
         if runs.read_control(run_id)["stop"]:
             runs.update_meta(run_id, status="stopped", message="cancelled before it started")
             return 0

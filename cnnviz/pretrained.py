@@ -1,11 +1,12 @@
-"""ImageNet networks (VGG-16 of the book chapter, ResNet-18) on your own photos: kernels, feature maps, Grad-CAM, top-5.
+"""ImageNet networks (VGG-16 of the book chapter, ResNet-18): where they come from, and photos prepared for them.
 
 Weights are torchvision's ImageNet files, read only from the torch hub cache
 (`torch.hub.get_dir()/checkpoints/<file>`, where torchvision itself would keep them). Nothing is fetched
 behind your back: `download_weights` runs only when asked, writes a temporary file, checks its checksum
 and that it holds plain tensors (`torch.load(weights_only=True)` refuses pickled code), then renames it
 into place. `load(name, weights=None)` gives the same network with random weights, for exploring the
-code path offline (and for the tests).
+code path offline (and for the tests). `look` runs a photo through one (top-5 and every stage's maps);
+Grad-CAM on them is `attribution.grad_cam` on `Network.model`, at `ModelEntry.gradcam_layer`.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from torch import nn
 from torchvision.models import ResNet18_Weights, VGG16_Weights
 from torchvision.transforms import functional as TF
 
+from . import hooks
 from .i18n import Message, Translated
 
 Progress = Callable[[float | None, str], None]  # (fraction done 0..1, or None when the size is unknown; message)
@@ -63,6 +65,11 @@ class ModelEntry:
     @property
     def size_mb(self) -> float:
         return float(self.weights.meta.get("_file_size", 0.0))
+
+    @property
+    def gradcam_layer(self) -> str:
+        """The module path of the Grad-CAM stage ("layer4", "features.29")."""
+        return dict(self.stages)[self.gradcam_stage]
 
 
 _VGG_STAGES = (("conv1_2", "features.3"), ("pool1", "features.4"), ("conv2_2", "features.8"), ("pool2", "features.9"),
@@ -294,13 +301,6 @@ def stage_names(name: str) -> list[str]:
     return [label for label, _ in get_entry(name).stages]
 
 
-def _stage_module(net: Network, stage: str) -> nn.Module:
-    paths = dict(net.entry.stages)
-    if stage not in paths:
-        raise ValueError(f"{net.entry.title} has no stage {stage!r}; stages: {', '.join(paths)}")
-    return net.model.get_submodule(paths[stage])
-
-
 @dataclass(frozen=True, eq=False)
 class Look:
     """What a network makes of one image: class probabilities and the first channels of every stage."""
@@ -313,28 +313,18 @@ class Look:
 
 
 def look(net: Network, x: torch.Tensor, k: int = 5, max_channels: int = 32, max_size: int = 56) -> Look:
-    """One forward pass: softmax, top-k classes, and every stage's first channels (by forward hooks).
+    """One forward pass: softmax, top-k classes, and every stage's first channels (caught by `hooks`).
 
     Maps larger than max_size a side are averaged down: 32 maps of 224x224 would be megabytes of figure.
     Args: x (1, 3, 224, 224) from `prepare`.
     """
-    kept: dict[str, torch.Tensor] = {}
-
-    def hook_for(stage):
-        def hook(_module, _inputs, out):
-            kept[stage] = out[0].detach()  # (C, H, W); no in-place op follows (see load)
-        return hook
-
+    paths = dict(net.entry.stages)  # stage -> module path
     with net.lock:
-        handles = [_stage_module(net, stage).register_forward_hook(hook_for(stage)) for stage, _ in net.entry.stages]
-        try:
-            with torch.inference_mode():
-                probs = torch.softmax(net.model(x).float(), dim=1)[0].numpy()  # (1000,)
-        finally:
-            for handle in handles:
-                handle.remove()
+        kept, logits = hooks.layer_outputs(net.model, x, paths.values())
+    probs = torch.softmax(logits.float(), dim=1)[0].numpy()  # (1000,)
     maps, shapes = {}, {}
-    for stage, out in kept.items():
+    for stage, path in paths.items():
+        out = kept[path][0]  # (C, H, W); no in-place op follows (see load)
         shapes[stage] = tuple(int(s) for s in out.shape)
         part = out[:max_channels]
         if max(part.shape[1:]) > max_size:
@@ -343,23 +333,3 @@ def look(net: Network, x: torch.Tensor, k: int = 5, max_channels: int = 32, max_
     top = np.argsort(-probs, kind="stable")[:k]
     names = categories(net.entry.id)
     return Look(probs, top, tuple(names[i] for i in top), maps, shapes)
-
-
-def grad_cam(net: Network, x: torch.Tensor, target: int) -> np.ndarray:
-    """Grad-CAM (Captum's LayerGradCam) on the last convolutional stage for one class, upsampled to the input.
-
-    Returns:
-        float32 (224, 224) in 0..1 (scaled by its maximum; all zeros when nothing speaks for the class).
-    """
-    from captum.attr import LayerAttribution, LayerGradCam
-
-    if not 0 <= int(target) < 1000:
-        raise ValueError(f"target must be an ImageNet class index 0..999, got {target}")
-    layer = _stage_module(net, net.entry.gradcam_stage)
-    with net.lock:
-        cam = LayerGradCam(net.model, layer).attribute(x.clone().requires_grad_(), target=int(target),
-                                                       relu_attributions=True)  # (1, 1, h, w)
-    heat = LayerAttribution.interpolate(cam.detach(), tuple(x.shape[-2:]), "bilinear")[0, 0]  # (224, 224)
-    heat = heat.clamp(min=0)  # bilinear upsampling of non-negative values stays non-negative; rounding aside
-    top = float(heat.max())
-    return (heat / top if top > 0 else torch.zeros_like(heat)).numpy().astype(np.float32)

@@ -36,6 +36,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .i18n import Invalid, Message, Translated
+from .record import RunRecord
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 STATUSES = ("queued", "starting", "running", "finished", "stopped", "failed", "interrupted")
@@ -126,8 +127,9 @@ class RunInfo:
     run_id: str
     path: Path
     status: str = "damaged"
-    meta: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # the raw run.json: the store writes it, everyone else reads `record`
     damaged: str | None = None
+    record: RunRecord | None = None  # the checked, typed run.json (None when damaged)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -325,7 +327,7 @@ def read_run(run_id: str) -> RunInfo:
     except (OSError, ValueError) as e:
         info.damaged = Message("run.json cannot be read: {reason}", reason=getattr(e, "strerror", None) or e)
         return info
-    problem = _checked(path / "run.json", version, meta)
+    problem, info.record = _checked(path / "run.json", version, meta)
     if problem:
         info.damaged = Message("run.json {problem}", problem=problem)
         return info
@@ -393,23 +395,52 @@ _META_CHECKS = {
     "total_steps": _count,
     "train_images": _count,
     "val_images": _count,
+    "threads": _count,
+    "device": lambda v: isinstance(v, str) and len(v) <= 100,
+    "submitted": _optional_number,
     "message": lambda v: isinstance(v, str),
+    "owner": lambda v: isinstance(v, str),
+    "executor": lambda v: isinstance(v, str),
     "created": lambda v: isinstance(v, str),
     "ended": lambda v: isinstance(v, str),
 }
 
 
-_CHECKED: dict[Path, tuple[tuple, Message | None]] = {}  # run.json -> ((inode, mtime, size), its problem)
+# run.json -> ((inode, mtime, size), its problem, its record)
+def _text(value) -> bool:
+    return isinstance(value, str) and len(value) <= 4096
 
 
-def _checked(path: Path, version: tuple, meta) -> Message | None:
-    """`meta_problem`, remembered per version of the file (listings check hundreds of runs every few seconds)."""
+# the stored training settings (TrainConfig.to_dict): the check each must pass when present
+_CONFIG_CHECKS = {
+    "dataset": _text, "optimizer": _text, "schedule": _text, "device": _text, "lr": lambda v: _is_number(v),
+    "batch_size": lambda v: _count(v) and v >= 1, "epochs": _count, "snapshots": _count,
+    "seed": lambda v: isinstance(v, int) and not isinstance(v, bool), "val_fraction": lambda v: _is_number(v, 0, 0.5),
+    "preset": lambda v: v is None or _text(v), "first_layer": lambda v: v in ("learned", "handcrafted"),
+}
+
+
+def _config_problem(config: dict) -> Message | None:
+    for key, ok in _CONFIG_CHECKS.items():
+        if key in config and not ok(config[key]):
+            return Message("has invalid training settings: {key!r} is {got!r}", key=key, got=str(config[key])[:60])
+    return None
+
+
+_CHECKED: dict[Path, tuple[tuple, Message | None, RunRecord | None]] = {}
+
+
+def _checked(path: Path, version: tuple, meta) -> tuple[Message | None, RunRecord | None]:
+    """`meta_problem` and the typed record, remembered per version of the file (listings check hundreds of runs
+    every few seconds)."""
     cached = _CHECKED.get(path)
     if cached is None or cached[0] != version:
         if len(_CHECKED) > 10_000:
             _CHECKED.clear()
-        cached = _CHECKED[path] = (version, meta_problem(meta))
-    return cached[1]
+        problem = meta_problem(meta)
+        record = None if problem else RunRecord.from_meta({**meta, "run_id": path.parent.name})
+        cached = _CHECKED[path] = (version, problem, record)
+    return cached[1], cached[2]
 
 
 def meta_problem(meta) -> Message | None:
@@ -440,6 +471,16 @@ def meta_problem(meta) -> Message | None:
         # a planted run.json may hold values of any length: a long reason is cut, at the cost of its translation
         return Message("has an architecture that cannot be used: {reason}",
                        reason=e if len(str(e)) <= 200 else str(e)[:200])
+    if "config" in meta:
+        problem = _config_problem(meta["config"])
+        if problem:
+            return problem
+        try:
+            from .train import TrainConfig  # train writes runs, so it imports the store: not at the top
+
+            TrainConfig.from_dict(meta["config"])
+        except ValueError as e:
+            return Message("has training settings that cannot be read: {reason}", reason=e)
     if list(meta.get("input_shape", spec.input_shape)) != list(spec.input_shape):
         return Message("has an input shape that differs from its architecture's")
     out = rows[-1].output_shape if rows else tuple(spec.input_shape)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import explain
+from . import attribution
 
 LEARNED = (nn.Conv2d, nn.Linear)  # the layers whose weights are randomised (batch norm is left as trained)
 
@@ -66,21 +66,22 @@ class Cascade:
     similarity: dict[str, np.ndarray]  # method -> rank correlation with the trained map, per stage (1.0 first)
 
 
-def cascade(model: nn.Module, x, target: int, methods=explain.METHODS, seed: int = 0) -> Cascade:
+def cascade(model: nn.Module, x, target: int, methods=attribution.METHODS, seed: int = 0) -> Cascade:
     """Randomise the learned layers one at a time, the output side first, and recompute every method's map.
 
     Args: x (C, H, W) normalised as in training; target the class explained. Grad-CAM looks at the last
     convolution layer (a network without one leaves Grad-CAM out).
     """
-    convs = explain.conv_layer_names(model)
-    methods = tuple(m for m in methods if m != "gradcam" or convs)
     layers = learned_layers(model)
+    convs = [name for name in layers if isinstance(model.get_submodule(name), nn.Conv2d)]
+    methods = tuple(m for m in methods if m != "gradcam" or convs)
     stages = ["trained", *reversed(layers)]
     maps: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for k in range(len(stages)):
         network = randomised(model, stages[1:k + 1], seed) if k else model
         for method in methods:
-            heat = explain.attribute(method, network, x, target, layer=convs[-1] if method == "gradcam" else None).heat
+            heat = attribution.attribute(method, network, x, target,
+                                         layer=convs[-1] if method == "gradcam" else None).heat
             maps[method].append(heat)
     similarity = {m: np.array([rank_correlation(maps[m][0], heat) for heat in maps[m]]) for m in methods}
     return Cascade(stages, methods, maps, similarity)

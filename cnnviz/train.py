@@ -21,6 +21,7 @@ from torch import nn
 
 from . import __version__, cost, data
 from .arch import ArchSpec, build, count_torch_params, infer_shapes
+from .evaluate import logits
 from .i18n import Invalid
 from .runs import CONTROL, RunWriter
 
@@ -235,19 +236,12 @@ def one_cycle_lr(peak: float, step: int, total: int, warmup: float = 0.25) -> fl
     return peak * (0.001 + 0.999 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-@torch.inference_mode()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of `model` on normalised inputs x (N, C, H, W) and labels y (N,)."""
-    was_training = model.training
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for i in range(0, len(x), batch_size):
-        logits = model(x[i:i + batch_size])
-        loss_sum += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
-    model.train(was_training)
-    n = max(len(x), 1)
-    return loss_sum / n, correct / n
+    if len(x) == 0:
+        return 0.0, 0.0
+    scores, y = logits(model, x, batch_size), y.cpu()  # (N, K)
+    return float(F.cross_entropy(scores, y)), float((scores.argmax(1) == y).double().mean())
 
 
 def split_sizes(n: int, fraction: float = 0.1) -> tuple[int, int]:

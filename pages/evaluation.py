@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import figures, inspection, runs, ui
+from cnnviz import evaluate, figures, runs, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -17,7 +17,7 @@ def _gallery_images(split, indices: list[int]) -> np.ndarray:
     return x[:, 0] if x.shape[1] == 1 else x.transpose(0, 2, 3, 1)
 
 
-def _captions(ev: inspection.Evaluation, indices: list[int]) -> list[str]:
+def _captions(ev: evaluate.Evaluation, indices: list[int]) -> list[str]:
     names = ev.class_names
     return [t("true {true} → {pred} ({conf:.0%})", true=names[ev.labels[i]], pred=names[ev.predictions[i]],
               conf=float(ev.confidence[i])) for i in indices]
@@ -54,40 +54,39 @@ def _fmt(value, spec: str = "") -> str:
     return "–" if value is None else format(value, spec)
 
 
-def _run_table(infos: list[runs.RunInfo]) -> dict[str, dict[str, str]]:
-    """{run id: {row label: text}}: the numbers that tell two runs apart, from their run.json."""
+def _run_table(records) -> dict[str, dict[str, str]]:
+    """{run id: {row label: text}}: the numbers that tell two runs apart, from their records."""
     rows = {
-        t("dataset"): lambda m: str(m.get("dataset", "–")),
-        t("architecture"): lambda m: str(m.get("preset") or m.get("spec", {}).get("name") or "–"),
-        t("test accuracy"): lambda m: _fmt(m.get("test_accuracy"), ".2%"),
-        t("parameters"): lambda m: _fmt(m.get("params"), ","),
-        t("training time"): lambda m: "–" if m.get("train_seconds") is None else t("{s:.1f} s", s=m["train_seconds"]),
-        t("images per second"): lambda m: _fmt(m.get("images_per_second"), ",.0f"),
-        t("epochs"): lambda m: _fmt(m.get("config", {}).get("epochs")),
-        t("optimiser"): lambda m: str(m.get("config", {}).get("optimizer", "–")),
-        t("learning rate"): lambda m: _fmt(m.get("config", {}).get("lr"), "g"),
-        t("batch size"): lambda m: _fmt(m.get("config", {}).get("batch_size")),
+        t("dataset"): lambda r: r.dataset,
+        t("architecture"): lambda r: r.name,
+        t("test accuracy"): lambda r: _fmt(r.test_accuracy, ".2%"),
+        t("parameters"): lambda r: _fmt(r.params, ","),
+        t("training time"): lambda r: "–" if r.train_seconds is None else t("{s:.1f} s", s=r.train_seconds),
+        t("images per second"): lambda r: _fmt(r.images_per_second, ",.0f"),
+        t("epochs"): lambda r: _fmt(r.epochs),
+        t("optimiser"): lambda r: r.config.optimizer if r.config else "–",
+        t("learning rate"): lambda r: _fmt(r.config.learning_rate if r.config else None, "g"),
+        t("batch size"): lambda r: _fmt(r.config.batch_size if r.config else None),
     }
-    return {r.run_id: {label: get(r.meta) for label, get in rows.items()} for r in infos}
+    return {r.run_id: {label: get(r) for label, get in rows.items()} for r in records}
 
 
-run = ui.require_run()
-ev = ui.evaluation(run)
-split = ui.run_split(run)
+loaded = ui.require_loaded()
+run, split = loaded, loaded.split
+ev = ui.evaluation(loaded)
 names = [str(c) for c in ev.class_names]
 k = len(names)
 
 st.title(t("Evaluation"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id,
-             dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
+st.caption(ui.run_caption(loaded))
 
 # ---------------------------------------------------------------- headline numbers
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
 m2.metric(t("Misclassified"), f"{ev.n_wrong:,} / {ev.n_test:,}")
 m3.metric(t("Test loss"), f"{ev.loss:.4f}")
-m4.metric(t("Parameters"), f"{run.meta.get('params', 0):,}")
-st.markdown(inspection.report(ev, tr=t))
+m4.metric(t("Parameters"), f"{loaded.record.params or 0:,}")
+st.markdown(evaluate.report(ev, tr=t))
 
 # ---------------------------------------------------------------- confusion matrix and per-class accuracy
 st.subheader(t("Confusion matrix"))
@@ -137,7 +136,7 @@ else:
         st.session_state["_ev_cell"] = (true_class, pred_class)
         st.session_state["ev_cell_shown"] = PAGE
     limit = st.session_state.get("ev_cell_shown", PAGE)
-    cell = inspection.mistakes(ev, limit=limit, true_class=true_class, predicted_class=pred_class)
+    cell = evaluate.mistakes(ev, limit=limit, true_class=true_class, predicted_class=pred_class)
     _gallery(ev, split, cell, cell_count, "ev_cell_shown", "ev_cell_more", "ev_cell_gallery")
 
 # ---------------------------------------------------------------- all mistakes
@@ -145,7 +144,7 @@ st.subheader(t("Misclassified test images"))
 if ev.n_wrong == 0:
     st.success(t("No test image was misclassified."))
 else:
-    shown = inspection.mistakes(ev, limit=st.session_state.get("ev_shown", PAGE))
+    shown = evaluate.mistakes(ev, limit=st.session_state.get("ev_shown", PAGE))
     _gallery(ev, split, shown, ev.n_wrong, "ev_shown", "ev_more", "ev_mistakes")
 
 # ---------------------------------------------------------------- two runs side by side
@@ -170,4 +169,4 @@ ui.chart(st, figures.compare_curves(histories, metric), key="ev_compare",
                     "training images). For accuracy higher is better, for loss lower is better; hover over the chart "
                     "to compare the runs at one epoch."))
 
-st.table(_run_table([run, other]))
+st.table(_run_table([loaded.record, other.record]))

@@ -1,11 +1,9 @@
 """Experiment: compare runs, replay training, test robustness, check network health, match and edit kernels."""
-import hashlib
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import conv, data, experiment, figures, health, inspection, runs, ui
+from cnnviz import compare, conv, figures, handcrafted, kernels, robustness, runs, timeline, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -16,112 +14,60 @@ TABS = (N_("Compare"), N_("Timeline"), N_("Robustness"), N_("Health"), N_("Learn
 METRICS = {"val_acc": N_("validation accuracy"), "train_acc": N_("training accuracy"),
            "val_loss": N_("validation loss"), "train_loss": N_("training loss")}
 FIRST_LAYER = {"learned": N_("learned"), "handcrafted": N_("handcrafted")}
+ROBUSTNESS_DEFAULTS = {"exp_rb_dx": 0, "exp_rb_dy": 0, "exp_rb_angle": 0, "exp_rb_scale": 1.0, "exp_rb_noise": 0.0,
+                       "exp_rb_occlude": False}
 
 
-# ---------------------------------------------------------------- cached computations (keyed by run + weights)
+# ---------------------------------------------------------------- the charts several tabs draw
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _summary(run_id: str, sha: str) -> experiment.RunSummary:
-    return experiment.summarise(run_id)
+def _curves(records: list, prefix: str) -> None:
+    """The runs' training curves overlaid, with a picker of the measure (keys `<prefix>_metric`, `_curves`)."""
+    curves = {ui.run_summary(r).label: ui.run_history(r) for r in records}
+    few_epochs = all(sum(v is not None for v in h["val_acc"]) < 2 for h in curves.values())  # validation: per epoch
+    ui.keep_valid(f"{prefix}_metric", list(METRICS), "train_acc" if few_epochs else "val_acc")
+    metric = st.segmented_control(t("Curve"), list(METRICS), key=f"{prefix}_metric",
+                                  format_func=lambda m: t(METRICS[m])) or "val_acc"
+    ui.chart(st, figures.compare_curves(curves, metric, title=t(METRICS[metric])), key=f"{prefix}_curves",
+             help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
+                    "training images). For accuracy higher is better, for loss lower is better; hover over the "
+                    "chart to compare the runs at one epoch."))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _history(run_id: str, sha: str) -> dict:
-    return runs.read_history(run_id)
+def _probs(where, probs, classes, label, key: str, title: str = "") -> None:
+    ui.chart(where, figures.probability_bars(probs, classes, label, title=title), key=key,
+             help=t("One bar per class: the network's probability that the image shows that class, all bars "
+                    "together making 100%. The predicted class is green when it is right and red when it is "
+                    "wrong (blue when the true class is not known); “← true” marks the true class."))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _snapshots(run_id: str, sha: str) -> list[dict]:
-    return [{k: s[k] for k in ("index", "step", "epoch")} for s in runs.list_snapshots(run_id)]
+def _maps(maps, key: str, title: str = "") -> None:
+    ui.chart(st, figures.feature_map_grid(maps, title=title), key=key,
+             help=t("Each picture is one channel's feature map: it lights up where that channel found its pattern "
+                    "in the image. If no value is negative the maps are grey (black low, white high); otherwise "
+                    "blue is positive, red negative and white zero. Every map has its own colour range, given in "
+                    "brackets, so compare where maps light up, not how bright they are."))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _full_snapshots(run_id: str, sha: str) -> bool:
-    return experiment.has_full_snapshots(run_id)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _class_timeline(run_id: str, sha: str) -> experiment.ClassTimeline:
-    return experiment.per_class_over_training(run_id, max_images=1000)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _weight_layers(run_id: str, sha: str) -> list[str]:
-    return experiment.weight_layers(run_id)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _weight_timeline(run_id: str, sha: str, layer: str):
-    return experiment.weight_timeline(run_id, layer)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _activation_timeline(run_id: str, sha: str, layer: str):
-    split = data.load(runs.read_run(run_id).meta["dataset"])
-    probe = data.normalize(split.x_test[:experiment.PROBE_IMAGES], split.info)  # the same images at every snapshot
-    return experiment.activation_timeline(run_id, layer, probe)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _replay(run_id: str, sha: str, layer: str, index: int):
-    return experiment.kernel_replay(run_id, layer, index)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _health(run_id: str, sha: str) -> health.HealthReport:
-    return health.check_run(run_id)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _gradients(run_id: str, sha: str) -> health.GradientHistory:
-    return health.gradient_history(run_id)
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def _activations(run_id: str, sha: str, input_key: str, _model, _x) -> dict:
-    return inspection.activations(_model, _x)  # {layer: output without the batch dimension, ..., "softmax"}
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _occlusion(run_id: str, sha: str, input_key: str, target: int, patch: int, stride: int, _model, _x, _fill):
-    return experiment.occlusion_map(_model, _x, target, patch, stride, _fill)  # (H', W')
-
-
-# ---------------------------------------------------------------- small page helpers
-
-
-
-def _shown(image_u8):
-    """(C, H, W) uint8 -> (H, W) grey or (H, W, 3) for the figures."""
-    return image_u8[0] if image_u8.shape[0] == 1 else image_u8.transpose(1, 2, 0)
-
-
-def _run_header(run) -> None:
-    st.caption(t("Run {run} · {dataset}", run=run.run_id,
-                 dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
+def _histograms(values, steps, title: str, key: str) -> None:
+    ui.chart(st, figures.histogram_timeline(values, steps, title=title), key=key,
+             help=t("A timeline of histograms: each column is one snapshot (its training step below), each row a "
+                    "narrow range of values, lowest at the bottom. The colour counts how many values fall in that "
+                    "range at that step, from dark purple (few or none) to yellow (the most), so you can watch the "
+                    "values spread out or pile up as training goes on."))
 
 
 def _verdict(probs, classes, true_label) -> str:
     pred = int(np.argmax(probs))
     text = t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
-    if true_label is not None:
-        text += " · " + (t("right") if pred == true_label else t("wrong"))
-    return text
-
-
-def _metric_picker(curves: dict, key: str) -> str:
-    """Which logged metric to overlay; validation is logged once per epoch, so short runs start with training."""
-    few_epochs = all(sum(v is not None for v in h["val_acc"]) < 2 for h in curves.values())
-    ui.keep_valid(key, list(METRICS), "train_acc" if few_epochs else "val_acc")
-    return st.segmented_control(t("Curve"), list(METRICS), key=key, format_func=lambda m: t(METRICS[m])) or "val_acc"
+    return text + (" · " + (t("right") if pred == true_label else t("wrong")) if true_label is not None else "")
 
 
 def _kernel_title(name: str) -> str:
     return conv.KERNELS[name].title if name in conv.KERNELS else name
 
 
-def _conv_outputs(acts: dict) -> list[str]:
+def _map_layers(acts: dict) -> list[str]:
     """Layer outputs that are stacks of maps (C, H, W), in network order."""
     return [name for name, out in acts.items() if name != "softmax" and out.ndim == 3]
 
@@ -132,22 +78,20 @@ def _conv_outputs(acts: dict) -> list[str]:
 def compare_tab() -> None:
     st.markdown(t("Put runs side by side: their training curves, accuracy, size and speed, which classes each gets "
                   "right, and where their mistakes differ."))
-    usable = ui.usable_runs()
+    usable = {r.run_id: r for r in ui.usable_runs()}
     if not usable:
         st.info(t("There is no finished run to compare yet. Train one (about 5 seconds), then train another with "
                   "different settings on the Train page."))
         ui.quick_start_button(key="exp_quick_start")
         return
-    ids = [r.run_id for r in usable]
-    infos = {r.run_id: r for r in usable}
-    labels = {r.run_id: ui.run_label(r) for r in usable}
+    ids = list(usable)
     if "exp_cmp_runs" in st.session_state:
         st.session_state["exp_cmp_runs"] = [i for i in st.session_state["exp_cmp_runs"] if i in ids]
     else:  # first visit: the run in the sidebar and the newest other one
-        current = st.session_state.get("run_id")
-        first = [current] if current in ids else []
+        first = [st.session_state.get("run_id")] if st.session_state.get("run_id") in ids else []
         st.session_state["exp_cmp_runs"] = first + [i for i in ids if i not in first][:2 - len(first)]
-    chosen = st.multiselect(t("Runs to compare"), ids, key="exp_cmp_runs", format_func=labels.get,
+    chosen = st.multiselect(t("Runs to compare"), ids, key="exp_cmp_runs",
+                            format_func=lambda i: ui.run_label(usable[i]),
                             help=t("Any finished runs, on any dataset. Add or remove runs to change every view below."))
     if not chosen:
         st.info(t("Pick at least one run above."))
@@ -155,220 +99,189 @@ def compare_tab() -> None:
     if len(chosen) == 1:
         st.info(t("Only one run is picked: add another to compare. To make one, train a different preset or "
                   "settings on the Train page, or use the tab 'Learned vs handcrafted'."))
-    shas = {i: infos[i].meta["weights_sha256"] for i in chosen}
-    summaries = [_summary(i, shas[i]) for i in chosen]
-    table = pd.DataFrame({
-        t("run"): [s.label for s in summaries],
-        t("dataset"): [s.dataset for s in summaries],
-        t("first layer"): [t(FIRST_LAYER[s.first_layer]) for s in summaries],
-        t("test accuracy"): [s.test_accuracy for s in summaries],
-        t("parameters"): [s.params for s in summaries],
-        t("training time (s)"): [s.train_seconds for s in summaries],
-        t("images/s"): [s.images_per_second for s in summaries],
-        t("epochs"): [s.epochs for s in summaries],
-    })
+    records = [usable[i].record for i in chosen]
+    summaries = [ui.run_summary(r) for r in records]
+    columns = {N_("run"): "label", N_("dataset"): "dataset", N_("test accuracy"): "test_accuracy",
+               N_("parameters"): "params", N_("training time (s)"): "train_seconds",
+               N_("images/s"): "images_per_second", N_("epochs"): "epochs"}
+    table = pd.DataFrame({t(c): [getattr(s, f) for s in summaries] for c, f in columns.items()})
+    table.insert(2, t("first layer"), [t(FIRST_LAYER[s.first_layer]) for s in summaries])
     st.dataframe(table, hide_index=True, key="exp_cmp_table", column_config={
         t("test accuracy"): st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
         t("parameters"): st.column_config.NumberColumn(format="localized"),
         t("training time (s)"): st.column_config.NumberColumn(format="%.1f"),
         t("images/s"): st.column_config.NumberColumn(format="%.0f"),
         t("epochs"): st.column_config.NumberColumn(format="%.2g")})
+    _curves(records, "exp_cmp")
+    _class_by_class([usable[i] for i in chosen], summaries)
+    _class_timeline([usable[i] for i in chosen], summaries)
 
-    curves = {s.label: _history(i, shas[i]) for i, s in zip(chosen, summaries)}
-    metric = _metric_picker(curves, "exp_cmp_metric")
-    ui.chart(st, figures.compare_curves(curves, metric, title=t(METRICS[metric])), key="exp_cmp_curves",
-                 help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
-                        "training images). For accuracy higher is better, for loss lower is better; hover over the "
-                        "chart to compare the runs at one epoch."))
 
+def _class_by_class(infos: list, summaries: list) -> None:
     st.subheader(t("Class by class"))
-    groups: dict[tuple, list[int]] = {}
-    for n, s in enumerate(summaries):
-        groups.setdefault(s.classes, []).append(n)
-    classes, members = max(groups.items(), key=lambda kv: len(kv[1]))
-    if len(groups) > 1:
+    classes, members = compare.shared_classes(summaries)
+    if len(members) < len(summaries):
         st.warning(t("These runs were trained on different datasets; class-by-class views show the {n} runs "
                      "that share the classes {classes}.", n=len(members),
                      classes=ui.plain(", ".join(classes[:5])) + "…"))
-    with st.spinner(t("Evaluating on the test set…")):
-        evals = [ui.evaluation(infos[chosen[n]]) for n in members]
+    evals = [ui.evaluation(ui.loaded_run(infos[n])) for n in members]
     names = [summaries[n].label for n in members]
-    acc = np.stack([e.per_class_accuracy for e in evals])  # (runs, K)
-    ui.chart(st, figures.heatmap(acc, list(classes), names, colorscale="Blues", text_fmt=".0%",
-                                 title=t("Test accuracy per class (rows: runs)")), key="exp_cmp_classes",
-                 help=t("Rows are runs and columns classes; each cell is the share of that class's test images the "
-                        "run got right, printed in the cell. Darker blue means higher accuracy, so a column that is "
-                        "pale for every run is a class they all find hard."))
+    ui.chart(st, figures.heatmap(np.stack([e.per_class_accuracy for e in evals]), list(classes), names,
+                                 colorscale="Blues", text_fmt=".0%", title=t("Test accuracy per class (rows: runs)")),
+             key="exp_cmp_classes",
+             help=t("Rows are runs and columns classes; each cell is the share of that class's test images the run got "
+                    "right, printed in the cell. Darker blue means higher accuracy, so a column that is pale for "
+                    "every run is a class they all find hard."))
     if len(members) >= 2:
         a, b = st.columns(2)
         ui.keep_valid("exp_cmp_a", names, names[0])
         ui.keep_valid("exp_cmp_b", names, names[1])
-        name_a = a.selectbox(t("Run A"), names, key="exp_cmp_a")
-        name_b = b.selectbox(t("Run B"), names, key="exp_cmp_b")
-        ea, eb = evals[names.index(name_a)], evals[names.index(name_b)]
+        ea = evals[names.index(a.selectbox(t("Run A"), names, key="exp_cmp_a"))]
+        eb = evals[names.index(b.selectbox(t("Run B"), names, key="exp_cmp_b"))]
         ui.chart(st, figures.confusion_diff(ea.confusion, eb.confusion, list(classes),
                                             title=t("Confusion matrix of A minus that of B")), key="exp_cmp_diff",
-                     help=t("Each cell is run A's count minus run B's for one true class (row) and predicted class "
-                            "(column). Blue means A has more images there, red that B has, white that they agree; on "
-                            "the diagonal (right answers) blue favours A, off it blue means A makes that mistake more "
-                            "often."))
+                 help=t("Each cell is run A's count minus run B's for one true class (row) and predicted class "
+                        "(column). Blue means A has more images there, red that B has, white that they agree; on the "
+                        "diagonal (right answers) blue favours A, off it blue means A makes that mistake more often."))
         st.caption(t("On the diagonal, blue (positive) means A gets more images of that class right than B; off the "
                      "diagonal, blue means A makes that mistake more often. A: {a:.2%} accurate, B: {b:.2%}.",
                      a=ea.accuracy, b=eb.accuracy))
 
+
+def _class_timeline(infos: list, summaries: list) -> None:
     st.subheader(t("Per-class accuracy over training"))
+    chosen = [r.run_id for r in infos]
     ui.keep_valid("exp_cmp_timeline", chosen, chosen[0])
-    which = st.selectbox(t("Run"), chosen, key="exp_cmp_timeline", format_func=lambda i: _summary(i, shas[i]).label)
-    if not _snapshots(which, shas[which]):
+    which = st.selectbox(t("Run"), chosen, key="exp_cmp_timeline",
+                         format_func=lambda i: summaries[chosen.index(i)].label)
+    loaded = ui.loaded_run(infos[chosen.index(which)])
+    if not loaded.snapshots:
         st.info(t("This run kept no snapshots during training, so there is nothing to replay."))
-    elif not _full_snapshots(which, shas[which]):
+        return
+    if not loaded.full_snapshots:
         st.info(t("This run is large (over 500,000 parameters), so its snapshots keep only the convolution kernels, "
                   "not whole networks: accuracy over training cannot be recomputed for it."))
-    else:
-        with st.spinner(t("Scoring every training snapshot…")):
-            timeline = _class_timeline(which, shas[which])
-        ui.chart(st, figures.heatmap(timeline.accuracy, [str(s) for s in timeline.steps], list(timeline.classes),
-                                     colorscale="Blues", title=t("Accuracy of each class (rows) at each snapshot "
-                                                                 "(columns: training step)")),
-                     key="exp_cmp_timeline_fig",
-                     help=t("A timeline: rows are classes and columns the training snapshots in order, labelled with "
-                            "their training step. Each cell is the accuracy on that class's test images at that "
-                            "moment, darker blue being higher; a row that darkens late is a class the network learned "
-                            "late."))
-        st.caption(t("Scored on the first {n:,} test images. Classes that light up late are the ones the network "
-                     "found hardest.", n=timeline.n_images))
+        return
+    with st.spinner(t("Scoring every training snapshot…")):
+        tl = ui.class_timeline(loaded)
+    ui.chart(st, figures.heatmap(tl.accuracy, [str(s) for s in tl.steps], list(tl.classes), colorscale="Blues",
+                                 title=t("Accuracy of each class (rows) at each snapshot (columns: training step)")),
+             key="exp_cmp_timeline_fig",
+             help=t("A timeline: rows are classes and columns the training snapshots in order, labelled with their "
+                    "training step. Each cell is the accuracy on that class's test images at that moment, darker "
+                    "blue being higher; a row that darkens late is a class the network learned late."))
+    st.caption(t("Scored on the first {n:,} test images. Classes that light up late are the ones the network found "
+                 "hardest.", n=tl.n_images))
 
 
 # ---------------------------------------------------------------- Timeline
 
 
 def timeline_tab() -> None:
-    run = ui.require_run()
-    sha = run.meta["weights_sha256"]
-    spec, model = ui.load_model(run)
-    _run_header(run)
-    snaps = _snapshots(run.run_id, sha)
+    loaded = ui.require_loaded()
+    st.caption(ui.run_caption(loaded))
+    snaps = loaded.snapshots
     if not snaps:
         st.info(t("This run kept no snapshots during training, so there is no timeline to show."))
         return
     st.markdown(t("The network was saved at {n} points during training. Each column below is one of those moments: "
                   "how the values of a layer spread out as it learns.", n=len(snaps)))
     left, right = st.columns(2)
-    layers = _weight_layers(run.run_id, sha)
     with left:
+        layers = ui.weight_layers(loaded)
         ui.keep_valid("exp_tl_wlayer", layers, layers[0] if layers else None)
         wlayer = st.selectbox(t("Weights of layer"), layers, key="exp_tl_wlayer")
         if wlayer:
-            values, steps = _weight_timeline(run.run_id, sha, wlayer)
-            ui.chart(st, figures.histogram_timeline(values, steps, title=t("{layer} weights", layer=wlayer)),
-                         key="exp_tl_weights",
-                         help=t("A timeline of histograms: each column is one snapshot (its training step below), "
-                                "each row a narrow range of values, lowest at the bottom. The colour counts how many "
-                                "values fall in that range at that step, from dark purple (few or none) to yellow "
-                                "(the most), so you can watch the values spread out or pile up as training goes on."))
+            _histograms(*ui.weight_timeline(loaded, wlayer), t("{layer} weights", layer=wlayer), "exp_tl_weights")
     with right:
-        if not _full_snapshots(run.run_id, sha):
-            st.info(t("This run's snapshots keep only the convolution kernels (it has over 500,000 parameters), so "
-                      "activations over training cannot be recomputed."))
-        else:
-            acts = [n for n, _ in model.named_children() if n != "flatten" and not n.startswith("dropout")]
-            default = next((n for n in acts if n.endswith("_relu")), acts[0])
-            ui.keep_valid("exp_tl_alayer", acts, default)
-            alayer = st.selectbox(t("Activations of layer"), acts, key="exp_tl_alayer",
-                                  help=t("Outputs on the same {n} test images at every snapshot.",
-                                         n=experiment.PROBE_IMAGES))
-            with st.spinner(t("Running the probe images through every snapshot…")):
-                values, steps = _activation_timeline(run.run_id, sha, alayer)
-            zeros = float(np.mean(values[-1] == 0))
-            if "exp_tl_nozeros" not in st.session_state:
-                st.session_state["exp_tl_nozeros"] = zeros > 0.2  # after a ReLU the zeros would hide the rest
-            drop = st.toggle(t("Leave out exact zeros"), key="exp_tl_nozeros",
-                             help=t("After a ReLU most outputs are exactly 0; leaving them out shows how the "
-                                    "positive ones spread."))
-            shown = [v[v != 0] for v in values] if drop else values
-            try:
-                ui.chart(st, figures.histogram_timeline(shown, steps, title=t("{layer} outputs", layer=alayer)),
-                             key="exp_tl_acts",
-                             help=t("A timeline of histograms: each column is one snapshot (its training step below), "
-                                    "each row a narrow range of values, lowest at the bottom. The colour counts how "
-                                    "many values fall in that range at that step, from dark purple (few or none) to "
-                                    "yellow (the most), so you can watch the values spread out or pile up as training "
-                                    "goes on."))
-            except ValueError:
-                st.info(t("Every output of {layer} is zero at every snapshot.", layer=alayer))
-            st.caption(t("At the end of training {z:.0%} of these outputs are exactly zero.", z=zeros))
+        _activations_over_training(loaded)
     st.caption(t("Brighter cells: more values in that range at that step. Weights usually spread out from their "
                  "random start; after a ReLU, a tall band at 0 means many outputs are switched off."))
+    _kernel_replay(loaded)
 
+
+def _kernel_replay(loaded) -> None:
     st.subheader(t("Replay: kernels forming"))
-    convs = inspection.conv_layers(spec)
+    snaps = loaded.snapshots
+    convs = kernels.conv_layers(loaded.spec)
     if not convs:
         st.info(t("This network has no convolution layers, so there are no kernels to replay."))
         return
     a, b, c = st.columns([1, 1, 2])
     ui.keep_valid("exp_tl_klayer", convs, convs[0])
     klayer = a.selectbox(t("Layer"), convs, key="exp_tl_klayer")
-    indices = [s["index"] for s in snaps]
-    ui.keep_valid("exp_tl_snap", indices, indices[-1])
-    index = indices[0] if len(indices) == 1 else c.select_slider(
-        t("Training snapshot"), indices, key="exp_tl_snap",
-        format_func=lambda i: t("step {step} · epoch {epoch:.2f}", step=snaps[i]["step"], epoch=snaps[i]["epoch"]))
+    ui.keep_valid("exp_tl_snap", [s.index for s in snaps], snaps[-1].index)
+    index = snaps[0].index if len(snaps) == 1 else c.select_slider(
+        t("Training snapshot"), [s.index for s in snaps], key="exp_tl_snap",
+        format_func=lambda i: t("step {step} · epoch {epoch:.2f}", step=snaps[i].step, epoch=snaps[i].epoch))
     try:
-        now, change = _replay(run.run_id, sha, klayer, index)
+        now, change = ui.kernel_replay(loaded, klayer, index)
     except (ValueError, OSError) as e:
         st.error(t("This snapshot cannot be read: {reason}", reason=ui.reason(e)))
         return
-    ins = list(range(now.shape[1]))
-    ui.keep_valid("exp_tl_in", ins, 0)
-    ch = b.selectbox(t("Input channel"), ins, key="exp_tl_in")
-    step = snaps[index]["step"]
+    ui.keep_valid("exp_tl_in", list(range(now.shape[1])), 0)
+    ch = b.selectbox(t("Input channel"), list(range(now.shape[1])), key="exp_tl_in")
+    step = snaps[index].step
     ui.chart(st, figures.kernel_grid(now[:, ch], title=t("{layer} at step {step}", layer=klayer, step=step)),
-                 key="exp_tl_kernels",
-                 help=t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
-                        "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
-                        "colour means the same weight in every kernel."))
+             key="exp_tl_kernels",
+             help=t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
+                    "white zero. All kernels share one colour scale (the bar on the right), so the same colour means "
+                    "the same weight in every kernel."))
     ui.chart(st, figures.kernel_grid(change[:, ch], title=t("Change since initialisation (step {step} minus step 0)",
                                                             step=step)), key="exp_tl_change",
-                 help=t("The kernels above as change since training began: each cell is how far that weight has moved "
-                        "between step 0 and the chosen step. Blue means it grew, red that it shrank, white that it "
-                        "stayed put; all kernels share one colour scale."))
+             help=t("The kernels above as change since training began: each cell is how far that weight has moved "
+                    "between step 0 and the chosen step. Blue means it grew, red that it shrank, white that it stayed "
+                    "put; all kernels share one colour scale."))
     size = float(np.abs(change).mean() / max(np.abs(now - change).mean(), 1e-12))
     st.caption(t("On average a weight has moved by {r:.0%} of its starting size. Where the change looks like a "
                  "clean edge or stroke, that is what training added to the random start.", r=size))
 
 
+def _activations_over_training(loaded) -> None:
+    if not loaded.full_snapshots:
+        st.info(t("This run's snapshots keep only the convolution kernels (it has over 500,000 parameters), so "
+                  "activations over training cannot be recomputed."))
+        return
+    layers = timeline.activation_layers(loaded)
+    ui.keep_valid("exp_tl_alayer", layers, next((n for n in layers if n.endswith("_relu")), layers[0]))
+    layer = st.selectbox(t("Activations of layer"), layers, key="exp_tl_alayer",
+                         help=t("Outputs on the same {n} test images at every snapshot.", n=timeline.PROBE_IMAGES))
+    with st.spinner(t("Running the probe images through every snapshot…")):
+        values, steps = ui.activation_timeline(loaded, layer)
+    zeros = float(np.mean(values[-1] == 0))
+    if "exp_tl_nozeros" not in st.session_state:
+        st.session_state["exp_tl_nozeros"] = zeros > 0.2  # after a ReLU the zeros would hide the rest
+    drop = st.toggle(t("Leave out exact zeros"), key="exp_tl_nozeros",
+                     help=t("After a ReLU most outputs are exactly 0; leaving them out shows how the positive ones "
+                            "spread."))
+    try:
+        _histograms([v[v != 0] for v in values] if drop else values, steps, t("{layer} outputs", layer=layer),
+                    "exp_tl_acts")
+    except ValueError:
+        st.info(t("Every output of {layer} is zero at every snapshot.", layer=layer))
+    st.caption(t("At the end of training {z:.0%} of these outputs are exactly zero.", z=zeros))
+
+
 # ---------------------------------------------------------------- Robustness
 
 
-ROBUSTNESS_DEFAULTS = {"exp_rb_dx": 0, "exp_rb_dy": 0, "exp_rb_angle": 0, "exp_rb_scale": 1.0, "exp_rb_noise": 0.0,
-                       "exp_rb_occlude": False}
-
-
-def _reset_robustness() -> None:
-    st.session_state.update(ROBUSTNESS_DEFAULTS)
-
-
 def robustness_tab() -> None:
-    run = ui.require_run()
-    sha = run.meta["weights_sha256"]
-    spec, model = ui.load_model(run)
-    split = ui.run_split(run)
-    info = split.info
-    classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
-    _run_header(run)
+    loaded = ui.require_loaded()
+    classes = loaded.classes
+    st.caption(ui.run_caption(loaded))
     st.markdown(t("Move, turn, zoom, blur with noise or cover part of an image and watch whether the network still "
                   "recognises it. Convolutions and pooling give some tolerance to small shifts, not to everything."))
     pick, shown_col, pred_col = st.columns([1.1, 1, 1.4])
     image_slot = shown_col.empty()  # the changed image goes above the square's controls
-    picked = ui.pick_test_image("exp_rb", split, classes, pick)
-    if picked is None:
+    base = ui.pick_input("exp_rb", loaded, where=pick, sources=("test",))
+    if base is None:
         return
-    image_u8, label, g = picked
-    h, w = image_u8.shape[1:]
+    h, w = base.image.shape[1:]
     for k, v in ROBUSTNESS_DEFAULTS.items():  # state first, no widget defaults: the undo button may reset them
         st.session_state.setdefault(k, v)
     with pick:
-        st.button(t("Undo all changes"), key="exp_rb_reset", on_click=_reset_robustness, icon=":material/undo:")
+        st.button(t("Undo all changes"), key="exp_rb_reset", on_click=st.session_state.update,
+                  args=(ROBUSTNESS_DEFAULTS,), icon=":material/undo:")
         sx = st.slider(t("Shift right (px)"), -10, 10, key="exp_rb_dx")
         sy = st.slider(t("Shift down (px)"), -10, 10, key="exp_rb_dy")
         angle = st.slider(t("Rotate (degrees, clockwise)"), -90, 90, step=5, key="exp_rb_angle")
@@ -381,49 +294,38 @@ def robustness_tab() -> None:
             ui.keep_valid("exp_rb_shade", list(shades), 128)
             shade = st.radio(t("Colour"), list(shades), key="exp_rb_shade", format_func=shades.get, horizontal=True)
             size = st.slider(t("Square size (px)"), 1, min(h, w), max(1, min(h, w) // 4), key="exp_rb_size")
-            r = st.slider(t("Square top row"), 0, h - 1, h // 3, key="exp_rb_row")
-            c = st.slider(t("Square left column"), 0, w - 1, w // 3, key="exp_rb_col")
-            box = (r, c, size)
+            box = (st.slider(t("Square top row"), 0, h - 1, h // 3, key="exp_rb_row"),
+                   st.slider(t("Square left column"), 0, w - 1, w // 3, key="exp_rb_col"), size)
     try:
-        moved = experiment.transform(image_u8, shift=(sx, sy), angle=angle, scale=scale, noise_std=noise,
-                                     occlude=box, seed=g, occlude_fill=shade)
+        moved = robustness.transform(base.image, shift=(sx, sy), angle=angle, scale=scale, noise_std=noise,
+                                     occlude=box, seed=base.index, occlude_fill=shade)
     except ValueError as e:
         st.error(ui.reason(e))
         return
-    x = experiment.to_input(moved, info)  # (C, H, W)
-    key = f"{g}-" + hashlib.sha1(moved.tobytes()).hexdigest()
-    acts = _activations(run.run_id, sha, key, model, x)
-    base = _activations(run.run_id, sha, f"test-{g}", model, experiment.to_input(image_u8, info))
-    probs, before = acts["softmax"], base["softmax"]
-    ui.chart(image_slot, figures.image_gallery(_shown(moved)[None], [t("test image {g}: {name}", g=g,
-                                                                        name=classes[label])]), key="exp_rb_image",
-                         help=t("The picture the network is given, one square per pixel. Hover over a pixel to read "
-                                "its row, column and value; a grey picture runs from black (its darkest pixel) to "
-                                "white (its brightest)."))
+    picked = ui.Picked(robustness.to_input(moved, loaded.info), moved, base.label,
+                       f"{base.key}-changed-{sx},{sy},{angle},{scale},{noise},{box},{shade}", base.caption)
+    acts = ui.activations(loaded, picked)
+    probs, before, label = acts["softmax"], ui.activations(loaded, base)["softmax"], base.label
+    ui.show_input(image_slot, picked, key="exp_rb_image")
     with pred_col:
         st.markdown(_verdict(probs, classes, label))
         p0 = int(before.argmax())
         st.caption(t("Untouched image: {name} ({p:.1%}). Probability of the true class now {q:.1%}, before {q0:.1%}.",
                      name=ui.plain(classes[p0]), p=float(before[p0]), q=float(probs[label]), q0=float(before[label])))
-        ui.chart(st, figures.probability_bars(probs, classes, label), key="exp_rb_probs",
-                     help=t("One bar per class: the network's probability that the image shows that class, all bars "
-                            "together making 100%. The predicted class is green when it is right and red when it is "
-                            "wrong (blue when the true class is not known); “← true” marks the true class."))
-
-    maps = _conv_outputs(acts)
+        _probs(st, probs, classes, label, "exp_rb_probs")
+    maps = _map_layers(acts)
     if maps:
         st.subheader(t("Feature maps of the changed image"))
         ui.keep_valid("exp_rb_layer", maps, maps[0])
-        layer = st.columns(3)[0].selectbox(t("Layer"), maps, key="exp_rb_layer")
-        ui.chart(st, figures.feature_map_grid(acts[layer]), key="exp_rb_maps",
-                     help=t("Each picture is one channel's feature map: it lights up where that channel found its "
-                            "pattern in the image. If no value is negative the maps are grey (black low, white high); "
-                            "otherwise blue is positive, red negative and white zero. Every map has its own colour "
-                            "range, given in brackets, so compare where maps light up, not how bright they are."))
+        _maps(acts[st.columns(3)[0].selectbox(t("Layer"), maps, key="exp_rb_layer")], "exp_rb_maps")
+    _occlusion(loaded, picked, int(probs.argmax()), probs)
 
+
+def _occlusion(loaded, picked: ui.Picked, predicted: int, probs) -> None:
     st.subheader(t("Which parts matter: occlusion sensitivity"))
     st.markdown(t("A black square is slid over the image; at each place the network looks again. Red marks the "
                   "places whose hiding lowers the probability of the chosen class most: the evidence it relies on."))
+    (h, w), classes = picked.image.shape[1:], loaded.classes
     a, b, c = st.columns(3)
     targets = {"pred": t("the predicted class"), "true": t("the true class")}
     ui.keep_valid("exp_rb_target", list(targets), "pred")
@@ -431,10 +333,10 @@ def robustness_tab() -> None:
     largest = max(2, min(h, w) // 2)
     patch = b.slider(t("Patch size (px)"), 2, largest, min(4, largest), key="exp_rb_patch")
     stride = c.slider(t("Step (px)"), 1, 4, 2, key="exp_rb_stride")
-    target = int(probs.argmax()) if which == "pred" else label
-    drops = _occlusion(run.run_id, sha, key, target, patch, stride, model, x, experiment.fill_value(info))
+    target = predicted if which == "pred" else picked.label
+    drops = ui.occlusion(loaded, picked, target, patch, stride)  # (H', W')
     top = float(drops.max())
-    heat = np.clip(experiment.spread_map(drops, (h, w), patch, stride) / top, 0, 1) if top > 0 else \
+    heat = np.clip(robustness.spread_map(drops, (h, w), patch, stride) / top, 0, 1) if top > 0 else \
         np.zeros((h, w))  # relative to the largest drop, which the text states
     i, j = np.unravel_index(int(np.argmax(drops)), drops.shape)
     if top > 0:
@@ -445,20 +347,19 @@ def robustness_tab() -> None:
         st.markdown(t("No square lowers p({name}): hiding any part leaves the network at least as sure.",
                       name=ui.plain(classes[target])))
     left, right = st.columns(2)
-    ui.chart(left, figures.overlay(_shown(moved), heat, alpha=0.5,
+    ui.chart(left, figures.overlay(ui.shown(picked.image), heat, alpha=0.5,
                                    title=t("Where hiding hurts p({name}) (relative)", name=classes[target])),
-                   key="exp_rb_occlusion",
-                   help=t("The image with a heat layer on top: red where hiding it under the square lowers the "
-                          "probability of the chosen class most, dark blue where hiding it hardly matters. The "
-                          "colours are relative: the darkest red is the largest drop, the one given in the text "
-                          "above."))
+             key="exp_rb_occlusion",
+             help=t("The image with a heat layer on top: red where hiding it under the square lowers the probability "
+                    "of the chosen class most, dark blue where hiding it hardly matters. The colours are relative: "
+                    "the darkest red is the largest drop, the one given in the text above."))
     ui.chart(right, figures.kernel_grid(-drops[None], titles=[t("one cell per square position")],
                                         title=t("Change in p({name}) when hidden: red lower, blue higher",
                                                 name=classes[target])), key="exp_rb_drops",
-                    help=t("One cell per position of the sliding square, in the same layout as the image (top-left "
-                           "cell: the square in the top-left corner). Red means hiding that part lowered the "
-                           "probability of the chosen class, blue that it raised it, and the stronger the colour the "
-                           "bigger the change; hover for the exact value."))
+             help=t("One cell per position of the sliding square, in the same layout as the image (top-left cell: the "
+                    "square in the top-left corner). Red means hiding that part lowered the probability of the chosen "
+                    "class, blue that it raised it, and the stronger the colour the bigger the change; hover for the "
+                    "exact value."))
     st.caption(t("Smaller steps give a finer map and take longer."))
 
 
@@ -466,28 +367,25 @@ def robustness_tab() -> None:
 
 
 def health_tab() -> None:
-    run = ui.require_run()
-    sha = run.meta["weights_sha256"]
-    _run_header(run)
+    loaded = ui.require_loaded()
+    st.caption(ui.run_caption(loaded))
     st.markdown(t("A filter or unit after a ReLU that never outputs anything above zero is dead: it passes nothing "
                   "on and, because its gradient is zero too, it can never learn again."))
     with st.spinner(t("Running the test set through the network…")):
-        report = _health(run.run_id, sha)
+        report = ui.health_report(loaded)
     if not report.layers:
         st.info(t("This network has no ReLU layers, so there is nothing to call dead."))
     else:
-        where = t("the {n:,} test images", n=report.n_images)
-        dead = sum(len(h.dead) for h in report.layers)
-        total = sum(h.units for h in report.layers)
+        dead, total = sum(len(h.dead) for h in report.layers), sum(h.units for h in report.layers)
         (st.warning if dead else st.success)(t("{dead} of {total} ReLU units are dead.", dead=dead, total=total))
-        st.markdown("\n".join(f"- {s}" for s in report.sentences(where, tr=t)))
-        table = pd.DataFrame({t("layer"): [h.layer for h in report.layers],
-                              t("units"): [h.units for h in report.layers],
-                              t("dead"): [len(h.dead) for h in report.layers],
-                              t("outputs that are zero"): [h.sparsity for h in report.layers]})
-        st.dataframe(table, hide_index=True, key="exp_hl_table", column_config={
-            t("outputs that are zero"): st.column_config.ProgressColumn(format="percent", min_value=0.0,
-                                                                        max_value=1.0)})
+        st.markdown("\n".join(f"- {s}" for s in report.sentences(t("the {n:,} test images", n=report.n_images),
+                                                                 tr=t)))
+        st.dataframe(pd.DataFrame({t("layer"): [h.layer for h in report.layers],
+                                   t("units"): [h.units for h in report.layers],
+                                   t("dead"): [len(h.dead) for h in report.layers],
+                                   t("outputs that are zero"): [h.sparsity for h in report.layers]}),
+                     hide_index=True, key="exp_hl_table", column_config={t("outputs that are zero"): (
+                         st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0))})
         names = [h.layer for h in report.layers]
         ui.keep_valid("exp_hl_layer", names, names[0])
         layer = st.columns(3)[0].selectbox(t("How often each unit fires"), names, key="exp_hl_layer")
@@ -500,23 +398,25 @@ def health_tab() -> None:
                                          colorscale="Viridis", text_fmt=".0%" if h.units <= 32 else None,
                                          title=t("Share of test images on which each unit of {layer} is above "
                                                  "zero somewhere", layer=layer)), key="exp_hl_activity",
-                         help=t("One cell per unit of this layer: the share of test images on which the unit is above "
-                                "zero somewhere (printed in the cell when there is room, else shown on hover). "
-                                "Colours run from dark purple (lowest share) to yellow (highest); a unit at 0% never "
-                                "fires and is dead."))
+                     help=t("One cell per unit of this layer: the share of test images on which the unit is above "
+                            "zero somewhere (printed in the cell when there is room, else shown on hover). Colours "
+                            "run from dark purple (lowest share) to yellow (highest); a unit at 0% never fires and "
+                            "is dead."))
+    _gradient_norms(loaded)
 
+
+def _gradient_norms(loaded) -> None:
     st.subheader(t("Gradient norms during training"))
-    grads = _gradients(run.run_id, sha)
+    grads = ui.gradient_history(loaded)
     if not grads.norms:
         st.info(t("This run did not log gradient norms (it was trained by an older version); train it again to "
                   "see them."))
         return
-    ui.chart(st, figures.compare_curves(grads.curves(), "grad_norm", title=t("Size of each layer's weight "
-                                                                              "gradient (L2 norm)")),
-                 key="exp_hl_grads",
-                 help=t("One line per layer: the size (L2 norm) of that layer's weight gradient at each logged "
-                        "training step, against the epoch. Lines far below the others belong to layers that barely "
-                        "learn; sudden spikes mean unstable training."))
+    ui.chart(st, figures.compare_curves(grads.curves(), "grad_norm",
+                                        title=t("Size of each layer's weight gradient (L2 norm)")), key="exp_hl_grads",
+             help=t("One line per layer: the size (L2 norm) of that layer's weight gradient at each logged training "
+                    "step, against the epoch. Lines far below the others belong to layers that barely learn; sudden "
+                    "spikes mean unstable training."))
     st.markdown("\n".join(f"- {s}" for s in grads.sentences(tr=t)))
     st.caption(t("Gradients far smaller in the first layers than in the last would mean those layers barely learn "
                  "(vanishing gradients); sudden spikes mean unstable training."))
@@ -531,71 +431,73 @@ def _twin_progress(run_id: str) -> None:
     info = runs.read_run(run_id)
     if info.status not in runs.LIVE:
         st.rerun()
-    last = runs.last_step(run_id)
-    total = info.meta.get("total_steps")
+    last, total = runs.last_step(run_id), info.record.total_steps if info.record else None
     done = last["step"] / total if last and total else 0.0
     st.progress(min(done, 1.0), text=t("Training {run}: {p:.0%}", run=run_id, p=done))
 
 
 def handcrafted_tab() -> None:
-    run = ui.require_run()
-    spec, model = ui.load_model(run)
-    _run_header(run)
-    convs = inspection.conv_layers(spec)
+    loaded = ui.require_loaded()
+    st.caption(ui.run_caption(loaded))
+    convs = kernels.conv_layers(loaded.spec)
     if not convs:
         st.info(t("This network has no convolution layers, so there are no learned kernels to compare. "
                   "Pick a CNN such as LeNet-5 in the sidebar."))
         return
-    first = convs[0]
-    kernels = inspection.kernels(model, first)  # (N, C, kh, kw)
-    if kernels.shape[-1] < 2:
+    learned_k = kernels.of_layer(loaded.model, convs[0])  # (N, C, kh, kw)
+    if learned_k.shape[-1] < 2:
         st.info(t("The first layer's kernels are 1×1: they have no spatial pattern to compare."))
         return
-    handcrafted_run = (run.meta.get("config") or {}).get("first_layer") == "handcrafted"
     st.markdown(t("Are the first-layer kernels the network learned anything like the ones people design by hand "
                   "(Sobel and Prewitt edge detectors, the Laplacian, blurs)? Each learned kernel is matched to the "
                   "handcrafted kernel it correlates with most; a negative correlation means the same pattern with "
                   "the opposite sign (a dark-to-light edge instead of light-to-dark)."))
+    handcrafted_run = loaded.record.first_layer == "handcrafted"
     if handcrafted_run:
         st.info(t("This run's first layer is the fixed handcrafted bank, so every kernel matches one exactly."))
-    names, r = experiment.correlations(kernels)
-    matches = experiment.closest_handcrafted(kernels)
-    cands = experiment.handcrafted_candidates(kernels.shape[-1])
+    _kernel_matches(learned_k, convs[0])
+    st.subheader(t("Experiment: train it with learned kernels instead") if handcrafted_run else
+                 t("Experiment: train it with handcrafted kernels instead"))
+    _twin_experiment(loaded)
+
+
+def _kernel_matches(learned_k, first: str) -> None:
+    names, r = handcrafted.correlations(learned_k)
+    matches = handcrafted.closest_handcrafted(learned_k)
+    cands = handcrafted.handcrafted_candidates(learned_k.shape[-1])
     titles = {n: _kernel_title(n) for n in names}
-    learned = kernels.mean(1)  # (N, kh, kw): the bank puts one pattern in every input channel
+    learned = learned_k.mean(1)  # (N, kh, kw): the bank puts one pattern in every input channel
     matched = np.stack([cands[m.name] * m.sign if m.name else np.zeros_like(learned[0]) for m in matches])
     ui.chart(st, figures.kernel_grid(learned, titles=[f"k{m.channel} · r = {m.sign * m.correlation:+.2f}"
                                                       for m in matches], shared_scale=False,
                                      title=t("{layer}: learned kernels", layer=first)), key="exp_hc_learned",
-                 help=t("Each square is one learned first-layer kernel (its input channels averaged), one cell per "
-                        "weight: blue positive, red negative, white zero, each kernel on its own colour range. Its "
-                        "title gives the Pearson r with the closest handcrafted kernel, shown below in the same "
-                        "order: near +1 the same pattern, near −1 the same pattern with the sign flipped."))
-    ui.chart(st, figures.kernel_grid(matched, titles=[titles.get(m.name, "—") for m in matches],
-                                     shared_scale=False, title=t("Closest handcrafted kernel (sign matched)")),
-                 key="exp_hc_matched",
-                 help=t("For each learned kernel above, in the same place, the handcrafted kernel it correlates with "
-                        "most, its sign flipped where the correlation was negative (— means none). Blue is positive, "
-                        "red negative, white zero, each kernel on its own colour range."))
+             help=t("Each square is one learned first-layer kernel (its input channels averaged), one cell per "
+                    "weight: blue positive, red negative, white zero, each kernel on its own colour range. Its title "
+                    "gives the Pearson r with the closest handcrafted kernel, shown below in the same order: near +1 "
+                    "the same pattern, near −1 the same pattern with the sign flipped."))
+    ui.chart(st, figures.kernel_grid(matched, titles=[titles.get(m.name, "—") for m in matches], shared_scale=False,
+                                     title=t("Closest handcrafted kernel (sign matched)")), key="exp_hc_matched",
+             help=t("For each learned kernel above, in the same place, the handcrafted kernel it correlates with "
+                    "most, its sign flipped where the correlation was negative (— means none). Blue is positive, red "
+                    "negative, white zero, each kernel on its own colour range."))
     best = max(matches, key=lambda m: m.correlation)
-    strong = sum(m.correlation >= 0.7 for m in matches)
     st.markdown(t("{strong} of {n} kernels correlate at 0.7 or more with a handcrafted one. The closest pair: kernel "
-                  "{k} and {name} (r = {r:+.2f}).", strong=strong, n=len(matches), k=best.channel,
-                  name=titles.get(best.name, "—"), r=best.sign * best.correlation))
+                  "{k} and {name} (r = {r:+.2f}).", strong=sum(m.correlation >= 0.7 for m in matches),
+                  n=len(matches), k=best.channel, name=titles.get(best.name, "—"), r=best.sign * best.correlation))
     with st.expander(t("Every correlation")):
         ui.chart(st, figures.heatmap(r, [titles[n] for n in names], [f"k{i}" for i in range(len(r))],
                                      colorscale=figures.DIVERGING, zmid=0, text_fmt=".2f",
                                      title=t("Pearson r of each learned kernel (rows) with each handcrafted one")),
-                     key="exp_hc_all",
-                     help=t("The Pearson r of every learned kernel (rows) with every handcrafted kernel (columns), "
-                            "printed in each cell. Blue near +1 means the same pattern, red near −1 the same pattern "
-                            "with the opposite sign, and white near 0 no likeness."))
+                 key="exp_hc_all",
+                 help=t("The Pearson r of every learned kernel (rows) with every handcrafted kernel (columns), printed "
+                        "in each cell. Blue near +1 means the same pattern, red near −1 the same pattern with the "
+                        "opposite sign, and white near 0 no likeness."))
 
-    st.subheader(t("Experiment: train it with learned kernels instead") if handcrafted_run else
-                 t("Experiment: train it with handcrafted kernels instead"))
+
+def _twin_experiment(loaded) -> None:
     try:
-        config = experiment.twin_config(run.run_id)
-        twins = experiment.find_twins(run.run_id)
+        config = compare.twin_config(loaded.record)
+        twins = compare.find_twins(loaded.record, runs.list_runs())
     except ValueError as e:
         st.info(t("This run cannot be repeated with another first layer: {reason}", reason=ui.reason(e)))
         return
@@ -608,26 +510,19 @@ def handcrafted_tab() -> None:
         _twin_progress(twin.run_id)
     elif st.button(t("Train the twin run") if twin is None else t("Train the twin run again"), key="exp_hc_train",
                    icon=":material/play_arrow:", type="primary" if twin is None else "secondary"):
-        started = ui.start_training(config, ui.load_dataset(config.dataset))
-        if started:
+        if ui.start_training(config, ui.load_dataset(config.dataset)):
             st.rerun()
     if twin is None or not twin.has_weights:
         if twin is not None and twin.status not in runs.LIVE:
             st.warning(t("The last twin run ended as '{status}' without weights.", status=twin.status))
         return
-    pair = [run, twin]
-    sums = [_summary(r.run_id, r.meta["weights_sha256"]) for r in pair]
+    pair = [loaded.record, twin.record]
+    sums = [ui.run_summary(r) for r in pair]
     cols = st.columns(3)
     for col, s in zip(cols, sums):
         col.metric(s.label, f"{(s.test_accuracy or 0):.2%}", help=t("test accuracy"))
-    diff = (sums[1].test_accuracy or 0) - (sums[0].test_accuracy or 0)
-    cols[2].metric(t("twin minus this run"), f"{diff:+.2%}")
-    curves = {s.label: _history(r.run_id, r.meta["weights_sha256"]) for r, s in zip(pair, sums)}
-    metric = _metric_picker(curves, "exp_hc_metric")
-    ui.chart(st, figures.compare_curves(curves, metric, title=t(METRICS[metric])), key="exp_hc_curves",
-                 help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
-                        "training images). For accuracy higher is better, for loss lower is better; hover over the "
-                        "chart to compare the runs at one epoch."))
+    cols[2].metric(t("twin minus this run"), f"{(sums[1].test_accuracy or 0) - (sums[0].test_accuracy or 0):+.2%}")
+    _curves(pair, "exp_hc")
     st.caption(t("If the handcrafted first layer does about as well, the learned kernels found nothing a person "
                  "could not have designed; if it does worse, the network learned features of its own."))
 
@@ -649,14 +544,10 @@ def _load_handcrafted(cands: dict, scale: float) -> None:
 
 
 def edit_tab() -> None:
-    run = ui.require_run()
-    sha = run.meta["weights_sha256"]
-    spec, model = ui.load_model(run)
-    split = ui.run_split(run)
-    info = split.info
-    classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
-    _run_header(run)
-    convs = inspection.conv_layers(spec)
+    loaded = ui.require_loaded()
+    classes = loaded.classes
+    st.caption(ui.run_caption(loaded))
+    convs = kernels.conv_layers(loaded.spec)
     if not convs:
         st.info(t("This network has no convolution layers, so there is no kernel to edit."))
         return
@@ -665,7 +556,7 @@ def edit_tab() -> None:
     pick, grid_col, act_col = st.columns([1, 1.2, 1])
     ui.keep_valid("exp_ed_layer", convs, convs[0])
     layer = pick.selectbox(t("Layer"), convs, key="exp_ed_layer", on_change=_set_base, args=(None,))
-    original_all = inspection.kernels(model, layer)  # (out, in, kh, kw)
+    original_all = kernels.of_layer(loaded.model, layer)  # (out, in, kh, kw)
     n_out, n_in, kh, kw = original_all.shape
     ui.keep_valid("exp_ed_out", list(range(n_out)), 0)
     ui.keep_valid("exp_ed_in", list(range(n_in)), 0)
@@ -673,16 +564,65 @@ def edit_tab() -> None:
                        args=(None,))
     i = pick.selectbox(t("Input channel"), list(range(n_in)), key="exp_ed_in", on_change=_set_base, args=(None,))
     original = original_all[o, i]  # (kh, kw)
+    values = _kernel_editor(grid_col, layer, o, i, original)  # (kh, kw); NaN where a cell was emptied
+    try:
+        handcrafted.checked_kernel(loaded.model, layer, o, i, values)
+    except (ValueError, TypeError) as e:
+        st.error(t("This kernel cannot be used: {reason}", reason=ui.reason(e)))
+        return
+    ui.chart(grid_col, figures.kernel_grid(np.stack([original, values]), titles=[t("learned"), t("yours")],
+                                           max_cols=2), key="exp_ed_kernels",
+             help=t("Left the learned kernel, right your edited copy, one cell per weight on one shared colour scale: "
+                    "blue is positive, red negative, white zero. Cells whose colour differs are the numbers you "
+                    "changed."))
+    changed = not np.array_equal(values, original)
+    picked = ui.pick_input("exp_ed", loaded, where=act_col, sources=("test",))
+    if picked is None:
+        return
+    before = ui.activations(loaded, picked)
+    after = ui.edited_activations(loaded, picked, layer, o, i, values) if changed else before
+    ui.show_input(act_col, picked, key="exp_ed_image")
+    p0, p1 = before["softmax"], after["softmax"]
+    st.markdown(t("Learned kernel: ") + _verdict(p0, classes, picked.label) + "  \n" + t("Edited kernel: ") +
+                _verdict(p1, classes, picked.label) + ("" if changed else "  \n" + t("(no change yet: edit a number)")))
+    left, right = st.columns(2)
+    _probs(left, p0, classes, picked.label, "exp_ed_probs_before", t("with the learned kernel"))
+    _probs(right, p1, classes, picked.label, "exp_ed_probs_after", t("with your kernel"))
+    _downstream(before, after, layer, changed)
+
+
+def _downstream(before: dict, after: dict, layer: str, changed: bool) -> None:
+    """The feature maps from the edited layer on, with the edited kernel and as a change."""
+    names = list(before)
+    downstream = [m for m in _map_layers(before) if names.index(m) >= names.index(layer)]
+    ui.keep_valid("exp_ed_show", downstream, downstream[0])
+    show = st.columns(3)[0].selectbox(t("Feature maps of layer"), downstream, key="exp_ed_show")
+    delta = after[show] - before[show]
+    st.caption(t("Largest change in {layer}: {d:.3g} (its values span {lo:.3g} to {hi:.3g}).", layer=show,
+                 d=float(np.abs(delta).max()), lo=float(before[show].min()), hi=float(before[show].max())))
+    _maps(after[show], "exp_ed_maps", t("{layer} with your kernel", layer=show))
+    if changed:
+        ui.chart(st, figures.feature_map_grid(delta, title=t("Change: your kernel minus the learned one")),
+                 key="exp_ed_delta",
+                 help=t("A difference map: the layer's feature maps with your kernel minus those with the learned "
+                        "one. Blue means your kernel raised the value there, red that it lowered it, white that "
+                        "nothing changed (if nothing went down the maps are grey: the brighter, the bigger the rise); "
+                        "each map has its own colour range."))
+
+
+def _kernel_editor(where, layer: str, o: int, i: int, original):
+    """The editable grid of one kernel slice and its buttons; returns the numbers in it (kh, kw)."""
+    kh, kw = original.shape
     base = st.session_state.get("exp_ed_base")
     base = original if base is None or np.shape(base) != original.shape else np.asarray(base)
-    nonce = st.session_state.get("exp_ed_nonce", 0)
-    with grid_col:
+    with where:
         st.markdown(t("**{layer}**, filter {o}, input channel {i}: {kh}×{kw} weights", layer=layer, o=o, i=i,
                       kh=kh, kw=kw))
-        frame = pd.DataFrame(base, columns=[str(c) for c in range(kw)])
-        edited = st.data_editor(frame, key=f"exp_ed_grid_{nonce}", column_config={
-            str(c): st.column_config.NumberColumn(format="%.3f", step=0.01) for c in range(kw)})
-        values = edited.to_numpy(dtype=float)  # (kh, kw); NaN where a cell was emptied
+        edited = st.data_editor(pd.DataFrame(base, columns=[str(c) for c in range(kw)]),
+                                key=f"exp_ed_grid_{st.session_state.get('exp_ed_nonce', 0)}", column_config={
+                                    str(c): st.column_config.NumberColumn(format="%.3f", step=0.01)
+                                    for c in range(kw)})
+        values = edited.to_numpy(dtype=float)
         b1, b2, b3 = st.columns(3)
         b1.button(t("Reset"), key="exp_ed_reset", on_click=_set_base, args=(None,), icon=":material/undo:",
                   help=t("Back to the learned numbers."))
@@ -690,76 +630,13 @@ def edit_tab() -> None:
                   help=t("Switch this kernel slice off."))
         b3.button(t("Negate"), key="exp_ed_negate", on_click=_set_base, args=(-values,),
                   help=t("Flip the sign of every number."))
-        cands = experiment.handcrafted_candidates(kh) if kh == kw and kh >= 2 else {}
+        cands = handcrafted.handcrafted_candidates(kh) if kh == kw and kh >= 2 else {}
         if cands:
-            scale = float(np.linalg.norm(original)) or 1.0
-            options = [""] + list(cands)
-            st.selectbox(t("Or load a handcrafted kernel"), options, key="exp_ed_load",
-                         format_func=lambda n: _kernel_title(n) if n else t("(choose)"),
-                         on_change=_load_handcrafted, args=(cands, scale),
+            st.selectbox(t("Or load a handcrafted kernel"), [""] + list(cands), key="exp_ed_load",
+                         format_func=lambda n: _kernel_title(n) if n else t("(choose)"), on_change=_load_handcrafted,
+                         args=(cands, float(np.linalg.norm(original)) or 1.0),
                          help=t("Scaled to the size (L2 norm) of the learned kernel."))
-    try:
-        edited_model = experiment.with_kernel(model, layer, o, i, values)
-    except (ValueError, TypeError) as e:
-        st.error(t("This kernel cannot be used: {reason}", reason=ui.reason(e)))
-        return
-    ui.chart(grid_col, figures.kernel_grid(np.stack([original, values]), titles=[t("learned"), t("yours")],
-                                           max_cols=2), key="exp_ed_kernels",
-                       help=t("Left the learned kernel, right your edited copy, one cell per weight on one shared "
-                              "colour scale: blue is positive, red negative, white zero. Cells whose colour differs "
-                              "are the numbers you changed."))
-    changed = not np.array_equal(values, original)
-    with act_col:
-        picked = ui.pick_test_image("exp_ed", split, classes, st)
-    if picked is None:
-        return
-    image_u8, label, g = picked
-    x = experiment.to_input(image_u8, info)
-    before = _activations(run.run_id, sha, f"test-{g}", model, x)
-    kernel_key = hashlib.sha1(values.tobytes()).hexdigest()
-    after = _activations(run.run_id, sha, f"test-{g}-edit-{layer}-{o}-{i}-{kernel_key}", edited_model, x) \
-        if changed else before
-    with act_col:
-        ui.chart(st, figures.image_gallery(_shown(image_u8)[None], [t("test image {g}: {name}", g=g,
-                                                                       name=classes[label])]), key="exp_ed_image",
-                     help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its "
-                            "row, column and value; a grey picture runs from black (its darkest pixel) to white (its "
-                            "brightest)."))
-    p0, p1 = before["softmax"], after["softmax"]
-    st.markdown(t("Learned kernel: ") + _verdict(p0, classes, label) + "  \n" + t("Edited kernel: ") +
-                _verdict(p1, classes, label) + ("" if changed else "  \n" + t("(no change yet: edit a number)")))
-    left, right = st.columns(2)
-    ui.chart(left, figures.probability_bars(p0, classes, label, title=t("with the learned kernel")),
-                   key="exp_ed_probs_before",
-                   help=t("One bar per class: the network's probability that the image shows that class, all bars "
-                          "together making 100%. The predicted class is green when it is right and red when it is "
-                          "wrong (blue when the true class is not known); “← true” marks the true class."))
-    ui.chart(right, figures.probability_bars(p1, classes, label, title=t("with your kernel")),
-                    key="exp_ed_probs_after",
-                    help=t("One bar per class: the network's probability that the image shows that class, all bars "
-                           "together making 100%. The predicted class is green when it is right and red when it is "
-                           "wrong (blue when the true class is not known); “← true” marks the true class."))
-    maps = _conv_outputs(before)
-    names = list(before)
-    downstream = [m for m in maps if names.index(m) >= names.index(layer)]
-    ui.keep_valid("exp_ed_show", downstream, downstream[0])
-    show = st.columns(3)[0].selectbox(t("Feature maps of layer"), downstream, key="exp_ed_show")
-    delta = after[show] - before[show]
-    st.caption(t("Largest change in {layer}: {d:.3g} (its values span {lo:.3g} to {hi:.3g}).", layer=show,
-                 d=float(np.abs(delta).max()), lo=float(before[show].min()), hi=float(before[show].max())))
-    ui.chart(st, figures.feature_map_grid(after[show], title=t("{layer} with your kernel", layer=show)),
-                 key="exp_ed_maps",
-                 help=t("Each picture is one channel's feature map: it lights up where that channel found its pattern "
-                        "in the image. If no value is negative the maps are grey (black low, white high); otherwise "
-                        "blue is positive, red negative and white zero. Every map has its own colour range, given in "
-                        "brackets, so compare where maps light up, not how bright they are."))
-    if changed:
-        ui.chart(st, figures.feature_map_grid(delta, title=t("Change: your kernel minus the learned one")),
-                     key="exp_ed_delta",
-                     help=t("A difference map: the layer's feature maps with your kernel minus those with the learned "
-                            "one. Blue means your kernel raised the value there, red that it lowered it, white that "
-                            "nothing changed (if nothing went down the maps are grey: the brighter, the bigger the "
-                            "rise); each map has its own colour range."))
+    return values
 
 
 # ---------------------------------------------------------------- the page

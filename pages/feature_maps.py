@@ -1,26 +1,10 @@
 """Feature maps: one input through the trained network, every layer's output, and the prediction."""
-import hashlib
-
 import streamlit as st
 
-from cnnviz import data, figures, images, inspection, ui
+from cnnviz import figures, kernels, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
-
-CANVAS_PX = 280  # 10x a 28x28 digit, so the brush (~18 px) draws strokes as thick as MNIST's
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _activations(run_id: str, sha: str, input_key: str, _model, _x) -> dict:
-    return inspection.activations(_model, _x)  # {layer: output without the batch dimension}
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _prepared(content: bytes, dataset: str) -> images.PreparedImage:
-    return images.prepare_image(images.load_image_bytes(content), data.get_info(dataset))
-
-
 
 def _shape_text(name: str, out) -> str:
     if out.ndim == 3:
@@ -28,99 +12,24 @@ def _shape_text(name: str, out) -> str:
     return t("**{layer}**: {n} units", layer=name, n=out.size)
 
 
-def _show_prepared(prepared: images.PreparedImage, where, caption: str) -> None:
-    img = prepared.image  # (C, H, W) uint8
-    shown = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
-    ui.chart(where, figures.image_gallery(shown[None], [caption]), key="fm_input",
-                    help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its "
-                           "row, column and value; a grey picture runs from black (its darkest pixel) to white (its "
-                           "brightest)."))
-    if prepared.notes:
-        notes = "; ".join(ui.reason(n) for n in prepared.notes)
-        where.caption(t("Prepared like the training images: {notes}", notes=notes))
-
-
-run = ui.require_run()
-spec, model = ui.load_model(run)
-sha = run.meta["weights_sha256"]
-split = ui.run_split(run)
-info = split.info
-classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
+loaded = ui.require_loaded()
+classes = list(loaded.classes)
 
 st.title(t("Feature maps"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id,
-             dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
+st.caption(ui.run_caption(loaded))
 st.markdown(t("Feed one image through the trained network and look at what every layer makes of it: "
               "convolutions find patterns, activations keep the positive matches, pooling shrinks the maps, "
               "and the dense layers turn them into a vote for each class."))
 
 # ---------------------------------------------------------------- the input
-sources = ["test", "upload"] + (["draw"] if info.input_shape[0] == 1 else [])
-source_names = {"test": t("a test image"), "upload": t("upload your own"), "draw": t("draw one")}
-ui.keep_valid("fm_source", sources, "test")
 pick, shown_col, pred_col = st.columns([1.1, 1, 1.4])
-source = pick.radio(t("Input"), sources, key="fm_source", format_func=source_names.get)
-x = None
-true_label = None
-input_key = ""
-if source == "test":
-    picked = ui.pick_test_image("fm", split, classes, pick, url=True)
-    if picked is not None:
-        image_u8, true_label, g = picked
-        x = data.normalize(split.x_test[g:g + 1], info)[0].numpy()  # (C, H, W) as in training
-        input_key = f"test-{g}"
-        shown = image_u8[0] if image_u8.shape[0] == 1 else image_u8.transpose(1, 2, 0)
-        ui.chart(shown_col, figures.image_gallery(shown[None], [t("test image #{g} · {name}", g=g,
-                                                                  name=classes[true_label])]), key="fm_input",
-                            help=t("The picture the network is given, one square per pixel. Hover over a pixel to "
-                                   "read its row, column and value; a grey picture runs from black (its darkest "
-                                   "pixel) to white (its brightest)."))
-elif source == "upload":
-    upload = pick.file_uploader(t("An image file (PNG, JPEG, ...)"), key="fm_upload")
-    if upload is None:
-        shown_col.info(t("Upload a picture: it is converted the way the training images were "
-                         "(size, colour, and for digits: light on dark, centred)."))
-    else:
-        content = upload.getvalue()
-        try:
-            prepared = _prepared(content, info.name)
-        except ValueError as e:
-            pick.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
-        else:
-            x = prepared.tensor[0].numpy()
-            input_key = "upload-" + hashlib.sha1(content).hexdigest()
-            _show_prepared(prepared, shown_col, upload.name)
-else:
-    try:
-        from streamlit_drawable_canvas import st_canvas  # imported here: it only works inside a Streamlit run
-    except Exception as e:  # a broken or missing optional component must not take the page down
-        pick.warning(t("The drawing canvas is not available here: {reason}", reason=ui.reason(e)))
-    else:
-        with pick:
-            st.caption(t("Draw a digit with the mouse, large and centred; it is scaled like MNIST's digits."))
-            st.space("small")  # the canvas toolbar floats above the canvas and would cover the caption
-            result = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
-                               height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw",
-                               return_image_data=True, key="fm_canvas")
-        content = result.image_bytes if result is not None else None
-        strokes = (result.json_data or {}).get("objects") if result is not None else None
-        if not content or not strokes:
-            shown_col.info(t("Draw something in the black box to see the network's answer."))
-        else:
-            try:
-                prepared = _prepared(content, info.name)
-            except ValueError as e:
-                shown_col.warning(t("Cannot use this drawing yet: {reason}", reason=ui.reason(e)))
-            else:
-                x = prepared.tensor[0].numpy()
-                input_key = "drawing-" + hashlib.sha1(content).hexdigest()
-                _show_prepared(prepared, shown_col, t("your drawing"))
-
-if x is None:
+picked = ui.pick_input("fm", loaded, where=pick, message_where=shown_col, horizontal=False, url=True)
+if picked is None:
     st.stop()
-
+ui.show_input(shown_col, picked, key="fm_input")
+x, true_label = picked.x, picked.label
 try:
-    acts = _activations(run.run_id, sha, input_key, model, x)
+    acts = ui.activations(loaded, picked)
 except ValueError as e:
     st.error(ui.reason(e))
     st.stop()
@@ -140,7 +49,7 @@ with pred_col:
 # ---------------------------------------------------------------- one layer's output
 st.subheader(t("Layer by layer"))
 names = list(acts)
-convs = inspection.conv_layers(spec)
+convs = kernels.conv_layers(loaded.spec)
 ui.keep_valid("fm_layer", names, convs[0] if convs else names[0], url="layer")
 layer = st.select_slider(t("Layer"), names, key="fm_layer",
                          help=t("Every layer of the network in order, from the first convolution to the softmax."))

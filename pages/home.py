@@ -37,14 +37,13 @@ if not listing:
     st.info(t("No runs yet. Start one above, or on the Train page; runs trained on the command line "
               "(python -m cnnviz train) appear here too."))
 for run in listing:
-    meta = run.meta
+    record = run.record
     cols = st.columns([4, 2, 2, 1.5, 1.2])
-    cols[0].markdown(f"**{run.run_id}**  \n{ui.plain(meta.get('preset') or meta.get('spec', {}).get('name', ''))}"
-                     if not run.damaged else f"**{run.run_id}**")
+    cols[0].markdown(f"**{run.run_id}**  \n{ui.plain(record.name)}" if record else f"**{run.run_id}**")
     if run.damaged:
         cols[1].error(t("damaged: {reason}", reason=ui.plain(ui.reason(run.damaged))), icon=":material/broken_image:")
     else:
-        cols[1].markdown(ui.dataset_title(meta.get("dataset"), meta.get("dataset_title")))
+        cols[1].markdown(ui.dataset_title(record.dataset, record.dataset_title))
     status = "damaged" if run.damaged else run.status
     cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
     if status == "queued":

@@ -1,35 +1,13 @@
 """Kernels: each conv layer's learned kernels, how they formed during training, and what the first ones see."""
-import hashlib
 
 import streamlit as st
 
-from cnnviz import data, figures, images, inspection, runs, ui
+from cnnviz import figures, kernels, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
 
 RGB = "rgb"  # channel choice: the three colour slices of a first-layer kernel as one picture
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _snapshot_kernels(run_id: str, sha: str, layer: str, index: int):
-    return inspection.kernels_at(run_id, layer, index)  # (out, in, kh, kw)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _snapshots(run_id: str, sha: str) -> list[dict]:
-    return [{k: s[k] for k in ("index", "step", "epoch")} for s in runs.list_snapshots(run_id)]
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _prepared_upload(content: bytes, dataset: str) -> images.PreparedImage:
-    return images.prepare_image(images.load_image_bytes(content), data.get_info(dataset))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _first_layer_maps(run_id: str, sha: str, image_key: str, _model, _x):
-    return inspection.apply_first_layer(_model, _x)  # (M, H', W')
-
 
 
 def _kernel_figure(k, channel, shared: bool, title: str):
@@ -38,15 +16,13 @@ def _kernel_figure(k, channel, shared: bool, title: str):
     return figures.kernel_grid(k[:, channel], shared_scale=shared, title=title)
 
 
-run = ui.require_run()
-spec, model = ui.load_model(run)
-sha = run.meta["weights_sha256"]
+loaded = ui.require_loaded()
+spec, model = loaded.spec, loaded.model
 
 st.title(t("Kernels"))
-st.caption(t("Run {run} · {dataset}", run=run.run_id,
-             dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
+st.caption(ui.run_caption(loaded))
 
-layers = inspection.conv_layers(spec)
+layers = kernels.conv_layers(spec)
 if not layers:
     st.info(t("This network has no convolution layers (it is a plain multi-layer perceptron), so it has no "
               "kernels to show. Train a CNN such as LeNet-5 and pick it in the sidebar."))
@@ -59,7 +35,7 @@ st.markdown(t("A kernel is a small grid of weights the network learned. Red and 
 ui.keep_valid("kn_layer", layers, layers[0], url="layer")
 c1, c2, c3 = st.columns([1, 1, 1])
 layer = c1.selectbox(t("Layer"), layers, key="kn_layer")
-final = inspection.kernels(model, layer)  # (out, in, kh, kw)
+final = kernels.of_layer(model, layer)  # (out, in, kh, kw)
 n_out, n_in, kh, kw = final.shape
 channels = ([RGB] if layer == layers[0] and n_in == 3 else []) + list(range(n_in))
 ui.keep_valid("kn_channel", channels, channels[0])
@@ -91,7 +67,7 @@ ui.chart(st, _kernel_figure(final, channel, shared, t("{layer} after training", 
 
 # ---------------------------------------------------------------- timeline over the snapshots
 st.subheader(t("Watch the kernels form"))
-snaps = _snapshots(run.run_id, sha)
+snaps = [{"index": s.index, "step": s.step, "epoch": s.epoch} for s in loaded.snapshots]
 if not snaps:
     st.info(t("This run kept no snapshots during training, so there is no timeline to show."))
 else:
@@ -103,7 +79,7 @@ else:
         help=t("Snapshots were saved at {n} points during training. Slide to watch random noise turn into "
                "edge and stroke detectors.", n=len(snaps)))
     try:
-        past = _snapshot_kernels(run.run_id, sha, layer, index)
+        past = kernels.of_layer(loaded.state_at(index), layer)
     except (ValueError, OSError) as e:
         st.error(t("This snapshot cannot be read: {reason}", reason=ui.reason(e)))
     else:
@@ -130,52 +106,16 @@ st.subheader(t("What the first-layer kernels highlight"))
 st.markdown(t("As in the book chapter, the network's own first-layer filters are slid over an image: "
               "each output map shows where the image matches one filter (an edge of some direction, a stroke, "
               "a blob). Blue means the image matches the filter there, red that it matches the opposite pattern."))
-split = ui.run_split(run)
-info = split.info
-classes = [str(c) for c in (run.meta.get("classes") or info.classes)]
-sources = ["test", "upload"]
-ui.keep_valid("kn_source", sources, "test")
-source = st.radio(t("Image"), sources, key="kn_source", horizontal=True,
-                  format_func=lambda s: {"test": t("a test image"), "upload": t("upload your own")}[s])
-x = image_u8 = None
-caption = ""
-if source == "test":
-    a, b = st.columns(2)
-    picked = ui.pick_test_image("kn", split, classes, a, b, url=True)
-    if picked is not None:
-        image_u8, label, g = picked
-        x = data.normalize(split.x_test[g:g + 1], info)[0].numpy()  # (C, H, W) as the network saw it in training
-        caption = t("test image #{g} · {name}", g=g, name=classes[label])
-        image_key = f"test-{g}"
-else:
-    upload = st.file_uploader(t("An image file (PNG, JPEG, ...)"), key="kn_upload")
-    if upload is None:
-        st.info(t("Upload a picture to see what each first-layer kernel picks out in it."))
-    else:
-        content = upload.getvalue()
-        try:
-            prepared = _prepared_upload(content, info.name)
-        except ValueError as e:
-            st.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
-        else:
-            image_u8, x = prepared.image, prepared.tensor[0].numpy()
-            caption = upload.name
-            image_key = "upload-" + hashlib.sha1(content).hexdigest()
-            if prepared.notes:
-                st.caption(t("Prepared like the training images: {notes}", notes="; ".join(prepared.notes)))
-
-if x is not None:
+pick_col, index_col = st.columns(2)
+picked = ui.pick_input("kn", loaded, where=pick_col, index_where=index_col, sources=("test", "upload"), url=True)
+if picked is not None:
     try:
-        maps = _first_layer_maps(run.run_id, sha, image_key, model, x)
+        maps = ui.first_layer_maps(loaded, picked)
     except ValueError as e:
         st.error(ui.reason(e))
     else:
         left, right = st.columns([1, 3])
-        shown = image_u8[0] if image_u8.shape[0] == 1 else image_u8.transpose(1, 2, 0)  # (H, W) or (H, W, 3)
-        ui.chart(left, figures.image_gallery(shown[None], [caption]), key="kn_input",
-                       help=t("The picture the network is given, one square per pixel. Hover over a pixel to read its "
-                              "row, column and value; a grey picture runs from black (its darkest pixel) to white "
-                              "(its brightest)."))
+        ui.show_input(left, picked, key="kn_input")
         cols = -(-len(maps) // 2) if len(maps) <= 8 else 8  # a few maps: two rows of large ones
         ui.chart(right, figures.feature_map_grid(maps, max_cols=cols, title=t(
             "{layer} kernels applied (before the activation)", layer=layers[0])), key="kn_applied",

@@ -10,24 +10,17 @@ ui.ensure_navigation()
 SAMPLE_IMAGES = 100  # test images the lab's measured claim is made on
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _flips(run_id: str, sha: str, _model, _split):
-    return adversarial.flips(_model, _split, SAMPLE_IMAGES)
-
-
 st.title(t("Lab: the adversarial nudge"))
 st.markdown(t("**The claim.** A change that leaves the digit plainly the same digit to a person can flip a trained "
               "network's answer. The network adds up many small pixel changes, each pushed in the direction that "
               "hurts it most, into a large change of its scores. Such an image is called an adversarial example. On "
               "small digit networks the change usually shows as a faint haze; on large photo networks it can be "
               "invisible (Goodfellow and colleagues needed under 1% of the brightness range)."))
-run = ui.require_run()
-spec, model = ui.load_model(run)
-split = ui.run_split(run)
-names = list(run.meta.get("classes") or split.info.classes)
+loaded = ui.require_loaded()
+model, split, names = loaded.model, loaded.split, list(loaded.classes)
 
 with st.spinner(t("Nudging {n} test images…", n=SAMPLE_IMAGES)):
-    sizes = _flips(run.run_id, run.meta["weights_sha256"], model, split)
+    sizes = ui.adversarial_flips(loaded, SAMPLE_IMAGES)
 flipped = sizes[sizes > 0]
 if len(flipped):
     st.markdown(t("**Measured on this run.** Of the {n} images it gets right among the first {total} test images, "

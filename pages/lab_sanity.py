@@ -2,20 +2,12 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import data, figures, sanity, ui
-from cnnviz.i18n import N_
+from cnnviz import attribution, figures, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
 
-METHOD_NAMES = {"saliency": N_("Gradient saliency"), "smoothgrad": N_("SmoothGrad"),
-                "integrated_gradients": N_("Integrated Gradients"), "gradcam": N_("Grad-CAM")}
 EXPOSED = 0.5  # a map that still correlates this much with its trained one, with every layer random, is exposed
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _cascade(run_id: str, sha: str, index: int, label: int, _model, _x) -> sanity.Cascade:
-    return sanity.cascade(_model, _x, label)
 
 
 def _stage(name: str) -> str:
@@ -26,19 +18,16 @@ st.title(t("Lab: a sanity check for explanations"))
 st.markdown(t("**The claim.** A map of which pixels mattered should depend on what the network learned. Replace the "
               "trained weights by random ones, layer by layer from the output side, and an honest map falls apart; "
               "a map that stays the same was showing the image, not the network (Adebayo and colleagues, 2018)."))
-run = ui.require_run()
-spec, model = ui.load_model(run)
-split = ui.run_split(run)
-names = list(run.meta.get("classes") or split.info.classes)
+loaded = ui.require_loaded()
+split, names = loaded.split, list(loaded.classes)
 picked = ui.pick_test_image("san", split, names)
 if picked is None:
     st.stop()
 image, label, index = picked
-x = data.normalize(split.x_test[index:index + 1], split.info)[0].numpy()  # (C, H, W) as in training
 with st.spinner(t("Randomising the network layer by layer and explaining it again…")):
-    result = _cascade(run.run_id, run.meta["weights_sha256"], index, label, model, x)
+    result = ui.sanity_cascade(loaded, index)
 
-labels = {m: t(METHOD_NAMES[m]) for m in result.methods}
+labels = {m: t(attribution.TITLES[m]) for m in result.methods}
 ui.chart(st, figures.similarity_cascade([_stage(s) for s in result.stages],
                                         {labels[m]: result.similarity[m] for m in result.methods},
                                         title=t("How alike each map stays as the network is randomised")),

@@ -3,8 +3,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import arch, conv, cost, data, figures, inspection, jobs, lesson, runs, ui
+from cnnviz import arch, conv, cost, data, evaluate, figures, hooks, jobs, kernels, lesson, runs, ui
 from cnnviz.train import config_for, split_sizes
+from cnnviz.loaded import LoadedRun
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -59,7 +60,7 @@ def _digit(container, key: str) -> np.ndarray:
     """A test digit of the built-in sample, chosen by class: float (28, 28) in 0..1."""
     split = ui.load_dataset(SAMPLE)
     cls = container.selectbox(t("Test digit"), list(range(10)), index=7, key=key)
-    image, _, _ = inspection.test_image(split, cls, 0)  # (1, 28, 28) uint8
+    image, _, _ = data.test_image(split, cls, 0)  # (1, 28, 28) uint8
     return image[0] / 255.0
 
 
@@ -93,7 +94,7 @@ def _curves(run_id: str, polling: bool) -> None:
     if info.status == "queued":
         st.info(t("Waiting for a free training slot; it starts by itself."), icon=":material/schedule:")
     elif info.status in runs.ACTIVE:
-        total = info.meta.get("total_steps") or 1
+        total = info.record.total_steps or 1
         done = (runs.last_step(run_id) or {}).get("step", 0)
         st.progress(min(done / total, 1.0), text=t("Training: step {done} of {total}", done=done, total=total))
     elif info.status == "finished" and info.test_accuracy is not None:
@@ -103,7 +104,7 @@ def _curves(run_id: str, polling: bool) -> None:
                       args=(run_id,), icon=":material/search:")
     else:
         st.warning(t("This run ended as {status}. {message}", status=ui.status_label(info.status),
-                     message=info.meta.get("message", "")))
+                     message=info.record.message or ""))
     if polling and info.status not in runs.LIVE:
         st.rerun()  # redraw the whole step once, so the finished run is no longer polled
 
@@ -126,8 +127,8 @@ def _live_training(container, preset: str, epochs: int, button: str) -> None:
         st.fragment(_curves, run_every=1.0 if running else None)(info.run_id, running)
 
 
-def _need_run(container) -> runs.RunInfo | None:
-    """The run picked in the sidebar, or guidance on getting one."""
+def _need_run(container) -> LoadedRun | None:
+    """The run picked in the sidebar, loaded, or guidance on getting one."""
     run = ui.selected_run()
     if run is None:
         container.info(t("This step looks inside a trained network, and there is none yet. Train LeNet-5 in "
@@ -136,8 +137,8 @@ def _need_run(container) -> runs.RunInfo | None:
                          args=(_number("lenet5"),), icon=":material/arrow_back:")
         return None
     container.caption(t("Run {run} · {dataset}. Pick another run in the sidebar.", run=run.run_id,
-                        dataset=ui.dataset_title(run.meta.get("dataset"), run.meta.get("dataset_title"))))
-    return run
+                        dataset=ui.dataset_title(run.record.dataset, run.record.dataset_title)))
+    return ui.loaded_run(run)
 
 
 # ---------------------------------------------------------------- the steps
@@ -466,15 +467,13 @@ def _softmax_loss(left, right) -> None:
     run = _need_run(right)
     if run is None:
         return
-    spec, model = ui.load_model(run)
-    split = ui.run_split(run)
-    names = list(run.meta.get("classes") or split.info.classes)
+    spec, model, split, names = run.spec, run.model, run.split, list(run.classes)
     cls = right.selectbox(t("Test image of class"), list(range(len(names))), index=min(7, len(names) - 1),
                           format_func=lambda i: names[i], key="lesson_softmax_class")
-    image, label, g = inspection.test_image(split, cls, 0)  # (C, H, W) uint8
+    image, label, g = data.test_image(split, cls, 0)  # (C, H, W) uint8
     x = data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (C, H, W) as in training
     rows = arch.infer_shapes(spec)
-    outputs = inspection.activations(model, x)
+    outputs = hooks.activations(model, x)
     flat = next((r for r in rows if r.type == "flatten"), None)
     d = lesson.decision(outputs[rows[-1].name], label)
     if flat is not None:
@@ -543,7 +542,7 @@ def _mlp_vs_cnn(left, right) -> None:
         right.info(t("When both have finished, their accuracy on shifted test digits appears here."))
         return
     split = ui.load_dataset(SAMPLE)
-    accuracy = {t(arch.get_preset(preset).title): lesson.accuracy_under_shift(ui.load_model(run)[1], split)
+    accuracy = {t(arch.get_preset(preset).title): lesson.accuracy_under_shift(ui.loaded_run(run).model, split)
                 for preset, run in done.items()}
     ui.chart(right, figures.accuracy_against(list(lesson.SHIFTS), accuracy, x_title=t("shift to the right (pixels)"),
                                              title=t("Test accuracy with every test digit shifted")),
@@ -570,12 +569,12 @@ def _mistakes(left, right) -> None:
     a, b = right.columns(2)
     a.metric(t("Test accuracy"), f"{ev.accuracy:.2%}")
     b.metric(t("Mistakes"), f"{ev.n_wrong:,} / {ev.n_test:,}")
-    right.markdown(inspection.report(ev, tr=t))
+    right.markdown(evaluate.report(ev, tr=t))
     ui.chart(right, figures.per_class_accuracy(ev.per_class_accuracy, ev.class_names,
                                                title=t("Accuracy per class")), key="lesson_per_class",
                     help=t("One bar per class: the share of that class's test images the network got right. The best "
                            "class is green and the worst red; a short bar is a class the network finds hard."))
-    if len(ev.class_names) == 10 and str(run.meta.get("dataset", "")).startswith("mnist"):
+    if len(ev.class_names) == 10 and run.record.dataset.startswith("mnist"):
         source = lesson.SOURCE_DEEP_CNN
         ui.chart(right, figures.per_class_against(ev.per_class_accuracy, source["per_class"], ev.class_names,
                                                   names=(t("this run"), t("the video lesson's deeper CNN")),
@@ -589,12 +588,11 @@ def _mistakes(left, right) -> None:
                         "mistakes on the 10,000 test digits. This run: {mine} with {wrong} mistakes on {total}.",
                         acc=f"{source['accuracy']:.2%}", n=source["mistakes"], mine=f"{ev.accuracy:.2%}",
                         wrong=f"{ev.n_wrong:,}", total=f"{ev.n_test:,}"))
-    wrong = inspection.mistakes(ev, limit=8)
+    wrong = evaluate.mistakes(ev, limit=8)
     if not wrong:
         right.success(t("No mistakes on the test set: nothing to show."))
         return
-    split = ui.run_split(run)
-    images = split.x_test[wrong].numpy()  # (N, C, H, W) uint8
+    images = run.split.x_test[wrong].numpy()  # (N, C, H, W) uint8
     images = images[:, 0] if images.shape[1] == 1 else images.transpose(0, 2, 3, 1)
     names = ev.class_names
     captions = [f"{names[ev.labels[i]]} → {names[ev.predictions[i]]} ({ev.confidence[i]:.0%})" for i in wrong]
@@ -610,12 +608,12 @@ def _learned_kernels(left, right) -> None:
     run = _need_run(right)
     if run is None:
         return
-    spec, model = ui.load_model(run)
-    layers = inspection.conv_layers(spec)
+    spec, model = run.spec, run.model
+    layers = kernels.conv_layers(spec)
     if not layers:
         right.info(t("This network has no convolution layer, so there are no kernels. Pick a CNN in the sidebar."))
         return
-    k = inspection.kernels(model, layers[0])  # (out, in, kh, kw)
+    k = kernels.of_layer(model, layers[0])  # (out, in, kh, kw)
     title = t("{layer}: {n} learned kernels of {kh}×{kw}", layer=layers[0], n=k.shape[0], kh=k.shape[2], kw=k.shape[3])
     if k.shape[1] == 3:
         fig = figures.kernel_grid_rgb(k, title=title)

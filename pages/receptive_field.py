@@ -69,12 +69,8 @@ top = st.columns([1.2, 1.5, 1.3])
 source = top[0].radio(t("Network"), sources, key="rf_source", horizontal=True,
                       format_func=lambda s: t("the selected run") if s == "run" else t("a preset"))
 if source == "run":
-    top[1].markdown(t("Run **{run}**", run=run.run_id) + f"  \n{run.meta.get('preset') or ''}")
-    try:
-        spec = arch.ArchSpec.from_dict(run.meta["spec"])
-    except (KeyError, ValueError) as e:
-        st.error(t("This run's architecture cannot be read: {reason}", reason=ui.reason(e)))
-        st.stop()
+    top[1].markdown(t("Run **{run}**", run=run.run_id) + f"  \n{ui.plain(run.record.preset or '')}")
+    spec = run.record.spec
 else:
     if run is None:
         top[2].caption(t("No trained run yet: presets work without one. Train a network to see its own fields."))

@@ -8,7 +8,7 @@ import streamlit as st
 from safetensors import SafetensorError
 from streamlit.errors import StreamlitAPIException
 
-from cnnviz import arch, data, export, figures, inspection, jobs, runs, train, ui
+from cnnviz import arch, data, export, figures, jobs, kernels, runs, train, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -268,7 +268,7 @@ def _controls(run: runs.RunInfo) -> None:
 def _kernel_figure(run_id: str, index: int, step: int, epoch: float, layer: str, max_cols: int, lang: str):
     """The kernel grid of one snapshot, built once per language (`step` keys the cache, so a re-listed index is
     never stale)."""
-    k = inspection.kernels_at(run_id, layer, index)  # (out, in, kh, kw)
+    k = kernels.of_layer(runs.load_snapshot(run_id, index), layer)  # (out, in, kh, kw)
     title = t("{layer} kernels at step {step:,} (epoch {epoch:.2f})", layer=layer, step=step, epoch=epoch)
     fig = figures.kernel_grid_rgb(k, title=title, max_cols=max_cols) if k.shape[1] == 3 else \
         figures.kernel_grid(k[:, 0], title=title, max_cols=max_cols)
@@ -289,7 +289,7 @@ def _spec(run: runs.RunInfo) -> arch.ArchSpec | None:
 
 
 def _kernels(run: runs.RunInfo, spec: arch.ArchSpec | None, max_cols: int) -> None:
-    convs = inspection.conv_layers(spec) if spec is not None else []
+    convs = kernels.conv_layers(spec) if spec is not None else []
     if not convs:
         st.caption(t("This network has no convolution layer, so there are no kernels to watch."))
         return

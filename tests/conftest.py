@@ -64,3 +64,56 @@ def calibrated(measured_calibration, isolated_home):
     isolated_home.mkdir(parents=True, exist_ok=True)
     shutil.copy(measured_calibration, isolated_home / "calibration.json")
     return isolated_home
+
+
+# ---------------------------------------------------------------- trained runs, one training per kind per session
+
+# Every kind of trained run the tests look at. Each is trained once per test session, into a store of its own,
+# and copied into a test's fresh store when it asks (`use_run`): tests stay isolated, trainings are not repeated.
+TRAINED = {
+    "lenet5": dict(preset="lenet5", epochs=1, batch_size=64, seed=0, snapshots=3, train_images=1000),
+    "lenet5-b256": dict(preset="lenet5", epochs=1, batch_size=256, seed=0),
+    "lenet5-b128": dict(preset="lenet5", epochs=1, batch_size=128, seed=0, snapshots=4),
+    "mlp": dict(preset="mlp", epochs=1, seed=0),
+}
+
+
+class TrainedRuns:
+    """Runs trained on demand, once, into a session-wide store (`home`)."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self._ids: dict[str, str] = {}
+
+    def run_id(self, kind: str) -> str:
+        if kind not in self._ids:
+            from cnnviz import data, train
+
+            settings = dict(TRAINED[kind])
+            preset, n = settings.pop("preset"), settings.pop("train_images", None)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("CNNVIZ_HOME", str(self.home))
+                full = data.load("mnist-sample")
+                split = full if n is None else data.DataSplit(full.info, full.x_train[:n], full.y_train[:n],
+                                                              full.x_test, full.y_test)
+                done = train.run_training(train.config_for(preset, **settings), split)
+            assert done.status == "finished", done.message
+            self._ids[kind] = done.run_id
+        return self._ids[kind]
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory) -> TrainedRuns:
+    return TrainedRuns(tmp_path_factory.mktemp("trained-runs"))
+
+
+@pytest.fixture
+def use_run(trained_runs, isolated_home):
+    """use_run(kind) -> run id: a copy of the session's trained run of that kind in this test's own store."""
+    def copy(kind: str) -> str:
+        run_id = trained_runs.run_id(kind)
+        target = isolated_home / "runs" / run_id
+        if not target.exists():
+            shutil.copytree(trained_runs.home / "runs" / run_id, target)
+        return run_id
+    return copy

@@ -54,6 +54,22 @@ def array(value) -> np.ndarray:
     return np.asarray(value)
 
 
+def tiles(fig: dict) -> list[np.ndarray]:
+    """Each tile's true values in a decoded grid figure (kernel_grid, kernel_grid_rgb, feature_map_grid,
+    image_gallery), as figures.tile_values gives them from the figure: (h, w), or (h, w, 3) for colour tiles.
+
+    A grid is one trace with layout.meta["tiles"] = [[row0, col0, h, w], ...]; the true values are its customdata
+    where the colours were rescaled, else its z (nested lists, with null for NaN, or typed arrays)."""
+    meta = fig.get("layout", {}).get("meta") or {}
+    if "tiles" not in meta:
+        return []
+    (trace,) = fig["data"]
+    values = array(trace["customdata"] if trace.get("customdata") is not None else trace["z"])
+    if values.dtype == object:  # nested lists holding null (NaN)
+        values = np.array(values, dtype=float)
+    return [values[r0:r0 + h, c0:c0 + w] for r0, c0, h, w in meta["tiles"]]
+
+
 def strings(value) -> list[str]:
     """Every text in a decoded figure (titles, axis titles, annotations, trace names and labels)."""
     if isinstance(value, str):

@@ -19,7 +19,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 ALLOWED = re.compile(r"""
     https?://\S+ | \S+\.(pth|json|zip|png|jpg|npz|safetensors|jsonl)\b | `[^`]*`   # links, files, code
-  | \b\d{8}-\d{6}-[\w.-]+                                                           # run ids
+  | \b\d{8}-\d{6}-[\w.-]+ | \#[0-9a-f]{4}\b                                          # run ids, their short tails
   | \b(conv|pool|dense|flatten|dropout|bn|batchnorm|softmax|input)\d*(_(relu|sigmoid|tanh))?\b  # layer names
   | \b(lenet5|deep-cnn|keras-cnn|tiny-cnn|simple-cnn|chollet-cnn|mlp|fast|cifar-cnn)\b # preset ids
   | \b(mnist-sample|mnist|fashion-mnist|cifar10|folder:\S*)\b                        # dataset ids

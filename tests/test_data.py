@@ -206,3 +206,16 @@ def test_the_app_reads_folders_only_inside_the_allowed_roots(tmp_path, monkeypat
     assert data.folder_roots() == [tmp_path.resolve()]
     with pytest.raises(data.DatasetError):
         data.check_folder_allowed("folder:/etc")
+
+
+def test_test_image():
+    split = data.load("mnist-sample")
+    image, label, index = data.test_image(split, 7, 2)
+    sevens = np.flatnonzero(split.y_test.numpy() == 7)
+    assert (label, index) == (7, sevens[2])
+    assert image.dtype == np.uint8 and image.shape == (1, 28, 28)
+    np.testing.assert_array_equal(image, split.x_test[sevens[2]].numpy())
+    with pytest.raises(ValueError, match=f"class 7 has {len(sevens)} test images; there is no image 999"):
+        data.test_image(split, 7, 999)
+    with pytest.raises(ValueError, match="has 10 classes"):
+        data.test_image(split, 10, 0)

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from pagetest import array, figure
+from pagetest import array, figure, tiles
 
-from cnnviz import conv, data, inspection
+from cnnviz import conv, data
 
 PAGE = "pages/convolution.py"
 
@@ -32,7 +32,7 @@ def at():
 @pytest.fixture(scope="module")
 def digit():
     """The page's default image: the first test digit of class 0 of the embedded sample, grey float (28, 28)."""
-    img, _, _ = inspection.test_image(data.load("mnist-sample"), 0, 0)
+    img, _, _ = data.test_image(data.load("mnist-sample"), 0, 0)
     return img[0].astype(np.float64)
 
 
@@ -208,8 +208,8 @@ def test_colour_kernel_and_parameter_formula(at):
     at.number_input(key="conv_rgb_w_g").set_value(0.0).run()
     at.number_input(key="conv_rgb_bias").set_value(10.0).run()
     assert not at.exception
-    out = _chart(at, "conv_fig_rgb_output")["data"]
-    parts = [_z(trace) for trace in out]
+    parts = [tile.astype(float) for tile in tiles(_chart(at, "conv_fig_rgb_output"))]
+    assert len(parts) == 4
     assert np.allclose(parts[0] + parts[1] + parts[2] + 10.0, parts[3])
     assert np.abs(parts[1]).max() == 0  # the green slice weighs 0
 

@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pagetest import array, find_chart, open_page
+from pagetest import array, find_chart, open_page, tiles
 
-from cnnviz import figures, inspection, runs, train
+from cnnviz import evaluate, figures, runs, train
+from cnnviz.loaded import LoadedRun
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -49,12 +50,12 @@ def test_empty_store_shows_the_quick_start():
 def test_shows_the_runs_exact_accuracy_and_report(ids):
     lenet, _ = ids
     meta = runs.read_run(lenet).meta
-    ev = inspection.evaluate_run(lenet)
+    ev = LoadedRun.open(lenet).evaluate()
     at = open_page(PAGE, lenet)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"] == f"{meta['test_accuracy']:.2%}" == f"{ev.accuracy:.2%}"
     assert metrics["Misclassified"] == f"{ev.n_wrong:,} / {ev.n_test:,}"
-    assert any(m.value == inspection.report(ev) for m in at.markdown)
+    assert any(m.value == evaluate.report(ev) for m in at.markdown)
     np.testing.assert_array_equal(array(find_chart(at, "ev_confusion")["data"][0]["z"]), ev.confusion)
     at.toggle(key="ev_normalize").set_value(True).run()
     z = array(find_chart(at, "ev_confusion")["data"][0]["z"])
@@ -66,7 +67,7 @@ def test_shows_the_runs_exact_accuracy_and_report(ids):
 
 def test_confusion_cell_shows_its_images(ids):
     lenet, _ = ids
-    ev = inspection.evaluate_run(lenet)
+    ev = LoadedRun.open(lenet).evaluate()
     cm = ev.confusion
     at = open_page(PAGE, lenet)
     off = cm.copy()
@@ -80,8 +81,8 @@ def test_confusion_cell_shows_its_images(ids):
         at.selectbox(key="ev_pred").set_value(j).run()
         assert not at.exception
         fig = find_chart(at, "ev_cell_gallery")
-        assert len(fig["data"]) == min(int(cm[i, j]), SHOWN)
-        first = inspection.mistakes(ev, true_class=i, predicted_class=j)[0]
+        assert len(tiles(fig)) == min(int(cm[i, j]), SHOWN)
+        first = evaluate.mistakes(ev, true_class=i, predicted_class=j)[0]
         assert fig["layout"]["annotations"][0]["text"] == \
             f"true {ev.class_names[i]} → {ev.class_names[j]} ({ev.confidence[first]:.0%})"
         assert f"**{cm[i, j]}** images of **{ev.class_names[i]}**" in "\n".join(m.value for m in at.markdown)
@@ -97,18 +98,18 @@ def test_confusion_cell_shows_its_images(ids):
 
 def test_mistakes_gallery_is_sorted_and_shows_more(ids):
     lenet, _ = ids
-    ev = inspection.evaluate_run(lenet)
+    ev = LoadedRun.open(lenet).evaluate()
     assert ev.n_wrong > SHOWN  # the test needs more than one page of mistakes
     at = open_page(PAGE, lenet)
     fig = find_chart(at, "ev_mistakes")
-    assert len(fig["data"]) == SHOWN
-    top = inspection.mistakes(ev, limit=SHOWN)
+    assert len(fig["data"]) == 1 and len(tiles(fig)) == SHOWN  # one tiled trace
+    top = evaluate.mistakes(ev, limit=SHOWN)
     texts = [a["text"] for a in fig["layout"]["annotations"]]
     assert texts == [f"true {ev.class_names[ev.labels[g]]} → {ev.class_names[ev.predictions[g]]} "
                      f"({ev.confidence[g]:.0%})" for g in top]
     at.button(key="ev_more").click().run()
     assert not at.exception
-    assert len(find_chart(at, "ev_mistakes")["data"]) == min(2 * SHOWN, ev.n_wrong)
+    assert len(tiles(find_chart(at, "ev_mistakes"))) == min(2 * SHOWN, ev.n_wrong)
 
 
 def test_compares_two_runs(ids):

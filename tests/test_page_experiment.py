@@ -9,31 +9,16 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import array, chart_with_id, has_text
 
-from cnnviz import data, jobs, runs, train, ui
+from cnnviz import jobs, runs, ui
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ("Compare", "Timeline", "Robustness", "Health", "Learned vs handcrafted", "Edit and see")
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One short LeNet-5 run (1,200 training images, whole test set, 4 full snapshots) in its own store."""
-    home = tmp_path_factory.mktemp("page-experiment-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CNNVIZ_HOME", str(home))
-        full = data.load("mnist-sample")
-        split = data.DataSplit(full.info, full.x_train[:1200], full.y_train[:1200], full.x_test, full.y_test)
-        event = train.run_training(train.config_for("lenet5", epochs=1, batch_size=128, snapshots=4), split)
-    assert event.status == "finished"
-    return home, event.run_id
-
-
 @pytest.fixture
-def run_id(trained, isolated_home):
-    """The trained run copied into this test's own (otherwise empty) run store."""
-    home, rid = trained
-    shutil.copytree(home / "runs" / rid, isolated_home / "runs" / rid)
-    return rid
+def run_id(use_run):
+    """The session's short LeNet-5 run, copied into this test's own (otherwise empty) run store."""
+    return use_run("lenet5")
 
 
 def open_tab(at: AppTest, tab: str, run_id: str | None = None) -> AppTest:
@@ -130,7 +115,7 @@ def test_edit_tab_changes_the_output_but_never_the_run(run_id):
     info = runs.read_run(run_id)
     sha = runs._sha256(info.path / runs.WEIGHTS)
     at = open_tab(page(run_id), "Edit and see", run_id)
-    _, cached = ui._model(run_id, info.meta["weights_sha256"])  # the shared model every page uses
+    cached = ui.loaded_run(info).model  # the shared network every page uses
     before = {k: v.clone() for k, v in cached.state_dict().items()}
     assert "no change yet" in " ".join(m.value for m in at.markdown)
     probs = chart(at, "exp_ed_probs_after")
@@ -166,10 +151,8 @@ def test_handcrafted_tab_trains_and_compares_a_twin(run_id):
         jobs.stop_all()
 
 
-def test_a_network_without_convolutions_gets_explanations_not_errors(isolated_home):
-    full = data.load("mnist-sample")
-    small = data.DataSplit(full.info, full.x_train[:300], full.y_train[:300], full.x_test, full.y_test)
-    rid = train.run_training(train.config_for("mlp", epochs=1, batch_size=100, snapshots=2), small).run_id
+def test_a_network_without_convolutions_gets_explanations_not_errors(use_run):
+    rid = use_run("mlp")
     at = page(rid)
     for tab in TABS[1:]:
         open_tab(at, tab, rid)

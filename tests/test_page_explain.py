@@ -1,14 +1,12 @@
 """The Explain page in AppTest: empty state, attribution methods, filters, and the embedding map."""
 import json
-import shutil
 
 import pytest
+import streamlit as st
 from safetensors.torch import load_file, save_file
 from streamlit.testing.v1 import AppTest
 
-from pagetest import figure
-
-from cnnviz import train
+from pagetest import figure, tiles
 
 PAGE = "pages/explain.py"
 
@@ -41,21 +39,9 @@ def _chart_index(at: AppTest, key: str) -> int:
     return found[0]
 
 
-@pytest.fixture(scope="module")
-def run_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("explain-page-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CNNVIZ_HOME", str(home))
-        mp.setenv("CNNVIZ_DATA_DIR", str(home / "data"))
-        done = train.run_training(train.config_for("lenet5", epochs=1))
-    return home, done.run_id
-
-
 @pytest.fixture
-def run_id(run_home, monkeypatch):
-    home, rid = run_home
-    monkeypatch.setenv("CNNVIZ_HOME", str(home))
-    return rid
+def run_id(use_run):
+    return use_run("lenet5")
 
 
 def test_without_a_run_the_page_offers_training():
@@ -103,12 +89,12 @@ def test_filters_tab_synthesises_on_demand(run_id):
     at.button(key="ex_am_run").click()
     _rerun(at, run_id)
     grid = _chart(at, "ex_am_grid")
-    assert len(grid["data"]) == 16  # one picture per conv2 channel
+    assert len(tiles(grid)) == 16  # one picture per conv2 channel
     at.selectbox(key="ex_am_channel").set_value(4)
     _rerun(at, run_id)
     assert _chart(at, "ex_am_top") != top_before
     assert "ch 4" in _chart(at, "ex_am_top")["layout"]["title"]["text"]
-    assert len(_chart(at, "ex_am_grid")["data"]) == 16  # still shown: cached, not recomputed
+    assert len(tiles(_chart(at, "ex_am_grid"))) == 16  # still shown: cached, not recomputed
 
 
 def test_embedding_tab_scatter_replay_and_pick(run_id):
@@ -132,13 +118,12 @@ def test_embedding_tab_scatter_replay_and_pick(run_id):
     assert any(m.value.startswith("True **") for m in at.markdown)
 
 
-def test_replay_explains_when_snapshots_hold_only_kernels(run_home, tmp_path, monkeypatch):
-    home, rid = run_home
-    shutil.copytree(home / "runs" / rid, tmp_path / "runs" / rid)
-    for path in (tmp_path / "runs" / rid / "snapshots").glob("*.safetensors"):
+def test_replay_explains_when_snapshots_hold_only_kernels(run_id, isolated_home):
+    rid = run_id
+    st.cache_resource.clear()  # the app loads a run once (same id, same weights): this test changes it behind its back
+    for path in (isolated_home / "runs" / rid / "snapshots").glob("*.safetensors"):
         state = load_file(str(path))  # what training keeps for networks over 500,000 parameters
         save_file({k: v for k, v in state.items() if v.ndim == 4}, str(path), metadata={"step": "0", "epoch": "0"})
-    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path))
     at = _open(rid)
     at.session_state["ex_tab"] = "Embedding map"
     _rerun(at, rid)
@@ -148,9 +133,8 @@ def test_replay_explains_when_snapshots_hold_only_kernels(run_home, tmp_path, mo
     assert _chart(at, "ex_emb_plot")["data"]  # the final map is still shown
 
 
-def test_a_network_without_convolutions(monkeypatch, tmp_path):
-    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "mlp-home"))
-    rid = train.run_training(train.config_for("mlp", epochs=1)).run_id
+def test_a_network_without_convolutions(use_run):
+    rid = use_run("mlp")
     at = _open(rid)
     assert "Grad-CAM" not in at.radio(key="ex_method").options
     at.radio(key="ex_method").set_value("integrated_gradients")

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pagetest import array, chart, markdown, open_page
+from pagetest import array, chart, markdown, open_page, tiles
 
-from cnnviz import data, images, inspection, runs, train
+from cnnviz import data, evaluate, hooks, images, runs, train
 
 PAGE = "pages/feature_maps.py"
 
@@ -40,7 +40,7 @@ def lenet(store, monkeypatch):
 
 
 def _x(split, cls, idx):
-    _, _, g = inspection.test_image(split, cls, idx)
+    _, _, g = data.test_image(split, cls, idx)
     return data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (1, 28, 28)
 
 
@@ -53,13 +53,13 @@ def test_empty_store_shows_the_quick_start():
 
 def test_layer_choice_shows_that_layers_maps(lenet):
     run_id, model, split = lenet
-    acts = inspection.activations(model, _x(split, 0, 0))
+    acts = hooks.activations(model, _x(split, 0, 0))
     at = open_page(PAGE, run_id)
     assert at.select_slider(key="fm_layer").value == "conv1"
     assert "**conv1**: 6 maps of 24×24" in markdown(at)
     fig = chart(at, "fm_maps")
-    assert len(fig["data"]) == 6
-    np.testing.assert_allclose(np.stack([array(t["z"]) for t in fig["data"]]), acts["conv1"], rtol=1e-6)
+    assert len(fig["data"]) == 1 and len(tiles(fig)) == 6  # one tiled trace
+    np.testing.assert_allclose(np.stack(tiles(fig)), acts["conv1"], rtol=1e-6)
     assert fig["layout"]["annotations"][0]["text"].startswith("ch 0 [")  # each map's value range
 
     for layer, text, n, shape in (("pool1", "**pool1**: 6 maps of 12×12", 6, (12, 12)),
@@ -69,8 +69,8 @@ def test_layer_choice_shows_that_layers_maps(lenet):
         assert not at.exception
         assert text in markdown(at)
         fig = chart(at, "fm_maps")
-        assert len(fig["data"]) == n and array(fig["data"][0]["z"]).shape == shape
-        np.testing.assert_allclose(np.stack([array(t["z"]) for t in fig["data"]]), acts[layer], rtol=1e-6)
+        assert len(tiles(fig)) == n and tiles(fig)[0].shape == shape
+        np.testing.assert_allclose(np.stack(tiles(fig)), acts[layer], rtol=1e-6)
 
     at.select_slider(key="fm_layer").set_value("dense1").run()
     assert "**dense1**: 120 units" in markdown(at)
@@ -86,11 +86,11 @@ def test_class_and_index_change_the_prediction(lenet):
     run_id, model, split = lenet
     at = open_page(PAGE, run_id)
     before = array(chart(at, "fm_probs")["data"][0]["x"])
-    np.testing.assert_allclose(before, inspection.predict(model, _x(split, 0, 0)[None])[0], rtol=1e-6)
+    np.testing.assert_allclose(before, evaluate.predict(model, _x(split, 0, 0)[None])[0], rtol=1e-6)
 
     at.selectbox(key="fm_class").set_value(7).run()
     assert not at.exception
-    probs = inspection.predict(model, _x(split, 7, 0)[None])[0]
+    probs = evaluate.predict(model, _x(split, 7, 0)[None])[0]
     after = array(chart(at, "fm_probs")["data"][0]["x"])
     np.testing.assert_allclose(after, probs, rtol=1e-6)
     assert not np.allclose(after, before)
@@ -99,7 +99,7 @@ def test_class_and_index_change_the_prediction(lenet):
 
     at.number_input(key="fm_index").set_value(3).run()
     np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
-                               inspection.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6)
+                               evaluate.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6)
     at.number_input(key="fm_index").set_value(10_000).run()  # beyond the class: clamped, not a crash
     assert not at.exception
 
@@ -120,8 +120,8 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     assert "converted colour to grey" in notes and "inverted" in notes
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
     np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
-                               inspection.predict(model, prepared.tensor)[0], rtol=1e-6)
-    np.testing.assert_array_equal(array(chart(at, "fm_input")["data"][0]["z"]), prepared.image[0])
+                               evaluate.predict(model, prepared.tensor)[0], rtol=1e-6)
+    np.testing.assert_array_equal(tiles(chart(at, "fm_input"))[0], prepared.image[0])
 
     at.file_uploader(key="fm_upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()
     assert not at.exception

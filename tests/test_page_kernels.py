@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pagetest import array, chart, markdown, open_page
+from pagetest import array, chart, markdown, open_page, tiles
 
-from cnnviz import data, images, inspection, runs, train
+from cnnviz import data, images, kernels, runs, train
 
 PAGE = "pages/kernels.py"
 
@@ -47,6 +47,7 @@ def use_store(store, monkeypatch):
     home, ids = store
     monkeypatch.setenv("CNNVIZ_HOME", str(home))
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("CNNVIZ_FOLDER_ROOTS", str(home))  # the colour run's image folder is in the module's store
     return ids
 
 
@@ -63,20 +64,20 @@ def test_layer_and_channel_choices_show_those_kernels(use_store):
     at = open_page(PAGE, run_id)
     assert "**conv1**: 6 kernels of 5×5, input channel 0 (of 1)" in markdown(at)
     fig = chart(at, "kn_final")
-    want = inspection.kernels(model, "conv1")[:, 0]  # (6, 5, 5)
-    assert len(fig["data"]) == 6
-    for trace, k in zip(fig["data"], want):
-        np.testing.assert_array_equal(array(trace["z"]), k)
+    want = kernels.of_layer(model, "conv1")[:, 0]  # (6, 5, 5)
+    assert len(fig["data"]) == 1 and len(tiles(fig)) == 6  # one tiled trace
+    for tile, k in zip(tiles(fig), want):
+        np.testing.assert_array_equal(tile, k)
 
     at.selectbox(key="kn_layer").set_value("conv2").run()
     assert not at.exception
     assert "**conv2**: 16 kernels of 5×5, input channel 0 (of 6)" in markdown(at)
     at.selectbox(key="kn_channel").set_value(3).run()
     fig = chart(at, "kn_final")
-    want = inspection.kernels(model, "conv2")[:, 3]  # (16, 5, 5)
-    assert len(fig["data"]) == 16
-    for trace, k in zip(fig["data"], want):
-        np.testing.assert_array_equal(array(trace["z"]), k)
+    want = kernels.of_layer(model, "conv2")[:, 3]  # (16, 5, 5)
+    assert len(tiles(fig)) == 16
+    for tile, k in zip(tiles(fig), want):
+        np.testing.assert_array_equal(tile, k)
     assert "input channel 3 (of 6)" in markdown(at)
 
 
@@ -87,10 +88,18 @@ def test_scale_toggle_switches_between_one_and_per_kernel_ranges(use_store):
     at.toggle(key="kn_shared").set_value(False).run()
     own = chart(at, "kn_final")
     assert not any(t.get("coloraxis") for t in own["data"])
-    for trace in own["data"]:  # each kernel symmetric around zero on its own range
-        z = array(trace["z"])
-        assert trace["zmax"] == pytest.approx(float(np.abs(z).max()), rel=1e-6)
-        assert trace["zmin"] == -trace["zmax"]
+    (trace,) = own["data"]  # each kernel divided by its own max |value|: symmetric around zero on its own range
+    assert (trace["zmin"], trace["zmax"], trace["zmid"]) == (-1, 1, 0)
+    assert len(tiles(own)) == 6
+    for colour, k, same in zip(_colours(own), tiles(own), tiles(shared)):
+        np.testing.assert_array_equal(k, same)  # the true values, whatever the scale
+        np.testing.assert_allclose(colour, k / np.abs(k).max(), rtol=1e-6)
+
+
+def _colours(fig: dict) -> list[np.ndarray]:
+    """Each tile of a grid's z: its colours (tiles() gives the true values, which differ when rescaled)."""
+    z = array(fig["data"][0]["z"])
+    return [z[r0:r0 + h, c0:c0 + w] for r0, c0, h, w in fig["layout"]["meta"]["tiles"]]
 
 
 def test_timeline_slider_shows_each_snapshot(use_store):
@@ -99,21 +108,21 @@ def test_timeline_slider_shows_each_snapshot(use_store):
     at = open_page(PAGE, run_id)
     slider = at.select_slider(key="kn_snapshot")
     assert slider.value == 0
-    first = [array(t["z"]) for t in chart(at, "kn_timeline")["data"]]
-    np.testing.assert_array_equal(np.stack(first), inspection.kernels_at(run_id, "conv1", 0)[:, 0])
+    first = tiles(chart(at, "kn_timeline"))
+    np.testing.assert_array_equal(np.stack(first), kernels.of_layer(runs.load_snapshot(run_id, 0), "conv1")[:, 0])
     assert "step 0" in chart(at, "kn_timeline")["layout"]["title"]["text"]
 
     last = len(snaps) - 1
     slider.set_value(last).run()
     assert not at.exception
     fig = chart(at, "kn_timeline")
-    np.testing.assert_array_equal(np.stack([array(t["z"]) for t in fig["data"]]),
-                                  inspection.kernels_at(run_id, "conv1", last)[:, 0])
+    np.testing.assert_array_equal(np.stack(tiles(fig)),
+                                  kernels.of_layer(runs.load_snapshot(run_id, last), "conv1")[:, 0])
     assert f"step {snaps[last]['step']}" in fig["layout"]["title"]["text"]
-    assert not np.array_equal(np.stack([array(t["z"]) for t in fig["data"]]), np.stack(first))  # training moved them
+    assert not np.array_equal(np.stack(tiles(fig)), np.stack(first))  # training moved them
 
     at.selectbox(key="kn_layer").set_value("conv2").run()  # the timeline follows the layer choice
-    assert len(chart(at, "kn_timeline")["data"]) == 16
+    assert len(tiles(chart(at, "kn_timeline"))) == 16
 
 
 def test_first_layer_applied_to_test_images_and_uploads(use_store):
@@ -123,18 +132,17 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     at = open_page(PAGE, run_id)
 
     def expected(cls, idx):
-        _, _, g = inspection.test_image(split, cls, idx)
-        return inspection.apply_first_layer(model, data.normalize(split.x_test[g:g + 1], split.info)[0].numpy())
+        _, _, g = data.test_image(split, cls, idx)
+        return kernels.apply_first_layer(model, data.normalize(split.x_test[g:g + 1], split.info)[0].numpy())
 
     fig = chart(at, "kn_applied")
-    assert len(fig["data"]) == 6 and array(fig["data"][0]["z"]).shape == (24, 24)
-    np.testing.assert_allclose(np.stack([array(t["z"]) for t in fig["data"]]), expected(0, 0), rtol=1e-6)
+    assert len(tiles(fig)) == 6 and tiles(fig)[0].shape == (24, 24)
+    np.testing.assert_allclose(np.stack(tiles(fig)), expected(0, 0), rtol=1e-6)
 
     at.selectbox(key="kn_class").set_value(7).run()
     at.number_input(key="kn_index").set_value(4).run()
     assert not at.exception
-    np.testing.assert_allclose(np.stack([array(t["z"]) for t in chart(at, "kn_applied")["data"]]), expected(7, 4),
-                               rtol=1e-6)
+    np.testing.assert_allclose(np.stack(tiles(chart(at, "kn_applied"))), expected(7, 4), rtol=1e-6)
 
     at.radio(key="kn_source").set_value("upload").run()
     assert any("Upload a picture" in i.value for i in at.info)
@@ -145,8 +153,8 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     at.file_uploader(key="kn_upload").set_value(("one.png", buf.getvalue(), "image/png")).run()
     assert not at.exception and not at.error
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
-    np.testing.assert_allclose(np.stack([array(t["z"]) for t in chart(at, "kn_applied")["data"]]),
-                               inspection.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
+    np.testing.assert_allclose(np.stack(tiles(chart(at, "kn_applied"))),
+                               kernels.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
     assert any("cropped" in c.value for c in at.caption)  # the preparation notes are shown
 
     at.file_uploader(key="kn_upload").set_value(("notes.txt", b"not an image", "text/plain")).run()
@@ -164,12 +172,12 @@ def test_colour_first_layer_offers_the_rgb_composite(use_store):
     at = open_page(PAGE, use_store["rgb"])
     assert at.selectbox(key="kn_channel").value == "rgb"
     fig = chart(at, "kn_final")
-    assert len(fig["data"]) == 8 and {t["type"] for t in fig["data"]} == {"image"}
+    assert len(tiles(fig)) == 8 and {t["type"] for t in fig["data"]} == {"image"}
     at.selectbox(key="kn_channel").set_value(2).run()
     fig = chart(at, "kn_final")
     assert {t["type"] for t in fig["data"]} == {"heatmap"}
     _, model = runs.load_model(use_store["rgb"])
-    np.testing.assert_array_equal(array(fig["data"][5]["z"]), inspection.kernels(model, "conv1")[5, 2])
+    np.testing.assert_array_equal(tiles(fig)[5], kernels.of_layer(model, "conv1")[5, 2])
     at.selectbox(key="kn_layer").set_value("conv2").run()  # no composite beyond the first layer
     assert "rgb" not in at.selectbox(key="kn_channel").options
     assert not at.exception

@@ -9,6 +9,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from pagetest import tiles
+
 from cnnviz import arch, jobs, runs, train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -94,7 +96,8 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, ca
     assert at.get("progress")[0].proto.value == 100
     curves, kernels = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
     assert {trace["name"] for trace in curves["data"]} == {"train", "validation"}
-    assert len([tr for tr in kernels["data"] if tr["type"] == "heatmap"]) == 6  # conv1's six 5x5 kernels
+    assert [tr["type"] for tr in kernels["data"]] == ["heatmap"]  # one tiled trace
+    assert [k.shape for k in tiles(kernels)] == [(5, 5)] * 6  # conv1's six 5x5 kernels
     # 3,600 training images / batch 256 = 14 steps: the final snapshot
     assert kernels["layout"]["title"]["text"] == "conv1 kernels at step 14 (epoch 1.00)"
     val = next(m for m in at.metric if m.label == "Validation accuracy")

@@ -1,4 +1,5 @@
-"""Tests for cnnviz.pretrained: random-weight networks on the ImageNet code path, and the weights files."""
+"""Tests for cnnviz.pretrained: random-weight networks on the ImageNet code path (Grad-CAM through attribution),
+and the weights files."""
 import dataclasses
 import hashlib
 import urllib.error
@@ -8,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
+from cnnviz import attribution, receptive
 from cnnviz import pretrained as pt
-from cnnviz import receptive
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +45,8 @@ def test_registry_and_categories():
     assert pt.stage_names("resnet18") == ["conv1", "maxpool", "layer1", "layer2", "layer3", "layer4"]
     assert pt.stage_names("vgg16")[-2:] == ["conv5_3", "pool5"]
     assert pt.get_entry("vgg16").file_name == "vgg16-397923af.pth"
+    assert pt.get_entry("resnet18").gradcam_layer == "layer4"
+    assert pt.get_entry("vgg16").gradcam_layer == "features.29"  # conv5_3 after its ReLU
     with pytest.raises(ValueError, match="unknown network 'alexnet'"):
         pt.get_entry("alexnet")
 
@@ -93,14 +96,21 @@ def test_random_weights_are_reproducible(resnet):
     assert not torch.equal(other.model.conv1.weight, resnet.model.conv1.weight)
 
 
+def grad_cam(net, x, target):
+    """The Pretrained screen's Grad-CAM: at the last convolutional stage, ReLU'd before upsampling."""
+    return attribution.grad_cam(net.model, x, target, net.entry.gradcam_layer, relu_attributions=True).heat
+
+
 def test_grad_cam_shape_and_range(resnet, photo):
     seen = pt.look(resnet, photo.tensor)
-    heat = pt.grad_cam(resnet, photo.tensor, int(seen.top[0]))
+    heat = grad_cam(resnet, photo.tensor, int(seen.top[0]))
     assert heat.shape == (224, 224) and heat.dtype == np.float32
     assert heat.min() >= 0 and heat.max() <= 1
     assert heat.max() == 1 or not heat.any()  # scaled by its maximum, or nothing to show
     with pytest.raises(ValueError, match="0..999"):
-        pt.grad_cam(resnet, photo.tensor, 1000)
+        grad_cam(resnet, photo.tensor, 1000)
+    for m in resnet.model.modules():  # the shared network keeps no hook
+        assert not (m._forward_hooks or m._backward_hooks)
 
 
 def test_vgg16_builds_and_classifies_once(photo):

@@ -11,7 +11,8 @@ from PIL import Image
 from plotly.offline import get_plotlyjs
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import export, i18n, inspection, runs
+from cnnviz import evaluate, export, i18n, runs
+from cnnviz.loaded import LoadedRun
 from cnnviz.cli import main
 from cnnviz.train import config_for, run_training
 
@@ -34,7 +35,7 @@ def json_text(text: str) -> str:
 def test_the_report_holds_the_run_on_one_offline_page():
     run = run_training(config_for("lenet5", epochs=1, batch_size=256))
     page = export.report(run.run_id)
-    ev = inspection.evaluate_run(run.run_id)
+    ev = LoadedRun.open(run.run_id).evaluate()
 
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
     assert f"<h1>Run report: {run.run_id}</h1>" in page
@@ -60,7 +61,7 @@ def test_the_report_holds_the_run_on_one_offline_page():
     uris = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(uris) == min(16, ev.n_wrong) > 0
     assert Image.open(io.BytesIO(base64.b64decode(uris[0]))).size == (28, 28)
-    first = inspection.mistakes(ev, limit=1)[0]
+    first = evaluate.mistakes(ev, limit=1)[0]
     assert (f"<figcaption>true {ev.class_names[ev.labels[first]]} → {ev.class_names[ev.predictions[first]]} "
             f"({ev.confidence[first]:.0%})</figcaption>") in page
 

@@ -4,9 +4,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from pagetest import APP, find_chart
+from pagetest import APP, find_chart, tiles
 from cnnviz import arch, data, runs, sanity
-from cnnviz.train import config_for, run_training
 
 
 def test_rank_correlation_by_hand_and_with_ties():
@@ -32,8 +31,8 @@ def test_randomised_replaces_exactly_the_layers_named():
                        sanity.randomised(model, ["dense3"], seed=1).dense3.weight)  # the same seed, the same weights
 
 
-def test_the_cascade_and_the_lab_screen():
-    run_id = run_training(config_for("lenet5", epochs=1, batch_size=256)).run_id
+def test_the_cascade_and_the_lab_screen(use_run):
+    run_id = use_run("lenet5-b256")
     _, model = runs.load_model(run_id)
     split = data.load("mnist-sample")
     x = data.normalize(split.x_test[:1], split.info)[0].numpy()
@@ -50,6 +49,6 @@ def test_the_cascade_and_the_lab_screen():
     assert not at.exception, at.exception
     shown = find_chart(at, "san_similarity")
     assert len(shown["data"]) == 4
-    assert all(len(find_chart(at, f"san_maps_{m}")["data"]) == 6 for m in sanity.explain.METHODS)
+    assert all(len(tiles(find_chart(at, f"san_maps_{m}"))) == 6 for m in sanity.attribution.METHODS)
     verdicts = [m.value for m in at.markdown if "with every layer random" in m.value]
     assert len(verdicts) == 4 and all(("exposed" in v) != ("passes" in v) for v in verdicts)

@@ -1,0 +1,26 @@
+"""Streamlit glue shared by every screen: text in the session's language, the sidebar, the input picker,
+every cache, and starting trainings. Pages use it as `ui.<name>`.
+
+With app.py and pages/, the only code that imports streamlit. Cached objects are read-only (models are never
+trained once cached); training happens in processes of its own (`jobs`), never in the server.
+
+    text.py      t, reason, plain and the labels of runs, datasets and durations
+    widgets.py   chart (every figure, with its reading help) and keep_valid (choices kept valid and in the URL)
+    session.py   navigation, the sidebar, the selected run and dataset
+    inputs.py    the input picker: a test image, an upload or a drawing
+    cache.py     every cache: datasets, loaded runs and what screens compute from them
+    training.py  starting trainings, the one-click first run, the empty states
+"""
+# one import line per part of cache.py, so that parts can be added without touching each other's lines
+from .cache import (activations, adversarial_flips, download_confirmed, evaluation, first_layer_maps, load_dataset,
+                    loaded_run, prepared_image, sanity_cascade)
+from .cache import (attribution_map, embedding_map, embedding_timeline, filter_images, prepared_photo,  # explain
+                    pretrained_grad_cam, pretrained_look, pretrained_network, probabilities, top_images)
+# experiment: compare, timeline, robustness, health, handcrafted (cache.py's section of that name)
+from .cache import (activation_timeline, class_timeline, edited_activations, gradient_history, health_report,
+                    kernel_replay, occlusion, run_history, run_summary, weight_layers, weight_timeline)
+from .inputs import pick_input, pick_test_image, Picked, show_input, shown
+from .session import dataset_name, ensure_navigation, init_state, selected_run, session_owner, sidebar, usable_runs
+from .text import dataset_title, duration, plain, reason, run_caption, run_label, status_label, t
+from .training import calibration, QUICK_START, quick_start_button, require_loaded, require_run, start_training
+from .widgets import chart, keep_valid

@@ -1,0 +1,140 @@
+"""The one input picker of the inspection screens: a test image, an upload, or a digit drawn with the mouse."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from .. import data, figures
+from ..i18n import N_
+from ..loaded import LoadedRun
+from .cache import prepared_image
+from .text import reason, t
+from .widgets import chart, keep_valid
+
+CANVAS_PX = 280  # 10x a 28x28 digit, so the brush (~18 px) draws strokes as thick as MNIST's
+SOURCES = {"test": N_("a test image"), "upload": N_("upload your own"), "draw": N_("draw one")}
+INPUT_HELP = N_("The picture the network is given, one square per pixel. Hover over a pixel to read its row, column "
+                "and value; a grey picture runs from black (its darkest pixel) to white (its brightest).")
+
+
+@dataclass(frozen=True, eq=False)
+class Picked:
+    """The image a screen shows the network."""
+
+    x: np.ndarray  # (C, H, W) float32, normalised as the training images were
+    image: np.ndarray  # (C, H, W) uint8, what the network is shown
+    label: int | None  # the true class of a test image; None for uploads and drawings
+    key: str  # names this input in caches: "test-<index>", "upload-<sha1>", "drawing-<sha1>"
+    caption: str
+    notes: tuple = ()  # how an upload was prepared (i18n Messages)
+    index: int | None = None  # its index in the test set
+
+
+def pick_test_image(prefix: str, split: data.DataSplit, classes, where=None, index_where=None, url: bool = False):
+    """Class and index-within-class pickers (keys `<prefix>_class`, `<prefix>_index`) for a test image.
+
+    Args: where / index_where: containers for the two widgets (default the page); url: share the choice
+        as ?class=&index= in the address bar.
+    Returns: (uint8 image (C, H, W), label, index in the test set), or None when the class has no test image.
+    """
+    where = where or st
+    index_where = index_where or where
+    class_ids = list(range(len(classes)))
+    keep_valid(f"{prefix}_class", class_ids, 0, url="class" if url else None)
+    cls = where.selectbox(t("Class"), class_ids, key=f"{prefix}_class", format_func=lambda c: str(classes[c]))
+    count = int((split.y_test == cls).sum())
+    if count == 0:
+        where.warning(t("The test set has no image of class {name}.", name=classes[cls]))
+        return None
+    key = f"{prefix}_index"
+    st.session_state[key] = min(max(int(st.session_state.get(key, 0)), 0), count - 1)  # a smaller class: its last
+    keep_valid(key, range(count), 0, url="index" if url else None)
+    idx = index_where.number_input(t("Index within the class (0–{last})", last=count - 1), min_value=0,
+                                   max_value=count - 1, step=1, key=key)
+    return data.test_image(split, cls, int(idx))
+
+
+def pick_input(prefix: str, loaded: LoadedRun, where=None, index_where=None, message_where=None,
+               sources=("test", "upload", "draw"), horizontal: bool = True, url: bool = False) -> Picked | None:
+    """A radio of sources (key `<prefix>_source`) and the widgets of the one chosen; None until there is an image.
+
+    Args: where: container of the widgets (default the page); index_where: of the index within the class;
+        message_where: where "upload a picture"-style hints go (default `where`); sources: offered ones
+        ("draw" only for one-channel datasets); url: share the test image choice in the address bar.
+    """
+    where = where or st
+    message_where = message_where or where
+    split, classes = loaded.split, loaded.classes
+    sources = [s for s in sources if s != "draw" or split.info.input_shape[0] == 1]
+    if len(sources) == 1:
+        source = sources[0]  # nothing to choose: no radio
+    else:
+        keep_valid(f"{prefix}_source", sources, sources[0])
+        source = where.radio(t("Input"), sources, key=f"{prefix}_source", horizontal=horizontal,
+                             format_func=lambda s: t(SOURCES[s]))
+    if source == "test":
+        picked = pick_test_image(prefix, split, classes, where, index_where, url=url)
+        if picked is None:
+            return None
+        image, label, g = picked
+        x = data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (C, H, W) as in training
+        return Picked(x, image, label, f"test-{g}", t("test image #{g} · {name}", g=g, name=classes[label]), index=g)
+    if source == "upload":
+        upload = where.file_uploader(t("An image file (PNG, JPEG, ...)"), key=f"{prefix}_upload")
+        if upload is None:
+            message_where.info(t("Upload a picture: it is converted the way the training images were "
+                                 "(size, colour, and for digits: light on dark, centred)."))
+            return None
+        return _prepared(upload.getvalue(), "upload", upload.name, split, where)
+    content = _drawing(prefix, where, message_where)
+    return _prepared(content, "drawing", t("your drawing"), split, message_where) if content else None
+
+
+def _prepared(content: bytes, kind: str, caption: str, split: data.DataSplit, where) -> Picked | None:
+    try:
+        prepared = prepared_image(content, split.info.name)
+    except ValueError as e:
+        where.error(t("This file cannot be used: {reason}", reason=reason(e)) if kind == "upload" else
+                    t("Cannot use this drawing yet: {reason}", reason=reason(e)))
+        return None
+    return Picked(prepared.tensor[0].numpy(), prepared.image, None, f"{kind}-{hashlib.sha1(content).hexdigest()}",
+                  caption, tuple(prepared.notes))
+
+
+def _drawing(prefix: str, where, message_where) -> bytes | None:
+    """The canvas; the PNG of what was drawn once there is a stroke."""
+    try:
+        from streamlit_drawable_canvas import st_canvas  # imported here: it only works inside a Streamlit run
+    except Exception as e:  # a broken or missing optional component must not take the page down
+        where.warning(t("The drawing canvas is not available here: {reason}", reason=reason(e)))
+        return None
+    with where:
+        st.caption(t("Draw a digit with the mouse, large and centred; it is scaled like MNIST's digits."))
+        st.space("small")  # the canvas toolbar floats above the canvas and would cover the caption
+        result = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
+                           width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True, key=f"{prefix}_canvas")
+    content = result.image_bytes if result is not None else None
+    strokes = (result.json_data or {}).get("objects") if result is not None else None
+    if not content or not strokes:
+        message_where.info(t("Draw something in the black box to see the network's answer."))
+        return None
+    return content
+
+
+def shown(image_u8: np.ndarray) -> np.ndarray:
+    """(C, H, W) or (N, C, H, W) uint8 -> (H, W) grey or (H, W, 3) colour (with N first when given): the layouts
+    the figures take."""
+    a = np.asarray(image_u8)
+    if a.ndim == 3:
+        return a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
+    return a[:, 0] if a.shape[1] == 1 else a.transpose(0, 2, 3, 1)
+
+
+def show_input(where, picked: Picked, key: str) -> None:
+    """The picked image as the network sees it, with its caption and how an upload was prepared."""
+    chart(where, figures.image_gallery(shown(picked.image)[None], [picked.caption]), key=key, help=t(INPUT_HELP))
+    if picked.notes:
+        where.caption(t("Prepared like the training images: {notes}", notes="; ".join(reason(n) for n in picked.notes)))
