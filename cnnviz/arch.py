@@ -1,4 +1,4 @@
-"""Architecture specs: layers as frozen dataclasses, shape inference, summaries, presets, build to nn.Module.
+"""Architecture specs: layers as frozen dataclasses, shape inference, summaries, build to nn.Module.
 
 A spec is plain data (JSON in, JSON out). `infer_shapes` checks it with the output-size formula
 O = floor((I - F + 2P) / S) + 1 before anything is built, so an impossible network is refused with
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field, fields
-from typing import ClassVar
+from dataclasses import asdict, dataclass, fields, replace
+from typing import ClassVar, Iterator
 
 import torch
 from torch import nn
@@ -185,13 +185,35 @@ def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
     Raises:
         SpecError naming the first layer that cannot work, and why.
     """
+    return list(_layer_rows(spec))
+
+
+def first_broken_layer(spec: ArchSpec) -> tuple[list[LayerInfo], SpecError | None, int | None]:
+    """Where a spec breaks: the rows of the layers before it, why, and the index of the layer that cannot work.
+
+    Returns:
+        (rows of the working layers, the SpecError or None, the breaking layer's index or None). The index is
+        None when the spec works, and for a spec refused as a whole (too many layers, or a bad input shape
+        without layers).
+    """
+    rows: list[LayerInfo] = []
+    try:
+        for row in _layer_rows(spec):
+            rows.append(row)
+    except SpecError as e:
+        whole = len(spec.layers) > MAX_LAYERS or not spec.layers
+        return rows, e, None if whole else len(rows)
+    return rows, None, None
+
+
+def _layer_rows(spec: ArchSpec) -> Iterator[LayerInfo]:
+    """The rows of `infer_shapes`, one layer at a time, so a caller sees how far a spec works."""
     c, h, w = spec.input_shape
     _check_positive(Message("input"), channels=c, height=h, width=w)
     if len(spec.layers) > MAX_LAYERS:
         raise SpecError("{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers),
                         limit=MAX_LAYERS)
     shape: tuple[int, ...] = (c, h, w)
-    rows = []
     for name, layer in zip(layer_names(spec), spec.layers):
         where = f"{name}"
         flat = len(shape) == 1
@@ -253,8 +275,7 @@ def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
         if min(shape) < 1:
             raise SpecError("{where}: output size {shape} has collapsed to nothing", where=where,
                             shape="x".join(map(str, shape)))
-        rows.append(LayerInfo(name, layer.type, shape, params, desc))
-    return rows
+        yield LayerInfo(name, layer.type, shape, params, desc)
 
 
 def _check_activation(where: str, activation: str) -> None:
@@ -276,6 +297,48 @@ def summary_table(spec: ArchSpec) -> str:
         lines.append(f"{r.name:<12}{str(r.output_shape):<18}{r.params:>10,}  {r.description}")
     lines += ["-" * 64, f"total parameters: {sum(r.params for r in rows):,}"]
     return "\n".join(lines)
+
+
+# What the builder lets a learner set, per field: (kind, lowest, highest); a tuple kind lists the allowed words.
+# The bounds only keep the editor's widgets sane; `infer_shapes` says what cannot work.
+EDITABLE: dict[str, tuple] = {
+    "filters": (int, 1, 4096), "kernel_size": (int, 1, 256), "stride": (int, 1, 256), "padding": (int, 0, 256),
+    "activation": (ACTIVATIONS, None, None), "kind": (POOL_KINDS, None, None), "size": (int, 1, 256),
+    "p": (float, 0.0, 1.0), "units": (int, 1, 100_000),
+}
+
+
+def check_editable(spec: ArchSpec) -> None:
+    """Raise SpecError unless the builder can show every value of `spec`: of the right kind and within EDITABLE."""
+    if len(spec.layers) > MAX_LAYERS:
+        raise SpecError("{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers),
+                        limit=MAX_LAYERS)
+    if min(spec.input_shape) < 1:
+        raise SpecError("input_shape must be three positive whole numbers, got {shape}", shape=list(spec.input_shape))
+    for name, layer in zip(layer_names(spec), spec.layers):
+        for key, value in asdict(layer).items():
+            kind, lo, hi = EDITABLE[key]
+            if key == "stride" and isinstance(layer, Pool) and value is None:
+                continue  # a pooling stride that follows the window
+            if isinstance(kind, tuple):
+                ok = value in kind
+            elif kind is float:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
+            else:
+                ok = _is_int(value) and lo <= value <= hi
+            if not ok:
+                allowed = ", ".join(kind) if isinstance(kind, tuple) else f"{lo} to {hi}"
+                raise SpecError("{layer}: {field} must be {allowed}, got {value}", layer=name, field=key,
+                                allowed=allowed, value=repr(value))
+
+
+def adapt(spec: ArchSpec, input_shape: tuple[int, int, int], num_classes: int) -> ArchSpec:
+    """`spec` for another dataset: the dataset's input shape (C, H, W), and a final dense layer of one unit per
+    class (any other last layer is kept as it is)."""
+    layers = spec.layers
+    if layers and isinstance(layers[-1], Dense):
+        layers = layers[:-1] + (replace(layers[-1], units=num_classes),)
+    return ArchSpec(tuple(input_shape), layers, spec.name)
 
 
 _ACT_MODULES = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -309,74 +372,6 @@ def build(spec: ArchSpec) -> nn.Sequential:
 
 def count_torch_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-# ---------------------------------------------------------------- presets
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A network from the literature, as a function of the dataset's input shape and class count."""
-
-    id: str
-    title: str
-    description: str
-    source: str
-    layers: tuple[Layer, ...] = field(repr=False)
-
-    def spec(self, input_shape: tuple[int, int, int] = (1, 28, 28), num_classes: int = 10) -> ArchSpec:
-        return ArchSpec(tuple(input_shape), self.layers + (Dense(num_classes, "none"),), self.id)
-
-
-PRESETS: dict[str, Preset] = {p.id: p for p in (
-    Preset("lenet5", "LeNet-5", "The classic: two 5x5 conv + average-pool stages, then 120-84-10 dense.",
-           "the video lesson, after LeCun et al. 1998",
-           (Conv(6, 5), Pool("avg"), Conv(16, 5), Pool("avg"), Flatten(), Dense(120), Dense(84))),
-    Preset("deep-cnn", "Deeper CNN", "Three 3x3 conv layers (32-64-64) and one max-pool: the video lesson's network "
-           "(99.21% on MNIST there).",
-           "the video lesson",
-           (Conv(32, 3), Pool("max"), Conv(64, 3), Conv(64, 3), Flatten(), Dense(64))),
-    Preset("keras-cnn", "Keras MNIST CNN", "Two 3x3 conv layers, max-pool, dropout and a wide 200-unit dense layer.",
-           "the book chapter",
-           (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Flatten(), Dense(200))),
-    Preset("tiny-cnn", "Tiny PyTorch CNN", "8 and 16 filters with 'same' padding, max-pools, dropout 0.5: "
-           "small and quick.",
-           "the PyTorch blog post",
-           (Conv(8, 3, padding=1), Pool("max"), Conv(16, 3, padding=1), Pool("max"), Dropout(0.5), Flatten(),
-            Dense(128))),
-    Preset("simple-cnn", "Simple TensorFlow CNN", "Conv 32, pool, conv 64, pool, dense 128: the article's network.",
-           "the TensorFlow article",
-           (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Flatten(), Dense(128))),
-    Preset("chollet-cnn", "Keras blog CNN", "Conv 32-64-64 with two max-pools and a 64-unit head; its summary "
-           "is in the post.",
-           "the Keras blog post",
-           (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Conv(64, 3), Flatten(), Dense(64))),
-    Preset("mlp", "MLP baseline", "No convolution at all: flatten, 128 hidden units, output. The baseline CNNs beat.",
-           "the TensorFlow article",
-           (Flatten(), Dense(128))),
-    Preset("cifar-cnn", "CIFAR-10 CNN", "Two conv-conv-pool-dropout blocks (32, 64 filters), dense 200: "
-           "for colour images.",
-           "the book chapter",
-           (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Conv(64, 3), Conv(64, 3), Pool("max"),
-            Dropout(0.25), Flatten(), Dense(200))),
-    Preset("fast", "Fast CNN (batch norm)", "Designed here to reach 99% quickly on a CPU: two 5x5 conv layers "
-           "(16, 32 filters), each with batch norm and a max-pool, then a 64-unit head.", "cnnviz",
-           (Conv(16, 5), BatchNorm(), Pool("max"), Conv(32, 5), BatchNorm(), Pool("max"), Flatten(), Dense(64))),
-)}
-
-
-def list_presets() -> list[str]:
-    return list(PRESETS)
-
-
-def get_preset(preset_id: str) -> Preset:
-    if preset_id not in PRESETS:
-        raise SpecError("unknown preset {got!r}; choose one of {names}", got=preset_id, names=", ".join(PRESETS))
-    return PRESETS[preset_id]
-
-
-def preset_spec(preset_id: str, input_shape=(1, 28, 28), num_classes: int = 10) -> ArchSpec:
-    return get_preset(preset_id).spec(input_shape, num_classes)
 
 
 def example_input(spec: ArchSpec, batch: int = 1) -> torch.Tensor:

@@ -29,6 +29,7 @@ from safetensors.torch import load_file
 
 from . import appbench, arch, data, evaluate, hooks, kernels, runs
 from .loaded import LoadedRun
+from .presets import get_preset
 from . import train as T
 
 PRESETS = ("lenet5", "deep-cnn")
@@ -577,7 +578,7 @@ def run_bench(quick: bool = True, presets=None, settings: Settings | None = None
     """
     presets = list(presets or PRESETS)
     for preset in presets:
-        arch.get_preset(preset)  # an unknown name fails before anything runs
+        get_preset(preset)  # an unknown name fails before anything runs
     s = settings or (SMOKE if os.environ.get("CNNVIZ_BENCH_SMOKE") else QUICK if quick else FULL)
     started = time.perf_counter()
     command = f"python -m cnnviz bench --{'quick' if quick else 'full'}" + (f" --presets {' '.join(presets)}"

@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import arch, data, i18n, runs
+from . import arch, data, i18n, presets, runs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,7 @@ def cmd_datasets(args) -> None:
 
 def cmd_presets(args) -> None:
     rows = [{"id": p.id, "title": p.title, "description": p.description, "source": p.source,
-             "params_mnist": arch.total_params(p.spec())} for p in arch.PRESETS.values()]
+             "params_mnist": arch.total_params(p.spec())} for p in presets.PRESETS.values()]
     if args.json:
         return _print_json(rows)
     for r in rows:
@@ -52,7 +52,7 @@ def _spec_for(preset: str | None, spec_file: str | None, dataset: str) -> arch.A
             raise ValueError(f"the spec's input_shape {list(spec.input_shape)} does not match {dataset}'s "
                              f"{list(info.input_shape)}")
     else:
-        spec = arch.preset_spec(preset, info.input_shape, len(info.classes))
+        spec = presets.preset_spec(preset, info.input_shape, len(info.classes))
     arch.infer_shapes(spec)
     return spec
 
@@ -274,7 +274,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_presets)
     p = sub.add_parser("summary", help="a network's layers, shapes, parameters, and its cost on this machine")
-    p.add_argument("preset", choices=arch.list_presets(), metavar="PRESET", nargs="?")
+    p.add_argument("preset", choices=presets.list_presets(), metavar="PRESET", nargs="?")
     p.add_argument("--spec", metavar="FILE.json", help="an architecture spec exported from the app")
     p.add_argument("--dataset", default="mnist-sample")
     p.add_argument("--batch-size", type=_positive_int, default=64)
@@ -282,7 +282,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_summary)
     p = sub.add_parser("train", help="train a network into a new run")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--preset", choices=arch.list_presets(), metavar="PRESET")
+    group.add_argument("--preset", choices=presets.list_presets(), metavar="PRESET")
     group.add_argument("--spec", metavar="FILE.json", help="an architecture spec exported from the app")
     p.add_argument("--dataset", default="mnist-sample")
     p.add_argument("--epochs", type=_positive_int, default=3)

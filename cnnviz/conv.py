@@ -1,4 +1,5 @@
-"""Convolution and pooling maths for the teaching screens: kernels, stride/padding, formulas.
+"""Convolution and pooling maths for the teaching screens: kernels (handcrafted or typed by hand), stride/padding,
+formulas.
 
 Pure numpy. Convolution here is the deep-learning kind (cross-correlation, as `F.conv2d`):
 the kernel is laid on the image as it is, never flipped.
@@ -78,6 +79,61 @@ def get_kernel(name: str) -> Kernel:
     if name not in KERNELS:
         raise Invalid("unknown kernel {got!r}; known kernels: {names}", got=name, names=", ".join(KERNELS))
     return KERNELS[name]
+
+
+# ---------------------------------------------------------------- a kernel typed by hand
+
+WEIGHT_LIMIT = 1e6  # beyond this a typed weight is a typo, and sums overflow the colour scale
+
+
+def starting_cells(size: int) -> np.ndarray:
+    """The kernel editor's first grid: the identity kernel as text, so changing a number shows its effect.
+
+    Returns:
+        object array (size, size) of "0", with "1" in the centre.
+    """
+    cells = np.full((size, size), "0", dtype=object)
+    cells[size // 2, size // 2] = "1"
+    return cells
+
+
+def typed_kernel(cells) -> np.ndarray:
+    """A kernel typed cell by cell: whole numbers, decimals or fractions such as 1/9.
+
+    Args:
+        cells: (kh, kw) of text or numbers; a cleared cell is None or NaN.
+    Returns:
+        float64 (kh, kw).
+    Raises:
+        Invalid naming the row and column (counted from 1) of the first cell that is empty, not a number,
+        a division by zero, not finite or beyond ±WEIGHT_LIMIT.
+    """
+    grid = np.asarray(cells, dtype=object)
+    return np.array([[typed_weight(grid[r, c], r + 1, c + 1) for c in range(grid.shape[1])]
+                     for r in range(grid.shape[0])], dtype=np.float64)
+
+
+def typed_weight(text: Any, row: int, col: int) -> float:
+    """One typed kernel weight (see `typed_kernel`); `row` and `col` only name the cell in the message."""
+    blank = text is None or (isinstance(text, float) and np.isnan(text))  # a cleared cell arrives as None or NaN
+    s = "" if blank else str(text).strip().replace("\u2212", "-")
+    if not s:
+        raise Invalid("row {r}, column {c} is empty", r=row, c=col)
+    try:
+        num, _, den = s.partition("/")
+        v = float(num) / float(den) if den else float(num)
+    except ValueError:
+        raise Invalid("row {r}, column {c}: {value} is not a number (write e.g. 2, -0.5 or 1/9)", r=row, c=col,
+                      value=repr(s)) from None
+    except ZeroDivisionError:
+        raise Invalid("row {r}, column {c}: {value} divides by zero", r=row, c=col, value=repr(s)) from None
+    if not np.isfinite(v):
+        raise Invalid("row {r}, column {c}: {value} is not a finite number (NaN or infinity)", r=row, c=col,
+                      value=repr(s))
+    if abs(v) > WEIGHT_LIMIT:
+        raise Invalid("row {r}, column {c}: {value} is too large (keep weights within ±1,000,000)", r=row, c=col,
+                      value=repr(s))
+    return v
 
 
 # ---------------------------------------------------------------- validation helpers

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from . import arch, receptive, runs, settings
+from . import arch, data, receptive, runs, settings
 from .i18n import Message, Translated
 
 BYTES = 4  # float32
@@ -368,14 +368,30 @@ class Cost:
     peak_memory_mb: float
     batch_size: int
     seconds_per_epoch: float | None  # None without a calibration or a dataset size
+    train_images: int | None = None  # the images an epoch trains on, when known
 
 
 def estimate(spec: arch.ArchSpec, batch_size: int = 64, train_images: int | None = None, val_images: int = 0,
              cal: dict | None = None, optimizer: str = "adam") -> Cost:
+    """What training `spec` costs: exact counts, memory at `batch_size`, and seconds per epoch with a calibration.
+
+    Args:
+        train_images, val_images: an epoch's training and validation images (no seconds without them).
+        cal: this machine's calibration (`calibration`), or None.
+    """
     params = arch.total_params(spec)
     seconds = None
     if cal is not None and train_images:
         seconds = epoch_seconds(spec, train_images, val_images, batch_size, cal)
     return Cost(params, macs_per_image(spec), peak_memory_bytes(spec, batch_size, optimizer) / 2 ** 20, batch_size,
-                seconds)
+                seconds, train_images)
+
+
+def estimate_for(spec: arch.ArchSpec, batch_size: int, info: data.DatasetInfo, cal: dict | None = None) -> Cost:
+    """`estimate` for training on a dataset, split as `train.train` splits it (part of the training images held
+    out for validation); a dataset of unknown size gets no seconds."""
+    from .train import split_sizes  # train imports this module
+
+    train_images, val_images = split_sizes(info.train_size) if info.train_size else (None, 0)
+    return estimate(spec, batch_size, train_images, val_images, cal)
 

@@ -24,7 +24,8 @@ from PIL import Image
 from torch import nn
 
 from . import __version__, data, evaluate, figures, i18n, kernels, runs
-from .arch import PRESETS, ArchSpec, build, count_torch_params, infer_shapes
+from .arch import ArchSpec, build, count_torch_params, infer_shapes
+from .presets import PRESETS
 from .conv import handcrafted_bank
 from .i18n import DEFAULT, Message, language, translate
 from .loaded import LoadedRun

@@ -165,11 +165,11 @@ def source_strings(paths) -> dict[str, str]:
 
 def registry_strings() -> set[str]:
     """Titles and explanations from the registries users pick from (kernels, presets, datasets, models)."""
-    from . import arch, conv, data, pretrained
+    from . import conv, data, presets, pretrained
 
     texts = {text for k in conv.KERNELS.values() for text in (k.title, k.explanation)}
     texts |= set(conv.POOL_KINDS.values())
-    texts |= {text for p in arch.PRESETS.values() for text in (p.title, p.description)}
+    texts |= {text for p in presets.PRESETS.values() for text in (p.title, p.description)}
     texts |= {text for d in data.DATASETS.values() for text in (d.title, d.description)}
     texts |= {text for m in pretrained.MODELS.values() for text in (m.title, m.description)}
     return texts

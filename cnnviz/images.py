@@ -1,8 +1,9 @@
 """Your own images: decode uploads safely and prepare any picture exactly as the network saw its training data.
 
 `load_image_bytes` turns anything Pillow can read into a plain grey/colour image, refusing what is not an
-image, damaged or too large; `prepare_image` converts channels and size, and centres a drawn or
-photographed digit the way MNIST digits were made; both say what they changed.
+image, damaged or too large; every upload of the app goes through it. `prepare_image` converts channels and
+size, and centres a drawn or photographed digit the way MNIST digits were made; both say what they changed.
+`colour_picture`, `shrink` and `grey` give the convolution playground plain pixels to compute on.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .i18n import Message, Translated
 MAX_PIXELS = 40_000_000  # larger uploads are refused before they are decoded
 DIGIT_BOX = 20  # MNIST digits were scaled to fit 20x20 and centred by mass in 28x28
 _CHANNEL_COUNTS = (1, 2, 3, 4)  # grey, grey + alpha, RGB, RGBA
+LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma weights of red, green and blue, as Pillow's convert("L")
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +30,15 @@ class PreparedImage:
     image: np.ndarray  # (C, H, W) uint8, before normalisation
     tensor: torch.Tensor  # (1, C, H, W) float32, normalised the dataset's way
     notes: tuple[str, ...]  # e.g. "converted colour to grey", "inverted: dark digit on light background"
+
+
+@dataclass(frozen=True, eq=False)
+class Picture:
+    """An upload as plain colour pixels, for computing on the picture itself rather than feeding a network."""
+
+    rgb: np.ndarray  # (3, H, W) float64 0..255, transparent parts on white
+    size: tuple[int, int]  # (W, H) of the file, before any scaling
+    notes: tuple[str, ...]  # what decoding did, as `load_image_bytes` notes it
 
 
 class ImageError(Translated, ValueError):
@@ -79,6 +90,49 @@ def load_image_bytes(data_bytes: bytes, max_pixels: int = MAX_PIXELS):
         raise ImageError("the image file is damaged or cut short: {reason}", reason=e) from None
     im.info["cnnviz_notes"] = tuple(notes)
     return im
+
+
+def colour_picture(data_bytes: bytes, side: int) -> Picture:
+    """Decode an upload (as `load_image_bytes`) into RGB pixels, its longer side scaled down to at most `side`.
+
+    Returns:
+        Picture: rgb (3, H, W) float64 0..255, the file's (W, H) and the decoding notes.
+    Raises:
+        ImageError as `load_image_bytes`.
+    """
+    from PIL import Image
+
+    im = load_image_bytes(data_bytes)
+    size, notes = im.size, tuple(im.info.get("cnnviz_notes", ()))
+    if im.mode in ("LA", "RGBA"):  # transparent parts on white, as an image viewer shows them
+        im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im.convert("RGBA"))
+    im = im.convert("RGB")
+    im.thumbnail((side, side), Image.LANCZOS)
+    return Picture(np.asarray(im, dtype=np.float64).transpose(2, 0, 1), size, notes)
+
+
+def shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """An image with its longer side cut to `side` pixels (Lanczos, channel by channel); smaller ones unchanged.
+
+    Args:
+        image: float (H, W) or (C, H, W), values 0..255.
+    Returns:
+        float64 of the same layout, clipped to 0..255; the input itself when it already fits.
+    """
+    h, w = image.shape[-2:]
+    if max(h, w) <= side:
+        return image
+    scale = side / max(h, w)
+    width, height = max(1, round(w * scale)), max(1, round(h * scale))
+    if image.ndim == 2:
+        return _resize(image, width, height)
+    return np.stack([_resize(channel, width, height) for channel in image])
+
+
+def grey(image: np.ndarray) -> np.ndarray:
+    """An image (C, H, W) as grey float64 (H, W): a single channel as it is, colour by its luma (LUMA)."""
+    a = np.asarray(image, dtype=np.float64)
+    return a[0] if a.shape[0] == 1 else np.tensordot(LUMA, a, axes=1)
 
 
 def _standard_mode(im, notes: list[str]):
@@ -245,7 +299,7 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
     if px.shape[-1] == 3 and (channels == 1 or info.is_digits):
         if not (np.array_equal(px[..., 0], px[..., 1]) and np.array_equal(px[..., 1], px[..., 2])):
             notes.append(Message("converted colour to grey"))
-        px = px @ np.array([[0.299], [0.587], [0.114]])  # ITU-R 601 luma, as Pillow's convert("L")
+        px = px @ LUMA[:, None]
     if info.is_digits:
         px = _centre_digit(px[..., 0], height, width, notes)[..., None]  # (H, W, 1)
     elif (h0, w0) != (height, width):

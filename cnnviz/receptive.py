@@ -235,11 +235,46 @@ def seen_region(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0) -> 
     Usually `unit_region(...).clip(H, W)`. It is smaller when a layer's floor division dropped its last
     rows or columns and a later layer pads there: the pixels behind that padding never reach the unit.
     """
-    support = unit_support(spec, layer_name, row, col)
+    return _bounding_box(unit_support(spec, layer_name, row, col))
+
+
+def _bounding_box(support: np.ndarray) -> Region:
     rows, cols = np.flatnonzero(support.any(1)), np.flatnonzero(support.any(0))
     if rows.size == 0:
         return Region(0, 0, 0, 0)
     return Region(int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class UnitField:
+    """What one unit sees: its window on the input, the real pixels inside it, and exactly which reach it."""
+
+    region: Region  # `unit_region`: the window before clipping; parts outside the image are padding
+    seen: Region  # `seen_region`: the bounding box of the pixels that reach the unit (empty: only padding)
+    support: np.ndarray  # bool (H, W), `unit_support`
+
+    @property
+    def pixels(self) -> int:
+        """How many input pixels reach the unit."""
+        return int(self.support.sum())
+
+    @property
+    def partial(self) -> bool:
+        """Some pixels of the window inside the image never reach the unit: a stride larger than its kernel left
+        holes, or a layer pads over rows or columns an earlier one dropped."""
+        h, w = self.support.shape
+        return not self.seen.empty and (self.pixels < self.seen.height * self.seen.width
+                                        or self.seen != self.region.clip(h, w))
+
+
+def unit_field(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0) -> UnitField:
+    """Unit (row, col) of a layer: `unit_region`, `seen_region` and `unit_support` at once.
+
+    Raises:
+        ValueError as `unit_region`.
+    """
+    support = unit_support(spec, layer_name, row, col)
+    return UnitField(unit_region(spec, layer_name, row, col), _bounding_box(support), support)
 
 
 def _back(selected: np.ndarray, k: int, s: int, p: int, size_in: int) -> np.ndarray:
@@ -288,6 +323,11 @@ def gradient_support(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0
     return (x.grad[0] != 0).any(dim=0).numpy()  # (H, W)
 
 
+def confirmed_by_gradient(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0) -> bool:
+    """Whether backpropagation finds exactly the computed field: `gradient_support` equals `unit_support`."""
+    return bool((gradient_support(spec, layer_name, row, col) == unit_support(spec, layer_name, row, col)).all())
+
+
 def hook_macs(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
     """Multiply-accumulates of every Conv2d and Linear module, counted by forward hooks on one input.
 
@@ -318,15 +358,19 @@ def hook_macs(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
     return counts
 
 
-def vgg16_spec(num_classes: int = 1000) -> ArchSpec:
-    """VGG-16 (Simonyan & Zisserman, configuration D; the book chapter's network) on 224x224 RGB, as a spec:
-    138,357,544 params."""
-    layers: list = []
-    for filters, convs in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
-        layers += [Conv(filters, 3, padding=1) for _ in range(convs)] + [Pool("max", 2)]
-    layers += [arch.Flatten(), Dense(4096), arch.Dropout(0.5), Dense(4096), arch.Dropout(0.5),
-               Dense(num_classes, "none")]
-    return ArchSpec((3, 224, 224), tuple(layers), "vgg16")
+def picture(image, input_shape: tuple[int, int, int]) -> np.ndarray:
+    """The picture a field is drawn on, as `field_view` takes it: a test image, or a light blank canvas.
+
+    Args:
+        image: uint8 (C, H, W) array or tensor, or None for a blank canvas of `input_shape` (C, H, W).
+    Returns:
+        uint8 (H, W) for one channel, else (H, W, C).
+    """
+    if image is None:
+        c, h, w = input_shape
+        return np.full((h, w, 3) if c == 3 else (h, w), 235, dtype=np.uint8)
+    a = np.asarray(image)  # (C, H, W)
+    return a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
 
 
 def field_view(image: np.ndarray, region: Region, support: np.ndarray | None = None,

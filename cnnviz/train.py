@@ -22,7 +22,8 @@ from torch import nn
 from . import __version__, cost, data
 from .arch import ArchSpec, build, count_torch_params, infer_shapes
 from .evaluate import logits
-from .i18n import Invalid
+from .i18n import Invalid, Message
+from .presets import preset_spec
 from .runs import CONTROL, RunWriter
 
 OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
@@ -100,6 +101,27 @@ class TrainConfig:
             return TrainConfig(**{**{k: v for k, v in d.items() if k in known}, "spec": ArchSpec.from_dict(d["spec"])})
         except TypeError as e:
             raise Invalid("the stored training settings cannot be read: {reason}", reason=e) from None
+
+
+def parse_lr(text: str | None, required: bool = False) -> float | None:
+    """A learning rate as typed in a box: None for an empty box (the optimiser's default), unless `required`.
+
+    Raises:
+        Invalid: for anything but a positive finite number (or an empty box when `required`), repeating the text
+            as typed.
+    """
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise Invalid("type a learning rate first")
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise Invalid("the learning rate must be a positive number such as 0.001, got {value}", value=text)
+    return value
 
 
 class Control:
@@ -287,21 +309,40 @@ def versions() -> dict:
     return {"cnnviz": __version__, "torch": torch.__version__, "python": platform.python_version()}
 
 
+def fit_problem(spec: ArchSpec, info: data.DatasetInfo) -> Message | None:
+    """Why a network cannot train on a dataset, or None when it fits: it must take the dataset's images and end in
+    one output per class.
+
+    Args:
+        spec: the network (its layers must be valid: `arch.SpecError` otherwise).
+        info: the dataset (its input shape (C, H, W) and class names).
+    Returns:
+        The problem as an i18n Message, or None.
+    """
+    if tuple(spec.input_shape) != tuple(info.input_shape):
+        return Message("the network expects inputs {want} but {dataset} gives {got}", want=_shape(spec.input_shape),
+                       dataset=info.name, got=_shape(info.input_shape))
+    out_shape = infer_shapes(spec)[-1].output_shape if spec.layers else tuple(spec.input_shape)
+    if tuple(out_shape) != (len(info.classes),):
+        return Message("the network must end in a dense layer of {n} units, one per class of {dataset}, but its "
+                       "output is {shape}", n=len(info.classes), dataset=info.name, shape=_shape(out_shape))
+    return None
+
+
+def _shape(shape) -> str:
+    return "\u00d7".join(map(str, shape))
+
+
 def check_fits(config: TrainConfig, split: data.DataSplit) -> None:
-    """Raise ValueError unless the network takes the dataset's images, ends in one output per class, and a
-    batch fits in the training images (before any run or process is made for it)."""
-    info = split.info
+    """Raise ValueError unless the network fits the dataset (`fit_problem`) and a batch fits in the training images
+    (before any run or process is made for it)."""
     n_train = split_sizes(len(split.x_train), config.val_fraction)[0]
     if config.batch_size > n_train:
         raise Invalid("the batch size {batch} is larger than the {n:,} training images", batch=config.batch_size,
                       n=n_train)
-    if tuple(config.spec.input_shape) != tuple(info.input_shape):
-        raise Invalid("the network expects inputs {want} but {dataset} gives {got}", want=config.spec.input_shape,
-                      dataset=info.name, got=info.input_shape)
-    out_shape = infer_shapes(config.spec)[-1].output_shape if config.spec.layers else tuple(config.spec.input_shape)
-    if out_shape != (len(info.classes),):
-        raise Invalid("the network must end in a dense layer of {n} units, one per class of {dataset}, but its "
-                      "output is {shape}", n=len(info.classes), dataset=info.name, shape="x".join(map(str, out_shape)))
+    problem = fit_problem(config.spec, split.info)
+    if problem:
+        raise Invalid(problem)
 
 
 @dataclass
@@ -352,6 +393,18 @@ def _estimate(config: TrainConfig, s: _Setup) -> float | None:
     return round(cost.epoch_seconds(config.spec, len(s.x_train), len(s.x_val), config.batch_size, cal), 3)
 
 
+def _open_run(config: TrainConfig, info: data.DatasetInfo, s: _Setup, params: int, run_id: str | None,
+              lock) -> RunWriter:
+    """The run folder with everything known before the first step (a queued run's folder is taken over)."""
+    return RunWriter({
+        "preset": config.preset, "spec": config.spec.to_dict(), "dataset": info.name, "dataset_title": info.title,
+        "classes": list(info.classes), "input_shape": list(info.input_shape), "config": config.to_dict(),
+        "params": params, "versions": versions(), "device": str(s.device), "train_images": len(s.x_train),
+        "val_images": len(s.x_val), "steps_per_epoch": s.steps_per_epoch, "total_steps": s.total_steps,
+        "estimated_seconds_per_epoch": _estimate(config, s), "threads": torch.get_num_threads(),
+    }, label=config.preset or config.spec.name, run_id=run_id, lock=lock)
+
+
 def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
           run_id: str | None = None, lock=None) -> Iterator[Event]:
     """Train `config` into a run in the run store, yielding progress events.
@@ -368,17 +421,10 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
     config.validate()
     control = control or Control()
     split = split or data.load(config.dataset)
-    info = split.info
     check_fits(config, split)
     s = _prepare(config, split)
     params = count_torch_params(s.model)
-    writer = RunWriter({
-        "preset": config.preset, "spec": config.spec.to_dict(), "dataset": info.name, "dataset_title": info.title,
-        "classes": list(info.classes), "input_shape": list(info.input_shape), "config": config.to_dict(),
-        "params": params, "versions": versions(), "device": str(s.device), "train_images": len(s.x_train),
-        "val_images": len(s.x_val), "steps_per_epoch": s.steps_per_epoch, "total_steps": s.total_steps,
-        "estimated_seconds_per_epoch": _estimate(config, s), "threads": torch.get_num_threads(),
-    }, label=config.preset or config.spec.name, run_id=run_id, lock=lock)
+    writer = _open_run(config, split.info, s, params, run_id, lock)
     control.watch(writer.path)
     try:
         yield Event("start", writer.run_id, total_steps=s.total_steps, lr=config.learning_rate,
@@ -397,100 +443,149 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
         writer.close()
 
 
+class _State:
+    """Where the loop is: the step, the status, the timings, and the sums over the current logging window."""
+
+    def __init__(self, config: TrainConfig, device: torch.device):
+        self.step, self.status, self.message = 0, "finished", ""
+        self.lr = config.learning_rate
+        self.val_loss: float | None = None
+        self.val_acc: float | None = None
+        # train_seconds: forward/backward/step only. active: wall clock less pauses, for an honest time left.
+        self.train_seconds, self.paused, self.started = 0.0, 0.0, time.perf_counter()
+        self.window_start, self.seen = self.started, 0  # the logging window: its start and its images
+        self.loss_sum = torch.zeros((), device=device)
+        self.correct_sum = torch.zeros((), device=device, dtype=torch.long)
+
+    def active(self, now: float | None = None) -> float:
+        """Seconds since the start, pauses left out."""
+        return (time.perf_counter() if now is None else now) - self.started - self.paused
+
+    def wait_while_paused(self, control: Control) -> None:
+        waited = control.wait_while_paused()
+        self.paused += waited
+        self.window_start += waited  # a pause is no part of the window's images per second
+
+    def end(self, status: str, message: str) -> None:
+        self.status, self.message = status, message
+
+
 def _loop(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter,
           split: data.DataSplit) -> Iterator[Event]:
     """The epochs, from the first step to the final 'done' event (the run's status written)."""
-    run_id, model, n_train = writer.run_id, s.model, len(s.x_train)
-    gen = torch.Generator().manual_seed(config.seed)
-    step, status, message = 0, "finished", ""
-    # train_seconds: forward/backward/step only. active: wall clock less pauses, for an honest time left.
-    train_seconds, paused_total, t_start = 0.0, 0.0, time.perf_counter()
-    seen_since_log, t_log = 0, t_start
-    loss_sum = torch.zeros((), device=s.device)
-    correct_sum = torch.zeros((), device=s.device, dtype=torch.long)
-    val_loss = val_acc = None
-    lr = config.learning_rate
-    if 0 in s.snapshot_steps:
-        writer.snapshot(0, 0.0, snapshot_tensors(model))
-    model.train()
+    state = _State(config, s.device)
+    order_gen = torch.Generator().manual_seed(config.seed)
+    _snapshot(s, writer, 0)
+    s.model.train()
     for epoch in range(config.epochs):
-        order = torch.randperm(n_train, generator=gen).to(s.device)
-        for b in range(s.steps_per_epoch):
-            t_paused = control.wait_while_paused()
-            paused_total += t_paused
-            t_log += t_paused
-            if control.stop_requested.is_set():
-                status, message = "stopped", f"stopped by the user at step {step:,} of {s.total_steps:,}"
-                break
-            t_step = time.perf_counter()
-            lr = control.lr_override or (one_cycle_lr(config.learning_rate, step, s.total_steps)
-                                         if config.schedule == "onecycle" else config.learning_rate)
-            for group in s.optimizer.param_groups:
-                group["lr"] = lr
-            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-            xb, yb = s.x_train[idx], s.y_train[idx]
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            s.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            s.optimizer.step()
-            step += 1
-            loss_sum += loss.detach() * len(yb)
-            correct_sum += (logits.detach().argmax(1) == yb).sum()
-            seen_since_log += len(yb)
-            train_seconds += time.perf_counter() - t_step
-
-            # every logged point averages exactly `log_every` steps (windows run on across epochs)
-            if step % s.log_every == 0:
-                mean_loss = loss_sum.item() / seen_since_log
-                if not math.isfinite(mean_loss):
-                    status = "failed"
-                    message = (f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
-                               f"rate {lr:g} is probably too large for {config.optimizer}; try a smaller one")
-                    break
-                now = time.perf_counter()
-                active = now - t_start - paused_total
-                event = Event("step", run_id, step, s.total_steps, step / s.steps_per_epoch, mean_loss,
-                              correct_sum.item() / seen_since_log, lr=lr,
-                              images_per_second=seen_since_log / max(now - t_log, 1e-9), elapsed=train_seconds,
-                              eta=active / step * (s.total_steps - step))
-                writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
-                            "train_acc": event.train_acc, "lr": lr, "images_per_second": event.images_per_second,
-                            "elapsed": train_seconds, "active": active, "eta": event.eta,
-                            "grad_norms": grad_norms(model)})
-                loss_sum.zero_(), correct_sum.zero_()
-                seen_since_log, t_log = 0, now
-                yield event
-            if step in s.snapshot_steps and step > 0:
-                writer.snapshot(step, step / s.steps_per_epoch, snapshot_tensors(model))
-        if status != "finished":
+        yield from _epoch(config, s, control, writer, state, epoch, order_gen)
+        if state.status != "finished":
             break
-        if len(s.x_val):
-            val_loss, val_acc = evaluate(model, s.x_val, s.y_val)
-        active = time.perf_counter() - t_start - paused_total
-        writer.log({"kind": "epoch", "step": step, "epoch": epoch + 1, "val_loss": val_loss, "val_acc": val_acc,
-                    "elapsed": train_seconds, "active": active})
-        yield Event("epoch", run_id, step, s.total_steps, float(epoch + 1), val_loss=val_loss, val_acc=val_acc,
-                    lr=lr, elapsed=train_seconds, images_per_second=step * config.batch_size / train_seconds,
-                    eta=active / step * (s.total_steps - step))
+        yield _validate(config, s, writer, state, epoch)
+    yield _finish(config, s, writer, state, split)
 
-    final = {"status": status, "message": message, "steps_done": step, "epochs_done": step / s.steps_per_epoch,
-             "train_seconds": round(train_seconds, 3), "paused_seconds": round(paused_total, 3),
-             "active_seconds": round(time.perf_counter() - t_start - paused_total, 3),
-             "images_per_second": round(step * config.batch_size / train_seconds, 1) if train_seconds else 0.0,
-             "val_accuracy": val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    if status != "failed" and step > 0:
+
+def _epoch(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter, state: _State, epoch: int,
+           order_gen: torch.Generator) -> Iterator[Event]:
+    """One pass over the training images in a seeded order, yielding an event at each logged step; it ends early
+    (`state.status` says why) on a stop request or a loss that is no longer a number."""
+    order = torch.randperm(len(s.x_train), generator=order_gen).to(s.device)
+    for b in range(s.steps_per_epoch):
+        state.wait_while_paused(control)
+        if control.stop_requested.is_set():
+            state.end("stopped", f"stopped by the user at step {state.step:,} of {s.total_steps:,}")
+            return
+        _step(config, s, control, state, order[b * config.batch_size:(b + 1) * config.batch_size])
+        # every logged point averages exactly `log_every` steps (windows run on across epochs)
+        if state.step % s.log_every == 0:
+            event = _log_window(config, s, writer, state, epoch)
+            if event is None:
+                return
+            yield event
+        _snapshot(s, writer, state.step)
+
+
+def _step(config: TrainConfig, s: _Setup, control: Control, state: _State, idx: torch.Tensor) -> None:
+    """One optimiser step on the training images at `idx` (B,), added to the window's sums."""
+    t_step = time.perf_counter()
+    state.lr = control.lr_override or (one_cycle_lr(config.learning_rate, state.step, s.total_steps)
+                                       if config.schedule == "onecycle" else config.learning_rate)
+    for group in s.optimizer.param_groups:
+        group["lr"] = state.lr
+    xb, yb = s.x_train[idx], s.y_train[idx]
+    scores = s.model(xb)  # (B, K)
+    loss = F.cross_entropy(scores, yb)
+    s.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    s.optimizer.step()
+    state.step += 1
+    state.loss_sum += loss.detach() * len(yb)
+    state.correct_sum += (scores.detach().argmax(1) == yb).sum()
+    state.seen += len(yb)
+    state.train_seconds += time.perf_counter() - t_step
+
+
+def _log_window(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, epoch: int) -> Event | None:
+    """The logging window's mean loss and accuracy written to metrics.jsonl, as a 'step' event; None when the loss
+    is no longer a number (the run has failed)."""
+    step, mean_loss = state.step, state.loss_sum.item() / state.seen
+    if not math.isfinite(mean_loss):
+        state.end("failed", f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
+                            f"rate {state.lr:g} is probably too large for {config.optimizer}; try a smaller one")
+        return None
+    now = time.perf_counter()
+    active = state.active(now)
+    event = Event("step", writer.run_id, step, s.total_steps, step / s.steps_per_epoch, mean_loss,
+                  state.correct_sum.item() / state.seen, lr=state.lr,
+                  images_per_second=state.seen / max(now - state.window_start, 1e-9), elapsed=state.train_seconds,
+                  eta=active / step * (s.total_steps - step))
+    writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
+                "train_acc": event.train_acc, "lr": state.lr, "images_per_second": event.images_per_second,
+                "elapsed": state.train_seconds, "active": active, "eta": event.eta,
+                "grad_norms": grad_norms(s.model)})
+    state.loss_sum.zero_(), state.correct_sum.zero_()
+    state.seen, state.window_start = 0, now
+    return event
+
+
+def _snapshot(s: _Setup, writer: RunWriter, step: int) -> None:
+    """The weights at `step` into snapshots/, when it is one of the planned snapshot steps."""
+    if step in s.snapshot_steps:
+        writer.snapshot(step, step / s.steps_per_epoch, snapshot_tensors(s.model))
+
+
+def _validate(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, epoch: int) -> Event:
+    """The validation loss and accuracy after an epoch (the last ones kept when nothing is held back), logged."""
+    if len(s.x_val):
+        state.val_loss, state.val_acc = evaluate(s.model, s.x_val, s.y_val)
+    step, active = state.step, state.active()
+    writer.log({"kind": "epoch", "step": step, "epoch": epoch + 1, "val_loss": state.val_loss,
+                "val_acc": state.val_acc, "elapsed": state.train_seconds, "active": active})
+    return Event("epoch", writer.run_id, step, s.total_steps, float(epoch + 1), val_loss=state.val_loss,
+                 val_acc=state.val_acc, lr=state.lr, elapsed=state.train_seconds,
+                 images_per_second=step * config.batch_size / state.train_seconds,
+                 eta=active / step * (s.total_steps - step))
+
+
+def _finish(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, split: data.DataSplit) -> Event:
+    """The run's final write: status, timings, and for a run that learned something its test score and weights."""
+    if state.status != "failed" and state.step == 0:
+        state.end("failed", "stopped before the first step: nothing was learned")
+    step, seconds = state.step, state.train_seconds
+    final = {"status": state.status, "message": state.message, "steps_done": step,
+             "epochs_done": step / s.steps_per_epoch, "train_seconds": round(seconds, 3),
+             "paused_seconds": round(state.paused, 3), "active_seconds": round(state.active(), 3),
+             "images_per_second": round(step * config.batch_size / seconds, 1) if seconds else 0.0,
+             "val_accuracy": state.val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if state.status != "failed":
         x_test = data.normalize(split.x_test, split.info).to(s.device)
-        test_loss, test_acc = evaluate(model, x_test, split.y_test.to(s.device))
+        test_loss, test_acc = evaluate(s.model, x_test, split.y_test.to(s.device))
         final.update(test_accuracy=test_acc, test_loss=test_loss)
-        writer.save_weights(model.state_dict())
-    elif status != "failed":
-        status = final["status"] = "failed"
-        final["message"] = message = "stopped before the first step: nothing was learned"
+        writer.save_weights(s.model.state_dict())
     writer.update(**final)
-    yield Event("done", run_id, step, s.total_steps, step / s.steps_per_epoch, status=status, message=message,
-                test_accuracy=final.get("test_accuracy"), elapsed=train_seconds,
-                images_per_second=final["images_per_second"], val_acc=val_acc)
+    return Event("done", writer.run_id, step, s.total_steps, step / s.steps_per_epoch, status=state.status,
+                 message=state.message, test_accuracy=final.get("test_accuracy"), elapsed=seconds,
+                 images_per_second=final["images_per_second"], val_acc=state.val_acc)
 
 
 def run_training(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
@@ -506,8 +601,6 @@ def run_training(config: TrainConfig, split: data.DataSplit | None = None, contr
 
 def config_for(preset: str, dataset: str = "mnist-sample", **settings) -> TrainConfig:
     """A TrainConfig for a preset adapted to a dataset's input shape and class count."""
-    from .arch import preset_spec
-
     info = data.get_info(dataset)
     return TrainConfig(spec=preset_spec(preset, info.input_shape, len(info.classes)), dataset=dataset,
                        preset=preset, **settings)

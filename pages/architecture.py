@@ -1,14 +1,14 @@
 """Architecture: build a network layer by layer, see every shape and parameter count live, export it or train it.
 
 The design lives in session_state (a list of layer dicts in the spec's JSON form, each with a `uid` that keys
-its widgets), so it survives page switches; `arch` checks it and counts its parameters on every change.
+its widgets), so it survives page switches; `arch` checks it and counts its parameters on every change, and
+`cost` says what training it would take.
 """
 from dataclasses import asdict
 
 import streamlit as st
 
-from cnnviz import arch, cost, data, figures, jobs, ui
-from cnnviz.train import split_sizes
+from cnnviz import arch, cost, data, figures, jobs, presets, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import dataset_name, t
 
@@ -21,17 +21,17 @@ TYPE_TITLES = {"conv": N_("Convolution"), "pool": N_("Pooling"), "dropout": N_("
                "batchnorm": N_("Batch norm"), "flatten": N_("Flatten"), "dense": N_("Dense")}
 NEW_LAYER = {"conv": arch.Conv(16), "pool": arch.Pool(), "dropout": arch.Dropout(0.25), "batchnorm": arch.BatchNorm(),
              "flatten": arch.Flatten(), "dense": arch.Dense(64)}
-# field -> (label, kind, min, max, help); bounds only keep the editor sane, `arch` says what cannot work
+# field -> (label, help); what each field may hold is `arch.EDITABLE`
 FIELDS = {
-    "filters": (N_("filters"), int, 1, 4096, N_("Number of kernels = output channels")),
-    "kernel_size": (N_("kernel"), int, 1, 256, N_("Kernel height and width (F)")),
-    "stride": (N_("stride"), int, 1, 256, N_("Step between kernel positions (S)")),
-    "padding": (N_("padding"), int, 0, 256, N_("Zeros added around the input (P)")),
-    "activation": (N_("activation"), arch.ACTIVATIONS, None, None, N_("Applied after the layer")),
-    "kind": (N_("pooling"), arch.POOL_KINDS, None, None, N_("Maximum or average of each window")),
-    "size": (N_("window"), int, 1, 256, N_("Pooling window height and width")),
-    "p": (N_("drop rate"), float, 0.0, 1.0, N_("Fraction of values zeroed while training")),
-    "units": (N_("units"), int, 1, 100_000, N_("Number of outputs")),
+    "filters": (N_("filters"), N_("Number of kernels = output channels")),
+    "kernel_size": (N_("kernel"), N_("Kernel height and width (F)")),
+    "stride": (N_("stride"), N_("Step between kernel positions (S)")),
+    "padding": (N_("padding"), N_("Zeros added around the input (P)")),
+    "activation": (N_("activation"), N_("Applied after the layer")),
+    "kind": (N_("pooling"), N_("Maximum or average of each window")),
+    "size": (N_("window"), N_("Pooling window height and width")),
+    "p": (N_("drop rate"), N_("Fraction of values zeroed while training")),
+    "units": (N_("units"), N_("Number of outputs")),
 }
 # the slider stops of each whole-number setting; a value imported from elsewhere joins its slider
 STOPS = {
@@ -95,23 +95,6 @@ def _spec() -> arch.ArchSpec:
                                     "layers": layers})
 
 
-def _check(spec: arch.ArchSpec) -> tuple[list[arch.LayerInfo], str | None, int | None]:
-    """(rows of the layers that work, the error or None, index of the first layer that breaks or None)."""
-    try:
-        return arch.infer_shapes(spec), None, None
-    except arch.SpecError as e:
-        error = ui.reason(e)
-    if len(spec.layers) > arch.MAX_LAYERS:
-        return [], error, None
-    rows: list[arch.LayerInfo] = []
-    for k in range(1, len(spec.layers) + 1):  # the longest prefix that still works tells which layer breaks
-        try:
-            rows = arch.infer_shapes(arch.ArchSpec(spec.input_shape, spec.layers[:k], spec.name))
-        except arch.SpecError:
-            return rows, error, k - 1
-    return rows, error, None
-
-
 def _shape(shape) -> str:
     return "\u00d7".join(str(s) for s in shape)
 
@@ -123,7 +106,7 @@ def _load(choice: str, info: data.DatasetInfo) -> None:
     if choice == EMPTY:
         _replace_design(arch.ArchSpec(info.input_shape, (), "custom"))
     else:
-        _replace_design(arch.preset_spec(choice, info.input_shape, len(info.classes)))
+        _replace_design(presets.preset_spec(choice, info.input_shape, len(info.classes)))
 
 
 def _move(uid: int, delta: int) -> None:
@@ -168,48 +151,23 @@ def _add() -> None:
 
 
 def _adapt(info: data.DatasetInfo) -> None:
-    """Take the dataset's input shape; a final dense layer gets one unit per class."""
+    """Make the design fit the dataset (`arch.adapt`), keeping each layer's widgets unless its values changed."""
     _sync()
-    st.session_state[INPUT] = list(info.input_shape)
-    layers = st.session_state[LAYERS]
-    if layers and layers[-1]["type"] == "dense":
-        layers[-1]["units"] = len(info.classes)
-        _forget_widgets(layers[-1]["uid"])
-
-
-def _editable_problem(spec: arch.ArchSpec) -> str | None:
-    """Why an imported spec cannot be shown in the editor (values of the wrong kind or beyond its bounds)."""
-    if len(spec.layers) > arch.MAX_LAYERS:
-        return t("{n} layers is more than this explorer builds (at most {max})", n=len(spec.layers),
-                 max=arch.MAX_LAYERS)
-    if min(spec.input_shape) < 1:
-        return t("input_shape must be three positive whole numbers, got {shape}", shape=list(spec.input_shape))
-    for name, layer in zip(arch.layer_names(spec), spec.layers):
-        for field, value in asdict(layer).items():
-            _, kind, lo, hi, _ = FIELDS[field]
-            if field == "stride" and layer.type == "pool" and value is None:
-                continue
-            if isinstance(kind, tuple):
-                ok = value in kind
-            elif kind is float:
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
-            else:
-                ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
-            if not ok:
-                allowed = ", ".join(kind) if isinstance(kind, tuple) else f"{lo} to {hi}"
-                return t("{layer}: {field} must be {allowed}, got {value}", layer=name, field=field, allowed=allowed,
-                         value=repr(value))
-    return None
+    spec = arch.adapt(_spec(), info.input_shape, len(info.classes))
+    st.session_state[INPUT] = list(spec.input_shape)
+    for d, layer in zip(st.session_state[LAYERS], spec.layers):
+        if {k: v for k, v in d.items() if k != "uid"} != _layer_dict(layer):
+            d.update(_layer_dict(layer))
+            _forget_widgets(d["uid"])
 
 
 def _import(text: str, source: str) -> None:
     try:
         spec = arch.ArchSpec.from_json(text)
-        problem = _editable_problem(spec)
+        arch.check_editable(spec)
     except arch.SpecError as e:
-        problem = ui.reason(e)
-    if problem:
-        st.session_state[MESSAGE] = ("error", t("Cannot import {source}: {reason}", source=source, reason=problem))
+        st.session_state[MESSAGE] = ("error", t("Cannot import {source}: {reason}", source=source,
+                                                reason=ui.reason(e)))
         return
     _replace_design(spec)
     for layer in st.session_state[LAYERS]:
@@ -238,7 +196,7 @@ def _import_text() -> None:
 
 def _field_widget(layer: dict, field: str) -> None:
     """A slider for every number (stops where the range is wide), a menu for a choice of words."""
-    label, kind, _, _, help_text = FIELDS[field]
+    (label, help_text), kind = FIELDS[field], arch.EDITABLE[field][0]
     key, value = f"arch_{layer['uid']}_{field}", layer[field]
     if isinstance(kind, tuple):
         st.selectbox(t(label), kind, index=kind.index(value), key=key, help=t(help_text),
@@ -304,8 +262,7 @@ def _cost(spec: arch.ArchSpec, info: data.DatasetInfo) -> str | None:
     """What training this design costs here; returns why it cannot be trained here, or None."""
     batch = st.select_slider(t("Batch size"), sorted({*BATCH_STOPS, st.session_state.get("arch_batch", 64)}), 64,
                              key="arch_batch", help=t("Images per training step: memory grows with it"))
-    sizes = split_sizes(info.train_size) if info.train_size else (None, 0)
-    c = cost.estimate(spec, batch, *sizes, cal=ui.calibration())
+    c = cost.estimate_for(spec, batch, info, ui.calibration())
     cols = st.columns(2)
     cols[0].metric(t("Multiply-adds per image"), f"{c.macs_per_image:,}",
                    help=t("Multiplications (each with an addition) of the convolution and dense layers for one "
@@ -317,7 +274,7 @@ def _cost(spec: arch.ArchSpec, info: data.DatasetInfo) -> str | None:
         st.metric(t("Estimated time per epoch"), ui.duration(c.seconds_per_epoch),
                   help=t("On this computer with {threads} training thread(s), for {n} training images of {dataset}, "
                          "from a short measurement of this machine's layers", threads=jobs.train_threads(),
-                         n=f"{sizes[0]:,}", dataset=ui.dataset_title(info.name, info.title)))
+                         n=f"{c.train_images:,}", dataset=ui.dataset_title(info.name, info.title)))
     try:
         cost.check_limits(spec, batch)
     except cost.TooLarge as e:
@@ -334,23 +291,23 @@ def _cost(spec: arch.ArchSpec, info: data.DatasetInfo) -> str | None:
 
 info = data.get_info(dataset_name())
 if LAYERS not in st.session_state:
-    _replace_design(arch.preset_spec("lenet5", info.input_shape, len(info.classes)))
+    _replace_design(presets.preset_spec("lenet5", info.input_shape, len(info.classes)))
 _sync()
-if (from_lesson := st.session_state.pop("arch_from_lesson", None)) in arch.PRESETS:
+if (from_lesson := st.session_state.pop("arch_from_lesson", None)) in presets.PRESETS:
     _load(from_lesson, info)
     st.session_state["arch_start"] = from_lesson
     st.session_state[MESSAGE] = ("success", t("{name} from the lesson is loaded: change it, train it, then compare "
                                               "your run with the lesson's on the Experiment screen.",
-                                              name=t(arch.PRESETS[from_lesson].title)))
+                                              name=t(presets.PRESETS[from_lesson].title)))
 
 st.title(t("Architecture"))
 st.caption(t("Stack layers and watch every shape and parameter count follow the output-size formula "
              "O = ⌊(I − F + 2P) / S⌋ + 1. Then train your design, or save it as JSON."))
 
 top = st.columns([2.2, 1, 2.2, 3], vertical_alignment="bottom")
-options = [EMPTY, *arch.list_presets()]
+options = [EMPTY, *presets.list_presets()]
 top[0].selectbox(t("Start from"), options, index=1, key="arch_start",
-                 format_func=lambda k: t("Empty (no layers)") if k == EMPTY else t(arch.PRESETS[k].title))
+                 format_func=lambda k: t("Empty (no layers)") if k == EMPTY else t(presets.PRESETS[k].title))
 top[1].button(t("Load"), key="arch_load", on_click=lambda: _load(st.session_state["arch_start"], info),
               help=t("Replaces the current design, adapted to {dataset}",
                      dataset=ui.dataset_title(info.name, info.title)))
@@ -372,7 +329,8 @@ if MESSAGE in st.session_state:
     (st.error if kind == "error" else st.success)(text)
 
 spec = _spec()
-rows, error, broken = _check(spec)
+rows, failure, broken = arch.first_broken_layer(spec)
+error = ui.reason(failure) if failure else None
 names = arch.layer_names(spec)
 
 ui.chart(st, figures.architecture_volumes([("input", input_shape)] + [(r.name, r.output_shape) for r in rows]),

@@ -1,148 +1,49 @@
 """Convolution: the maths playground. Kernels, stride and padding, one output value step by step,
 colour images with 3-D kernels, pooling, and why convolution needs so few parameters."""
-import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
-from cnnviz import conv, figures, images, ui
+from cnnviz import conv, figures, images, playground, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
 ui.ensure_navigation()
 
 MAIN_SIDE, STEP_SIDE = 256, 64  # longest side of an uploaded picture: main views / the step-by-step view
-WEIGHT_LIMIT = 1e6  # beyond this a typed weight is a typo, and sums overflow the colour scale
-LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601, as Pillow's convert("L")
 CUSTOM = "custom"
 POOL_TITLES = {"max": N_("Max pooling"), "avg": N_("Average pooling"), "l2": N_("L2 pooling")}
-
-
-# ---------------------------------------------------------------- built-in images (pixel values, not maths)
-
-
-def _toy(kind: str) -> np.ndarray:
-    """Tiny grey pictures (values 0..9) whose step-by-step sums stay easy to follow: (H, W) float."""
-    img = np.zeros((8, 8))
-    if kind == "edge":
-        img[:, 4:] = 9
-    elif kind == "cross":
-        img = np.maximum(np.eye(8), np.fliplr(np.eye(8))) * 9
-    elif kind == "square":
-        img[2:6, 2:6] = 9
-    else:  # the 4×4 picture of the video lesson: a 3×3 kernel leaves a 2×2 output
-        img = np.array([[1, 2, 0, 3], [4, 9, 8, 1], [0, 7, 9, 2], [5, 1, 3, 6]], dtype=float)
-    return img
-
-
-EXAMPLES = {"edge": N_("8×8: a vertical edge"), "cross": N_("8×8: a diagonal cross"),
-            "square": N_("8×8: a bright square"), "four": N_("4×4: the video lesson's size")}
-
-
-def _shapes_rgb() -> np.ndarray:
-    """A 32×32 colour picture: red square, green disc, blue bar, yellow square on dark grey. (3, H, W) 0..255."""
-    img = np.full((3, 32, 32), 25.0)
-    yy, xx = np.mgrid[:32, :32]
-    img[:, 3:13, 3:13] = np.array([230, 30, 30])[:, None, None]
-    img[:, (yy - 9) ** 2 + (xx - 23) ** 2 <= 36] = np.array([40, 200, 60])[:, None]
-    img[:, 17:21, 16:29] = np.array([230, 220, 40])[:, None, None]
-    img[:, 24:29, 3:29] = np.array([40, 70, 230])[:, None, None]
-    return img
-
-
-# ---------------------------------------------------------------- small helpers
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _decoded(content: bytes) -> tuple[np.ndarray, tuple[int, int], tuple[str, ...]]:
-    """An upload as float RGB (3, H, W) 0..255, longer side at most MAIN_SIDE; its original (W, H); notes."""
-    im = images.load_image_bytes(content)
-    size, notes = im.size, tuple(im.info.get("cnnviz_notes", ()))
-    if im.mode in ("LA", "RGBA"):  # transparent parts on white, as an image viewer shows them
-        im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im.convert("RGBA"))
-    im = im.convert("RGB")
-    im.thumbnail((MAIN_SIDE, MAIN_SIDE), Image.LANCZOS)
-    return np.asarray(im, dtype=np.float64).transpose(2, 0, 1), size, notes
-
-
-def _shrink(img: np.ndarray, side: int) -> np.ndarray:
-    """A grey (H, W) image with its longer side cut to `side` pixels (Lanczos); small images unchanged."""
-    h, w = img.shape
-    if max(h, w) <= side:
-        return img
-    scale = side / max(h, w)
-    small = Image.fromarray(img.astype(np.float32)).resize((max(1, round(w * scale)), max(1, round(h * scale))),
-                                                            Image.LANCZOS)
-    return np.clip(np.asarray(small, dtype=np.float64), 0.0, 255.0)
-
-
-
-def _fmt(v: float) -> str:
-    """A value rounded to 4 decimals without trailing zeros: 12, -0.5, 0.1111."""
-    s = f"{float(v):.4f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def _ratio(r: float) -> str:
-    return f"{r:,.1f}×" if r < 100 else f"{r:,.0f}×"
-
-
-def _term(x: float, w: float) -> str:
-    w_text = f"{w:.3g}"
-    return f"{x:.3g}×" + (f"({w_text})" if w < 0 else w_text)
-
-
-def _cell(text, row: int, col: int) -> float:
-    """One typed kernel weight: a number or a fraction such as 1/9."""
-    blank = text is None or (isinstance(text, float) and np.isnan(text))  # a cleared cell arrives as None or NaN
-    s = "" if blank else str(text).strip().replace("\u2212", "-")
-    if not s:
-        raise ValueError(t("row {r}, column {c} is empty", r=row, c=col))
-    try:
-        num, _, den = s.partition("/")
-        v = float(num) / float(den) if den else float(num)
-    except ValueError:
-        raise ValueError(t("row {r}, column {c}: {value} is not a number (write e.g. 2, -0.5 or 1/9)",
-                           r=row, c=col, value=repr(s))) from None
-    except ZeroDivisionError:
-        raise ValueError(t("row {r}, column {c}: {value} divides by zero", r=row, c=col, value=repr(s))) from None
-    if not np.isfinite(v):
-        raise ValueError(t("row {r}, column {c}: {value} is not a finite number (NaN or infinity)",
-                           r=row, c=col, value=repr(s)))
-    if abs(v) > WEIGHT_LIMIT:
-        raise ValueError(t("row {r}, column {c}: {value} is too large (keep weights within ±1,000,000)",
-                           r=row, c=col, value=repr(s)))
-    return v
 
 
 # ---------------------------------------------------------------- the image and the kernel
 
 
-def _pick_image() -> tuple[np.ndarray | None, str]:
+def _pick_image():
     """The grey (H, W) 0..255 image the playground works on and its caption; None when there is none yet."""
     sources = {"dataset": t("A dataset image"), "upload": t("Upload an image"), "example": t("A tiny example")}
     ui.keep_valid("conv_source", list(sources), "dataset")
     source = st.radio(t("Image"), list(sources), key="conv_source", horizontal=True, format_func=sources.get)
     if source == "example":
-        ui.keep_valid("conv_example", list(EXAMPLES), "edge")
-        name = st.selectbox(t("Example"), list(EXAMPLES), key="conv_example", format_func=lambda n: t(EXAMPLES[n]))
-        return _toy(name), t(EXAMPLES[name])
+        examples = playground.EXAMPLES
+        ui.keep_valid("conv_example", list(examples), "edge")
+        name = st.selectbox(t("Example"), list(examples), key="conv_example", format_func=lambda n: t(examples[n]))
+        return playground.example(name), t(examples[name])
     if source == "upload":
         upload = st.file_uploader(t("An image file (PNG, JPEG, ...)"), key="conv_upload")
         if upload is None:
             st.info(t("Upload a photo or a drawing; it is turned to grey for the one-channel convolution."))
             return None, ""
         try:
-            rgb, (w, h), notes = _decoded(upload.getvalue())
+            picture = ui.colour_picture(upload.getvalue(), MAIN_SIDE)
         except ValueError as e:
             st.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
             return None, ""
-        grey = np.tensordot(LUMA, rgb, axes=1)  # (H, W)
+        grey = images.grey(picture.rgb)  # (H, W)
+        (w, h), (h2, w2) = picture.size, grey.shape
         if max(w, h) > MAIN_SIDE:
             st.caption(t("Your {w}×{h} picture was scaled down to {w2}×{h2} pixels and turned to grey.",
-                         w=w, h=h, w2=grey.shape[1], h2=grey.shape[0]))
-        if notes:
-            st.caption("; ".join(ui.reason(note) for note in notes))
+                         w=w, h=h, w2=w2, h2=h2))
+        if picture.notes:
+            st.caption("; ".join(ui.reason(note) for note in picture.notes))
         return grey, upload.name
     split = ui.load_dataset(ui.dataset_name())
     classes = split.info.classes
@@ -151,11 +52,10 @@ def _pick_image() -> tuple[np.ndarray | None, str]:
     if picked is None:
         return None, ""
     img, label, g = picked  # (C, H, W) uint8
-    grey = img[0].astype(np.float64) if img.shape[0] == 1 else np.tensordot(LUMA, img.astype(np.float64), axes=1)
-    return grey, t("test image {g}: {name}", g=g, name=classes[label])
+    return images.grey(img), t("test image {g}: {name}", g=g, name=classes[label])
 
 
-def _pick_kernel() -> np.ndarray | None:
+def _pick_kernel():
     """A registry kernel or the user's own numbers as (kh, kw); None (with a warning) when they are not usable."""
     names = conv.list_kernels() + [CUSTOM]
     ui.keep_valid("conv_kernel", names, "edges", url="kernel")
@@ -168,16 +68,13 @@ def _pick_kernel() -> np.ndarray | None:
         return kernel.weights
     size = st.radio(t("Kernel size"), [3, 5], key="conv_custom_size", horizontal=True,
                     format_func=lambda n: f"{n}×{n}")
-    start = np.full((size, size), "0", dtype=object)
-    start[size // 2, size // 2] = "1"  # the identity kernel: change numbers and watch the output follow
     columns = [str(c + 1) for c in range(size)]
-    edited = st.data_editor(pd.DataFrame(start, columns=columns), key=f"conv_custom_{size}", hide_index=True,
-                            width="content",
+    edited = st.data_editor(pd.DataFrame(conv.starting_cells(size), columns=columns), key=f"conv_custom_{size}",
+                            hide_index=True, width="content",
                             column_config={c: st.column_config.TextColumn(c, width="small") for c in columns})
     st.caption(t("Type numbers or fractions such as 1/9; the grid starts as the identity kernel."))
     try:
-        cells = edited.to_numpy()
-        return np.array([[_cell(cells[r, c], r + 1, c + 1) for c in range(size)] for r in range(size)])
+        return conv.typed_kernel(edited.to_numpy())
     except ValueError as e:
         st.warning(t("The kernel cannot be used yet: {reason}", reason=ui.reason(e)))
         return None
@@ -241,7 +138,7 @@ def _convolution_tab(image, caption):
                         "blue is positive, red negative and white zero; an output without negative values is drawn in "
                         "grey like an image."))
     st.caption(t("Output values from {lo} to {hi}. Blue is positive, red negative, white zero.",
-                 lo=_fmt(out.min()), hi=_fmt(out.max())))
+                 lo=playground.number(out.min()), hi=playground.number(out.max())))
     return kernel, out, stride, padding, clip
 
 
@@ -249,6 +146,15 @@ def _set_playing(on: bool, last: int) -> None:
     st.session_state["conv_playing"] = on
     if on and st.session_state.get("conv_step_pos", 0) >= last:
         st.session_state["conv_step_pos"] = 0  # play again from the start
+
+
+def _keep_position(prefix: str, out) -> None:
+    """The walk over `out` (session key prefix_pos) starts at the strongest value whenever out's shape changes,
+    and stays inside out."""
+    if f"{prefix}_pos" not in st.session_state or st.session_state.get(f"{prefix}_shape") != out.shape:
+        st.session_state[f"{prefix}_pos"] = playground.strongest(out)
+        st.session_state[f"{prefix}_shape"] = out.shape
+    st.session_state[f"{prefix}_pos"] = min(max(int(st.session_state[f"{prefix}_pos"]), 0), out.size - 1)
 
 
 def _step_view(small, kernel, stride, padding, bias, clip, out) -> None:
@@ -262,18 +168,12 @@ def _step_view(small, kernel, stride, padding, bias, clip, out) -> None:
         st.session_state["conv_step_pos"] = pos + 1
     pos = 0
     if n > 1:
-        if "conv_step_pos" not in st.session_state or st.session_state.get("conv_step_shape") != out.shape:
-            # the strongest response, not a blank corner
-            st.session_state["conv_step_pos"] = int(np.argmax(np.abs(out)))
-            st.session_state["conv_step_shape"] = out.shape
-        st.session_state["conv_step_pos"] = min(max(int(st.session_state.get("conv_step_pos", 0)), 0), n - 1)
+        _keep_position("conv_step", out)
         pos = st.slider(t("Output position (row by row)"), 0, n - 1, key="conv_step_pos")
     row, col = divmod(pos, ow)
     step = conv.conv_step(small, kernel, row, col, stride, padding, bias)
-    partial = out.astype(np.float64).ravel()
-    partial[pos + 1:] = np.nan  # not computed yet
     ui.chart(st, figures.conv_step(step.padded, step.kernel, step.position, step.products, step.total,
-                                   partial.reshape(out.shape), (row, col)), key="conv_fig_step",
+                                   playground.filled_until(out, pos), (row, col)), key="conv_fig_step",
                  help=t("From left: the input with the current window framed in orange, the kernel, each input value "
                         "times the weight on it, and the output with the current cell framed. In the last three, blue "
                         "is positive, red negative and white zero; grey output cells are not computed yet, and the "
@@ -281,12 +181,14 @@ def _step_view(small, kernel, stride, padding, bias, clip, out) -> None:
     r0, c0 = step.position
     st.markdown(t("**Output [{r}, {c}]**: the window's top-left corner is at row {r0}, column {c0} of the padded "
                   "input.", r=row, c=col, r0=r0, c0=c0))
-    st.markdown(" + ".join(_term(x, w) for x, w in zip(step.window.ravel(), step.kernel.ravel())))
-    st.markdown(t("Sum of the {n} products = **{total}**", n=step.products.size, total=_fmt(step.total)))
+    st.markdown(playground.products(step.window, step.kernel))
+    st.markdown(t("Sum of the {n} products = **{total}**", n=step.products.size,
+                  total=playground.number(step.total)))
     if bias:
-        st.markdown(t("Plus the bias {b}: **{value}**", b=_fmt(bias), value=_fmt(step.value)))
+        st.markdown(t("Plus the bias {b}: **{value}**", b=playground.number(bias),
+                      value=playground.number(step.value)))
     if clip and step.value != out[row, col]:
-        st.markdown(t("Clipped to 0..255: **{v}**", v=_fmt(out[row, col])))
+        st.markdown(t("Clipped to 0..255: **{v}**", v=playground.number(out[row, col])))
 
 
 def _step_tab(image, kernel, stride, padding, clip) -> None:
@@ -295,7 +197,7 @@ def _step_tab(image, kernel, stride, padding, clip) -> None:
     if image is None or kernel is None:
         st.info(t("Pick an image above and a usable kernel in the Convolution tab first."))
         return
-    small = _shrink(image, STEP_SIDE)
+    small = images.shrink(image, STEP_SIDE)
     if small.shape != image.shape:
         st.caption(t("Scaled down to {w}×{h} pixels here so the window stays visible.",
                      w=small.shape[1], h=small.shape[0]))
@@ -324,14 +226,14 @@ def _colour_tab() -> None:
     ui.keep_valid("conv_rgb_source", list(sources), "shapes")
     source = st.radio(t("Colour image"), list(sources), key="conv_rgb_source", horizontal=True,
                       format_func=sources.get)
-    rgb = _shapes_rgb()
+    rgb = playground.colour_shapes()
     if source == "upload":
         upload = st.file_uploader(t("A colour image file (PNG, JPEG, ...)"), key="conv_rgb_upload")
         if upload is None:
             st.info(t("Upload a colour picture; until then the built-in shapes are shown."))
         else:
             try:
-                rgb = np.stack([_shrink(ch, STEP_SIDE) for ch in _decoded(upload.getvalue())[0]])
+                rgb = images.shrink(ui.colour_picture(upload.getvalue(), MAIN_SIDE).rgb, STEP_SIDE)
                 st.caption(t("Scaled to {w}×{h} pixels.", w=rgb.shape[2], h=rgb.shape[1]))
             except ValueError as e:
                 st.error(t("This file cannot be used: {reason}", reason=ui.reason(e)))
@@ -342,17 +244,14 @@ def _colour_tab() -> None:
     weights = [cols[i + 1].number_input(label, value=1.0, step=0.5, key=f"conv_rgb_w_{c}")
                for i, (c, label) in enumerate((("r", t("× red")), ("g", t("× green")), ("b", t("× blue"))))]
     bias = cols[4].number_input(t("Bias b"), value=0.0, step=10.0, key="conv_rgb_bias")
-    kernel3 = np.stack([float(w or 0.0) * conv.get_kernel(name).weights for w in weights])  # (3, kh, kw)
+    kernel3 = playground.colour_kernel(conv.get_kernel(name).weights, [w or 0.0 for w in weights])  # (3, kh, kw)
     try:
-        parts = [conv.convolve(rgb[c], kernel3[c]) for c in range(3)]  # each (OH, OW)
-        total = conv.convolve(rgb, kernel3, bias=float(bias or 0.0))  # (OH, OW): the sum plus the bias
+        maps = playground.colour_maps(rgb, kernel3, float(bias or 0.0))  # (4, OH, OW)
     except ValueError as e:
         st.warning(t("This combination does not work: {reason}", reason=ui.reason(e)))
         return
-    u8 = np.clip(np.round(rgb), 0, 255).astype(np.uint8).transpose(1, 2, 0)  # (H, W, 3)
-    tinted = [np.where(np.arange(3) == c, u8, 0).astype(np.uint8) for c in range(3)]  # one channel kept
     names = [t("red channel"), t("green channel"), t("blue channel")]
-    ui.chart(st, figures.image_gallery(np.stack([u8] + tinted), [t("the colour image")] + names, max_cols=4),
+    ui.chart(st, figures.image_gallery(playground.channel_views(rgb), [t("the colour image")] + names, max_cols=4),
                  key="conv_fig_rgb_input",
                  help=t("The colour picture, then each of its three channels alone, drawn in its own colour: bright "
                         "where the picture has much of that colour. The network receives the three channels as three "
@@ -370,7 +269,7 @@ def _colour_tab() -> None:
         params = conv.conv_params(kernel3.shape[2], kernel3.shape[1], 3, int(filters))
         st.markdown(t("**Parameters** (F×F×D + 1)×M with D = 3 channels: `{formula}`", formula=params.explanation))
         st.caption(t("Each filter has its own 3-D kernel and bias; each gives one output map."))
-    ui.chart(st, figures.feature_map_grid(np.stack(parts + [total]), titles=names + [t("sum + bias")],
+    ui.chart(st, figures.feature_map_grid(maps, titles=names + [t("sum + bias")],
                                           max_cols=4, title=t("Each slice on its channel, then the sum")),
                  key="conv_fig_rgb_output",
                  help=t("The first maps show what each kernel slice makes of its own colour channel; the last adds "
@@ -405,10 +304,7 @@ def _pooling_tab(image, conv_out) -> None:
     st.markdown(t("**Output size** O = ⌊(I − F) / S⌋ + 1"))
     _formula_lines(sizes, x.shape[0] == x.shape[1])
     if pooled.size > 1:
-        if "conv_pool_pos" not in st.session_state or st.session_state.get("conv_pool_shape") != pooled.shape:
-            st.session_state["conv_pool_pos"] = int(np.argmax(np.abs(pooled)))
-            st.session_state["conv_pool_shape"] = pooled.shape
-        st.session_state["conv_pool_pos"] = min(int(st.session_state["conv_pool_pos"]), pooled.size - 1)
+        _keep_position("conv_pool", pooled)
     row, col = divmod(int(st.session_state.get("conv_pool_pos", 0)) if pooled.size > 1 else 0, pooled.shape[1])
     ps = conv.pool_step(x, kind, size, row, col, stride)
     ui.chart(st, figures.pooling_view(x, pooled, kind, size, stride, window_rc=ps.position, out_rc=(row, col)),
@@ -428,7 +324,7 @@ def _pooling_tab(image, conv_out) -> None:
                           "numbers into the single output value given on the right."))
     right.markdown(t("**Output [{r}, {c}]** = {what} of the window at row {r0}, column {c0} = **{v}**", r=row, c=col,
                      what={"max": t("the largest value"), "avg": t("the mean"), "l2": t("√(sum of squares)")}[kind],
-                     r0=r0, c0=c0, v=_fmt(ps.result)))
+                     r0=r0, c0=c0, v=playground.number(ps.result)))
 
 
 def _why_tab() -> None:
@@ -442,7 +338,7 @@ def _why_tab() -> None:
                                                                   u=f"{c.dense_units:,}"),
                      t("Dense parameters"): f"{c.inputs:,} × {c.dense_units:,} + {c.dense_units:,} = {c.dense.total:,}",
                      t("Conv parameters"): c.conv.explanation,
-                     t("Dense ÷ conv"): _ratio(c.ratio)})
+                     t("Dense ÷ conv"): playground.ratio(c.ratio)})
     st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(t("The examples of the lessons: a 3×3 kernel against a dense layer with 4 outputs (2 blur and edge "
                  "filters against 50 neurons on the last row)."))
@@ -464,7 +360,7 @@ def _why_tab() -> None:
     x.metric(t("Dense layer"), f"{cmp.dense.total:,}",
              help=f"{cmp.inputs:,} × {cmp.dense_units:,} + {cmp.dense_units:,}")
     y.metric(t("Convolution layer"), f"{cmp.conv.total:,}", help=cmp.conv.explanation)
-    z.metric(t("Dense ÷ conv"), _ratio(cmp.ratio))
+    z.metric(t("Dense ÷ conv"), playground.ratio(cmp.ratio))
     st.caption(t("Image {s}×{s}×{d}: a dense layer from {n} inputs to {u} neurons against {m} kernel(s) of "
                  "{k}×{k}×{d}, each shared by every position.", s=side, d=ch, n=f"{cmp.inputs:,}",
                  u=f"{cmp.dense_units:,}", m=m, k=k))

@@ -40,6 +40,55 @@ def _gallery(ev, split, indices: list[int], total: int, counter: str, button_key
         st.rerun()
 
 
+def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
+    """One mistake taken apart: where the network looked, its top classes, the training images it finds alike, and
+    its answer over training."""
+    try:
+        story = ui.mistake_story(loaded, index, at)
+    except ValueError as e:
+        st.info(ui.reason(e))
+        return
+    image = ui.shown(loaded.split.x_test[index].numpy())
+    look, sure, alike = st.columns([1, 1, 2])
+    if story.heat is not None:
+        ui.chart(look, figures.overlay(image, story.heat, title=t("Where it looked")), key="ev_why_cam",
+                 help=t("Grad-CAM for the class the network chose, over the image: the warm parts are where the last "
+                        "convolution layer found what made it choose that class. A mistake often shows it looking at "
+                        "a stroke that the wrong class also has."))
+    else:
+        ui.show_input(look, ui.Picked(np.zeros(0), loaded.split.x_test[index].numpy(), story.label, f"test-{index}",
+                                      t("test image #{g}", g=index)), key="ev_why_image")
+    sure.markdown(t("**True class:** {true}  \n**Chosen:** {pred}", true=ui.plain(names[story.label]),
+                    pred=ui.plain(names[story.predicted])))
+    sure.markdown("\n".join(t("- {name}: {p:.1%}", name=ui.plain(names[c]), p=p) for c, p in story.top))
+    near = loaded.split.x_train[story.neighbours].numpy()  # (k, C, H, W) uint8
+    ui.chart(alike, figures.image_gallery(ui.shown(near), [t("{name} · distance {d:.2f}", name=names[c], d=d) for c, d
+                                                           in zip(story.neighbour_labels, story.distances)],
+                                          max_cols=len(near), title=t("The training images it finds most alike")),
+             key="ev_why_neighbours",
+             help=t("The training images nearest to this one in the network's own embedding (the numbers its last "
+                    "dense layer reads), nearest first, each with its true class. If they mostly belong to the wrong "
+                    "class, the network has filed this image among them."))
+    if story.history is None:
+        st.caption(t("This run has no whole-network snapshots, so its answer over training cannot be replayed."))
+        return
+    h = story.history
+    ui.chart(st, figures.answer_over_training(h.steps, h.true_probability, h.chosen_probability,
+                                              [names[c] for c in h.predicted], names[story.label],
+                                              None if at is None else loaded.snapshots[at].step),
+             key="ev_why_history",
+             help=t("Across: the training steps; up: the network's probability for the true class (blue) and for the "
+                    "class it chose at that moment (orange, with its name on hover). Where the blue line falls below "
+                    "the orange one, the answer was wrong; the dotted line marks the moment shown."))
+    if not (h.predicted == h.label).any():
+        st.markdown(t("It was never right at any saved moment of training."))
+    elif h.went_wrong_at is not None:
+        st.markdown(t("It was right earlier in training and has been wrong since step **{step:,}**.",
+                      step=h.went_wrong_at))
+    elif h.predicted[-1] == h.label:
+        st.markdown(t("By the end of training the network gets this image right."))
+
+
 def _worst_cell(confusion: np.ndarray) -> tuple[int, int]:
     """(true, predicted) of the most frequent confusion, (0, 1) when there is none."""
     off = confusion.copy()
@@ -73,12 +122,14 @@ def _run_table(records) -> dict[str, dict[str, str]]:
 
 loaded = ui.require_loaded()
 run, split = loaded, loaded.split
-ev = ui.evaluation(loaded)
+at = ui.whole_network(loaded, ui.moment(loaded))
+ev = ui.evaluation(loaded, at)
 names = [str(c) for c in ev.class_names]
 k = len(names)
 
 st.title(t("Evaluation"))
-st.caption(ui.run_caption(loaded))
+moment = "" if at is None else " · " + t("at {moment}", moment=ui.moment_label(loaded, at))
+st.caption(ui.run_caption(loaded) + moment)
 
 # ---------------------------------------------------------------- headline numbers
 m1, m2, m3, m4 = st.columns(4)
@@ -146,6 +197,22 @@ if ev.n_wrong == 0:
 else:
     shown = evaluate.mistakes(ev, limit=st.session_state.get("ev_shown", PAGE))
     _gallery(ev, split, shown, ev.n_wrong, "ev_shown", "ev_more", "ev_mistakes")
+
+# ---------------------------------------------------------------- why this mistake
+if ev.n_wrong:
+    st.subheader(t("Why this mistake?"))
+    chosen_cell = true_class != pred_class and cell_count > 0
+    candidates = (evaluate.mistakes(ev, limit=PAGE, true_class=true_class, predicted_class=pred_class) if chosen_cell
+                  else evaluate.mistakes(ev, limit=PAGE))
+    ui.keep_valid("ev_why", candidates, candidates[0])
+    index = st.selectbox(t("Misclassified image"), candidates, key="ev_why",
+                         format_func=lambda i: t("#{g}: true {true} → {pred} ({conf:.0%})", g=i,
+                                                 true=names[ev.labels[i]], pred=names[ev.predictions[i]],
+                                                 conf=float(ev.confidence[i])),
+                         help=t("The images of the cell picked above (or the most confident mistakes): pick one to "
+                                "see where the network looked, what it was torn between, which training images it "
+                                "finds alike, and when during training it went wrong."))
+    _why(loaded, index, at, names)
 
 # ---------------------------------------------------------------- two runs side by side
 st.subheader(t("Compare with another run"))

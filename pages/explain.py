@@ -40,13 +40,13 @@ def prediction(where, probs, classes: list, label: int | None) -> int:
     return pred
 
 
-def attribution_tab(loaded, classes: list, convs: list) -> None:
+def attribution_tab(loaded, classes: list, convs: list, at: int | None) -> None:
     pick, shown_col, pred_col = st.columns([1.1, 1, 1.2])
     picked = ui.pick_input("ex", loaded, where=pick, message_where=shown_col, sources=("test", "upload"))
     if picked is None:
         return
     ui.show_input(shown_col, picked, key="ex_input")
-    pred = prediction(pred_col, _computed(lambda: ui.probabilities(loaded, picked)), classes, picked.label)
+    pred = prediction(pred_col, _computed(lambda: ui.probabilities(loaded, picked, at)), classes, picked.label)
 
     st.subheader(t("Which pixels made the difference"))
     methods = [m for m in attribution.METHODS if m != "gradcam" or convs]
@@ -72,7 +72,7 @@ def attribution_tab(loaded, classes: list, convs: list) -> None:
         st.caption(t("Grad-CAM needs a convolution layer; this network has none."))
     try:
         with st.spinner(t("Computing {method}…", method=_title(method))):
-            result = ui.attribution_map(loaded, picked, method, target, layer)
+            result = ui.attribution_map(loaded, picked, method, target, layer, at)
     except ValueError as e:
         st.error(ui.reason(e))
         return
@@ -102,8 +102,9 @@ def maps(picked, result, title: str, alpha: float) -> None:
 # ---------------------------------------------------------------- what filters look for
 
 
-def synthesised(loaded, layer: str, steps: int, where: str, pressed: bool):
-    """The grid of pictures, once Synthesise was pressed for these settings: returns them, uint8 (K, C, h, w)."""
+def synthesised(loaded, layer: str, steps: int, where: str, pressed: bool, at: int | None):
+    """The grid of pictures, once Synthesise was pressed for these settings (then at every moment of training, each
+    made once): returns them, uint8 (K, C, h, w)."""
     settings = (loaded.run_id, loaded.sha, layer, int(steps), where)
     done = st.session_state.setdefault("ex_am_done", [])
     if pressed and settings not in done:
@@ -112,7 +113,7 @@ def synthesised(loaded, layer: str, steps: int, where: str, pressed: bool):
         st.info(t("Press Synthesise to make one picture per filter of {layer} (a few seconds).", layer=layer))
         return None
     try:
-        filters = ui.filter_images(loaded, layer, int(steps), where)
+        filters = ui.filter_images(loaded, layer, int(steps), where, at)
     except ValueError as e:
         st.error(ui.reason(e))
         return None
@@ -132,7 +133,7 @@ def synthesised(loaded, layer: str, steps: int, where: str, pressed: bool):
     return u8
 
 
-def filters_tab(loaded, classes: list, convs: list) -> None:
+def filters_tab(loaded, classes: list, convs: list, at: int | None) -> None:
     if not convs:
         st.info(t("This network has no convolution layers, so it has no filters to look at. Train a CNN such as "
                   "LeNet-5 and pick it in the sidebar."))
@@ -153,7 +154,7 @@ def filters_tab(loaded, classes: list, convs: list) -> None:
                             "a first layer)."))
     c4.write("")  # align the button with the widgets' labels
     pressed = c4.button(t("Synthesise"), key="ex_am_run", type="primary", icon=":material/auto_awesome:")
-    u8 = synthesised(loaded, layer, steps, where, pressed)
+    u8 = synthesised(loaded, layer, steps, where, pressed, at)
 
     channels = list(range(int(loaded.model.get_submodule(layer).out_channels)))
     ui.keep_valid("ex_am_channel", channels, 0)
@@ -166,7 +167,7 @@ def filters_tab(loaded, classes: list, convs: list) -> None:
                  help=t("The synthesised picture of the chosen filter on its own: the input pattern that makes this "
                         "filter respond most. Its contrast is stretched to its own range."))
     try:
-        top = ui.top_images(loaded, layer, channel, TOP_K)
+        top = ui.top_images(loaded, layer, channel, TOP_K, at)
     except ValueError as e:
         right.error(ui.reason(e))
         return
@@ -181,25 +182,15 @@ def filters_tab(loaded, classes: list, convs: list) -> None:
 # ---------------------------------------------------------------- embedding map
 
 
-def replayed(loaded, emb):
-    """The replay toggle's frame: (points (N, 2), predictions (N,), axis ranges (2, 2), caption) or None."""
-    if not loaded.snapshots:
-        st.info(t("This run has no training snapshots to replay. The map shows the final network."))
-        return None
-    if not loaded.full_snapshots:
-        st.info(t("The training replay isn't available for this run: its network is large (over 500,000 parameters), "
-                  "so training kept only the convolution kernels at each snapshot. The map shows the final network."))
-        return None
+def frame_at(loaded, emb, at: int):
+    """The map as the network at snapshot `at` saw the images: (points (N, 2), predictions (N,), axis ranges (2, 2),
+    caption), the axes fixed over all of training so the dots move and the frame stays still."""
     timeline = _computed(lambda: ui.embedding_timeline(loaded, emb.pca))
-    last = len(timeline.steps) - 1
     lo, hi = timeline.points.min((0, 1)), timeline.points.max((0, 1))  # (2,) over every snapshot
-    if not 0 <= st.session_state.get("ex_emb_snapshot", -1) <= last:
-        st.session_state["ex_emb_snapshot"] = last  # start at the end: the final network
-    snap = st.slider(t("Training snapshot"), 0, last, key="ex_emb_snapshot")
-    caption = t("Snapshot {i} of {n}: step {step}, epoch {epoch:.2f}.", i=snap, n=last, step=timeline.steps[snap],
-                epoch=timeline.epochs[snap])
+    caption = t("Snapshot {i} of {n}: step {step}, epoch {epoch:.2f}.", i=at, n=len(timeline.steps) - 1,
+                step=timeline.steps[at], epoch=timeline.epochs[at])
     ranges = np.stack([lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)], axis=1)
-    return timeline.points[snap], timeline.predictions[snap], ranges, caption
+    return timeline.points[at], timeline.predictions[at], ranges, caption
 
 
 def clicked_point(event, labels: np.ndarray, mistakes: np.ndarray, n_classes: int) -> int | None:
@@ -215,7 +206,7 @@ def clicked_point(event, labels: np.ndarray, mistakes: np.ndarray, n_classes: in
     return int(point[0] if isinstance(point, (list, tuple)) else point) if point is not None else None
 
 
-def embedding_tab(loaded, classes: list) -> None:
+def embedding_tab(loaded, classes: list, at: int | None) -> None:
     emb = _computed(lambda: ui.embedding_map(loaded))
     labels = loaded.test_labels(embedding.EMBEDDING_IMAGES)
     n = len(labels)
@@ -225,19 +216,17 @@ def embedding_tab(loaded, classes: list) -> None:
     caption = t("The first {n} test images. PCA axes fitted on the final network: component 1 explains {a:.0%} of the "
                 "variance, component 2 {b:.0%}.", n=n, a=float(emb.pca.explained_ratio[0]),
                 b=float(emb.pca.explained_ratio[1]))
-    t1, t2 = st.columns([1, 3])
-    replay = t1.toggle(t("Replay training"), key="ex_emb_replay",
-                       help=t("Rebuild the network at each training snapshot and project its features on the same "
-                              "axes, to watch the classes separate."))
     st.session_state.setdefault("ex_emb_mistakes", True)
-    mark = t2.toggle(t("Mark mistakes"), key="ex_emb_mistakes",
+    mark = st.toggle(t("Mark mistakes"), key="ex_emb_mistakes",
                      help=t("Early in training almost every image is a mistake: turn the marks off to see the "
                             "classes' colours."))
     points, predictions, ranges = emb.points, emb.predictions, None  # ranges: fixed over a replay, so dots move
-    frame = replayed(loaded, emb) if replay else None
-    if frame is not None:
-        points, predictions, ranges, snapshot_caption = frame
+    if at is not None:  # the moment of training: the same axes, the dots where that network put them
+        points, predictions, ranges, snapshot_caption = frame_at(loaded, emb, at)
         caption += " " + snapshot_caption
+    elif loaded.snapshots:
+        caption += " " + t("Move the moment of training in the sidebar, or press Play, to watch the classes "
+                           "separate as the network learns.")
     hover = [t("image {i} · true {true} · predicted {pred}", i=i, true=classes[labels[i]],
                pred=classes[predictions[i]]) for i in range(n)]
     mistakes = predictions != labels
@@ -274,6 +263,7 @@ def embedding_tab(loaded, classes: list) -> None:
 
 loaded = ui.require_loaded()
 classes, convs = list(loaded.classes), kernels.conv_layers(loaded.spec)
+at = ui.moment(loaded)
 st.title(t("Explain a decision"))
 st.caption(ui.run_caption(loaded))
 st.markdown(t("Why did the network answer what it did? Find the pixels that mattered, see what each filter looks for, "
@@ -282,10 +272,10 @@ attr_tab, filter_tab, embed_tab = st.tabs([t("Attribution"), t("What filters loo
                                           key="ex_tab", on_change="rerun")
 if attr_tab.open:
     with attr_tab:
-        attribution_tab(loaded, classes, convs)
+        attribution_tab(loaded, classes, convs, ui.whole_network(loaded, at))
 if filter_tab.open:
     with filter_tab:
-        filters_tab(loaded, classes, convs)
+        filters_tab(loaded, classes, convs, ui.whole_network(loaded, at))
 if embed_tab.open:
     with embed_tab:
-        embedding_tab(loaded, classes)
+        embedding_tab(loaded, classes, ui.whole_network(loaded, at))

@@ -22,6 +22,7 @@ st.markdown(t("Feed one image through the trained network and look at what every
               "and the dense layers turn them into a vote for each class."))
 
 # ---------------------------------------------------------------- the input
+at = ui.whole_network(loaded, ui.moment(loaded))
 pick, shown_col, pred_col = st.columns([1.1, 1, 1.4])
 picked = ui.pick_input("fm", loaded, where=pick, message_where=shown_col, horizontal=False, url=True)
 if picked is None:
@@ -29,7 +30,7 @@ if picked is None:
 ui.show_input(shown_col, picked, key="fm_input")
 x, true_label = picked.x, picked.label
 try:
-    acts = ui.activations(loaded, picked)
+    acts = ui.activations(loaded, picked, at)
 except ValueError as e:
     st.error(ui.reason(e))
     st.stop()

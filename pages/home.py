@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cnnviz import jobs, runs, ui
-from cnnviz.ui import quick_start_button, t
+from cnnviz.ui import t
 
 ui.ensure_navigation()
 
@@ -11,9 +11,8 @@ st.markdown(t("Train a small CNN on handwritten digits and watch its curves and 
               "Then take it apart layer by layer: kernels, feature maps, mistakes, and why it decided.  \n"
               "Or play with the maths itself: kernels, stride, padding and pooling on real images."))
 
-quick_start_button(key="quick_start_home")
+ui.quick_start_button(key="quick_start_home")
 st.caption(t("LeNet-5, 3 epochs on 4,000 built-in MNIST digits: a few seconds on a laptop CPU, no download."))
-
 
 
 @st.fragment(run_every=2.0)
@@ -45,7 +44,8 @@ for run in listing:
     else:
         cols[1].markdown(ui.dataset_title(record.dataset, record.dataset_title))
     status = "damaged" if run.damaged else run.status
-    cols[2].write(ui.status_label(status) + (f" · {run.test_accuracy:.2%}" if run.test_accuracy is not None else ""))
+    acc = record.test_accuracy if record else None
+    cols[2].write(ui.status_label(status) + (f" · {acc:.2%}" if acc is not None else ""))
     if status == "queued":
         cols[2].caption(t("number {place} in line", place=jobs.queue_position(run.run_id, listing) or 1))
     if status in runs.LIVE:

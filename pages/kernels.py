@@ -10,10 +10,10 @@ ui.ensure_navigation()
 RGB = "rgb"  # channel choice: the three colour slices of a first-layer kernel as one picture
 
 
-def _kernel_figure(k, channel, shared: bool, title: str):
+def _kernel_figure(k, channel, shared: bool, title: str, zmax: float | None):
     if channel == RGB:
         return figures.kernel_grid_rgb(k, title=title)
-    return figures.kernel_grid(k[:, channel], shared_scale=shared, title=title)
+    return figures.kernel_grid(k[:, channel], shared_scale=shared, title=title, zmax=zmax)
 
 
 loaded = ui.require_loaded()
@@ -29,14 +29,19 @@ if not layers:
     ui.quick_start_button(key="kn_quick_start")
     st.stop()
 
-# ---------------------------------------------------------------- the final kernels
+# ---------------------------------------------------------------- the kernels at the moment of training
+at = ui.moment(loaded)
 st.markdown(t("A kernel is a small grid of weights the network learned. Red and blue are weights of opposite sign; "
               "white is zero. A kernel responds most where the image looks like it."))
 ui.keep_valid("kn_layer", layers, layers[0], url="layer")
 c1, c2, c3 = st.columns([1, 1, 1])
 layer = c1.selectbox(t("Layer"), layers, key="kn_layer")
-final = kernels.of_layer(model, layer)  # (out, in, kh, kw)
-n_out, n_in, kh, kw = final.shape
+try:
+    shown = kernels.of_layer(model if at is None else loaded.state_at(at), layer)  # (out, in, kh, kw)
+except (ValueError, OSError) as e:
+    st.error(t("This snapshot cannot be read: {reason}", reason=ui.reason(e)))
+    st.stop()
+n_out, n_in, kh, kw = shown.shape
 channels = ([RGB] if layer == layers[0] and n_in == 3 else []) + list(range(n_in))
 ui.keep_valid("kn_channel", channels, channels[0])
 channel = c2.selectbox(t("Input channel"), channels, key="kn_channel",
@@ -45,61 +50,34 @@ channel = c2.selectbox(t("Input channel"), channels, key="kn_channel",
 if "kn_shared" not in st.session_state:
     st.session_state["kn_shared"] = True
 shared = c3.toggle(t("One colour scale for all kernels"), key="kn_shared", disabled=channel == RGB,
-                   help=t("On: colours compare across kernels. Off: each kernel uses its own range, "
-                          "so weak kernels show their pattern too."))
+                   help=t("On: colours compare across kernels and across the moments of training. Off: each kernel "
+                          "uses its own range, so weak kernels show their pattern too."))
 
 where = t("RGB composite") if channel == RGB else t("input channel {c}", c=channel)
 st.markdown(t("**{layer}**: {n} kernels of {kh}×{kw}, {where} (of {n_in})", layer=layer, n=n_out, kh=kh, kw=kw,
               where=where, n_in=n_in))
-ui.chart(st, _kernel_figure(final, channel, shared, t("{layer} after training", layer=layer)), key="kn_final",
+title = t("{layer} after training", layer=layer) if at is None else t(
+    "{layer} at step {step} (epoch {epoch:.2f})", layer=layer, step=loaded.snapshots[at].step,
+    epoch=loaded.snapshots[at].epoch)
+zmax = ui.kernel_range(loaded, layer) if shared else None  # one scale through training: colours stay comparable
+ui.chart(st, _kernel_figure(shown, channel, shared, title, zmax), key="kn_final",
              help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, green "
                      "and blue slices become the picture's three colours, stretched to the kernel's own range. Bright "
                      "parts are its largest weights and dark parts its lowest; a coloured blob means it reacts to "
                      "that colour, a light-dark stripe to an edge.")
                    if channel == RGB else
                    t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
-                     "white zero. All kernels share one colour scale (the bar on the right), so the same colour means "
-                     "the same weight in every kernel.")
+                     "white zero. All kernels share one colour scale (the bar on the right), kept the same at every "
+                     "moment of training, so the same colour means the same weight in every kernel and every step.")
                    if shared else
                    t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
                      "white zero. Each kernel has its own colour range, so compare their patterns, not the strength "
                      "of their colours.")))
-
-# ---------------------------------------------------------------- timeline over the snapshots
-st.subheader(t("Watch the kernels form"))
-snaps = [{"index": s.index, "step": s.step, "epoch": s.epoch} for s in loaded.snapshots]
-if not snaps:
-    st.info(t("This run kept no snapshots during training, so there is no timeline to show."))
+if not loaded.snapshots:
+    st.caption(t("This run kept no snapshots during training, so it can only be shown at its end."))
 else:
-    indices = [s["index"] for s in snaps]
-    ui.keep_valid("kn_snapshot", indices, indices[0])
-    index = indices[0] if len(indices) == 1 else st.select_slider(
-        t("Training snapshot"), indices, key="kn_snapshot",
-        format_func=lambda i: t("step {step} · epoch {epoch:.2f}", step=snaps[i]["step"], epoch=snaps[i]["epoch"]),
-        help=t("Snapshots were saved at {n} points during training. Slide to watch random noise turn into "
-               "edge and stroke detectors.", n=len(snaps)))
-    try:
-        past = kernels.of_layer(loaded.state_at(index), layer)
-    except (ValueError, OSError) as e:
-        st.error(t("This snapshot cannot be read: {reason}", reason=ui.reason(e)))
-    else:
-        snap = snaps[index]
-        ui.chart(st, _kernel_figure(past, channel, shared, t("{layer} at step {step} (epoch {epoch:.2f})",
-                                                            layer=layer, step=snap["step"], epoch=snap["epoch"])),
-                     key="kn_timeline",
-                     help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
-                             "green and blue slices become the picture's three colours, stretched to the kernel's own "
-                             "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
-                             "means it reacts to that colour, a light-dark stripe to an edge.")
-                           if channel == RGB else
-                           t("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
-                             "negative one, white zero. All kernels share one colour scale (the bar on the right), so "
-                             "the same colour means the same weight in every kernel.")
-                           if shared else
-                           t("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
-                             "negative one, white zero. Each kernel has its own colour range, so compare their "
-                             "patterns, not the strength of their colours.")))
-        st.caption(t("Snapshot {i} of {n}. Step 0 shows the random starting weights.", i=index + 1, n=len(snaps)))
+    st.caption(t("Move the moment of training in the sidebar, or press Play, to watch random noise turn into edge "
+                 "and stroke detectors; its first moment, step 0, is the random starting weights."))
 
 # ---------------------------------------------------------------- the first layer applied to an image
 st.subheader(t("What the first-layer kernels highlight"))
@@ -110,7 +88,7 @@ pick_col, index_col = st.columns(2)
 picked = ui.pick_input("kn", loaded, where=pick_col, index_where=index_col, sources=("test", "upload"), url=True)
 if picked is not None:
     try:
-        maps = ui.first_layer_maps(loaded, picked)
+        maps = ui.first_layer_maps(loaded, picked, ui.whole_network(loaded, at))
     except ValueError as e:
         st.error(ui.reason(e))
     else:

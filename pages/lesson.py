@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import arch, conv, cost, data, evaluate, figures, hooks, jobs, kernels, lesson, runs, ui
+from cnnviz import arch, conv, cost, data, evaluate, figures, hooks, jobs, kernels, lesson, presets, runs, ui
 from cnnviz.train import config_for, split_sizes
 from cnnviz.loaded import LoadedRun
 from cnnviz.ui import t
@@ -449,7 +449,7 @@ def _kernel_gradient(left, right) -> None:
 
 
 def _lenet5(left, right) -> None:
-    spec = arch.preset_spec("lenet5")
+    spec = presets.preset_spec("lenet5")
     ui.chart(right, figures.architecture_volumes([("input", spec.input_shape)] +
                                                  [(r.name, r.output_shape) for r in arch.infer_shapes(spec)]),
                     key="lesson_lenet_arch",
@@ -498,7 +498,7 @@ def _softmax_loss(left, right) -> None:
 
 
 def _deep_cnn(left, right) -> None:
-    spec = arch.preset_spec("deep-cnn")
+    spec = presets.preset_spec("deep-cnn")
     rows = [{**row, "details": ui.reason(row["details"])} for row in lesson.summary_rows(spec)]
     names = {"layer": t("Layer"), "output shape": t("Output shape"), "parameters": t("Parameters"),
              "details": t("Details")}
@@ -542,7 +542,7 @@ def _mlp_vs_cnn(left, right) -> None:
         right.info(t("When both have finished, their accuracy on shifted test digits appears here."))
         return
     split = ui.load_dataset(SAMPLE)
-    accuracy = {t(arch.get_preset(preset).title): lesson.accuracy_under_shift(ui.loaded_run(run).model, split)
+    accuracy = {t(presets.get_preset(preset).title): lesson.accuracy_under_shift(ui.loaded_run(run).model, split)
                 for preset, run in done.items()}
     ui.chart(right, figures.accuracy_against(list(lesson.SHIFTS), accuracy, x_title=t("shift to the right (pixels)"),
                                              title=t("Test accuracy with every test digit shifted")),

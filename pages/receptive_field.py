@@ -1,8 +1,7 @@
 """Receptive field: which input pixels one unit sees, layer by layer, and what each layer costs."""
-import numpy as np
 import streamlit as st
 
-from cnnviz import arch, data, figures, receptive, ui
+from cnnviz import data, figures, presets, receptive, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -11,20 +10,12 @@ ui.ensure_navigation()
 VGG16 = "vgg16"  # not a training preset (138M parameters): offered here for its classic receptive-field table
 
 
-
 def _clamp(key: str, top: int) -> None:
     st.session_state[key] = min(max(int(st.session_state.get(key, 0)), 0), top)
 
 
 def _preset_title(preset_id: str) -> str:
-    return t("VGG-16 (ImageNet, 224×224)") if preset_id == VGG16 else arch.PRESETS[preset_id].title
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _checked(spec_key: str, layer: str, row: int, col: int) -> bool:
-    spec = arch.ArchSpec.from_json(spec_key)
-    return bool((receptive.gradient_support(spec, layer, row, col) == receptive.unit_support(spec, layer, row, col))
-                .all())
+    return t("VGG-16 (ImageNet, 224×224)") if preset_id == VGG16 else presets.PRESETS[preset_id].title
 
 
 def _span(a: int, b: int) -> str:
@@ -74,18 +65,18 @@ if source == "run":
 else:
     if run is None:
         top[2].caption(t("No trained run yet: presets work without one. Train a network to see its own fields."))
-    choices = arch.list_presets() + [VGG16]
+    choices = presets.list_presets() + [VGG16]
     ui.keep_valid("rf_preset", choices, "lenet5")
     preset = top[1].selectbox(t("Preset"), choices, key="rf_preset", format_func=_preset_title)
     if preset == VGG16:
-        spec = receptive.vgg16_spec()
+        spec = presets.vgg16_spec()
     else:
         try:
             info = data.get_info(ui.dataset_name())
             shape, n_classes = info.input_shape, len(info.classes)
         except ValueError:
             shape, n_classes = (1, 28, 28), 10
-        spec = arch.preset_spec(preset, shape, n_classes)
+        spec = presets.preset_spec(preset, shape, n_classes)
         top[2].caption(t("Sized for the sidebar's dataset: input {c}×{h}×{w}.", c=shape[0], h=shape[1], w=shape[2]))
 
 try:
@@ -93,7 +84,7 @@ try:
 except ValueError as e:
     st.error(t("This architecture cannot be built: {reason}", reason=ui.reason(e)))
     st.stop()
-channels, height, width = spec.input_shape
+_, height, width = spec.input_shape
 spatial = [f for f in rows if f.spatial]
 
 # ---------------------------------------------------------------- one unit and its field
@@ -135,9 +126,8 @@ with unit_box:
             controls.caption(t("{label}: 0 (the output has one)", label=label))
             position.append(0)
     row, col = position
-    region = receptive.unit_region(spec, layer, row, col)
-    clipped = receptive.seen_region(spec, layer, row, col)
-    support = receptive.unit_support(spec, layer, row, col)  # (H, W) bool: exactly the pixels that reach the unit
+    unit = receptive.unit_field(spec, layer, row, col)
+    region, clipped = unit.region, unit.seen
     controls.markdown(t("**{layer}** ({h}×{w} units): unit ({row}, {col}) sees a **{r}×{r}** patch, "
                         "neighbouring units are **{j}** pixels apart.", layer=layer, h=out_h, w=out_w, row=row,
                         col=col, r=field.rf, j=field.jump))
@@ -148,8 +138,8 @@ with unit_box:
                          if clipped != region and not clipped.empty else ""))
     if clipped.empty:
         controls.warning(t("This unit sees only padding: its value is its bias, whatever the image."))
-    elif support.sum() < clipped.height * clipped.width or clipped != region.clip(height, width):
-        controls.warning(t("Only {n} pixels of this patch reach the unit (shown in red): {why}", n=int(support.sum()),
+    elif unit.partial:
+        controls.warning(t("Only {n} pixels of this patch reach the unit (shown in red): {why}", n=unit.pixels,
                            why=t("a stride larger than its kernel leaves holes.") if field.gaps else
                            t("a layer dropped its last rows or columns (floor division) and a later layer pads "
                              "over them, so the pixels behind that padding never arrive.")))
@@ -157,10 +147,10 @@ with unit_box:
                        help=t("Builds the network with positive weights, feeds a positive image and backpropagates "
                               "from this unit: the pixels with a non-zero gradient must be exactly the field.")):
         with st.spinner(t("Backpropagating…")):
-            ok = _checked(spec.key(), layer, row, col)
+            ok = ui.field_confirmed(spec, layer, row, col)
         if ok:
             controls.success(t("Confirmed: the gradient of this unit is non-zero on exactly these {n} pixels.",
-                               n=int(support.sum())))
+                               n=unit.pixels))
         else:
             controls.error(t("The gradient disagrees with the computed field: please report this network."))
 
@@ -176,13 +166,11 @@ with unit_box:
         _clamp("rf_image", n_test - 1)
         index = controls.number_input(t("Test image (0–{last})", last=n_test - 1), min_value=0,
                                       max_value=n_test - 1, step=1, key="rf_image")
-        u8 = split.x_test[int(index)].numpy()  # (C, H, W)
-        image = u8[0] if channels == 1 else u8.transpose(1, 2, 0)
+        image = split.x_test[int(index)]  # (C, H, W) uint8
         caption = t("test image {i} of {dataset}", i=int(index), dataset=ui.dataset_title(dataset))
     else:
-        image = np.full((height, width, 3) if channels == 3 else (height, width), 235, dtype=np.uint8)
         caption = t("a blank {h}×{w} canvas (the sidebar's dataset has another input shape)", h=height, w=width)
-    canvas, heat, margin = receptive.field_view(image, region, support)
+    canvas, heat, margin = receptive.field_view(receptive.picture(image, spec.input_shape), region, unit.support)
     ui.chart(picture, figures.overlay(canvas, heat, alpha=0.5), key="rf_picture", width="stretch",
                       help=t("The input with the receptive field of the chosen unit on top: red marks the pixels that "
                              "unit sees. A grey frame around the image is zero padding, and the blue part of the "

@@ -5,10 +5,8 @@ user visits other screens, and even when the server restarts; this page only rea
 metrics.jsonl, snapshots) about once a second while its run trains, and steers it through the run folder.
 """
 import streamlit as st
-from safetensors import SafetensorError
-from streamlit.errors import StreamlitAPIException
 
-from cnnviz import arch, data, export, figures, jobs, kernels, runs, train, ui
+from cnnviz import arch, data, export, jobs, kernels, presets, progress, runs, train, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -22,28 +20,6 @@ SIDE_BY_SIDE_KERNELS = 16  # up to this many first-layer kernels sit beside the 
 INSPECT_PAGES = (("pages/kernels.py", N_("Kernels"), ":material/grid_view:"),
                  ("pages/feature_maps.py", N_("Feature maps"), ":material/layers:"),
                  ("pages/evaluation.py", N_("Evaluation"), ":material/fact_check:"))
-
-
-# ---------------------------------------------------------------- small helpers (no maths: formatting and reshaping)
-
-
-def _shape(shape) -> str:
-    return "\u00d7".join(str(s) for s in shape)
-
-
-def _parse_lr(text: str) -> float | None:
-    """A typed learning rate, or None when the box is empty; errors repeat the text as typed."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0 or value == float("inf"):
-        raise ValueError(t("the learning rate must be a positive number such as 0.001, got {value}", value=text))
-    return value
-
 
 
 # ---------------------------------------------------------------- the new-run form
@@ -77,21 +53,21 @@ def _dataset_choice() -> data.DatasetInfo | None:
         return None
     classes = ", ".join(info.classes[:8]) + (" …" if len(info.classes) > 8 else "")
     st.caption(t("{n} classes: {classes} · images {shape}", n=len(info.classes), classes=ui.plain(classes),
-                 shape=_shape(info.input_shape)))
+                 shape="\u00d7".join(map(str, info.input_shape))))
     return info
 
 
 def _architecture_choice(info: data.DatasetInfo | None) -> tuple[arch.ArchSpec | None, str | None, str | None]:
     """The architecture picker: (spec, preset id or None, the problem that prevents training or None)."""
     builder = st.session_state.get("builder_spec")
-    options = ([BUILDER] if builder else []) + arch.list_presets()
+    options = ([BUILDER] if builder else []) + presets.list_presets()
     if st.session_state.pop("train_use_builder", False) and builder:
         st.session_state["train_arch"] = BUILDER
     if st.session_state.get("train_arch") not in options:
         st.session_state["train_arch"] = "lenet5"
     builder_name = (builder or {}).get("name", "custom")
     choice = st.selectbox(t("Architecture"), options, key="train_arch", format_func=lambda k: t(
-        "Your design: {name}", name=builder_name) if k == BUILDER else t(arch.PRESETS[k].title))
+        "Your design: {name}", name=builder_name) if k == BUILDER else t(presets.PRESETS[k].title))
     if info is None:
         return None, None, t("Choose a dataset first.")
     try:
@@ -99,22 +75,14 @@ def _architecture_choice(info: data.DatasetInfo | None) -> tuple[arch.ArchSpec |
             spec = arch.ArchSpec.from_dict(builder)
             st.caption(t("{n} layers, built on the Architecture page.", n=len(spec.layers)))
         else:
-            spec = arch.preset_spec(choice, info.input_shape, len(info.classes))
-            st.caption(t(arch.PRESETS[choice].description))
-        if tuple(spec.input_shape) != tuple(info.input_shape):
-            return spec, None, t("Your design expects {mine} inputs, but {dataset} gives {theirs}: pick a dataset of "
-                                 "that shape, or adapt the design on the Architecture page.",
-                                 mine=_shape(spec.input_shape), dataset=ui.dataset_title(info.name, info.title),
-                                 theirs=_shape(info.input_shape))
-        out = arch.infer_shapes(spec)[-1].output_shape if spec.layers else spec.input_shape
-        if tuple(out) != (len(info.classes),):
-            return spec, None, t("The network ends with {out} outputs but {dataset} has {n} classes: its last layer "
-                                 "must be a dense layer of {n} units.", out=_shape(out),
-                                 dataset=ui.dataset_title(info.name, info.title),
-                                 n=len(info.classes))
-        st.caption(t("{params} parameters", params=f"{arch.total_params(spec):,}"))
+            spec = presets.preset_spec(choice, info.input_shape, len(info.classes))
+            st.caption(t(presets.PRESETS[choice].description))
+        problem = train.fit_problem(spec, info)
     except arch.SpecError as e:
         return None, None, ui.reason(e)
+    if problem:
+        return spec, None, t("Cannot start: {reason}", reason=ui.plain(ui.reason(problem)))
+    st.caption(t("{params} parameters", params=f"{arch.total_params(spec):,}"))
     return spec, (None if choice == BUILDER else choice), None
 
 
@@ -152,7 +120,7 @@ def _new_run(expanded: bool) -> None:
                          disabled=bool(problem)):
             return
         try:
-            config = train.TrainConfig(spec=spec, dataset=info.name, optimizer=optimizer, lr=_parse_lr(lr_text),
+            config = train.TrainConfig(spec=spec, dataset=info.name, optimizer=optimizer, lr=train.parse_lr(lr_text),
                                        batch_size=int(batch), epochs=int(epochs), seed=int(seed),
                                        val_fraction=float(val), schedule=schedule, preset=preset)
             config.validate()
@@ -167,53 +135,17 @@ def _new_run(expanded: bool) -> None:
 # ---------------------------------------------------------------- watching a run
 
 
-def _select_in_sidebar(run_id: str) -> None:
-    """Make a run this session watched training the sidebar's run to inspect, once it has weights.
-
-    Checked again on the next script runs: a browser poll already in flight can carry the sidebar's old choice
-    back and undo the change. Once the sidebar shows the run, the user's own later choice is left alone.
-    """
-    if run_id not in st.session_state.get("train_seen_running", set()):
-        return  # a run that finished before this session watched it: the sidebar keeps the user's choice
-    confirmed = st.session_state.setdefault("train_selected", set())
-    tries = st.session_state.setdefault("train_select_tries", {})
-    if run_id in confirmed:
-        return
-    if st.session_state.get("run_id") == run_id or tries.get(run_id, 0) >= 3:
-        confirmed.add(run_id)
-        return
-    tries[run_id] = tries.get(run_id, 0) + 1
+def _read(run_id: str) -> runs.RunInfo | None:
+    """The run with its record, or None after saying why it cannot be shown (deleted, or damaged meanwhile)."""
     try:
-        st.session_state["run_id"] = run_id
-    except StreamlitAPIException:
-        # the sidebar's picker already ran in this script run: reset it, then run again with the new choice
-        del st.session_state["run_id"]
-        st.session_state["run_id"] = run_id
-    st.rerun(scope="app")
-
-
-def _watched_run() -> str | None:
-    """The run shown below: the one this session started last, or any run the user picks."""
-    listing = [r for r in runs.list_runs() if not r.damaged]
-    ids = [r.run_id for r in listing]
-    if "watch_run" not in st.session_state and st.query_params.get("watch") in ids:
-        st.session_state["watch_run"] = st.query_params.get("watch")  # a reload keeps watching the same run
-    watch = st.session_state.get("watch_run")
-    if watch not in ids:
-        watch = ids[0] if ids else None
-        st.session_state["watch_run"] = watch
-    if not ids:
+        run = runs.read_run(run_id)
+    except runs.RunError as e:
+        st.warning(ui.reason(e))
         return None
-    if st.session_state.get("train_watch") != watch:
-        st.session_state["train_watch"] = watch
-    # a label that never changes while a run trains (a changing one would leave the picker showing a stale text)
-    labels = {r.run_id: f"{r.run_id} · {r.meta.get('dataset', '?')}" for r in listing}
-    st.columns([2, 1])[0].selectbox(
-        t("Run to watch"), ids, key="train_watch", format_func=labels.get,
-        on_change=lambda: st.session_state.update(watch_run=st.session_state["train_watch"]))
-    if st.query_params.get("watch") != watch:
-        st.query_params["watch"] = watch
-    return watch
+    if run.record is None:
+        st.warning(t("damaged: {reason}", reason=ui.plain(ui.reason(run.damaged))))
+        return None
+    return run
 
 
 def _steer(action, run_id: str, *args) -> None:
@@ -253,10 +185,7 @@ def _controls(run: runs.RunInfo) -> None:
     if cols[3].button(t("Set"), key="train_set_lr", width="stretch"):
         typed = st.session_state.get("train_new_lr", "")
         try:
-            lr = _parse_lr(typed)
-            if lr is None:
-                raise ValueError(t("type a learning rate first"))
-            jobs.set_lr(run.run_id, lr)
+            jobs.set_lr(run.run_id, train.parse_lr(typed, required=True))
             st.toast(t("Learning rate set to {lr}", lr=typed.strip()))
         except (ValueError, runs.RunError) as e:
             st.error(t("Cannot change the learning rate: {reason}", reason=ui.reason(e)))
@@ -264,146 +193,100 @@ def _controls(run: runs.RunInfo) -> None:
         cols[4].info(t("Paused"), icon=":material/pause:")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _kernel_figure(run_id: str, index: int, step: int, epoch: float, layer: str, max_cols: int, lang: str):
-    """The kernel grid of one snapshot, built once per language (`step` keys the cache, so a re-listed index is
-    never stale)."""
-    k = kernels.of_layer(runs.load_snapshot(run_id, index), layer)  # (out, in, kh, kw)
-    title = t("{layer} kernels at step {step:,} (epoch {epoch:.2f})", layer=layer, step=step, epoch=epoch)
-    fig = figures.kernel_grid_rgb(k, title=title, max_cols=max_cols) if k.shape[1] == 3 else \
-        figures.kernel_grid(k[:, 0], title=title, max_cols=max_cols)
-    return fig, k.shape[1]
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _curves_figure(run_id: str, metrics_version, lang: str):
-    """The loss and accuracy curves, rebuilt only when metrics.jsonl changed (`metrics_version` is the cache key)."""
-    return figures.training_curves(runs.read_history(run_id), title=t("Loss and accuracy"))
-
-
-def _spec(run: runs.RunInfo) -> arch.ArchSpec | None:
-    try:
-        return arch.ArchSpec.from_dict(run.meta["spec"])
-    except arch.SpecError:
-        return None  # a hand-edited run.json: show the curves, skip the kernels
-
-
-def _kernels(run: runs.RunInfo, spec: arch.ArchSpec | None, max_cols: int) -> None:
-    convs = kernels.conv_layers(spec) if spec is not None else []
+def _kernels(run: runs.RunInfo, max_cols: int) -> None:
+    convs = kernels.conv_layers(run.record.spec)
     if not convs:
         st.caption(t("This network has no convolution layer, so there are no kernels to watch."))
         return
-    snaps = runs.list_snapshots(run.run_id)
-    for snap in reversed(snaps):  # the newest one may still be being written: fall back to the one before
-        try:
-            fig, channels = _kernel_figure(run.run_id, snap["index"], snap["step"], snap["epoch"], convs[0],
-                                           max_cols, st.session_state.get("lang", "en"))
+    for snap in reversed(runs.list_snapshots(run.run_id)):  # the newest may still be being written: the one before
+        title = t("{layer} kernels at step {step:,} (epoch {epoch:.2f})", layer=convs[0], step=snap["step"],
+                  epoch=snap["epoch"])
+        if shown := ui.snapshot_kernels_figure(run.run_id, snap, convs[0], max_cols, title=title):
             break
-        except (runs.RunError, ValueError, OSError, SafetensorError):
-            continue
     else:
         st.caption(t("The first kernels appear with the first snapshot."))
         return
+    fig, channels = shown
     ui.chart(st, fig, width="stretch", config={"displayModeBar": False},
-                 help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
-                         "green and blue slices become the picture's three colours, stretched to the kernel's own "
-                         "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
-                         "means it reacts to that colour, a light-dark stripe to an edge.")
-                       if channels == 3 else
-                       t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
-                         "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
-                         "colour means the same weight in every kernel.")))
+             help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
+                     "green and blue slices become the picture's three colours, stretched to the kernel's own "
+                     "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
+                     "means it reacts to that colour, a light-dark stripe to an edge.")
+                   if channels == 3 else
+                   t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
+                     "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
+                     "colour means the same weight in every kernel.")))
     if channels not in (1, 3):
         st.caption(t("Showing input channel 0 of {n}.", n=channels))
 
 
 def _progress(run: runs.RunInfo, records: list[dict]) -> None:
-    meta = run.meta
-    steps = [r for r in records if r.get("kind") == "step"]
-    epochs = [r for r in records if r.get("kind") == "epoch"]
-    total = int(meta.get("total_steps") or 0)
-    last = steps[-1] if steps else None
     live = run.status in runs.LIVE
-    step = (last["step"] if last else 0) if live else int(meta.get("steps_done", last["step"] if last else 0))
-    n_epochs = meta.get("config", {}).get("epochs", "?")
-    epoch = step / meta["steps_per_epoch"] if meta.get("steps_per_epoch") else 0.0
-    st.progress(min(step / total, 1.0) if total else 0.0,
-                text=t("Step {step:,} of {total:,} · epoch {epoch:.2f} of {epochs}", step=step, total=total,
-                       epoch=epoch, epochs=n_epochs))
-    paused = live and jobs.is_paused(run.run_id)
-    # the trainer's own estimate: wall-clock time per step so far (pauses left out) times the steps left
-    eta = (last.get("eta") if last else None) if live else None
-    speed = (last or {}).get("images_per_second") if live else meta.get("images_per_second")
+    p = progress.of_run(run.record, records, live)
+    st.progress(p.fraction, text=t("Step {step:,} of {total:,} · epoch {epoch:.2f} of {epochs}", step=p.step,
+                                   total=p.total_steps, epoch=p.epoch, epochs=p.epochs or "?"))
     cols = st.columns(5)
-    cols[0].metric(t("Images per second"), f"{speed:,.0f}" if speed else "—")
+    cols[0].metric(t("Images per second"), f"{p.images_per_second:,.0f}" if p.images_per_second else "—")
     if live:
-        cols[1].metric(t("Time left"), t("paused") if paused else ui.duration(eta))
+        cols[1].metric(t("Time left"), t("paused") if jobs.is_paused(run.run_id) else ui.duration(p.seconds_left))
     else:
-        cols[1].metric(t("Training time"), ui.duration(meta.get("train_seconds")))
-    cols[2].metric(t("Train loss"), f"{last['train_loss']:.4g}" if last else "—")
-    cols[3].metric(t("Validation accuracy"), f"{epochs[-1]['val_acc']:.2%}" if epochs and epochs[-1].get("val_acc")
-                   is not None else "—")
-    cols[4].metric(t("Learning rate"), f"{last['lr']:.2g}" if last else "—")
+        cols[1].metric(t("Training time"), ui.duration(p.train_seconds))
+    cols[2].metric(t("Train loss"), "—" if p.train_loss is None else f"{p.train_loss:.4g}")
+    cols[3].metric(t("Validation accuracy"), "—" if p.val_acc is None else f"{p.val_acc:.2%}")
+    cols[4].metric(t("Learning rate"), "—" if p.lr is None else f"{p.lr:.2g}")
 
 
 def _curves(run: runs.RunInfo, records: list[dict]) -> None:
     if any(r.get("kind") == "step" for r in records):
-        ui.chart(st, _curves_figure(run.run_id, runs.metrics_version(run.run_id), st.session_state.get("lang", "en")),
-                     width="stretch", config={"displayModeBar": False},
-                     help=t("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
-                            "training images). Blue is measured on the training images, orange on the validation "
-                            "images held back; the loss should fall and the accuracy rise, and a growing gap between "
-                            "blue and orange is a sign of overfitting."))
+        ui.chart(st, ui.training_curves_figure(run.run_id, title=t("Loss and accuracy")), width="stretch",
+                 config={"displayModeBar": False},
+                 help=t("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                        "training images). Blue is measured on the training images, orange on the validation "
+                        "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                        "blue and orange is a sign of overfitting."))
     elif run.status in runs.LIVE:
         st.info(t("Starting… the first curve points appear within a second or two."), icon=":material/hourglass_top:")
     else:
         st.caption(t("This run logged no metrics."))
 
 
-def _run_view(run_id: str, live: bool) -> None:
+def _run_view(run: runs.RunInfo, live: bool) -> None:
     """Progress, curves and kernels of a run; `live`: each part polls the run store at its own pace."""
-    try:
-        run = runs.read_run(run_id)
-    except runs.RunError as e:
-        st.warning(ui.reason(e))
-        return
-    spec = _spec(run)
-    first_conv = next((layer for layer in spec.layers if layer.type == "conv"), None) if spec else None
+    first_conv = next((layer for layer in run.record.spec.layers if layer.type == "conv"), None)
     few = first_conv is None or first_conv.filters <= SIDE_BY_SIDE_KERNELS
     top = st.container()
     # a few kernels fit beside the curves; many get the full width below them, so each stays readable
     left, right = st.columns([3, 2], gap="medium") if few else (st.container(), st.container())
     max_cols = 4 if few else 8
     if not live:
+        records = runs.last_records(run.run_id)
         with top:
-            _progress(run, runs.last_records(run_id))
+            _progress(run, records)
         with left:
-            _curves(run, runs.last_records(run_id))
+            _curves(run, records)
         with right:
-            _kernels(run, spec, max_cols)
+            _kernels(run, max_cols)
         return
     # Live, every part redraws at the pace its data changes: the numbers every second, the curves every two,
     # the kernels (about 20 snapshots a run) every five. Each redraw costs the server and every watching browser
     # CPU that the training shares, so a classroom watching must not redraw what did not change.
     with top:
-        _live_progress(run_id)
+        _live_progress(run.run_id)
     with left:
-        _live_curves(run_id)
+        _live_curves(run.run_id)
     with right:
-        _live_kernels(run_id, max_cols)
+        _live_kernels(run.run_id, max_cols)
 
 
 @st.fragment(run_every=1.0)
 def _live_progress(run_id: str) -> None:
     """The numbers, and the watch on the run's state: its end, or a pause from another tab, redraws the page."""
-    try:
-        run = runs.read_run(run_id)
-    except runs.RunError as e:
-        st.warning(ui.reason(e))
+    run = _read(run_id)
+    if run is None:
         return
     if run.status not in runs.LIVE:
-        if run.has_weights:
-            _select_in_sidebar(run_id)
+        if run.record.has_weights:
+            ui.select_trained_run(run_id)
         st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
     if jobs.is_paused(run_id) != st.session_state.get("_train_drawn_paused"):
         st.rerun(scope="app")  # paused or resumed from another tab: redraw the buttons too
@@ -424,7 +307,8 @@ def _live_kernels(run_id: str, max_cols: int) -> None:
         run = runs.read_run(run_id)
     except runs.RunError:
         return
-    _kernels(run, _spec(run), max_cols)
+    if run.record is not None:  # damaged meanwhile: the progress above says so
+        _kernels(run, max_cols)
 
 
 @st.fragment(run_every=0.5)
@@ -446,14 +330,6 @@ def _live_starting(run_id: str) -> None:
                 icon=":material/schedule:")
     else:
         st.info(t("Starting… the first curve points appear within a few seconds."), icon=":material/hourglass_top:")
-
-
-def _estimate_beside_actual(meta: dict) -> None:
-    """The builder's estimate of an epoch, made before training, beside what an epoch really took."""
-    estimate, active, epochs = (meta.get(k) for k in ("estimated_seconds_per_epoch", "active_seconds", "epochs_done"))
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (estimate, active, epochs)):
-        st.caption(t("Time per epoch: estimated {estimate} before training, took {actual}.",
-                     estimate=ui.duration(estimate), actual=ui.duration(active / epochs)))
 
 
 def _export_button(run_id: str) -> None:
@@ -481,43 +357,39 @@ def _export_button(run_id: str) -> None:
 
 
 def _outcome(run: runs.RunInfo) -> None:
-    meta = run.meta
-    acc = run.test_accuracy
+    record = run.record
+    acc = record.test_accuracy
     if run.status == "finished":
         st.success(t("Finished: test accuracy {acc}, after {time} of training.",
-                     acc=f"{acc:.2%}" if acc is not None else "—", time=ui.duration(meta.get("train_seconds"))),
+                     acc=f"{acc:.2%}" if acc is not None else "—", time=ui.duration(record.train_seconds)),
                    icon=":material/check_circle:")
-        _estimate_beside_actual(meta)
+        if times := progress.epoch_seconds(record):  # the builder's estimate, made before training, beside the truth
+            st.caption(t("Time per epoch: estimated {estimate} before training, took {actual}.",
+                         estimate=ui.duration(times[0]), actual=ui.duration(times[1])))
         _export_button(run.run_id)
     elif run.status == "stopped":
-        st.warning(t("Stopped: {message}.", message=meta.get("message", ""))
+        st.warning(t("Stopped: {message}.", message=record.message or "")
                    + (" " + t("Test accuracy of the weights so far: {acc}.", acc=f"{acc:.2%}")
                       if acc is not None else ""), icon=":material/stop_circle:")
     elif run.status == "failed":
-        st.error(t("Training failed: {message}", message=meta.get("message") or t("no reason was recorded")),
+        st.error(t("Training failed: {message}", message=record.message or t("no reason was recorded")),
                  icon=":material/error:")
     elif run.status == "interrupted":
         st.warning(t("This run was interrupted (its process ended before it finished), so it has no final weights."),
                    icon=":material/cancel:")
-    if run.has_weights:
-        _select_in_sidebar(run.run_id)
+    if record.has_weights:
+        ui.select_trained_run(run.run_id)
         with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
             st.markdown(t("**Take it apart:**"))
             for page, title, icon in INSPECT_PAGES:
                 st.page_link(page, label=t(title), icon=icon)
 
 
-def _training_now(listing: list[runs.RunInfo] | None = None) -> list[runs.RunInfo]:
-    """Runs queued or training, in any process, oldest first (of `listing`, else of the store)."""
-    listing = runs.list_runs() if listing is None else listing
-    return sorted((r for r in listing if not r.damaged and r.status in runs.LIVE), key=lambda r: r.run_id)
-
-
 @st.fragment(run_every=2.0)
 def _jobs_panel() -> None:
     """Every run queued or training on this machine right now, with its progress; a click watches it."""
     listing = runs.list_runs()
-    active = _training_now(listing)
+    active = progress.live_runs(listing)
     if not active:
         st.rerun(scope="app")  # all done: render once more without polling
     jobs.pump(listing)
@@ -532,11 +404,9 @@ def _jobs_panel() -> None:
             cols[1].caption(t("waiting: number {place} in line",
                               place=jobs.queue_position(run.run_id, listing) or 1))
         else:
-            last = runs.last_step(run.run_id)
-            total = run.meta.get("total_steps") or 0
-            done = last["step"] / total if last and total else 0.0
-            cols[1].progress(min(done, 1.0), text=t("{pct:.0%} · {left} left", pct=done,
-                                                    left=ui.duration(last.get("eta") if last else None)))
+            p = progress.of_run(run.record, runs.last_records(run.run_id), live=True)
+            cols[1].progress(p.fraction, text=t("{pct:.0%} · {left} left", pct=p.fraction,
+                                                left=ui.duration(p.seconds_left)))
         if run.run_id != st.session_state.get("watch_run") and cols[2].button(
                 t("Watch"), key=f"train_watch_{run.run_id}"):
             st.session_state["watch_run"] = run.run_id
@@ -553,27 +423,23 @@ if st.session_state.pop("_train_started", False):
 _new_run(expanded=not st.session_state.get("train_seen_running"))  # folded once this session watches a run
 
 st.subheader(t("Watch a run"))
-if _training_now():
+if progress.live_runs(runs.list_runs()):
     with st.container(border=True):
         _jobs_panel()
-watched = _watched_run()
+watched = ui.watched_run()
 if watched is None:
     st.info(t("No runs yet. Choose the settings above and press Start training; LeNet-5 on the MNIST sample takes a "
               "few seconds. Runs trained on the command line (python -m cnnviz train) appear here too."),
             icon=":material/info:")
-else:
-    try:
-        current = runs.read_run(watched)
-    except runs.RunError as e:
-        st.warning(ui.reason(e))
-        st.stop()
-    if current.status in runs.LIVE:
-        st.session_state.setdefault("train_seen_running", set()).add(watched)
-        _controls(current)
-        if runs.last_step(watched):
-            _run_view(watched, live=True)
-        else:
-            _live_starting(watched)
+elif (current := _read(watched)) is None:
+    st.stop()
+elif current.status in runs.LIVE:
+    st.session_state.setdefault("train_seen_running", set()).add(watched)
+    _controls(current)
+    if runs.last_step(watched):
+        _run_view(current, live=True)
     else:
-        _outcome(current)
-        _run_view(watched, live=False)
+        _live_starting(watched)
+else:
+    _outcome(current)
+    _run_view(current, live=False)

@@ -1,58 +1,19 @@
+"""Architecture specs: the output-size formula, where a spec breaks and why, JSON in and out, the builder's rules."""
 import json
 
 import pytest
 import torch
 
-from cnnviz import arch
-from cnnviz.arch import ArchSpec, Conv, Dense, Flatten, Pool, SpecError
-
-# The literature's totals (issue 2), on the dataset each preset was written for.
-EXPECTED_PARAMS = {
-    ("lenet5", (1, 28, 28)): 44_426,
-    ("deep-cnn", (1, 28, 28)): 388_234,
-    ("keras-cnn", (1, 28, 28)): 933_378,
-    ("tiny-cnn", (1, 28, 28)): 103_018,
-    ("simple-cnn", (1, 28, 28)): 225_034,
-    ("chollet-cnn", (1, 28, 28)): 93_322,
-    ("mlp", (1, 28, 28)): 101_770,
-    ("cifar-cnn", (3, 32, 32)): 387_778,
-}
-
-
-@pytest.mark.parametrize("preset,shape", list(EXPECTED_PARAMS))
-def test_preset_parameter_counts_match_the_literature_and_pytorch(preset, shape):
-    spec = arch.preset_spec(preset, shape, 10)
-    assert arch.total_params(spec) == EXPECTED_PARAMS[(preset, shape)]
-    model = arch.build(spec)
-    assert arch.count_torch_params(model) == EXPECTED_PARAMS[(preset, shape)]
-
-
-@pytest.mark.parametrize("preset", arch.list_presets())
-@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
-def test_every_preset_adapts_to_the_input_shape_and_infers_real_shapes(preset, shape):
-    spec = arch.preset_spec(preset, shape, 7)
-    model = arch.build(spec).eval()
-    rows = arch.infer_shapes(spec)
-    x = torch.zeros(2, *shape)
-    names = iter(rows)
-    expected = {r.name: r.output_shape for r in rows}
-    for name, module in model.named_children():
-        x = module(x)
-        if name in expected:
-            assert tuple(x.shape[1:]) == expected[name], name
-    assert x.shape == (2, 7)
-    assert next(names).name == rows[0].name
-    preset_obj = arch.get_preset(preset)
-    assert preset_obj.description and preset_obj.source
-
+from cnnviz import arch, presets
+from cnnviz.arch import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Pool, SpecError
 
 def test_lenet5_summary_rows():
-    rows = arch.infer_shapes(arch.preset_spec("lenet5"))
+    rows = arch.infer_shapes(presets.preset_spec("lenet5"))
     assert [(r.name, r.output_shape, r.params) for r in rows] == [
         ("conv1", (6, 24, 24), 156), ("pool1", (6, 12, 12), 0), ("conv2", (16, 8, 8), 2416),
         ("pool2", (16, 4, 4), 0), ("flatten", (256,), 0), ("dense1", (120,), 30840),
         ("dense2", (84,), 10164), ("dense3", (10,), 850)]
-    assert "total parameters: 44,426" in arch.summary_table(arch.preset_spec("lenet5"))
+    assert "total parameters: 44,426" in arch.summary_table(presets.preset_spec("lenet5"))
 
 
 @pytest.mark.parametrize("size", [5, 8, 13, 28])
@@ -91,7 +52,7 @@ def test_too_many_layers_is_refused():
 
 
 def test_spec_round_trips_through_json():
-    spec = arch.preset_spec("tiny-cnn")
+    spec = presets.preset_spec("tiny-cnn")
     again = ArchSpec.from_json(spec.to_json())
     assert again == spec and again.key() == spec.key()
     assert json.loads(spec.to_json())["layers"][0] == {"type": "conv", "filters": 8, "kernel_size": 3, "stride": 1,
@@ -114,6 +75,61 @@ def test_malformed_json_specs_are_refused_clearly(text, message):
         ArchSpec.from_json(text)
 
 
-def test_unknown_preset_lists_the_known_ones():
-    with pytest.raises(SpecError, match="lenet5"):
-        arch.get_preset("alexnet")
+def test_first_broken_layer_names_the_layer_and_keeps_the_rows_before_it():
+    spec = ArchSpec((1, 28, 28), (Conv(6, 5), Pool(), Conv(16, 11), Pool("max", 3), Flatten(), Dense(10)))
+    rows, problem, index = arch.first_broken_layer(spec)  # 28 -> 24 -> 12 -> 2, then a 3x3 window
+    assert index == 3
+    assert [(r.name, r.output_shape) for r in rows] == [("conv1", (6, 24, 24)), ("pool1", (6, 12, 12)),
+                                                         ("conv2", (16, 2, 2))]
+    assert isinstance(problem, SpecError)
+    assert str(problem) == "pool2: pooling window 3x3 is larger than its input 2x2"
+
+
+def test_first_broken_layer_of_a_working_spec():
+    spec = presets.preset_spec("lenet5")
+    rows, problem, index = arch.first_broken_layer(spec)
+    assert (problem, index) == (None, None) and rows == arch.infer_shapes(spec)
+
+
+@pytest.mark.parametrize("spec,index,message", [
+    (ArchSpec((1, 5, 5), (Dense(10),)), 0, "dense1: a dense layer needs a flat vector"),
+    (ArchSpec((0, 5, 5), (Flatten(),)), 0, "input: channels must be a whole number of at least 1, got 0"),
+    (ArchSpec((0, 5, 5), ()), None, "input: channels must be a whole number of at least 1, got 0"),
+    (ArchSpec((1, 5, 5), (Flatten(),) * 65), None, "65 layers is more than this explorer builds (at most 64)"),
+])
+def test_first_broken_layer_of_a_spec_refused_early(spec, index, message):
+    rows, problem, broken = arch.first_broken_layer(spec)
+    assert rows == [] and broken == index
+    assert str(problem).startswith(message)
+
+
+@pytest.mark.parametrize("layers,message", [
+    ((Conv(5000),), "conv1: filters must be 1 to 4096, got 5000"),
+    ((Conv(8, padding=300),), "conv1: padding must be 0 to 256, got 300"),
+    ((Conv(8, activation="gelu"),), "conv1: activation must be relu, sigmoid, tanh, none, got 'gelu'"),
+    ((Pool("max", 2, 2.5),), "pool1: stride must be 1 to 256, got 2.5"),
+    ((Dropout(True),), "dropout1: p must be 0.0 to 1.0, got True"),
+    ((Flatten(), Dense(0),), "dense1: units must be 1 to 100000, got 0"),
+])
+def test_check_editable_names_the_layer_field_and_bounds(layers, message):
+    with pytest.raises(SpecError) as e:
+        arch.check_editable(ArchSpec((1, 28, 28), layers))
+    assert str(e.value) == message
+
+
+def test_check_editable_accepts_what_the_builder_shows():
+    arch.check_editable(presets.preset_spec("cifar-cnn", (3, 32, 32)))
+    arch.check_editable(ArchSpec((1, 28, 28), (Pool("avg", 3, None), Dropout(1), BatchNorm())))  # an int p
+    with pytest.raises(SpecError, match=r"^input_shape must be three positive whole numbers, got \[1, 0, 28\]$"):
+        arch.check_editable(ArchSpec((1, 0, 28), ()))
+    with pytest.raises(SpecError, match=r"^65 layers is more than this explorer builds \(at most 64\)$"):
+        arch.check_editable(ArchSpec((1, 28, 28), (Dropout(0.1),) * 65))
+
+
+def test_adapt_takes_the_input_shape_and_one_unit_per_class():
+    spec = presets.preset_spec("lenet5")
+    adapted = arch.adapt(spec, (3, 32, 32), 4)
+    assert adapted.input_shape == (3, 32, 32) and adapted.name == "lenet5"
+    assert adapted.layers[:-1] == spec.layers[:-1] and adapted.layers[-1] == Dense(4, "none")
+    no_head = ArchSpec((1, 28, 28), (Conv(4), Flatten()), "mine")
+    assert arch.adapt(no_head, (1, 32, 32), 4) == ArchSpec((1, 32, 32), (Conv(4), Flatten()), "mine")

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from cnnviz import arch, cost
+from cnnviz import arch, cost, presets
 from cnnviz.cli import main
 
 
@@ -19,7 +19,7 @@ def test_summary_json(capsys, calibrated):
     result = json.loads(out)
     assert code == 0 and result["total_params"] == 44_426
     assert result["layers"][0] == {"name": "conv1", "type": "conv", "output_shape": [6, 24, 24], "params": 156}
-    spec = arch.preset_spec("lenet5")
+    spec = presets.preset_spec("lenet5")
     assert result["macs_per_image"] == 281_640
     assert result["batch_size"] == 64
     assert result["peak_memory_mb"] == round(cost.peak_memory_bytes(spec, 64) / 2 ** 20, 2)
@@ -45,9 +45,9 @@ def test_summary_text_shows_the_cost_and_measures_the_machine_once(capsys):
 
 def test_summary_of_a_spec_file(capsys, calibrated, tmp_path):
     path = tmp_path / "mine.json"
-    path.write_text(arch.preset_spec("tiny-cnn").to_json())
+    path.write_text(presets.preset_spec("tiny-cnn").to_json())
     code, out, _ = run_cli(capsys, "summary", "--spec", str(path), "--json")
-    assert code == 0 and json.loads(out)["total_params"] == arch.total_params(arch.preset_spec("tiny-cnn"))
+    assert code == 0 and json.loads(out)["total_params"] == arch.total_params(presets.preset_spec("tiny-cnn"))
     code, _, err = run_cli(capsys, "summary")
     assert code == 2 and "give a PRESET or --spec FILE.json" in err
 

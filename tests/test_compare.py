@@ -1,14 +1,14 @@
 """Tests for cnnviz.compare: a run's comparison row, its twin with the other first layer, shared classes."""
 import pytest
 
-from cnnviz import arch, compare, runs
+from cnnviz import arch, compare, presets, runs
 
 
 def test_summary_history_and_twin_config(use_run):
     run_id = use_run("lenet5-b128")
     record = runs.read_run(run_id).record
     s = compare.summarise(record)
-    assert s.first_layer == "learned" and s.params == arch.total_params(arch.preset_spec("lenet5"))
+    assert s.first_layer == "learned" and s.params == arch.total_params(presets.preset_spec("lenet5"))
     assert s.label == f"lenet5 #{run_id[-4:]}" and s.classes == tuple(map(str, range(10)))
     h = runs.history(runs.read_metrics(run_id))
     assert len({len(v) for v in h.values()}) == 1 and any(v is not None for v in h["val_acc"])

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from cnnviz import conv
+from cnnviz.i18n import Invalid
 
 
 def loop_conv2d(image, kernel, stride=1, padding=0, bias=0.0):
@@ -369,3 +370,42 @@ def test_handcrafted_bank_is_unit_norm_distinct_and_sized():
     # the first filter is the vertical Sobel kernel, centred in the 5x5 window
     sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]) / np.sqrt(12)
     assert np.allclose(bank[0].sum(axis=0)[1:4, 1:4], sobel)
+
+
+# ---------------------------------------------------------------- a kernel typed by hand
+
+
+def test_starting_cells_are_the_identity_kernel_as_text():
+    np.testing.assert_array_equal(conv.starting_cells(3), [["0", "0", "0"], ["0", "1", "0"], ["0", "0", "0"]])
+    cells = conv.starting_cells(5)
+    assert cells.shape == (5, 5) and cells[2, 2] == "1" and (cells == "0").sum() == 24
+    np.testing.assert_array_equal(conv.typed_kernel(cells), np.pad([[1.0]], 2))  # a 5×5 identity kernel
+
+
+def test_typed_kernel_reads_numbers_fractions_and_typographic_minus():
+    cells = [["1/9", " 2 ", "\u22120.5"], [3, 0.25, "-1/4"], ["1e3", "+4", "0"]]
+    np.testing.assert_array_equal(conv.typed_kernel(cells), [[1 / 9, 2, -0.5], [3, 0.25, -0.25], [1000, 4, 0]])
+    assert conv.typed_kernel([["1000000", "-1000000"]]).tolist() == [[1e6, -1e6]]  # the limit itself is allowed
+
+
+@pytest.mark.parametrize("cell,message", [
+    (None, "row 2, column 3 is empty"),
+    (float("nan"), "row 2, column 3 is empty"),
+    ("  ", "row 2, column 3 is empty"),
+    ("abc", "row 2, column 3: 'abc' is not a number (write e.g. 2, -0.5 or 1/9)"),
+    ("/3", "row 2, column 3: '/3' is not a number (write e.g. 2, -0.5 or 1/9)"),
+    ("1/0", "row 2, column 3: '1/0' divides by zero"),
+    ("nan", "row 2, column 3: 'nan' is not a finite number (NaN or infinity)"),
+    ("1e400", "row 2, column 3: '1e400' is not a finite number (NaN or infinity)"),
+    ("-inf", "row 2, column 3: '-inf' is not a finite number (NaN or infinity)"),
+    ("5e9", "row 2, column 3: '5e9' is too large (keep weights within ±1,000,000)"),
+    ("-1000001", "row 2, column 3: '-1000001' is too large (keep weights within ±1,000,000)"),
+])
+def test_typed_kernel_names_the_first_bad_cell(cell, message):
+    cells = np.full((3, 3), "1", dtype=object)
+    cells[1, 2] = cell
+    cells[2, 0] = "also bad"  # later in reading order: the message is about the first
+    with pytest.raises(Invalid) as e:
+        conv.typed_kernel(cells)
+    assert str(e.value) == message
+    assert e.value.message.values["r"] == 2 and e.value.message.values["c"] == 3

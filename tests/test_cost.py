@@ -1,23 +1,24 @@
 """The cost of a design before training: exact counts, the memory formula, limits, and the calibrated estimate."""
+import dataclasses
 import json
 import math
 
 import pytest
 
-from cnnviz import arch, cost, runs, train
+from cnnviz import arch, cost, data, presets, runs, train
 
 # LeNet-5 on 28x28: conv1 24*24*6*25, conv2 8*8*16*150, dense 256*120, 120*84, 84*10
 LENET5_MACS = 86_400 + 153_600 + 30_720 + 10_080 + 840
 
 
 def test_multiply_adds_per_image_match_the_hand_count():
-    assert cost.macs_per_image(arch.preset_spec("lenet5")) == LENET5_MACS
+    assert cost.macs_per_image(presets.preset_spec("lenet5")) == LENET5_MACS
     # deep-cnn: 26*26*32*9 + 11*11*64*288 + 9*9*64*576 + 5184*64 + 64*10
-    assert cost.macs_per_image(arch.preset_spec("deep-cnn")) == 194_688 + 2_230_272 + 2_985_984 + 331_776 + 640
+    assert cost.macs_per_image(presets.preset_spec("deep-cnn")) == 194_688 + 2_230_272 + 2_985_984 + 331_776 + 640
 
 
 def test_the_operations_of_a_step_follow_the_spec():
-    ops = cost.ops(arch.preset_spec("lenet5"))
+    ops = cost.ops(presets.preset_spec("lenet5"))
     assert [op.kind for op in ops] == ["conv_first", "relu", "avgpool", "conv", "relu", "avgpool", "dense", "relu",
                                        "dense", "relu", "dense"]
     assert ops[0] == cost.Op("conv_first", 24 * 24, 1 * 25, 6)
@@ -80,6 +81,20 @@ def test_the_estimate_adds_up_the_layers():
     assert cost.epoch_seconds(spec, 100, 10, 8, cal) == pytest.approx(12 * step + evaluation)
 
 
+def test_the_estimate_for_a_dataset_holds_out_its_validation_images():
+    spec = arch.ArchSpec((1, 28, 28), (arch.Flatten(), arch.Dense(10, "none")))
+    cal = fake_calibration()
+    sample = data.get_info("mnist-sample")  # 4,000 training digits: 3,600 trained on, 400 held out
+    c = cost.estimate_for(spec, 64, sample, cal)
+    assert c.train_images == 3_600 and c.batch_size == 64 and c.params == 7_850
+    assert c.seconds_per_epoch == pytest.approx(cost.epoch_seconds(spec, 3_600, 400, 64, cal))
+    assert c.peak_memory_mb == cost.peak_memory_bytes(spec, 64) / 2 ** 20
+    assert cost.estimate_for(spec, 64, sample).seconds_per_epoch is None  # no calibration, no seconds
+    unsized = dataclasses.replace(sample, train_size=None)  # an image folder not yet counted
+    assert cost.estimate_for(spec, 64, unsized, cal).seconds_per_epoch is None
+    assert cost.estimate_for(spec, 64, unsized, cal).train_images is None
+
+
 def test_interpolation_hits_grid_points_and_is_log_linear_between():
     table = {f"{k},{n}": k * n * 1e-12 for k in cost.CONV_K for n in cost.CONV_N}
     assert cost._interpolate(table, cost.CONV_K, cost.CONV_N, 25, 16) == pytest.approx(25 * 16e-12)
@@ -112,7 +127,8 @@ def test_the_calibration_is_measured_once_and_refreshed_when_the_machine_changes
 def test_a_real_calibration_ranks_the_presets_by_their_work(calibrated):
     cal = cost.cached_calibration(train_threads())
     assert cal is not None
-    seconds = {p: cost.epoch_seconds(arch.preset_spec(p), 3_600, 400, 64, cal) for p in ("mlp", "lenet5", "deep-cnn")}
+    seconds = {p: cost.epoch_seconds(presets.preset_spec(p), 3_600, 400, 64, cal)
+               for p in ("mlp", "lenet5", "deep-cnn")}
     assert 0 < seconds["mlp"] < seconds["lenet5"] < seconds["deep-cnn"] < 600
     assert all(v > 0 for table in ("conv", "conv_first", "dense") for v in cal[table].values())
 
@@ -129,7 +145,7 @@ def test_a_run_records_the_estimate_beside_what_it_took(calibrated):
     done = train.run_training(train.config_for("mlp", epochs=1))
     meta = runs.read_run(done.run_id).meta
     cal = cost.cached_calibration(torch.get_num_threads())
-    expected = cost.epoch_seconds(arch.preset_spec("mlp"), meta["train_images"], meta["val_images"], 64, cal)
+    expected = cost.epoch_seconds(presets.preset_spec("mlp"), meta["train_images"], meta["val_images"], 64, cal)
     assert meta["estimated_seconds_per_epoch"] == pytest.approx(expected, abs=1e-3)
     assert meta["threads"] == torch.get_num_threads()
     assert meta["active_seconds"] >= meta["train_seconds"] > 0

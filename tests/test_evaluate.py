@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
-from cnnviz import arch, data, evaluate, runs
+from cnnviz import arch, data, evaluate, presets, runs
 from cnnviz.arch import ArchSpec
 from cnnviz.loaded import LoadedRun
 
@@ -71,7 +71,7 @@ def test_an_evaluation_is_read_only(run_id):
 
 
 def test_a_network_that_predicts_another_number_of_classes_is_refused():
-    model = arch.build(arch.preset_spec("mlp", num_classes=3))
+    model = arch.build(presets.preset_spec("mlp", num_classes=3))
     with pytest.raises(ValueError, match="this network predicts 3 classes but its dataset has 10"):
         evaluate.evaluate(model, data.load("mnist-sample"))
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import arch, evaluate, hooks, kernels
+from cnnviz import arch, evaluate, hooks, kernels, presets
 from toys import TOY_X, toy_model
 
 
@@ -25,7 +25,7 @@ def test_toy_activations_by_hand():
 
 
 def test_activations_lenet5_keys_order_shapes():
-    spec = arch.preset_spec("lenet5")
+    spec = presets.preset_spec("lenet5")
     model = arch.build(spec)
     acts = hooks.activations(model, torch.randn(1, 1, 28, 28))
     expected = {"conv1": (6, 24, 24), "conv1_relu": (6, 24, 24), "pool1": (6, 12, 12), "conv2": (16, 8, 8),
@@ -40,17 +40,17 @@ def test_activations_lenet5_keys_order_shapes():
 
 
 def test_activations_cover_every_layer_type():
-    spec = arch.preset_spec("fast")  # conv, batchnorm, pool; keras-cnn has dropout
+    spec = presets.preset_spec("fast")  # conv, batchnorm, pool; keras-cnn has dropout
     model = arch.build(spec).train()
     acts = hooks.activations(model, torch.randn(1, 28, 28))  # a (C, H, W) input is accepted
     assert list(acts)[:-1] == [name for name, _ in model.named_children()]
-    drop = arch.build(arch.preset_spec("keras-cnn"))
+    drop = arch.build(presets.preset_spec("keras-cnn"))
     acts = hooks.activations(drop, torch.randn(1, 1, 28, 28))
     np.testing.assert_array_equal(acts["dropout1"], acts["pool1"])  # eval mode: dropout is the identity
 
 
 def test_activation_input_errors():
-    model = arch.build(arch.preset_spec("lenet5"))
+    model = arch.build(presets.preset_spec("lenet5"))
     with pytest.raises(ValueError, match="normalised float input"):
         hooks.activations(model, torch.zeros(1, 28, 28, dtype=torch.uint8))
     with pytest.raises(ValueError, match=r"one image .* got shape \(2, 1, 28, 28\)"):

@@ -41,11 +41,11 @@ def test_no_internal_source_label_reaches_a_learner():
     """The source lessons are named as a reader knows them (the video lesson, the book chapter), never "seed 000"."""
     import re
 
-    from cnnviz import arch, pretrained
+    from cnnviz import presets, pretrained
 
     texts = list(SOURCE)
     for lang in OTHER_LANGUAGES:
         texts += json.loads((i18n.LOCALES / f"{lang}.json").read_text(encoding="utf-8")).values()
-    texts += [f"{p.title} {p.description} {p.source}" for p in arch.PRESETS.values()]
+    texts += [f"{p.title} {p.description} {p.source}" for p in presets.PRESETS.values()]
     texts += [str(vars(m)) for m in pretrained.MODELS.values()]
     assert not [s for s in texts if re.search(r"seed \d{3}|种子 \d{3}", s, re.IGNORECASE)]

@@ -214,3 +214,62 @@ def test_cut_files_never_escape_as_other_errors(fmt, mode):
             continue
         assert im.mode in ("L", "LA", "RGB", "RGBA")
     assert images.load_image_bytes(whole).size == (24, 24)
+
+
+# ---------------------------------------------------------------- plain pixels for the convolution playground
+
+
+def test_colour_picture_scales_the_longer_side_and_keeps_the_files_size():
+    rng = np.random.default_rng(4)
+    rgb = rng.integers(0, 256, (300, 600, 3), dtype=np.uint8)  # (H, W, 3): 600 wide
+    picture = images.colour_picture(encode(Image.fromarray(rgb)), 256)
+    assert picture.size == (600, 300) and picture.notes == ()
+    assert picture.rgb.shape == (3, 128, 256) and picture.rgb.dtype == np.float64
+    expected = Image.fromarray(rgb)
+    expected.thumbnail((256, 256), Image.LANCZOS)
+    np.testing.assert_array_equal(picture.rgb, np.asarray(expected, np.float64).transpose(2, 0, 1))
+    small = images.colour_picture(encode(Image.fromarray(rgb[:20, :30])), 256)  # small pictures stay as they are
+    np.testing.assert_array_equal(small.rgb, rgb[:20, :30].transpose(2, 0, 1).astype(np.float64))
+
+
+def test_colour_picture_puts_transparency_on_white_and_grey_into_three_channels():
+    rgba = np.zeros((4, 5, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[:2, :, 3] = 255  # the top half opaque red-ish, the bottom half fully transparent
+    picture = images.colour_picture(encode(Image.fromarray(rgba, "RGBA")), 64)
+    np.testing.assert_array_equal(picture.rgb[:, 0, 0], [200, 0, 0])
+    np.testing.assert_array_equal(picture.rgb[:, 3, 0], [255, 255, 255])
+    grey = images.colour_picture(encode(Image.new("L", (3, 2), 77)), 64)
+    np.testing.assert_array_equal(grey.rgb, np.full((3, 2, 3), 77.0))
+    gif = encode(Image.new("L", (6, 6), 9), "GIF", save_all=True, append_images=[Image.new("L", (6, 6), 1)])
+    assert images.colour_picture(gif, 64).notes == ("used the first of 2 frames",)
+    with pytest.raises(images.ImageError, match="this file is not an image"):
+        images.colour_picture(b"not an image at all", 64)
+
+
+def test_shrink_cuts_the_longer_side_with_lanczos_and_leaves_small_images_alone():
+    rng = np.random.default_rng(5)
+    img = rng.uniform(0, 255, (100, 40))
+    small = images.shrink(img, 64)
+    assert small.shape == (64, 26)  # 40 * 0.64 = 25.6
+    reference = np.asarray(Image.fromarray(img.astype(np.float32)).resize((26, 64), Image.LANCZOS), np.float64)
+    np.testing.assert_allclose(small, np.clip(reference, 0, 255))
+    assert small.min() >= 0 and small.max() <= 255  # Lanczos overshoots; the result stays a picture
+    assert images.shrink(img, 100) is img
+    colour = np.stack([img, 255 - img, np.full_like(img, 30.0)])  # (3, 100, 40): channel by channel
+    shrunk = images.shrink(colour, 64)
+    assert shrunk.shape == (3, 64, 26)
+    np.testing.assert_allclose(shrunk[0], small)
+    np.testing.assert_allclose(shrunk[2], 30.0, atol=1e-4)
+    assert images.shrink(np.zeros((1, 300)), 64).shape == (1, 64)  # never below one pixel
+
+
+def test_grey_is_the_luma_of_colour_and_one_channel_as_it_is():
+    rgb = np.zeros((3, 1, 3), np.uint8)
+    rgb[0, 0, 0], rgb[1, 0, 1], rgb[2, 0, 2] = 255, 255, 255  # pure red, green, blue pixels
+    np.testing.assert_allclose(images.grey(rgb), [[0.299 * 255, 0.587 * 255, 0.114 * 255]])
+    expected = np.asarray(Image.fromarray(rgb.transpose(1, 2, 0)).convert("L"), np.float64)  # Pillow rounds
+    np.testing.assert_array_equal(np.round(images.grey(rgb)), expected)
+    one = np.arange(6, dtype=np.uint8).reshape(1, 2, 3)
+    assert images.grey(one).dtype == np.float64
+    np.testing.assert_array_equal(images.grey(one), one[0])

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import arch, kernels, runs
+from cnnviz import arch, kernels, presets, runs
 from toys import TOY_X, toy_model
 
 
@@ -39,7 +39,7 @@ def test_apply_first_layer_equals_conv2d(run_id):
     with pytest.raises(ValueError, match="take 1-channel images"):
         kernels.apply_first_layer(model, np.zeros((3, 28, 28), np.float32))
     with pytest.raises(ValueError, match="no convolution layer"):
-        kernels.apply_first_layer(arch.build(arch.preset_spec("mlp")), np.zeros((1, 28, 28)))
+        kernels.apply_first_layer(arch.build(presets.preset_spec("mlp")), np.zeros((1, 28, 28)))
 
 
 def test_kernels_of_snapshots(run_id):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import arch, data, evaluate, kernels, runs
+from cnnviz import data, evaluate, kernels, presets, runs
 from cnnviz.loaded import LoadedRun
 
 
@@ -13,7 +13,7 @@ def loaded(use_run) -> LoadedRun:
 
 
 def test_a_loaded_run_holds_its_record_network_data_and_snapshots(loaded):
-    assert loaded.record.preset == "lenet5" and loaded.spec == arch.preset_spec("lenet5")
+    assert loaded.record.preset == "lenet5" and loaded.spec == presets.preset_spec("lenet5")
     assert loaded.classes == tuple(str(d) for d in range(10)) and loaded.info.name == "mnist-sample"
     assert loaded.sha == runs.read_run(loaded.run_id).meta["weights_sha256"]
     assert [s.index for s in loaded.snapshots] == [0, 1, 2] and loaded.snapshots[0].step == 0

@@ -6,7 +6,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import arch, cost, jobs, train
+from cnnviz import arch, cost, jobs, presets, train
 from pagetest import figure
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -132,7 +132,7 @@ def test_preset_follows_the_sidebar_dataset_and_adapts(app):
     assert total(app) == f"{456 + 2416 + 401 * 120 + 10164 + 850:,}"  # 32 -> 28 -> 14 -> 10 -> 5
     app.selectbox(key="arch_start").set_value("cifar-cnn")
     app.button(key="arch_load").click().run()
-    assert total(app) == f"{arch.total_params(arch.preset_spec('cifar-cnn', (3, 32, 32), 10)):,}"
+    assert total(app) == f"{arch.total_params(presets.preset_spec('cifar-cnn', (3, 32, 32), 10)):,}"
     assert not app.warning and not app.exception
 
 
@@ -148,7 +148,7 @@ def test_export_produces_the_spec_json(app, monkeypatch):
     app.text_input(key="arch_name").set_value("my-lenet").run()
     assert app.get("download_button")[0].proto.url.endswith(".json")
     exported = json.loads(saved["my-lenet.json"])
-    expected = arch.preset_spec("lenet5").to_dict()
+    expected = presets.preset_spec("lenet5").to_dict()
     assert exported == {**expected, "name": "my-lenet"}
 
 
@@ -181,7 +181,7 @@ def test_the_builder_stops_at_64_layers(app):
 
 
 def test_import_good_json_replaces_the_design(app):
-    spec = arch.preset_spec("tiny-cnn")
+    spec = presets.preset_spec("tiny-cnn")
     app.file_uploader(key="arch_import_file").set_value(("tiny.json", spec.to_json().encode(), "application/json"))
     app.run()
     assert any("Imported tiny-cnn" in s.value for s in app.success)
@@ -299,5 +299,5 @@ def test_the_lesson_opens_its_network_in_the_builder(calibrated):
     at.button(key="lesson_build_deep-cnn").click().run()
     assert at.title[0].value == "Architecture"
     assert any("Deeper CNN from the lesson is loaded" in s.value for s in at.success)
-    assert total(at) == f"{arch.total_params(arch.preset_spec('deep-cnn')):,}"
+    assert total(at) == f"{arch.total_params(presets.preset_spec('deep-cnn')):,}"
     assert not at.exception

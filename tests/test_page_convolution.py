@@ -239,3 +239,13 @@ def test_missing_dataset_leaves_the_rest_usable(at):
     at.radio(key="conv_source").set_value("example").run()
     assert not at.exception and not at.error
     assert "`O = ⌊(8 − 3 + 2·0) / 1⌋ + 1 = 6` → **6×6**" in _markdown(at)
+
+
+def test_a_bad_kernel_cell_is_named_in_the_learners_language():
+    app = AppTest.from_file("../app.py", default_timeout=60)
+    app.query_params["lang"] = "zh"  # from the first run: AppTest cannot re-run menus whose labels were translated
+    app.session_state["conv_kernel"] = "custom"
+    app.session_state["conv_custom_3"] = {"edited_rows": {1: {"3": "1/0"}}, "added_rows": [], "deleted_rows": []}
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert [w.value for w in app.warning] == ["该卷积核暂时无法使用：第 2 行第 3 列：'1/0' 除以零"]

@@ -104,10 +104,8 @@ def test_embedding_tab_scatter_replay_and_pick(run_id):
     scatter = _chart(at, "ex_emb_plot")
     assert [d["name"] for d in scatter["data"]] == [str(d) for d in range(10)] + ["mistakes"]
     assert sum(len(d["text"]) for d in scatter["data"][:10]) == 1000  # (x and y travel as typed arrays)
-    at.toggle(key="ex_emb_replay").set_value(True)
-    _rerun(at, run_id)
     final = _chart(at, "ex_emb_plot")
-    at.slider(key="ex_emb_snapshot").set_value(0)
+    at.select_slider(key="moment").set_value(0)  # the moment of training: the start
     _rerun(at, run_id)
     first = _chart(at, "ex_emb_plot")
     assert first["data"][0]["x"] != final["data"][0]["x"]
@@ -127,9 +125,9 @@ def test_replay_explains_when_snapshots_hold_only_kernels(run_id, isolated_home)
     at = _open(rid)
     at.session_state["ex_tab"] = "Embedding map"
     _rerun(at, rid)
-    at.toggle(key="ex_emb_replay").set_value(True)
+    at.select_slider(key="moment").set_value(0)
     _rerun(at, rid)
-    assert any("replay isn't available" in i.value for i in at.info)
+    assert any("snapshots keep only the convolution kernels" in i.value for i in at.info)
     assert _chart(at, "ex_emb_plot")["data"]  # the final map is still shown
 
 

@@ -25,14 +25,14 @@ def test_first_visit_offers_the_one_click_training_and_it_trains():
     assert any("No runs yet" in i.value for i in at.info)
     at.button(key="quick_start_home").click().run()
     listing = runs.list_runs()
-    assert len(listing) == 1 and listing[0].meta["preset"] == "lenet5"
-    assert listing[0].meta["dataset"] == "mnist-sample"
+    assert len(listing) == 1 and listing[0].record.preset == "lenet5"
+    assert listing[0].record.dataset == "mnist-sample"
     assert jobs.wait(listing[0].run_id, 120).status == "finished"
 
 
-def test_damaged_runs_are_listed_with_the_reason_deletable_and_break_no_screen():
-    good = run_training(config_for("lenet5", epochs=1)).run_id
-    broken = run_training(config_for("mlp", epochs=1)).run_id
+def test_damaged_runs_are_listed_with_the_reason_deletable_and_break_no_screen(use_run):
+    good = use_run("lenet5")
+    broken = use_run("mlp")
     (runs.run_path(broken) / "run.json").write_text("{ edited by hand")
     truncated = run_training(config_for("mlp", epochs=1, seed=1)).run_id
     weights = runs.run_path(truncated) / runs.WEIGHTS
@@ -84,20 +84,19 @@ def test_a_running_run_can_be_stopped_from_home_and_keeps_what_it_learned(monkey
     runs.load_model(run_id)
 
 
-def test_a_link_to_a_run_that_is_not_here_says_so():
-    older = run_training(config_for("mlp", epochs=1, batch_size=512))
-    done = run_training(config_for("mlp", epochs=1, batch_size=512))
+def test_a_link_to_a_run_that_is_not_here_says_so(use_run):
+    older, done = use_run("mlp"), use_run("lenet5-b256")
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["run"] = ":red[gone]-run"
     at.run()
     assert not at.exception
     [warning] = at.sidebar.warning
     shown = at.session_state["run_id"]
-    assert shown in (older.run_id, done.run_id)  # the newest (both may carry the same second)
+    assert shown in (older, done)  # the newest (both may carry the same second)
     assert warning.value.replace("\\", "") == (f"The link names run :red[gone]-run, which is not in this run store or "
                                                f"has no weights to inspect. Showing {shown} instead.")
     assert ":red\\[gone\\]" in warning.value  # escaped: shown as typed, not as red text
-    other = older.run_id if shown == done.run_id else done.run_id
+    other = older if shown == done else done
     at.selectbox(key="run_id").set_value(other).run()
     assert not at.sidebar.warning  # picking a run dismisses it
 

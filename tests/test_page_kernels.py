@@ -102,27 +102,35 @@ def _colours(fig: dict) -> list[np.ndarray]:
     return [z[r0:r0 + h, c0:c0 + w] for r0, c0, h, w in fig["layout"]["meta"]["tiles"]]
 
 
-def test_timeline_slider_shows_each_snapshot(use_store):
+def test_the_moment_of_training_shows_each_snapshots_kernels(use_store):
     run_id = use_store["lenet5"]
     snaps = runs.list_snapshots(run_id)
     at = open_page(PAGE, run_id)
-    slider = at.select_slider(key="kn_snapshot")
-    assert slider.value == 0
-    first = tiles(chart(at, "kn_timeline"))
+    moment = at.select_slider(key="moment")
+    assert moment.value is None  # the end of training first
+    np.testing.assert_array_equal(np.stack(tiles(chart(at, "kn_final"))),
+                                  kernels.of_layer(runs.load_model(run_id)[1], "conv1")[:, 0])
+    moment.set_value(0).run()
+    first = tiles(chart(at, "kn_final"))
     np.testing.assert_array_equal(np.stack(first), kernels.of_layer(runs.load_snapshot(run_id, 0), "conv1")[:, 0])
-    assert "step 0" in chart(at, "kn_timeline")["layout"]["title"]["text"]
+    assert "step 0" in chart(at, "kn_final")["layout"]["title"]["text"]
+    assert at.query_params["at"] == "0"
 
-    last = len(snaps) - 1
-    slider.set_value(last).run()
+    middle = len(snaps) // 2
+    at.select_slider(key="moment").set_value(middle).run()
     assert not at.exception
-    fig = chart(at, "kn_timeline")
+    fig = chart(at, "kn_final")
     np.testing.assert_array_equal(np.stack(tiles(fig)),
-                                  kernels.of_layer(runs.load_snapshot(run_id, last), "conv1")[:, 0])
-    assert f"step {snaps[last]['step']}" in fig["layout"]["title"]["text"]
+                                  kernels.of_layer(runs.load_snapshot(run_id, middle), "conv1")[:, 0])
+    assert f"step {snaps[middle]['step']}" in fig["layout"]["title"]["text"]
     assert not np.array_equal(np.stack(tiles(fig)), np.stack(first))  # training moved them
+    # one colour scale for every moment: the largest |weight| over the whole of training
+    every = [kernels.of_layer(runs.load_snapshot(run_id, s["index"]), "conv1") for s in snaps]
+    assert fig["layout"]["coloraxis"]["cmax"] == pytest.approx(max(float(np.abs(k).max()) for k in every))
 
-    at.selectbox(key="kn_layer").set_value("conv2").run()  # the timeline follows the layer choice
-    assert len(tiles(chart(at, "kn_timeline"))) == 16
+    at.selectbox(key="kn_layer").set_value("conv2").run()  # the moment stays, the layer changes
+    np.testing.assert_array_equal(np.stack(tiles(chart(at, "kn_final")))[:, None],
+                                  kernels.of_layer(runs.load_snapshot(run_id, middle), "conv2")[:, :1])
 
 
 def test_first_layer_applied_to_test_images_and_uploads(use_store):

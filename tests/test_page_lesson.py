@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import array, figure, find_chart, strings, title
 
-from cnnviz import arch, conv, i18n, lesson, runs
+from cnnviz import conv, i18n, lesson, presets, runs
 from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -114,7 +114,7 @@ def test_curve_history_and_summary():
     h = runs.history(records)
     assert h == {"step": [5, 10], "epoch": [0.5, 1], "train_loss": [1.0, None], "train_acc": [0.6, None],
                  "val_loss": [None, 0.5], "val_acc": [None, 0.9]}
-    rows = lesson.summary_rows(arch.preset_spec("deep-cnn"))
+    rows = lesson.summary_rows(presets.preset_spec("deep-cnn"))
     assert sum(r["parameters"] for r in rows) == 388_234
     assert [r["layer"] for r in rows][:3] == ["input", "conv1", "pool1"]
 
@@ -322,7 +322,7 @@ def test_decision_is_softmax_and_cross_entropy():
 
 
 def test_keras_summary_rows_put_the_batch_first_and_the_channels_last():
-    rows = lesson.keras_rows(arch.preset_spec("deep-cnn"))
+    rows = lesson.keras_rows(presets.preset_spec("deep-cnn"))
     assert rows[0] == {"layer": "conv1", "keras": "(None, 26, 26, 32)", "ours": "32 × 26 × 26", "parameters": 320}
     assert [r["keras"] for r in rows if r["layer"] in ("flatten", "dense1")] == ["(None, 5184)", "(None, 64)"]
     assert sum(r["parameters"] for r in rows) == 388_234  # the video lesson's summary total

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import tiles
 
-from cnnviz import arch, jobs, runs, train
+from cnnviz import arch, i18n, jobs, runs, train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -68,16 +68,16 @@ def test_a_batch_larger_than_the_data_is_refused(open_train):
     assert runs.list_runs() == [] and not at.exception
 
 
-def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, calibrated):
-    earlier = train.run_training(train.config_for("mlp", epochs=1, batch_size=256))
+def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, calibrated, use_run):
+    earlier = use_run("mlp")
     at = open_train()
-    assert at.selectbox(key="run_id").value == earlier.run_id  # the sidebar shows the older run
+    assert at.selectbox(key="run_id").value == earlier  # the sidebar shows the older run
     at.number_input(key="train_epochs").set_value(1)
     at.number_input(key="train_batch").set_value(256)
     at.button(key="train_start").click().run()
     assert not at.error and not at.exception
     run_id = at.session_state["watch_run"]
-    assert run_id != earlier.run_id and runs.read_run(run_id).meta["preset"] == "lenet5"
+    assert run_id != earlier and runs.read_run(run_id).record.preset == "lenet5"
 
     jobs.wait(run_id, 120)
     at.run()
@@ -86,22 +86,26 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, ca
     assert run.status == "finished" and run.meta["pid"] != os.getpid()  # trained in a process of its own
     [success] = at.success
     assert f"test accuracy {run.test_accuracy:.2%}" in success.value
-    estimate, took = run.meta["estimated_seconds_per_epoch"], run.meta["active_seconds"] / run.meta["epochs_done"]
+    record = run.record
+    estimate, took = record.estimated_seconds_per_epoch, record.active_seconds / record.epochs_done
     assert estimate > 0 and took > 0  # the builder's estimate, made before training, beside what it took
     assert f"Time per epoch: estimated {estimate:.1f} s before training, took {took:.1f} s." in \
         [c.value for c in at.caption]
     assert at.session_state["run_id"] == run_id  # selected in the sidebar for the inspection pages
     assert at.selectbox(key="run_id").value == run_id
     assert [link.proto.page for link in at.get("page_link")] == ["kernels", "feature_maps", "evaluation"]
-    assert at.get("progress")[0].proto.value == 100
+    [bar] = at.get("progress")
+    assert bar.proto.value == 100 and bar.proto.text == "Step 14 of 14 · epoch 1.00 of 1"
+    numbers = {m.label: m.value for m in at.metric}
+    assert numbers["Images per second"] == f"{record.images_per_second:,.0f}"
+    assert numbers["Training time"] == i18n.duration(record.train_seconds, lambda text, **v: text.format(**v))
     curves, kernels = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
     assert {trace["name"] for trace in curves["data"]} == {"train", "validation"}
     assert [tr["type"] for tr in kernels["data"]] == ["heatmap"]  # one tiled trace
     assert [k.shape for k in tiles(kernels)] == [(5, 5)] * 6  # conv1's six 5x5 kernels
     # 3,600 training images / batch 256 = 14 steps: the final snapshot
     assert kernels["layout"]["title"]["text"] == "conv1 kernels at step 14 (epoch 1.00)"
-    val = next(m for m in at.metric if m.label == "Validation accuracy")
-    assert val.value == f"{run.meta['val_accuracy']:.2%}"
+    assert numbers["Validation accuracy"] == f"{record.val_accuracy:.2%}"
 
 
 def wait_for_steps(run_id: str, more_than: int = 0, timeout: float = 60.0) -> int:
@@ -197,7 +201,7 @@ def test_the_builder_design_is_offered_and_a_shape_mismatch_is_explained(open_tr
     assert at.selectbox(key="train_arch").value == "__builder__"
     assert any("7,850 parameters" in c.value for c in at.caption)
     at.selectbox(key="train_dataset").set_value("cifar10").run()
-    assert "expects 1×28×28 inputs, but CIFAR-10" in at.warning[0].value
+    assert at.warning[0].value == "Cannot start: the network expects inputs 1×28×28 but cifar10 gives 3×32×32"
     assert at.button(key="train_start").disabled
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torchvision
 
-from cnnviz import arch
+from cnnviz import arch, presets
 from cnnviz import receptive as rf
 from cnnviz.arch import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Pool
 
@@ -17,7 +17,7 @@ def by_name(spec):
 
 
 def test_lenet5_fields_by_hand():
-    f = by_name(arch.preset_spec("lenet5"))
+    f = by_name(presets.preset_spec("lenet5"))
     # conv1 5x5: r 5, j 1; pool 2: r 5 + 1*1 = 6, j 2; conv2 5x5: 6 + 4*2 = 14; pool 2: 14 + 1*2 = 16, j 4
     assert [(f[n].rf, f[n].jump, f[n].first, f[n].start) for n in ("conv1", "pool1", "conv2", "pool2")] == \
         [(5, 1, 0, 2.0), (6, 2, 0, 2.5), (14, 2, 0, 6.5), (16, 4, 0, 7.5)]
@@ -26,7 +26,7 @@ def test_lenet5_fields_by_hand():
 
 
 def test_lenet5_flops_by_hand():
-    f = by_name(arch.preset_spec("lenet5"))
+    f = by_name(presets.preset_spec("lenet5"))
     # FLOPs = 2 x MACs, bias add included (k*k*C_in products need k*k*C_in - 1 adds; the bias is the last one)
     assert f["conv1"].macs == 5 * 5 * 1 * 6 * 24 * 24 == 86_400
     assert f["conv1"].flops == 2 * 5 * 5 * 1 * 6 * 24 * 24 == 172_800
@@ -36,8 +36,8 @@ def test_lenet5_flops_by_hand():
     assert f["dense1"].flops == 2 * 256 * 120 and f["dense3"].flops == 2 * 84 * 10
     assert f["dense3"].activation_flops == 0  # the output layer has no activation
     assert f["flatten"].flops == 0
-    assert [f[n].params for n in f] == [row.params for row in arch.infer_shapes(arch.preset_spec("lenet5"))]
-    totals = rf.totals(rf.fields(arch.preset_spec("lenet5")))
+    assert [f[n].params for n in f] == [row.params for row in arch.infer_shapes(presets.preset_spec("lenet5"))]
+    totals = rf.totals(rf.fields(presets.preset_spec("lenet5")))
     assert totals["params"] == 44_426
     assert totals["macs"] == 86_400 + 153_600 + 30_720 + 10_080 + 840
 
@@ -58,7 +58,7 @@ def test_stride_and_padding_by_hand():
 
 
 def test_vgg16_matches_the_literature_and_torchvision():
-    spec = rf.vgg16_spec()
+    spec = presets.vgg16_spec()
     f = by_name(spec)
     assert arch.total_params(spec) == 138_357_544
     assert (f["conv13"].rf, f["pool5"].rf, f["pool5"].jump) == (196, 212, 32)  # conv5_3 and pool5
@@ -68,9 +68,9 @@ def test_vgg16_matches_the_literature_and_torchvision():
     assert sum(measured.values()) == sum(x.macs for x in f.values()) == 15_470_264_320
 
 
-@pytest.mark.parametrize("preset", arch.list_presets())
+@pytest.mark.parametrize("preset", presets.list_presets())
 def test_macs_equal_a_count_by_forward_hooks(preset):
-    spec = arch.preset_spec(preset, (3, 32, 32) if preset == "cifar-cnn" else (1, 28, 28))
+    spec = presets.preset_spec(preset, (3, 32, 32) if preset == "cifar-cnn" else (1, 28, 28))
     measured = rf.hook_macs(arch.build(spec), spec.input_shape)
     expected = {x.name: x.macs for x in rf.fields(spec) if x.macs}
     assert measured == expected
@@ -80,10 +80,10 @@ def test_macs_equal_a_count_by_forward_hooks(preset):
 
 
 CHECKS = [  # (spec, layers to probe): presets with and without padding, max-pooling, batch norm, stride 2
-    (arch.preset_spec("lenet5"), None),
-    (arch.preset_spec("tiny-cnn"), None),
-    (arch.preset_spec("fast"), ("conv1", "pool1", "conv2", "pool2")),
-    (arch.preset_spec("keras-cnn"), ("conv2", "pool1", "dropout1")),
+    (presets.preset_spec("lenet5"), None),
+    (presets.preset_spec("tiny-cnn"), None),
+    (presets.preset_spec("fast"), ("conv1", "pool1", "conv2", "pool2")),
+    (presets.preset_spec("keras-cnn"), ("conv2", "pool1", "dropout1")),
     (ArchSpec((1, 17, 13), (Conv(3, 3, stride=2, padding=1), Pool("max", 3, 2), Conv(2, 3, padding=2),
                             Conv(2, 2, stride=2))), None),
 ]
@@ -114,13 +114,13 @@ def test_gradient_support_equals_the_computed_region(spec, layers):
 
 def test_dense_units_see_what_the_last_spatial_layer_covers():
     # simple-cnn on 28x28: conv 26, pool 13, conv 11, pool 5 (floor drops conv row 10): rows 26, 27 are never used
-    spec = arch.preset_spec("simple-cnn")
+    spec = presets.preset_spec("simple-cnn")
     f = by_name(spec)
     assert f["dense1"].covers == rf.Region(0, 26, 0, 26)
     grad = rf.gradient_support(spec, "dense1", channel=5)
     assert np.array_equal(grad, f["dense1"].covers.mask(28, 28))
     assert np.array_equal(grad, rf.unit_support(spec, "dense2"))
-    assert rf.gradient_support(arch.preset_spec("mlp"), "dense1").all()
+    assert rf.gradient_support(presets.preset_spec("mlp"), "dense1").all()
 
 
 def test_strides_larger_than_kernels_leave_holes():
@@ -158,7 +158,7 @@ def test_a_unit_that_sees_only_padding():
 
 
 def test_bad_requests_are_refused_plainly():
-    spec = arch.preset_spec("lenet5")
+    spec = presets.preset_spec("lenet5")
     with pytest.raises(ValueError, match="no layer 'conv9'"):
         rf.unit_region(spec, "conv9", 0, 0)
     with pytest.raises(ValueError, match=r"outside conv1's 24x24 output"):
@@ -174,7 +174,7 @@ def test_bad_requests_are_refused_plainly():
 
 
 def test_field_view_frames_the_padding():
-    spec = arch.preset_spec("tiny-cnn")
+    spec = presets.preset_spec("tiny-cnn")
     region = rf.unit_region(spec, "conv1", 0, 0)  # 3x3 around pixel (0, 0): one row and column of padding
     image = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
     canvas, heat, margin = rf.field_view(image, region)
@@ -187,3 +187,45 @@ def test_field_view_frames_the_padding():
     assert margin == 0 and canvas.shape == (28, 28, 3) and np.nansum(heat) == 9
     with pytest.raises(ValueError, match="uint8"):
         rf.field_view(np.zeros((28, 28)), inside)
+
+
+# ---------------------------------------------------------------- one unit, as the screen shows it
+
+
+def test_unit_field_of_a_plain_unit():
+    spec = presets.preset_spec("lenet5")
+    unit = rf.unit_field(spec, "pool2", 3, 0)
+    assert unit.region == rf.Region(12, 28, 0, 16) == unit.seen
+    assert unit.pixels == 16 * 16 and not unit.partial
+    assert np.array_equal(unit.support, rf.unit_support(spec, "pool2", 3, 0))
+
+
+def test_unit_field_with_holes_and_with_hidden_pixels():
+    holes = rf.unit_field(ArchSpec((1, 12, 12), (Conv(1, 1, stride=2), Conv(1, 3))), "conv2", 0, 0)
+    assert holes.region == rf.Region(0, 5, 0, 5) == holes.seen
+    assert holes.pixels == 9 and holes.partial  # rows and columns 0, 2, 4 of a 5×5 box
+    spec = ArchSpec((1, 17, 15), (Conv(3, 3, stride=2, padding=1), Pool("max", 3, 2), Conv(2, 3, padding=2)))
+    hidden = rf.unit_field(spec, "conv2", 0, 4)
+    assert hidden.seen == rf.Region(0, 6, 7, 14) != hidden.region.clip(17, 15)
+    assert hidden.pixels == 6 * 7 and hidden.partial  # a full box, but column 14 never arrives
+
+
+def test_unit_field_that_sees_only_padding_is_not_partial():
+    unit = rf.unit_field(ArchSpec((1, 6, 6), (Conv(1, 3, padding=3),)), "conv1", 0, 0)
+    assert unit.seen.empty and unit.pixels == 0 and not unit.partial
+
+
+def test_confirmed_by_gradient():
+    assert rf.confirmed_by_gradient(presets.preset_spec("lenet5"), "conv2", 2, 5)
+    assert rf.confirmed_by_gradient(ArchSpec((1, 12, 12), (Conv(1, 1, stride=2), Conv(1, 3))), "conv2", 1, 1)
+
+
+def test_picture_of_a_test_image_or_a_blank_canvas():
+    grey = np.arange(12, dtype=np.uint8).reshape(1, 3, 4)
+    np.testing.assert_array_equal(rf.picture(grey, (1, 3, 4)), grey[0])
+    colour = np.arange(36, dtype=np.uint8).reshape(3, 3, 4)
+    assert rf.picture(torch.from_numpy(colour), (3, 3, 4)).shape == (3, 4, 3)
+    np.testing.assert_array_equal(rf.picture(colour, (3, 3, 4))[1, 2], colour[:, 1, 2])
+    blank = rf.picture(None, (3, 5, 6))
+    assert blank.shape == (5, 6, 3) and blank.dtype == np.uint8 and (blank == 235).all()
+    assert rf.picture(None, (1, 5, 6)).shape == (5, 6)

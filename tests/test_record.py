@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from cnnviz import arch, runs
+from cnnviz import presets, runs
 from cnnviz.record import RunRecord
 from cnnviz.train import TrainConfig
 
@@ -13,7 +13,7 @@ def test_a_trained_run_reads_as_a_typed_record(use_run):
     info = runs.read_run(run_id)
     record = info.record
     assert isinstance(record, RunRecord) and record.run_id == run_id and record.status == "finished"
-    assert record.spec == arch.preset_spec("lenet5") and isinstance(record.config, TrainConfig)
+    assert record.spec == presets.preset_spec("lenet5") and isinstance(record.config, TrainConfig)
     assert (record.config.batch_size, record.config.epochs, record.epochs) == (256, 1, 1)
     assert record.classes == tuple(str(d) for d in range(10)) and record.dataset == "mnist-sample"
     assert record.params == 44_426 and record.name == "lenet5" and record.first_layer == "learned"

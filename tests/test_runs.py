@@ -4,7 +4,7 @@ import os
 import pytest
 import torch
 
-from cnnviz import arch, runs
+from cnnviz import presets, runs
 from cnnviz.train import config_for, run_training
 
 
@@ -63,7 +63,7 @@ def test_a_running_run_without_its_process_is_interrupted(finished_run):
 
 
 def test_a_live_writer_holds_its_run(isolated_home):
-    spec = arch.preset_spec("mlp").to_dict()
+    spec = presets.preset_spec("mlp").to_dict()
     writer = runs.RunWriter({"spec": spec, "dataset": "mnist-sample", "classes": list("0123456789")}, label="live")
     try:
         assert runs.read_run(writer.run_id).status == "running"
@@ -113,7 +113,7 @@ def test_a_stop_file_stops_a_run_trained_elsewhere():
 
 
 def test_a_planted_link_is_never_written_through_and_a_fifo_lock_never_waited_on(tmp_path):
-    meta = {"spec": arch.preset_spec("mlp").to_dict(), "dataset": "mnist-sample"}
+    meta = {"spec": presets.preset_spec("mlp").to_dict(), "dataset": "mnist-sample"}
     run_id = runs.create_queued(meta, "planted")
     outside = tmp_path / "outside.txt"
     outside.write_text("")
@@ -133,7 +133,7 @@ def test_a_planted_link_is_never_written_through_and_a_fifo_lock_never_waited_on
 
 
 def test_a_run_folder_removed_while_training_is_a_plain_error(isolated_home):
-    spec = arch.preset_spec("mlp").to_dict()
+    spec = presets.preset_spec("mlp").to_dict()
     writer = runs.RunWriter({"spec": spec, "dataset": "mnist-sample", "classes": list("0123456789")}, label="gone")
     try:
         import shutil

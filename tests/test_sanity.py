@@ -5,7 +5,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from pagetest import APP, find_chart, tiles
-from cnnviz import arch, data, runs, sanity
+from cnnviz import arch, data, presets, runs, sanity
 
 
 def test_rank_correlation_by_hand_and_with_ties():
@@ -18,7 +18,7 @@ def test_rank_correlation_by_hand_and_with_ties():
 
 def test_randomised_replaces_exactly_the_layers_named():
     torch.manual_seed(0)
-    model = arch.build(arch.preset_spec("lenet5")).eval()
+    model = arch.build(presets.preset_spec("lenet5")).eval()
     assert sanity.learned_layers(model) == ["conv1", "conv2", "dense1", "dense2", "dense3"]
     before = torch.random.get_rng_state()
     copy = sanity.randomised(model, ["dense3", "dense2"], seed=1)

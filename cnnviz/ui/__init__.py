@@ -9,7 +9,7 @@ trained once cached); training happens in processes of its own (`jobs`), never i
     session.py   navigation, the sidebar, the selected run and dataset
     inputs.py    the input picker: a test image, an upload or a drawing
     cache.py     every cache: datasets, loaded runs and what screens compute from them
-    training.py  starting trainings, the one-click first run, the empty states
+    training.py  starting trainings, the one-click first run, the run the Train screen watches, the empty states
 """
 # one import line per part of cache.py, so that parts can be added without touching each other's lines
 from .cache import (activations, adversarial_flips, download_confirmed, evaluation, first_layer_maps, load_dataset,
@@ -22,5 +22,10 @@ from .cache import (activation_timeline, class_timeline, edited_activations, gra
 from .inputs import pick_input, pick_test_image, Picked, show_input, shown
 from .session import dataset_name, ensure_navigation, init_state, selected_run, session_owner, sidebar, usable_runs
 from .text import dataset_title, duration, plain, reason, run_caption, run_label, status_label, t
-from .training import calibration, QUICK_START, quick_start_button, require_loaded, require_run, start_training
+from .training import (calibration, QUICK_START, quick_start_button, require_loaded, require_run,  # train
+                       select_trained_run, start_training, watched_run)
+from .cache import snapshot_kernels_figure, training_curves_figure  # train: live view and the new-run form
 from .widgets import chart, keep_valid
+from .cache import kernel_range, mistake_story  # moment of training, why this mistake
+from .moment import moment, moment_label, whole_network  # the moment of training shown (time travel)
+from .cache import colour_picture, field_confirmed  # playground and builder: convolution, receptive fields

@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
+from safetensors import SafetensorError
 
-from .. import adversarial, data, evaluate, hooks, images, kernels, runs, sanity
+from .. import adversarial, data, evaluate, hooks, images, kernels, mistake, runs, sanity
 from .. import attribution, embedding, featurevis, pretrained  # explain
 from .. import compare, handcrafted, health, robustness, timeline  # experiment
+from .. import figures, i18n  # train
+from .. import arch, receptive  # playground and builder
 from ..loaded import LoadedRun
 from ..record import RunRecord
 from .text import dataset_title, plain, reason, t
@@ -392,3 +396,88 @@ def _occlusion(run_id: str, sha: str, input_key: str, target: int, patch: int, s
 def occlusion(loaded: LoadedRun, picked, target: int, patch: int, stride: int) -> np.ndarray:
     """How much hiding each black patch of a picked input lowers p(target): (H', W') (see `robustness`)."""
     return _occlusion(loaded.run_id, loaded.sha, picked.key, target, patch, stride, loaded, picked.x)
+
+
+# ------------------------------------------------ moment of training: what time travel needs precomputed
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _kernel_range(run_id: str, sha: str, layer: str, _loaded: LoadedRun) -> float:
+    states = [_loaded.model.state_dict()] + [_loaded.state_at(s.index) for s in _loaded.snapshots]
+    return max(float(np.abs(kernels.of_layer(state, layer)).max()) for state in states) or 1.0
+
+
+def kernel_range(loaded: LoadedRun, layer: str) -> float:
+    """The largest |weight| of a conv layer over all of training: one colour scale for every moment."""
+    return _kernel_range(loaded.run_id, loaded.sha, layer, loaded)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _training_features(run_id: str, sha: str, at: int | None, _loaded: LoadedRun) -> np.ndarray:
+    return mistake.training_features(_loaded.model_at(at), _loaded)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _story(run_id: str, sha: str, at: int | None, index: int, _loaded: LoadedRun) -> mistake.Story:
+    features = _training_features(run_id, sha, at, _loaded)
+    return mistake.story(_loaded, index, features, at)
+
+
+def mistake_story(loaded: LoadedRun, index: int, at: int | None = None) -> mistake.Story:
+    """Why the network (at snapshot `at`) got test image `index` wrong: Grad-CAM, top classes, nearest training
+    images in its embedding, its answer over training (see `mistake.story`)."""
+    with st.spinner(t("Looking for the training images it resembles…")):
+        return _story(loaded.run_id, loaded.sha, at, index, loaded)
+
+
+# ------------------------------------------------ train: live view and the new-run form
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _snapshot_kernels(run_id: str, index: int, step: int, layer: str, max_cols: int, title: str, lang: str):
+    k = kernels.of_layer(runs.load_snapshot(run_id, index), layer)  # (out, in, kh, kw)
+    fig = figures.kernel_grid_rgb(k, title=title, max_cols=max_cols) if k.shape[1] == 3 else \
+        figures.kernel_grid(k[:, 0], title=title, max_cols=max_cols)
+    return fig, k.shape[1]
+
+
+def snapshot_kernels_figure(run_id: str, snapshot: dict, layer: str, max_cols: int,
+                            title: str) -> tuple[go.Figure, int] | None:
+    """The kernel grid of a conv layer at one snapshot (`runs.list_snapshots` gives them) and its input channels,
+    built once per snapshot and language; None when the snapshot cannot be read (the newest one may still be being
+    written)."""
+    try:  # `step` keys the cache too, so a snapshot index listed again for another step is never stale
+        return _snapshot_kernels(run_id, snapshot["index"], snapshot["step"], layer, max_cols, title,
+                                 i18n.current_language())
+    except (runs.RunError, ValueError, OSError, SafetensorError):
+        return None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _curves(run_id: str, metrics_version: tuple[int, int] | None, title: str, lang: str) -> go.Figure:
+    return figures.training_curves(runs.read_history(run_id), title=title)
+
+
+def training_curves_figure(run_id: str, title: str) -> go.Figure:
+    """A run's loss and accuracy curves, built again only when its metrics.jsonl has changed."""
+    return _curves(run_id, runs.metrics_version(run_id), title, i18n.current_language())
+
+
+# ------------------------------------------------ playground and builder: convolution, receptive fields
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def colour_picture(content: bytes, side: int) -> images.Picture:
+    """An upload as RGB pixels, its longer side at most `side` pixels (see `images.colour_picture`)."""
+    return images.colour_picture(content, side)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _field_confirmed(spec_key: str, layer: str, row: int, col: int) -> bool:
+    return receptive.confirmed_by_gradient(arch.ArchSpec.from_json(spec_key), layer, row, col)
+
+
+def field_confirmed(spec: arch.ArchSpec, layer: str, row: int, col: int) -> bool:
+    """Whether backpropagation finds exactly the computed receptive field of a unit (see
+    `receptive.confirmed_by_gradient`)."""
+    return _field_confirmed(spec.to_json(), layer, row, col)

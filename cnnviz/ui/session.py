@@ -81,6 +81,11 @@ def sidebar() -> None:
         training = sum(r.status in runs.ACTIVE for r in listing)
         if training:
             st.caption(t("{n} run(s) training in the background", n=training))
+        st.segmented_control(t("Download charts as"), ["png", "svg"], key="chart_format", default="png",
+                             format_func=str.upper,
+                             help=t("Every chart has a camera button in its top-right corner (shown when the mouse is "
+                                    "over it) that saves it as a picture: PNG for slides and documents, SVG to scale "
+                                    "or edit."))
     for key, value in (("dataset", st.session_state.get("dataset")), ("run", st.session_state.get("run_id")),
                        ("lang", st.session_state.get("lang"))):
         if value and st.query_params.get(key) != value:

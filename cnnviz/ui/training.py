@@ -1,7 +1,9 @@
-"""Starting trainings from the app (each in a process of its own, see `jobs`) and the screens' empty states."""
+"""Starting trainings from the app (each in a process of its own, see `jobs`), the run the Train screen watches,
+and the screens' empty states."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from .. import cost, data, jobs, runs, train
 from ..loaded import LoadedRun
@@ -33,6 +35,56 @@ def start_training(config, split: data.DataSplit | None = None) -> str | None:
         return None
     st.session_state["watch_run"] = run_id
     return run_id
+
+
+def watched_run() -> str | None:
+    """The run picker of the Train screen: the run this session started last (`start_training`), the one a reload
+    watched (?watch= in the address bar), or any run the user picks; None when the store has no usable run."""
+    listing = [r for r in runs.list_runs() if not r.damaged]
+    ids = [r.run_id for r in listing]
+    if "watch_run" not in st.session_state and st.query_params.get("watch") in ids:
+        st.session_state["watch_run"] = st.query_params.get("watch")  # a reload keeps watching the same run
+    watch = st.session_state.get("watch_run")
+    if watch not in ids:
+        watch = ids[0] if ids else None
+        st.session_state["watch_run"] = watch
+    if not ids:
+        return None
+    if st.session_state.get("train_watch") != watch:
+        st.session_state["train_watch"] = watch
+    # a label that never changes while a run trains (a changing one would leave the picker showing a stale text)
+    labels = {r.run_id: f"{r.run_id} · {r.record.dataset}" for r in listing}
+    st.columns([2, 1])[0].selectbox(
+        t("Run to watch"), ids, key="train_watch", format_func=labels.get,
+        on_change=lambda: st.session_state.update(watch_run=st.session_state["train_watch"]))
+    if st.query_params.get("watch") != watch:
+        st.query_params["watch"] = watch
+    return watch
+
+
+def select_trained_run(run_id: str) -> None:
+    """Make a run this session watched training the sidebar's run to inspect, once it has weights.
+
+    Checked again on the next script runs: a browser poll already in flight can carry the sidebar's old choice
+    back and undo the change. Once the sidebar shows the run, the user's own later choice is left alone.
+    """
+    if run_id not in st.session_state.get("train_seen_running", set()):
+        return  # a run that finished before this session watched it: the sidebar keeps the user's choice
+    confirmed = st.session_state.setdefault("train_selected", set())
+    tries = st.session_state.setdefault("train_select_tries", {})
+    if run_id in confirmed:
+        return
+    if st.session_state.get("run_id") == run_id or tries.get(run_id, 0) >= 3:
+        confirmed.add(run_id)
+        return
+    tries[run_id] = tries.get(run_id, 0) + 1
+    try:
+        st.session_state["run_id"] = run_id
+    except StreamlitAPIException:
+        # the sidebar's picker already ran in this script run: reset it, then run again with the new choice
+        del st.session_state["run_id"]
+        st.session_state["run_id"] = run_id
+    st.rerun(scope="app")
 
 
 def quick_start_button(key: str, switch_to_train: bool = True) -> None:

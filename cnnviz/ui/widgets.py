@@ -14,10 +14,15 @@ def chart(container, fig, *, help: str, key: str | None = None, **kwargs):  # no
         (pages pass `t("...")`, so the translation scan finds the English); key and every other keyword
         (height, width, config, on_select, ...) go to `plotly_chart` unchanged.
     Returns: what `plotly_chart` returns (the selection event when `on_select` is set).
+    Every chart downloads from its toolbar's camera button as PNG or SVG (the sidebar's choice), by Plotly itself.
     The figure and its note share one small container: an `st.empty()` slot keeps both, and in a row of
     columns the note's compact button sits right under its own chart.
     """
     box = container.container(gap="xxsmall")
+    # the camera button of Plotly's own toolbar downloads the chart in the format chosen in the sidebar
+    image_format = st.session_state.get("chart_format") or "png"  # None once its choice is clicked off
+    download = {"format": image_format, "filename": key or "cnnviz-chart", "scale": 2 if image_format == "png" else 1}
+    kwargs["config"] = {"displaylogo": False, "toImageButtonOptions": download, **kwargs.get("config", {})}
     event = box.plotly_chart(fig, key=key, **kwargs)
     box.popover(t("How to read this chart"), icon=":material/help:", type="tertiary").markdown(help)
     return event

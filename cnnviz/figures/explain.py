@@ -1,0 +1,74 @@
+"""What explains a decision: a saliency or Grad-CAM map over the image, the embedding map of the test set."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.colors as pcolors
+import plotly.graph_objects as go
+
+from .base import _HOVER_CELL, _array, _finish, _image_axes, _plain, _to_display, t
+
+
+def overlay(image, heat, alpha=0.5, title="") -> go.Figure:
+    """A saliency / Grad-CAM map (0..1) drawn semi-transparent over a grey or RGB image.
+
+    Args: image (H, W) grey or (H, W, 3) / (3, H, W) RGB; heat (H, W) in 0..1; alpha heat opacity.
+    """
+    kind, a = _to_display(image)
+    h = _array(heat, (2,), "heat")  # (H, W)
+    if h.shape != a.shape[:2]:
+        raise ValueError(f"heat shape {h.shape} must match the image's (H, W) {a.shape[:2]}")
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be in 0..1, got {alpha}")
+    if kind == "grey":  # a grey heatmap beneath would fight the heat colour scale: draw it as an RGB image
+        lo, hi = float(a.min()), float(a.max())
+        g = np.round(255 * (a - lo) / (hi - lo)).astype(np.uint8) if hi > lo else np.zeros(a.shape, np.uint8)
+        a = np.repeat(g[..., None], 3, axis=-1)
+    fig = go.Figure(go.Image(z=a, hoverinfo="skip"))
+    fig.add_trace(go.Heatmap(z=h, zmin=0, zmax=1, colorscale="Jet", opacity=alpha, colorbar=dict(thickness=12),
+                             hovertemplate=_HOVER_CELL))
+    _image_axes(fig)
+    return _finish(fig, title, int(np.clip(480 * a.shape[0] / a.shape[1], 200, 640)) + (60 if title else 30))
+
+
+def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=None, title="",
+                      x_range=None, y_range=None) -> go.Figure:
+    """2-D embedding (t-SNE, PCA...) coloured by class, one trace per class; mistakes ringed.
+
+    Args: points (N, 2); labels (N,) class indices; hover_text N strings; mistakes (N,) bool mask or indices;
+        x_range, y_range fixed axis ranges (a replay keeps one frame). Each point's customdata is its index in
+        `points`, so a selection maps back to the data whatever trace it fell in.
+    """
+    pts = _array(points, (2,), "points")  # (N, 2)
+    lab = _array(labels, (1,), "labels").astype(int)  # (N,)
+    if pts.shape[1:] != (2,) or len(lab) != len(pts):
+        raise ValueError(f"points must be (N, 2) with N labels, got points {pts.shape} and {len(lab)} labels")
+    names = [_plain(c) for c in class_names]
+    if len(lab) and (lab.min() < 0 or lab.max() >= len(names)):
+        raise ValueError(f"labels must be class indices in 0..{len(names) - 1}")
+    text = np.asarray([_plain(h) for h in hover_text] if hover_text is not None else [""] * len(pts), dtype=object)
+    if len(text) != len(pts):
+        raise ValueError(f"hover_text has {len(text)} entries for {len(pts)} points")
+    palette = pcolors.qualitative.D3 if len(names) <= 10 else pcolors.qualitative.Alphabet
+    kind = go.Scattergl if len(pts) > 5000 else go.Scatter  # WebGL keeps 10k points responsive
+    fig = go.Figure()
+    for k, name in enumerate(names):
+        sel = lab == k
+        fig.add_trace(kind(x=pts[sel, 0], y=pts[sel, 1], mode="markers", name=name, text=text[sel],
+                           customdata=np.flatnonzero(sel),
+                           marker=dict(size=6, color=palette[k % len(palette)], opacity=0.8),
+                           hovertemplate=f"{name}<br>%{{text}}<extra></extra>"))
+    if mistakes is not None:
+        m = np.asarray(mistakes)
+        if m.dtype == bool and len(m) != len(pts):
+            raise ValueError(f"mistakes mask has {len(m)} entries for {len(pts)} points")
+        idx = np.flatnonzero(m) if m.dtype == bool else m.astype(int).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= len(pts)):
+            raise ValueError(f"mistakes indices must be in 0..{len(pts) - 1}")
+        fig.add_trace(kind(x=pts[idx, 0], y=pts[idx, 1], mode="markers", name=t("mistakes"), text=text[idx],
+                           customdata=idx, marker=dict(symbol="circle-open", size=11, color="black",
+                                                       line=dict(width=1.5)),
+                           hovertemplate=t("mistake") + "<br>%{text}<extra></extra>"))
+    fig.update_xaxes(showticklabels=False, zeroline=False, range=list(x_range) if x_range is not None else None)
+    fig.update_yaxes(showticklabels=False, zeroline=False, range=list(y_range) if y_range is not None else None)
+    return _finish(fig, title, 560, legend=dict(itemsizing="constant"))
