@@ -250,3 +250,53 @@ def queue(sessions: int = 4, per_session: int = 2, cap: int | None = None) -> di
     return {"requested": n, "sessions": sessions, "finished": statuses.count("finished"), "lost": n - len(mine),
             "cap": cap, "peak_running": peak, "queue_seconds": round(queue_seconds, 1),
             "back_to_back_seconds": round(back_to_back, 1), "ratio": round(queue_seconds / back_to_back, 3)}
+
+
+MOMENT_SCREENS = ("kernels", "feature_maps", "evaluation", "explain")  # the screens the moment of training moves
+
+
+def _rerun_ms(page, action, timeout: float = 60_000) -> float:
+    """Milliseconds from `action` (a click, a key) until Streamlit has run the script again and is idle."""
+    t0 = time.perf_counter()
+    action()
+    try:  # the running indicator appears within a moment of the change...
+        page.wait_for_selector('[data-testid="stStatusWidget"]', timeout=3_000)
+    except Exception:  # noqa: BLE001 - a rerun shorter than a poll never shows it: it is already done
+        pass
+    settle(page, timeout)  # ...and is gone once every element is drawn
+    return (time.perf_counter() - t0) * 1000
+
+
+def moment_latency(presets=("lenet5", "deep-cnn"), screens=MOMENT_SCREENS, moves: int = 5) -> dict:
+    """Milliseconds per move of the moment-of-training slider, per preset and screen, after the screen's first visit.
+
+    Each screen is opened at the end of training, then the sidebar's slider is stepped back `moves` snapshots, one
+    key press at a time as a learner drags it (moments never shown before: "new"), then forward again over the same
+    moments ("seen": what the app keeps). Medians of each, and every move.
+    """
+    from .train import config_for
+
+    run_ids = {}
+    for preset in presets:
+        run_ids[preset] = jobs.submit(config_for(preset, epochs=3), owner="bench")
+        info = jobs.wait(run_ids[preset], 900)
+        if info.status != "finished":
+            raise RuntimeError(f"the {preset} run ended {info.status}")
+    result: dict = {"new_ms": {}, "seen_ms": {}, "all_ms": {}}
+    with serve() as url, chromium() as browser:
+        page = new_page(browser)
+        open_app(page, url)
+        for preset, run_id in run_ids.items():
+            for screen in screens:
+                page.goto(f"{url}/{screen}?run={run_id}&at=end")
+                settle(page)
+                page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+                slider = page.locator('[data-testid="stSidebar"] [role="slider"]').first
+                slider.focus()
+                new = [_rerun_ms(page, lambda: slider.press("ArrowLeft")) for _ in range(moves)]
+                seen = [_rerun_ms(page, lambda: slider.press("ArrowRight")) for _ in range(moves)]
+                key = f"{preset}.{screen}"
+                result["new_ms"][key], result["seen_ms"][key] = (round(statistics.median(new)),
+                                                                 round(statistics.median(seen)))
+                result["all_ms"][key] = {"new": [round(x) for x in new], "seen": [round(x) for x in seen]}
+    return result

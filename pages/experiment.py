@@ -49,12 +49,13 @@ def _maps(maps, key: str, title: str = "") -> None:
                     "brackets, so compare where maps light up, not how bright they are."))
 
 
-def _histograms(values, steps, title: str, key: str) -> None:
-    ui.chart(st, figures.histogram_timeline(values, steps, title=title), key=key,
+def _histograms(values, steps, title: str, key: str, moment_step: int | None = None) -> None:
+    ui.chart(st, figures.histogram_timeline(values, steps, title=title, moment_step=moment_step), key=key,
              help=t("A timeline of histograms: each column is one snapshot (its training step below), each row a "
                     "narrow range of values, lowest at the bottom. The colour counts how many values fall in that "
                     "range at that step, from dark purple (few or none) to yellow (the most), so you can watch the "
-                    "values spread out or pile up as training goes on."))
+                    "values spread out or pile up as training goes on. An orange frame marks the moment of "
+                    "training chosen in the sidebar."))
 
 
 def _verdict(probs, classes, true_label) -> str:
@@ -184,6 +185,8 @@ def timeline_tab() -> None:
     if not snaps:
         st.info(t("This run kept no snapshots during training, so there is no timeline to show."))
         return
+    at = ui.moment(loaded)
+    moment_step = None if at is None else snaps[at].step
     st.markdown(t("The network was saved at {n} points during training. Each column below is one of those moments: "
                   "how the values of a layer spread out as it learns.", n=len(snaps)))
     left, right = st.columns(2)
@@ -192,15 +195,16 @@ def timeline_tab() -> None:
         ui.keep_valid("exp_tl_wlayer", layers, layers[0] if layers else None)
         wlayer = st.selectbox(t("Weights of layer"), layers, key="exp_tl_wlayer")
         if wlayer:
-            _histograms(*ui.weight_timeline(loaded, wlayer), t("{layer} weights", layer=wlayer), "exp_tl_weights")
+            _histograms(*ui.weight_timeline(loaded, wlayer), t("{layer} weights", layer=wlayer), "exp_tl_weights",
+                        moment_step)
     with right:
         _activations_over_training(loaded)
     st.caption(t("Brighter cells: more values in that range at that step. Weights usually spread out from their "
                  "random start; after a ReLU, a tall band at 0 means many outputs are switched off."))
-    _kernel_replay(loaded)
+    _kernel_replay(loaded, at)
 
 
-def _kernel_replay(loaded) -> None:
+def _kernel_replay(loaded, at: int | None) -> None:
     st.subheader(t("Replay: kernels forming"))
     snaps = loaded.snapshots
     convs = kernels.conv_layers(loaded.spec)
@@ -210,10 +214,8 @@ def _kernel_replay(loaded) -> None:
     a, b, c = st.columns([1, 1, 2])
     ui.keep_valid("exp_tl_klayer", convs, convs[0])
     klayer = a.selectbox(t("Layer"), convs, key="exp_tl_klayer")
-    ui.keep_valid("exp_tl_snap", [s.index for s in snaps], snaps[-1].index)
-    index = snaps[0].index if len(snaps) == 1 else c.select_slider(
-        t("Training snapshot"), [s.index for s in snaps], key="exp_tl_snap",
-        format_func=lambda i: t("step {step} · epoch {epoch:.2f}", step=snaps[i].step, epoch=snaps[i].epoch))
+    index = snaps[-1].index if at is None else at  # the moment of training chosen in the sidebar
+    c.caption(t("Move the moment of training in the sidebar, or press Play, to replay the kernels forming."))
     try:
         now, change = ui.kernel_replay(loaded, klayer, index)
     except (ValueError, OSError) as e:

@@ -27,26 +27,14 @@ def _computed(compute):
 # ---------------------------------------------------------------- attribution
 
 
-def prediction(where, probs, classes: list, label: int | None) -> int:
-    """The predicted class, said and drawn as probability bars; returns it."""
-    pred = int(probs.argmax())
-    verdict = "" if label is None else (t("right") if pred == label else t("wrong"))
-    where.markdown(t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
-                   + (f" · {verdict}" if verdict else ""))
-    ui.chart(where, figures.probability_bars(probs, classes, label), key="ex_probs",
-             help=t("One bar per class: the network's probability that the image shows that class, all bars together "
-                    "making 100%. The predicted class is green when it is right and red when it is wrong (blue when "
-                    "the true class is not known); “← true” marks the true class."))
-    return pred
-
-
 def attribution_tab(loaded, classes: list, convs: list, at: int | None) -> None:
     pick, shown_col, pred_col = st.columns([1.1, 1, 1.2])
     picked = ui.pick_input("ex", loaded, where=pick, message_where=shown_col, sources=("test", "upload"))
     if picked is None:
         return
     ui.show_input(shown_col, picked, key="ex_input")
-    pred = prediction(pred_col, _computed(lambda: ui.probabilities(loaded, picked, at)), classes, picked.label)
+    pred = ui.show_prediction(pred_col, _computed(lambda: ui.probabilities(loaded, picked, at)), classes,
+                              picked.label, key="ex_probs")
 
     st.subheader(t("Which pixels made the difference"))
     methods = [m for m in attribution.METHODS if m != "gradcam" or convs]

@@ -37,15 +37,7 @@ except ValueError as e:
 
 # ---------------------------------------------------------------- the prediction
 probs = acts["softmax"]  # (K,)
-pred = int(probs.argmax())
-with pred_col:
-    verdict = "" if true_label is None else (t("right") if pred == true_label else t("wrong"))
-    st.markdown(t("Prediction: **{name}** ({p:.1%})", name=ui.plain(classes[pred]), p=float(probs[pred]))
-                + (f" · {verdict}" if verdict else ""))
-    ui.chart(st, figures.probability_bars(probs, classes, true_label), key="fm_probs",
-                 help=t("One bar per class: the network's probability that the image shows that class, all bars "
-                        "together making 100%. The predicted class is green when it is right and red when it is wrong "
-                        "(blue when the true class is not known); “← true” marks the true class."))
+ui.show_prediction(pred_col, probs, classes, true_label, key="fm_probs")
 
 # ---------------------------------------------------------------- one layer's output
 st.subheader(t("Layer by layer"))

@@ -142,3 +142,24 @@ def test_a_training_started_in_the_app_survives_a_server_restart_and_stays_contr
             assert info.status == "stopped" and info.has_weights
             page.wait_for_selector("text=Stopped: stopped by the user", timeout=30_000)
             assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_run_report_opens_offline_with_every_figure_drawn(use_run, page, tmp_path):
+    from cnnviz import export
+
+    report = tmp_path / "report.html"
+    report.write_text(export.report(use_run("lenet5-b256"), lang="zh"), encoding="utf-8")
+    asked = []
+    page.route("**/*", lambda route: (asked.append(route.request.url),
+                                      route.continue_() if route.request.url.startswith("file:") else route.abort()))
+    page.goto(report.as_uri())
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=60_000)
+    plots = page.locator(".js-plotly-plot")
+    assert plots.count() == 4  # curves, kernels, confusion matrix, per-class accuracy
+    for i in range(plots.count()):  # each one drawn by the embedded plotly.js, with no server
+        assert plots.nth(i).locator(".main-svg").count() >= 1
+    images = page.locator("figure img")
+    assert images.count() == 16  # the most confident mistakes, as data URIs
+    assert page.evaluate("[...document.images].every(img => img.complete && img.naturalWidth > 0)")
+    assert not [url for url in asked if not url.startswith(("file:", "data:"))]  # nothing fetched from outside
+    assert "混淆矩阵" in page.inner_text("body")

@@ -79,7 +79,7 @@ def test_compare_tab(run_id, isolated_home):
 def test_timeline_tab_replays_the_kernels(run_id):
     at = open_tab(page(run_id), "Timeline", run_id)
     last = chart(at, "exp_tl_change")
-    at.select_slider(key="exp_tl_snap").set_value(0)
+    at.select_slider(key="moment").set_value(0)
     open_tab(at, "Timeline", run_id)
     assert chart(at, "exp_tl_change") != last and has_text(chart(at, "exp_tl_change"), "step 0 minus step 0")
     at.selectbox(key="exp_tl_wlayer").set_value("dense1")

@@ -125,10 +125,11 @@ def loss_steps(losses, title="") -> go.Figure:
     return _finish(fig, title, 260, showlegend=False)
 
 
-def histogram_timeline(values_per_step, steps, title="") -> go.Figure:
+def histogram_timeline(values_per_step, steps, title="", moment_step: int | None = None) -> go.Figure:
     """Histograms of a value (weights, activations) over snapshots as one heatmap with common bins.
 
-    Args: values_per_step T 1-D arrays; steps T snapshot steps.  Returns: heatmap z (bins, T) of counts.
+    Args: values_per_step T 1-D arrays; steps T snapshot steps; moment_step: the step the other screens show,
+    outlined.  Returns: heatmap z (bins, T) of counts.
     """
     values = [np.asarray(v, dtype=np.float64).ravel() for v in values_per_step]
     steps = list(steps)
@@ -148,6 +149,11 @@ def histogram_timeline(values_per_step, steps, title="") -> go.Figure:
                                hovertemplate="step %{x}<br>value \u2248 %{y:.3g}<br>count %{z}<extra></extra>"))
     fig.update_xaxes(title_text=t("step"), type="category" if len(steps) <= 12 else "-")
     fig.update_yaxes(title_text=t("value"))
+    if moment_step in steps:  # the moment of training shown: a frame around its column
+        i = steps.index(moment_step)
+        x0, x1 = (i - 0.5, i + 0.5) if len(steps) <= 12 else (
+            (steps[max(i - 1, 0)] + moment_step) / 2, (steps[min(i + 1, len(steps) - 1)] + moment_step) / 2)
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=edges[0], y1=edges[-1], line=dict(color="#ff7f0e", width=2))
     return _finish(fig, title, 380)
 
 

@@ -11,7 +11,7 @@ from .. import data, figures
 from ..i18n import N_
 from ..loaded import LoadedRun
 from .cache import prepared_image
-from .text import reason, t
+from .text import plain, reason, t
 from .widgets import chart, keep_valid
 
 CANVAS_PX = 280  # 10x a 28x28 digit, so the brush (~18 px) draws strokes as thick as MNIST's
@@ -138,3 +138,19 @@ def show_input(where, picked: Picked, key: str) -> None:
     chart(where, figures.image_gallery(shown(picked.image)[None], [picked.caption]), key=key, help=t(INPUT_HELP))
     if picked.notes:
         where.caption(t("Prepared like the training images: {notes}", notes="; ".join(reason(n) for n in picked.notes)))
+
+
+PREDICTION_HELP = N_("One bar per class: the network's probability that the image shows that class, all bars together "
+                     "making 100%. The predicted class is green when it is right and red when it is wrong (blue when "
+                     "the true class is not known); “← true” marks the true class.")
+
+
+def show_prediction(where, probs, classes, label: int | None, key: str) -> int:
+    """The predicted class said in words (right or wrong when the true class is known) and drawn as probability
+    bars; returns it."""
+    pred = int(probs.argmax())
+    verdict = "" if label is None else (t("right") if pred == label else t("wrong"))
+    where.markdown(t("Prediction: **{name}** ({p:.1%})", name=plain(classes[pred]), p=float(probs[pred]))
+                   + (f" · {verdict}" if verdict else ""))
+    chart(where, figures.probability_bars(probs, classes, label), key=key, help=t(PREDICTION_HELP))
+    return pred
