@@ -291,7 +291,7 @@ def moment_latency(presets=("lenet5", "deep-cnn"), screens=MOMENT_SCREENS, moves
                 page.goto(f"{url}/{screen}?run={run_id}&at=end")
                 settle(page)
                 page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
-                slider = page.locator('[data-testid="stSidebar"] [role="slider"]').first
+                slider = page.locator('[data-testid="stMain"] [role="slider"]').first
                 slider.focus()
                 new = [_rerun_ms(page, lambda: slider.press("ArrowLeft")) for _ in range(moves)]
                 seen = [_rerun_ms(page, lambda: slider.press("ArrowRight")) for _ in range(moves)]

@@ -51,7 +51,7 @@ def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
     image = ui.shown(loaded.split.x_test[index].numpy())
     look, sure, alike = st.columns([1, 1, 2])
     if story.heat is not None:
-        ui.chart(look, figures.overlay(image, story.heat, title=t("Where it looked")), key="ev_why_cam",
+        ui.chart(look, figures.overlay(image, story.heat, title=t("Where it looked")), key="ev_why_cam", height=320,
                  help=t("Grad-CAM for the class the network chose, over the image: the warm parts are where the last "
                         "convolution layer found what made it choose that class. A mistake often shows it looking at "
                         "a stroke that the wrong class also has."))
@@ -62,13 +62,14 @@ def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
                     pred=ui.plain(names[story.predicted])))
     sure.markdown("\n".join(t("- {name}: {p:.1%}", name=ui.plain(names[c]), p=p) for c, p in story.top))
     near = loaded.split.x_train[story.neighbours].numpy()  # (k, C, H, W) uint8
-    ui.chart(alike, figures.image_gallery(ui.shown(near), [t("{name} · distance {d:.2f}", name=names[c], d=d) for c, d
-                                                           in zip(story.neighbour_labels, story.distances)],
+    ui.chart(alike, figures.image_gallery(ui.shown(near), [names[c] for c in story.neighbour_labels],
                                           max_cols=len(near), title=t("The training images it finds most alike")),
              key="ev_why_neighbours",
              help=t("The training images nearest to this one in the network's own embedding (the numbers its last "
                     "dense layer reads), nearest first, each with its true class. If they mostly belong to the wrong "
                     "class, the network has filed this image among them."))
+    alike.caption(t("Their distances in the embedding, nearest first: {d}.",
+                    d=", ".join(f"{d:.2f}" for d in story.distances)))
     if story.history is None:
         st.caption(t("This run has no whole-network snapshots, so its answer over training cannot be replayed."))
         return
@@ -122,14 +123,14 @@ def _run_table(records) -> dict[str, dict[str, str]]:
 
 loaded = ui.require_loaded()
 run, split = loaded, loaded.split
+st.title(t("Evaluation"))
+caption = st.empty()
 at = ui.whole_network(loaded, ui.moment(loaded))
 ev = ui.evaluation(loaded, at)
 names = [str(c) for c in ev.class_names]
 k = len(names)
-
-st.title(t("Evaluation"))
-moment = "" if at is None else " · " + t("at {moment}", moment=ui.moment_label(loaded, at))
-st.caption(ui.run_caption(loaded) + moment)
+caption.caption(ui.run_caption(loaded) + ("" if at is None else " · " + t("at {moment}",
+                                                                          moment=ui.moment_label(loaded, at))))
 
 # ---------------------------------------------------------------- headline numbers
 m1, m2, m3, m4 = st.columns(4)

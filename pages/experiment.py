@@ -55,7 +55,7 @@ def _histograms(values, steps, title: str, key: str, moment_step: int | None = N
                     "narrow range of values, lowest at the bottom. The colour counts how many values fall in that "
                     "range at that step, from dark purple (few or none) to yellow (the most), so you can watch the "
                     "values spread out or pile up as training goes on. An orange frame marks the moment of "
-                    "training chosen in the sidebar."))
+                    "training chosen at the top."))
 
 
 def _verdict(probs, classes, true_label) -> str:
@@ -214,8 +214,8 @@ def _kernel_replay(loaded, at: int | None) -> None:
     a, b, c = st.columns([1, 1, 2])
     ui.keep_valid("exp_tl_klayer", convs, convs[0])
     klayer = a.selectbox(t("Layer"), convs, key="exp_tl_klayer")
-    index = snaps[-1].index if at is None else at  # the moment of training chosen in the sidebar
-    c.caption(t("Move the moment of training in the sidebar, or press Play, to replay the kernels forming."))
+    index = snaps[-1].index if at is None else at  # the moment of training chosen at the top
+    c.caption(t("Move the moment of training above, or press Play, to replay the kernels forming."))
     try:
         now, change = ui.kernel_replay(loaded, klayer, index)
     except (ValueError, OSError) as e:

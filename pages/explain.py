@@ -199,8 +199,8 @@ def embedding_tab(loaded, classes: list, at: int | None) -> None:
     labels = loaded.test_labels(embedding.EMBEDDING_IMAGES)
     n = len(labels)
     st.markdown(t("Every dot is a test image, placed by what the last hidden layer makes of it ({d} numbers per "
-                  "image), squeezed to two dimensions by PCA. Images the network finds alike sit close together; × "
-                  "marks a mistake.", d=emb.dims))
+                  "image), squeezed to two dimensions by PCA. Images the network finds alike sit close together; a "
+                  "black ring marks a mistake.", d=emb.dims))
     caption = t("The first {n} test images. PCA axes fitted on the final network: component 1 explains {a:.0%} of the "
                 "variance, component 2 {b:.0%}.", n=n, a=float(emb.pca.explained_ratio[0]),
                 b=float(emb.pca.explained_ratio[1]))
@@ -213,7 +213,7 @@ def embedding_tab(loaded, classes: list, at: int | None) -> None:
         points, predictions, ranges, snapshot_caption = frame_at(loaded, emb, at)
         caption += " " + snapshot_caption
     elif loaded.snapshots:
-        caption += " " + t("Move the moment of training in the sidebar, or press Play, to watch the classes "
+        caption += " " + t("Move the moment of training above, or press Play, to watch the classes "
                            "separate as the network learns.")
     hover = [t("image {i} · true {true} · predicted {pred}", i=i, true=classes[labels[i]],
                pred=classes[predictions[i]]) for i in range(n)]
@@ -251,11 +251,11 @@ def embedding_tab(loaded, classes: list, at: int | None) -> None:
 
 loaded = ui.require_loaded()
 classes, convs = list(loaded.classes), kernels.conv_layers(loaded.spec)
-at = ui.moment(loaded)
 st.title(t("Explain a decision"))
 st.caption(ui.run_caption(loaded))
 st.markdown(t("Why did the network answer what it did? Find the pixels that mattered, see what each filter looks for, "
               "and watch the classes separate inside the network."))
+at = ui.moment(loaded)
 attr_tab, filter_tab, embed_tab = st.tabs([t("Attribution"), t("What filters look for"), t("Embedding map")],
                                           key="ex_tab", on_change="rerun")
 if attr_tab.open:

@@ -76,7 +76,7 @@ ui.chart(st, _kernel_figure(shown, channel, shared, title, zmax), key="kn_final"
 if not loaded.snapshots:
     st.caption(t("This run kept no snapshots during training, so it can only be shown at its end."))
 else:
-    st.caption(t("Move the moment of training in the sidebar, or press Play, to watch random noise turn into edge "
+    st.caption(t("Move the moment of training above, or press Play, to watch random noise turn into edge "
                  "and stroke detectors; its first moment, step 0, is the random starting weights."))
 
 # ---------------------------------------------------------------- the first layer applied to an image
@@ -84,8 +84,10 @@ st.subheader(t("What the first-layer kernels highlight"))
 st.markdown(t("As in the book chapter, the network's own first-layer filters are slid over an image: "
               "each output map shows where the image matches one filter (an edge of some direction, a stroke, "
               "a blob). Blue means the image matches the filter there, red that it matches the opposite pattern."))
+source_col = st.container()
 pick_col, index_col = st.columns(2)
-picked = ui.pick_input("kn", loaded, where=pick_col, index_where=index_col, sources=("test", "upload"), url=True)
+picked = ui.pick_input("kn", loaded, where=pick_col, index_where=index_col, source_where=source_col,
+                       sources=("test", "upload"), url=True)
 if picked is not None:
     try:
         maps = ui.first_layer_maps(loaded, picked, ui.whole_network(loaded, at))

@@ -117,3 +117,15 @@ def use_run(trained_runs, isolated_home):
             shutil.copytree(trained_runs.home / "runs" / run_id, target)
         return run_id
     return copy
+
+
+@pytest.fixture
+def forget_loaded_runs():
+    """For a test that rewrites a run's files: the app keeps one loaded run per id and weights, and run ids are
+    shared by every test's copy of a trained run, so the caches are emptied before the test and after it."""
+    import streamlit as st
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()

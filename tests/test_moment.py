@@ -2,7 +2,6 @@
 that step computes, kept in the URL and across screens; a large run says which views cannot travel."""
 import numpy as np
 import pytest
-import streamlit as st
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from streamlit.testing.v1 import AppTest
@@ -88,13 +87,12 @@ def test_the_moment_is_kept_across_screens_and_in_a_copied_link(run_id):
     assert linked.select_slider(key="moment").value == 1
 
 
-def test_a_run_whose_snapshots_keep_only_kernels_says_which_views_travel(run_id):
+def test_a_run_whose_snapshots_keep_only_kernels_says_which_views_travel(run_id, forget_loaded_runs):
     for path in (runs.run_path(run_id) / "snapshots").glob("*.safetensors"):
         with safe_open(str(path), "pt") as f:
             metadata = f.metadata()
         state = load_file(str(path))  # what training keeps for networks over 500,000 parameters: the kernels
         save_file({k: v for k, v in state.items() if v.ndim == 4}, str(path), metadata=metadata)
-    st.cache_resource.clear()  # the app keeps one loaded run per id and weights
     at = _travel(open_page("pages/kernels.py", run_id), run_id, 0)
     first = load_file(str(runs.run_path(run_id) / "snapshots" / "000.safetensors"))["conv1.weight"]
     np.testing.assert_array_equal(np.stack(tiles(chart(at, "kn_final"))), first[:, 0].numpy())  # kernels travel

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-import streamlit as st
 from safetensors.torch import load_file, save_file
 from streamlit.testing.v1 import AppTest
 
@@ -116,9 +115,8 @@ def test_embedding_tab_scatter_replay_and_pick(run_id):
     assert any(m.value.startswith("True **") for m in at.markdown)
 
 
-def test_replay_explains_when_snapshots_hold_only_kernels(run_id, isolated_home):
+def test_replay_explains_when_snapshots_hold_only_kernels(run_id, isolated_home, forget_loaded_runs):
     rid = run_id
-    st.cache_resource.clear()  # the app loads a run once (same id, same weights): this test changes it behind its back
     for path in (isolated_home / "runs" / rid / "snapshots").glob("*.safetensors"):
         state = load_file(str(path))  # what training keeps for networks over 500,000 parameters
         save_file({k: v for k, v in state.items() if v.ndim == 4}, str(path), metadata={"step": "0", "epoch": "0"})

@@ -57,12 +57,13 @@ def pick_test_image(prefix: str, split: data.DataSplit, classes, where=None, ind
     return data.test_image(split, cls, int(idx))
 
 
-def pick_input(prefix: str, loaded: LoadedRun, where=None, index_where=None, message_where=None,
+def pick_input(prefix: str, loaded: LoadedRun, where=None, index_where=None, message_where=None, source_where=None,
                sources=("test", "upload", "draw"), horizontal: bool = True, url: bool = False) -> Picked | None:
     """A radio of sources (key `<prefix>_source`) and the widgets of the one chosen; None until there is an image.
 
     Args: where: container of the widgets (default the page); index_where: of the index within the class;
-        message_where: where "upload a picture"-style hints go (default `where`); sources: offered ones
+        message_where: where "upload a picture"-style hints go (default `where`); source_where: where the radio of
+        sources goes (default `where`); sources: offered ones
         ("draw" only for one-channel datasets); url: share the test image choice in the address bar.
     """
     where = where or st
@@ -73,8 +74,8 @@ def pick_input(prefix: str, loaded: LoadedRun, where=None, index_where=None, mes
         source = sources[0]  # nothing to choose: no radio
     else:
         keep_valid(f"{prefix}_source", sources, sources[0])
-        source = where.radio(t("Input"), sources, key=f"{prefix}_source", horizontal=horizontal,
-                             format_func=lambda s: t(SOURCES[s]))
+        source = (source_where or where).radio(t("Input"), sources, key=f"{prefix}_source", horizontal=horizontal,
+                                               format_func=lambda s: t(SOURCES[s]))
     if source == "test":
         picked = pick_test_image(prefix, split, classes, where, index_where, url=url)
         if picked is None:

@@ -1,6 +1,7 @@
-"""The moment of training every inspection screen shows: one control in the sidebar, shared by the screens and
-kept in the URL (?at=<step>), that moves kernels, feature maps, predictions, the confusion matrix, the mistakes,
-attribution and the embedding map to a snapshot of the run together, and plays training like a film."""
+"""The moment of training every inspection screen shows: one control at the top of each of those screens, shared
+by them (move it on one, the others follow) and kept in the URL (?at=<step>), that moves kernels, feature maps,
+predictions, the confusion matrix, the mistakes, attribution and the embedding map to a snapshot of the run
+together, and plays training like a film."""
 from __future__ import annotations
 
 import time
@@ -54,8 +55,9 @@ def _play_pressed() -> None:
     st.session_state.pop("_moment_frame_at", None)
 
 
-def moment(loaded: LoadedRun) -> int | None:
-    """Draw the moment-of-training control in the sidebar; the snapshot index it shows (None: the end of training).
+def moment(loaded: LoadedRun, where=None) -> int | None:
+    """Draw the moment-of-training control (at the top of the screen, or in `where`); the snapshot index it shows
+    (None: the end of training).
 
     The moment is kept as a step, so it survives a change of screen, of run (the nearest snapshot) and a copied
     link. A run without snapshots has no control and always shows its end.
@@ -70,13 +72,15 @@ def moment(loaded: LoadedRun) -> int | None:
     st.session_state["moment"] = index  # the widget shows the shared choice, whichever screen drew it last
     st.session_state["moment_play"] = bool(st.session_state.get(PLAYING))
     st.session_state["_moment_steps"] = {i: _step(loaded, i) for i in options}
-    with st.sidebar:
-        st.select_slider(t("Moment of training"), options, key="moment", format_func=lambda i: moment_label(loaded, i),
+    slider, play = (where or st).columns([5, 1], vertical_alignment="bottom")
+    slider.select_slider(t("Moment of training"), options, key="moment", format_func=lambda i: moment_label(loaded, i),
                          on_change=_remember,
                          help=t("Every inspection screen shows the network as it was at this moment of its "
                                 "training: move it back to see the random start, or press Play to watch it learn."))
-        st.toggle(t("Play training like a film"), key="moment_play", on_change=_play_pressed)
-        if st.session_state.get(PLAYING):
+    play.toggle(t("Play"), key="moment_play", on_change=_play_pressed,
+                help=t("Play training like a film: one saved moment a second, from the start to the end."))
+    if st.session_state.get(PLAYING):
+        with play:
             _player(options, index)
     shown = "end" if index is None else str(_step(loaded, index))
     if st.query_params.get("at") != shown:
