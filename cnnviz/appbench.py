@@ -255,24 +255,40 @@ def queue(sessions: int = 4, per_session: int = 2, cap: int | None = None) -> di
 MOMENT_SCREENS = ("kernels", "feature_maps", "evaluation", "explain")  # the screens the moment of training moves
 
 
-def _rerun_ms(page, action, timeout: float = 60_000) -> float:
-    """Milliseconds from `action` (a click, a key) until Streamlit has run the script again and is idle."""
-    t0 = time.perf_counter()
-    action()
-    try:  # the running indicator appears within a moment of the change...
-        page.wait_for_selector('[data-testid="stStatusWidget"]', timeout=3_000)
-    except Exception:  # noqa: BLE001 - a rerun shorter than a poll never shows it: it is already done
-        pass
-    settle(page, timeout)  # ...and is gone once every element is drawn
-    return (time.perf_counter() - t0) * 1000
+class ScriptRuns:
+    """Counts the script runs Streamlit finishes for a page, read from its websocket (a `script_finished` message
+    ends every run, however short: the running indicator only shows for runs longer than a moment)."""
+
+    def __init__(self, page):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.page, self.finished = page, 0
+
+        def on_frame(payload):
+            if isinstance(payload, bytes) and ForwardMsg.FromString(payload).WhichOneof("type") == "script_finished":
+                self.finished += 1
+
+        page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+
+    def ms_until_done(self, action, timeout: float = 60.0) -> float:
+        """Milliseconds from `action` (a click, a key) until the run it starts has finished and the page is drawn."""
+        before = self.finished
+        t0 = time.perf_counter()
+        action()
+        while self.finished == before:
+            if time.perf_counter() - t0 > timeout:
+                raise TimeoutError(f"no script run finished within {timeout:.0f} s")
+            self.page.wait_for_timeout(5)  # lets Playwright deliver the websocket's frames
+        settle(self.page, timeout * 1000)
+        return (time.perf_counter() - t0) * 1000
 
 
 def moment_latency(presets=("lenet5", "deep-cnn"), screens=MOMENT_SCREENS, moves: int = 5) -> dict:
     """Milliseconds per move of the moment-of-training slider, per preset and screen, after the screen's first visit.
 
-    Each screen is opened at the end of training, then the sidebar's slider is stepped back `moves` snapshots, one
-    key press at a time as a learner drags it (moments never shown before: "new"), then forward again over the same
-    moments ("seen": what the app keeps). Medians of each, and every move.
+    Each screen is opened at the end of training, then the slider at the top of the screen is stepped back `moves`
+    snapshots, one key press at a time as a learner drags it (moments never shown before: "new"), then forward over
+    the same moments ("seen": what the app keeps). Medians of each, and every move.
     """
     from .train import config_for
 
@@ -285,16 +301,17 @@ def moment_latency(presets=("lenet5", "deep-cnn"), screens=MOMENT_SCREENS, moves
     result: dict = {"new_ms": {}, "seen_ms": {}, "all_ms": {}}
     with serve() as url, chromium() as browser:
         page = new_page(browser)
+        script = ScriptRuns(page)
         open_app(page, url)
         for preset, run_id in run_ids.items():
             for screen in screens:
                 page.goto(f"{url}/{screen}?run={run_id}&at=end")
                 settle(page)
                 page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
-                slider = page.locator('[data-testid="stMain"] [role="slider"]').first
+                slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]').first
                 slider.focus()
-                new = [_rerun_ms(page, lambda: slider.press("ArrowLeft")) for _ in range(moves)]
-                seen = [_rerun_ms(page, lambda: slider.press("ArrowRight")) for _ in range(moves)]
+                new = [script.ms_until_done(lambda: slider.press("ArrowLeft")) for _ in range(moves)]
+                seen = [script.ms_until_done(lambda: slider.press("ArrowRight")) for _ in range(moves)]
                 key = f"{preset}.{screen}"
                 result["new_ms"][key], result["seen_ms"][key] = (round(statistics.median(new)),
                                                                  round(statistics.median(seen)))

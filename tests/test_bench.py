@@ -35,6 +35,10 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     queue = result["queue"]
     assert queue["requested"] == queue["finished"] == 2 and queue["lost"] == 0
     assert queue["peak_running"] <= queue["cap"] and queue["ratio"] > 0
+    screens = {f"lenet5.{s}" for s in ("kernels", "feature_maps", "evaluation", "explain")}
+    assert set(result["moment_ms"]) == set(result["moment_detail"]["new_ms"]) == screens  # one move each way
+    assert all(ms > 0 for ms in result["moment_ms"].values())
+    assert all(len(moves["new"]) == len(moves["seen"]) == 1 for moves in result["moment_detail"]["all_ms"].values())
     for preset in ("lenet5", "deep-cnn"):
         times = result["inspect_ms"][preset]
         assert all(times[k] > 0 for k in INSPECT_KEYS)
@@ -48,6 +52,7 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert "time_to_accuracy" not in result  # full MNIST only
     assert set(result["goals_met"]) >= {"train_throughput_ratio.lenet5", "train_throughput_ratio.deep-cnn",
                                         "app_train_ratio.lenet5", "app_click_latency_ms.Kernels", "queue.ratio",
+                                        "moment_ms.lenet5.kernels",
                                         "peak_rss_mb", "inspect_ms.deep-cnn.activations",
                                         "inspect_ms.deep-cnn.kernel_grid"}
     json.dumps(result)  # JSON-ready as it is
@@ -59,6 +64,7 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert "train_throughput_ratio deep-cnn" in table and "inspect_ms deep-cnn kernel_grid" in table
     assert "long_history_ms train_page" in table and "5 MB metrics.jsonl" in table
     assert "app_train_ratio lenet5" in table and "app_click_latency_ms Kernels" in table and "queue ratio" in table
+    assert "moment_ms lenet5.evaluation" in table
     assert f"torch threads {machine['threads']}" in table
     assert "skipped: MNIST is not in the data folder" in table
 
