@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from . import data
-from .i18n import Message, Translated
+from .i18n import N_, Message, Translated
 
 MAX_PIXELS = 40_000_000  # larger uploads are refused before they are decoded
 DIGIT_BOX = 20  # MNIST digits were scaled to fit 20x20 and centred by mass in 28x28
@@ -30,6 +30,7 @@ class PreparedImage:
     image: np.ndarray  # (C, H, W) uint8, before normalisation
     tensor: torch.Tensor  # (1, C, H, W) float32, normalised the dataset's way
     notes: tuple[str, ...]  # e.g. "converted colour to grey", "inverted: dark digit on light background"
+    steps: tuple[tuple[str, np.ndarray], ...] = ()  # a photo's preparation: (title, uint8 (H, W)) per step
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,8 +226,97 @@ def _resize(channel: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.clip(np.asarray(im.resize((width, height), Image.LANCZOS), dtype=np.float64), 0.0, 255.0)
 
 
-def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str]) -> np.ndarray:
-    """A grey image (H0, W0) made into an MNIST-style digit: light ink on black, 20 px box, centred by mass."""
+PHOTO_WORK_SIDE = 160  # a photo's lighting is evened out at this size: plenty for a 20-pixel digit, and fast
+UNEVEN_LIGHTING = 20  # grey levels between the darkest and brightest lighting: above this it is a photo, not a drawing
+
+
+def _grey_u8(g: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(g), 0, 255).astype(np.uint8)
+
+
+def _lighting(g: np.ndarray) -> np.ndarray:
+    """The lighting under light strokes on a darker background: the strokes opened away (a minimum then a maximum
+    filter wider than any stroke), then blurred smooth."""
+    from PIL import Image, ImageFilter
+
+    size = max(3, (max(g.shape) // 5) | 1)  # odd, a fifth of the photo: wider than any pen stroke
+    im = Image.fromarray(_grey_u8(g)).filter(ImageFilter.MinFilter(size)).filter(ImageFilter.MaxFilter(size))
+    return np.asarray(im.filter(ImageFilter.GaussianBlur(size / 2)), dtype=np.float64)
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold: the grey level that best splits the values into two classes (most between-class variance)."""
+    hist = np.bincount(_grey_u8(values).ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256)
+    weight = np.cumsum(hist)
+    mass = np.cumsum(hist * levels)
+    total, total_mass = weight[-1], mass[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (total_mass * weight - total * mass) ** 2 / (weight * (total - weight))
+    return float(np.nanargmax(between[:-1]))
+
+
+def _regions(mask: np.ndarray) -> np.ndarray:
+    """Labels of the 8-connected regions of a boolean mask (0: not in the mask), by flood fill."""
+    labels = np.zeros(mask.shape, np.int32)
+    h, w = mask.shape
+    count = 0
+    for start in zip(*np.nonzero(mask)):
+        if labels[start]:
+            continue
+        count += 1
+        labels[start] = count
+        stack = [start]
+        while stack:
+            y, x = stack.pop()
+            for ny in (y - 1, y, y + 1):
+                for nx in (x - 1, x, x + 1):
+                    if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not labels[ny, nx]:
+                        labels[ny, nx] = count
+                        stack.append((ny, nx))
+    return labels
+
+
+def _photo_ink(g: np.ndarray, notes: list[str], steps: list) -> np.ndarray | None:
+    """Light strokes on a dark but unevenly lit background -> the strokes alone on black, or None when the lighting
+    is even (a drawing, a scan, an MNIST image: those keep the plain path)."""
+    from PIL import Image, ImageFilter
+
+    scale = PHOTO_WORK_SIDE / max(g.shape)
+    if scale < 1:
+        h, w = max(1, round(g.shape[0] * scale)), max(1, round(g.shape[1] * scale))
+        g = _resize(g, w, h)
+    lighting = _lighting(g)
+    if np.percentile(lighting, 98) - np.percentile(lighting, 2) <= UNEVEN_LIGHTING:
+        return None
+    ink = np.clip(g - lighting, 0.0, None)
+    threshold = _otsu(ink)
+    labels = _regions(ink > threshold)
+    areas = np.bincount(labels.ravel())[1:]
+    if not len(areas):
+        return None
+    keep = np.flatnonzero(areas >= 0.15 * areas.max()) + 1  # the digit's parts; specks and paper grain go
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
+    inner = [k for k in keep if k not in border]  # a shadow or the paper's edge touches the border; a digit need not
+    keep = inner or list(keep)
+    strokes = np.isin(labels, keep)
+    near = np.asarray(Image.fromarray(strokes.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
+    kept = np.where(near, ink, 0.0)  # the strokes with their soft edges
+    notes.append(Message("a photo: evened out its lighting and kept the ink ({n} region(s), threshold {level:.0f})",
+                         n=len(keep), level=threshold))
+    def stretched(a: np.ndarray) -> np.ndarray:
+        return a * (255.0 / max(float(a.max()), 1.0))
+
+    for title, image in ((N_("the photo in grey, ink made light"), g), (N_("its lighting, estimated"), lighting),
+                         (N_("lighting removed"), stretched(ink)),
+                         (N_("the ink: Otsu's threshold, specks dropped"), stretched(kept))):
+        steps.append((title, _grey_u8(image)))
+    return kept
+
+
+def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str], steps: list | None = None) -> np.ndarray:
+    """A grey image (H0, W0) made into an MNIST-style digit: light ink on black, 20 px box, centred by mass.
+    A photo's uneven lighting is removed first (its steps go to `steps`)."""
     if min(g.shape) >= 3:
         border = np.concatenate([g[0], g[-1], g[1:-1, 0], g[1:-1, -1]])
         background = float(np.median(border))
@@ -235,11 +325,14 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str]) -> n
     if background > 127.5:
         g, background = 255.0 - g, 255.0 - background
         notes.append(Message("inverted: dark digit on light background"))
+    photo = _photo_ink(g, notes, steps if steps is not None else []) if min(g.shape) >= 16 else None
+    if photo is not None:
+        g, background = photo, 0.0
     ink = np.clip(g - background, 0.0, None)
     peak = float(ink.max())
     if peak < 24:  # under a tenth of the full scale: paper texture or noise, not a stroke
         raise ImageError("the image is empty: no ink stands out from the background (draw or upload a digit)")
-    if background >= 8 or peak < 250:
+    if photo is None and (background >= 8 or peak < 250):
         notes.append(Message("removed the background level {level:.0f} and stretched the contrast", level=background))
     ink *= 255.0 / peak
     ink[ink < 25.5] = 0.0  # faint specks would widen the bounding box
@@ -279,6 +372,7 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
     """
     info = data.get_info(info) if isinstance(info, str) else info
     notes: list[str] = []
+    steps: list[tuple[str, np.ndarray]] = []
     px = _pixels_hwc(image, notes)  # (H0, W0, C0) float 0..255
     h0, w0 = px.shape[:2]
     channels, height, width = info.input_shape
@@ -301,7 +395,7 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
             notes.append(Message("converted colour to grey"))
         px = px @ LUMA[:, None]
     if info.is_digits:
-        px = _centre_digit(px[..., 0], height, width, notes)[..., None]  # (H, W, 1)
+        px = _centre_digit(px[..., 0], height, width, notes, steps)[..., None]  # (H, W, 1)
     elif (h0, w0) != (height, width):
         stretched = abs(w0 / h0 - width / height) > 0.01 * width / height
         px = np.stack([_resize(px[..., c], width, height) for c in range(px.shape[-1])], axis=-1)
@@ -316,4 +410,6 @@ def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
         notes.append(Message("copied grey into the 3 colour channels"))
     u8 = np.clip(np.round(px), 0, 255).astype(np.uint8).transpose(2, 0, 1).copy()  # (C, H, W)
     tensor = data.normalize(torch.from_numpy(u8).unsqueeze(0), info)  # (1, C, H, W)
-    return PreparedImage(u8, tensor, tuple(notes))
+    if steps:
+        steps.append((N_("cropped, scaled and centred: what the network sees"), u8[0]))
+    return PreparedImage(u8, tensor, tuple(notes), tuple(steps))

@@ -273,3 +273,57 @@ def test_grey_is_the_luma_of_colour_and_one_channel_as_it_is():
     one = np.arange(6, dtype=np.uint8).reshape(1, 2, 3)
     assert images.grey(one).dtype == np.float64
     np.testing.assert_array_equal(images.grey(one), one[0])
+
+
+# ---------------------------------------------------------------- photos of digits
+
+
+def phone_photo(digit: np.ndarray, seed: int = 0) -> np.ndarray:
+    """An MNIST digit as a phone would photograph it on paper: dark ink, 360 px, lit strongly from the left
+    (paper 250 on one side, 110 on the other) and a little sensor noise."""
+    ink = np.asarray(Image.fromarray(digit).resize((280, 280), Image.BILINEAR), np.float64)
+    page = np.zeros((360, 360))
+    page[40:320, 40:320] = ink
+    paper = np.linspace(250, 110, 360)[None, :].repeat(360, 0)
+    noise = np.random.default_rng(seed).normal(0, 3, page.shape)
+    return np.clip(paper * (1 - 0.8 * page / 255) + noise, 0, 255).astype(np.uint8)
+
+
+def ink_box(img: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.flatnonzero(img.any(1)), np.flatnonzero(img.any(0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def test_a_photo_with_uneven_lighting_is_cropped_to_its_digit_and_read_right(use_run):
+    from cnnviz.loaded import LoadedRun
+
+    loaded = LoadedRun.open(use_run("lenet5-b128"))
+    split = loaded.split
+    threes = np.flatnonzero(split.y_test.numpy() == 3)[:10]
+    agree = 0
+    for i, index in enumerate(threes):
+        digit = split.x_test[index, 0].numpy()
+        prepared = images.prepare_image(phone_photo(digit, seed=i), MNIST)
+        height, width = ink_box(prepared.image[0])
+        own_height, own_width = ink_box(digit)
+        assert max(height, width) == 20  # the digit fills MNIST's 20-pixel box, not the lighting gradient
+        assert abs(width / height - own_width / own_height) < 0.15  # and keeps its shape
+        with torch.no_grad():
+            on_photo = int(loaded.model(prepared.tensor).argmax())
+            on_digit = int(loaded.model(data.normalize(split.x_test[index:index + 1], split.info)).argmax())
+        agree += on_photo == on_digit
+    assert agree >= 8  # the network reads the photo as it reads the digit itself (9 of 10 when measured)
+    titles = [title for title, _ in prepared.steps]
+    assert len(titles) == 5 and titles[-1].startswith("cropped, scaled and centred")
+    assert prepared.steps[-1][1].shape == (28, 28) and np.array_equal(prepared.steps[-1][1], prepared.image[0])
+    assert any("evened out its lighting" in str(note) for note in prepared.notes)
+
+
+def test_evenly_lit_images_keep_the_plain_path_and_record_no_steps():
+    drawing = np.zeros((200, 200), np.uint8)
+    drawing[50:150, 90:110] = 255
+    scan = 255 - drawing  # dark ink on white paper, evenly lit
+    for image in (drawing, scan):
+        prepared = images.prepare_image(image, MNIST)
+        assert prepared.steps == ()
+        assert ink_box(prepared.image[0])[0] == 20

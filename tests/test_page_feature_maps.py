@@ -128,6 +128,23 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     assert any("cannot be used" in e.value for e in at.error)
 
 
+def test_a_photo_shows_each_step_of_its_preparation(lenet):
+    from test_images import phone_photo
+
+    run_id, _, split = lenet
+    at = open_page(PAGE, run_id)
+    at.radio(key="fm_source").set_value("upload").run()
+    buf = io.BytesIO()
+    Image.fromarray(phone_photo(split.x_test[int(np.flatnonzero(split.y_test.numpy() == 3)[0]), 0].numpy())).save(
+        buf, format="PNG")
+    at.file_uploader(key="fm_upload").set_value(("three.jpg", buf.getvalue(), "image/png")).run()
+    assert not at.exception and not at.error
+    expander = next(e for e in at.expander if e.label == "How the photo was prepared")
+    prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
+    steps = expander.get("image")[0]
+    assert len(steps.value) == 5 and steps.captions == [title for title, _ in prepared.steps]
+
+
 def test_canvas_without_a_drawing_asks_for_one(lenet):
     run_id, _, _ = lenet
     at = open_page(PAGE, run_id)

@@ -30,6 +30,7 @@ class Picked:
     key: str  # names this input in caches: "test-<index>", "upload-<sha1>", "drawing-<sha1>"
     caption: str
     notes: tuple = ()  # how an upload was prepared (i18n Messages)
+    steps: tuple = ()  # a photo's preparation: (title, uint8 (H, W)) per step
     index: int | None = None  # its index in the test set
 
 
@@ -102,7 +103,7 @@ def _prepared(content: bytes, kind: str, caption: str, split: data.DataSplit, wh
                     t("Cannot use this drawing yet: {reason}", reason=reason(e)))
         return None
     return Picked(prepared.tensor[0].numpy(), prepared.image, None, f"{kind}-{hashlib.sha1(content).hexdigest()}",
-                  caption, tuple(prepared.notes))
+                  caption, tuple(prepared.notes), steps=prepared.steps)
 
 
 def _drawing(prefix: str, where, message_where) -> bytes | None:
@@ -139,6 +140,9 @@ def show_input(where, picked: Picked, key: str) -> None:
     chart(where, figures.image_gallery(shown(picked.image)[None], [picked.caption]), key=key, help=t(INPUT_HELP))
     if picked.notes:
         where.caption(t("Prepared like the training images: {notes}", notes="; ".join(reason(n) for n in picked.notes)))
+    if picked.steps:  # a photo: each step of evening out its lighting and finding the ink, left to right
+        with where.expander(t("How the photo was prepared"), icon=":material/photo_filter:"):
+            st.image([image for _, image in picked.steps], caption=[t(title) for title, _ in picked.steps], width=80)
 
 
 PREDICTION_HELP = N_("One bar per class: the network's probability that the image shows that class, all bars together "
