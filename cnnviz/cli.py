@@ -102,7 +102,8 @@ def cmd_train(args) -> None:
     spec = _spec_for(args.preset, args.spec, args.dataset)
     config = TrainConfig(spec=spec, dataset=args.dataset, optimizer=args.optimizer, lr=args.lr,
                          batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, device=args.device,
-                         val_fraction=args.val_fraction, schedule=args.schedule, preset=args.preset)
+                         val_fraction=args.val_fraction, schedule=args.schedule, preset=args.preset,
+                         augment=args.augment)
     config.validate()
     split = data.load(args.dataset, progress=_load_bar())
     control = Control()
@@ -293,6 +294,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--augment", action="store_true",
+                   help="shift each training image by up to 2 pixels and turn it by up to 10 degrees (tiny datasets)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("runs", help="list the runs in the run store")

@@ -84,13 +84,18 @@ def data_dir() -> Path:
 
 
 def list_datasets() -> list[str]:
-    return list(DATASETS)
+    """The built-in datasets, then the learner's made ones (`mine:<id>`, see own_data.py)."""
+    from . import own_data
+
+    return [*DATASETS, *(d.name for d in own_data.list_made()[0])]
 
 
 def get_info(name: str) -> DatasetInfo:
     """The registry entry for a dataset name (a `folder:` dataset is scanned to find its classes)."""
     if name.startswith("folder:"):
         return _folder_info(*_parse_folder(name))
+    if name.startswith("mine:"):
+        return made_dataset(name).info()
     if name not in DATASETS:
         raise DatasetError("unknown dataset {got!r}; choose one of {names} or folder:<path>", got=name,
                            names=", ".join(DATASETS))
@@ -136,9 +141,13 @@ def load(name: str, root: Path | None = None, progress: Progress | None = None) 
 
 def _load_cached(name: str, root: Path, progress: Progress | None) -> DataSplit:
     # a small cache of whole datasets: the app, the CLI and the benchmarks load the same ones repeatedly
-    key = (name, root)
+    key = _cache_key(name, root)
     if key not in _cache:
-        if name.startswith("folder:"):
+        if name.startswith("mine:"):
+            from . import own_data
+
+            _cache[key] = own_data.load(made_dataset(name), progress)
+        elif name.startswith("folder:"):
             _cache[key] = _load_folder(name, root, progress)
         else:
             get_info(name)  # raises the unknown-name message
@@ -149,6 +158,34 @@ def _load_cached(name: str, root: Path, progress: Progress | None) -> DataSplit:
 
 
 _cache: dict[tuple[str, Path], DataSplit] = {}
+
+
+def _cache_key(name: str, root: Path) -> tuple[str, Path]:
+    if name.startswith("mine:"):  # a made dataset changes as examples are added: a copy is kept per version
+        from . import own_data
+
+        return f"{name}#{own_data.stamp(made_dataset(name))}", root
+    return name, root
+
+
+def is_loaded(name: str, root: Path | None = None) -> bool:
+    """Whether loading `name` now would be instant (it is in memory, as it is on disk)."""
+    try:
+        return _cache_key(name, Path(root or data_dir()).resolve()) in _cache
+    except DatasetError:
+        return False
+
+
+def made_dataset(name: str):
+    """The made dataset `mine:<id>` (an own_data.OwnDataset); DatasetError (with the reason) when it cannot be
+    read."""
+    from . import own_data
+
+    try:
+        return own_data.read(name[len("mine:"):])
+    except own_data.OwnDataError as e:
+        raise DatasetError(e.message) from None
+
 
 DOWNLOAD_MB = {"mnist": 11, "fashion-mnist": 30, "cifar10": 163}  # the official archives, about
 

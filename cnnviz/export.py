@@ -215,7 +215,7 @@ def build_model():
     return nn.Sequential(OrderedDict([
 $layers
     ]))
-$first_layer_code
+$first_layer_code$augment_code
 
 def make_optimizer(params):
     return $optimizer_code
@@ -263,7 +263,7 @@ def main():
     optimizer = make_optimizer([p for p in model.parameters() if p.requires_grad])
     steps_per_epoch = len(x_train) // BATCH_SIZE  # the last, smaller batch is dropped: every step sees a full batch
     total_steps = steps_per_epoch * EPOCHS
-    batch_order = torch.Generator().manual_seed(SEED)  # the batches' shuffle, with a generator of its own
+    batch_order = torch.Generator().manual_seed(SEED)  # the batches' shuffle, with a generator of its own$moves_line
     step = 0
     for epoch in range(EPOCHS):
         model.train()  # dropout on, batch norm learning its statistics
@@ -273,7 +273,7 @@ def main():
             for group in optimizer.param_groups:  # the schedule sets the learning rate before every step
                 group["lr"] = learning_rate(step, total_steps)
             idx = order[b * BATCH_SIZE:(b + 1) * BATCH_SIZE]
-            logits = model(x_train[idx])
+            logits = model($batch)
             loss = F.cross_entropy(logits, y_train[idx])  # softmax and the log-loss of the true class, in one
             optimizer.zero_grad(set_to_none=True)  # gradients add up in PyTorch: clear the last step's
             loss.backward()  # backpropagation: the gradient of the loss for every weight
@@ -295,6 +295,22 @@ def main():
 if __name__ == "__main__":
     main()
 ''')
+
+AUGMENT_CODE = '''
+
+
+def augment(x, generator):
+    """Each image of the batch shifted by up to 2 pixels each way and turned by up to 10 degrees, so a tiny
+    dataset's pictures become many; edge pixels repeat into the space uncovered."""
+    n, _, h, w = x.shape
+    shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * 2.0  # pixels right, down
+    angle = torch.deg2rad((torch.rand(n, generator=generator) * 2 - 1) * 10.0)  # clockwise
+    cos, sin = angle.cos(), angle.sin()
+    theta = torch.zeros(n, 2, 3)  # for each output pixel, where in the input to read it from (-1..1)
+    theta[:, 0, 0], theta[:, 0, 1], theta[:, 0, 2] = cos, sin * h / w, -2 * shift[:, 0] / w
+    theta[:, 1, 0], theta[:, 1, 1], theta[:, 1, 2] = -sin * w / h, cos, -2 * shift[:, 1] / h
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)'''
 
 FIRST_LAYER_CODE = Template('''
 
@@ -333,13 +349,18 @@ def script(run_id: str) -> str:
         optimizer=config.optimizer, lr=f"{config.learning_rate:g}",
         schedule="one-cycle schedule" if config.schedule == "onecycle" else "constant",
         batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
-        first_layer_note=", first layer handcrafted and frozen" if handcrafted else "",
+        first_layer_note=(", first layer handcrafted and frozen" if handcrafted else "")
+        + (", every batch shifted and turned a little" if config.augment else ""),
         accuracy=f"{accuracy} ({accuracy:.2%})" if accuracy is not None else "-",
         imports=_imports(stdlib, third_party), data_path=repr(data_path), mean=repr(tuple(dataset.mean)),
         std=repr(tuple(dataset.std)), val_fraction=repr(config.val_fraction), learning_rate=repr(config.learning_rate),
         device=repr(record.device or "cpu"), images=_IMAGES, load_data=load_data, layers=_layers(spec),
         first_layer_code=_first_layer_code(spec) if handcrafted else "",
         first_layer_call="\n    fix_first_layer(model)" if handcrafted else "",
+        augment_code=AUGMENT_CODE if config.augment else "",
+        moves_line=("\n    moves = torch.Generator().manual_seed(SEED + 2)  # each batch's random shifts and turns"
+                    if config.augment else ""),
+        batch="augment(x_train[idx], moves)" if config.augment else "x_train[idx]",
         optimizer_code=OPTIMIZER_CODE[config.optimizer], schedule_code=SCHEDULE_CODE[config.schedule])
 
 
@@ -382,6 +403,9 @@ def _data_source(name: str, classes: list[str]) -> tuple[str, tuple[list[str], l
         return str(root), LOADERS["cifar"]
     if name == "cifar10":  # its image-folder copy, which data.py reads as 32x32 colour images
         folder, size, channels = root / "cifar10-jpg", 32, 3
+    elif name.startswith("mine:"):  # a made dataset: an image folder whose class folders are c0, c1, ...
+        made = data.made_dataset(name)
+        folder, size, channels, classes = made.folder, made.size, made.channels, list(made.folders)
     else:  # "folder:<path>?size=S&channels=C", as the run stored it
         path, _, query = name[len("folder:"):].partition("?")
         options = {k: v[-1] for k, v in parse_qs(query).items()}

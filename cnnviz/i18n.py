@@ -117,7 +117,7 @@ class Invalid(Translated, ValueError):
 
 # calls whose first literal is a template to translate (TooLarge and QueueFull build their Messages inside)
 MESSAGE_CALLS = ("Message", "Invalid", "SpecError", "DatasetError", "RunError", "ImageError", "WeightsError",
-                 "FileProblem")
+                 "FileProblem", "OwnDataError")
 TEXT_CALLS = ("t", "tr", "N_", *MESSAGE_CALLS)
 
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import __version__, cost, data
+from . import __version__, augment, cost, data
 from .arch import ArchSpec, build, count_torch_params, infer_shapes
 from .evaluate import logits
 from .i18n import Invalid, Message
@@ -51,6 +51,7 @@ class TrainConfig:
     snapshots: int = 20
     preset: str | None = None
     first_layer: str = "learned"  # or "handcrafted": conv1 fixed to conv.handcrafted_bank, only the rest learns
+    augment: bool = False  # every batch shifted and turned a little (augment.py): for tiny datasets
 
     @property
     def learning_rate(self) -> float:
@@ -73,6 +74,8 @@ class TrainConfig:
             raise Invalid("epochs must be between 1 and 1000, got {got}", got=self.epochs)
         if not 0 <= self.val_fraction <= 0.5:
             raise Invalid("the validation fraction must be between 0 and 0.5, got {got}", got=self.val_fraction)
+        if not isinstance(self.augment, bool):
+            raise Invalid("augment must be true or false, got {got!r}", got=self.augment)
         if self.first_layer not in FIRST_LAYER_MODES:
             raise Invalid("first_layer must be one of {names}, got {got!r}", names=", ".join(FIRST_LAYER_MODES),
                           got=self.first_layer)
@@ -360,6 +363,7 @@ class _Setup:
     total_steps: int
     log_every: int
     snapshot_steps: set[int]
+    augment: torch.Generator | None  # draws each batch's moves when the run augments its images
 
 
 def _prepare(config: TrainConfig, split: data.DataSplit) -> _Setup:
@@ -380,7 +384,8 @@ def _prepare(config: TrainConfig, split: data.DataSplit) -> _Setup:
     optimizer = make_optimizer(config.optimizer, [p for p in model.parameters() if p.requires_grad],
                                config.learning_rate)
     return _Setup(model, optimizer, device, x_train, y_train, x_val, y_val, steps_per_epoch, total_steps,
-                  max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH), snapshot_steps)
+                  max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH), snapshot_steps,
+                  torch.Generator().manual_seed(config.seed + 2) if config.augment else None)
 
 
 def _estimate(config: TrainConfig, s: _Setup) -> float | None:
@@ -513,6 +518,8 @@ def _step(config: TrainConfig, s: _Setup, control: Control, state: _State, idx: 
     for group in s.optimizer.param_groups:
         group["lr"] = state.lr
     xb, yb = s.x_train[idx], s.y_train[idx]
+    if s.augment is not None:
+        xb = augment.augment(xb, s.augment)
     scores = s.model(xb)  # (B, K)
     loss = F.cross_entropy(scores, yb)
     s.optimizer.zero_grad(set_to_none=True)

@@ -32,11 +32,17 @@ def _dataset_choice() -> data.DatasetInfo | None:
         st.session_state["_train_sidebar_dataset"] = sidebar  # default, and follow the sidebar when it changes
         st.session_state["train_dataset"] = sidebar
     options = [*data.list_datasets(), FOLDER]
+    if st.session_state["train_dataset"] not in options:
+        st.session_state["train_dataset"] = "mnist-sample"  # a made dataset deleted meanwhile
     st.selectbox(t("Dataset"), options, key="train_dataset",
-                 format_func=lambda n: t("Your image folder…") if n == FOLDER else t(data.DATASETS[n].title))
+                 format_func=lambda n: t("Your image folder…") if n == FOLDER else ui.dataset_label(n))
     if st.session_state["train_dataset"] != FOLDER:
-        info = data.get_info(st.session_state["train_dataset"])
-        st.caption(t(info.description))
+        try:
+            info = data.get_info(st.session_state["train_dataset"])
+        except data.DatasetError as e:  # a made dataset damaged on disk
+            st.error(ui.plain(ui.reason(e)))
+            return None
+        st.caption(ui.dataset_description(info))
         return info
     path = st.text_input(t("Folder path"), key="train_folder", persist_state="session",
                          placeholder="/home/me/pictures/cats-vs-dogs",
@@ -109,6 +115,10 @@ def _new_run(expanded: bool) -> None:
             val = b.number_input(t("Validation fraction"), 0.0, 0.5, 0.1, step=0.05, format="%.2f", key="train_val",
                                  persist_state="session",
                                  help=t("Training images held back to measure generalisation after each epoch."))
+            augment = st.toggle(t("Shift and turn the pictures"), value=bool(info and info.name.startswith("mine:")),
+                                help=t("Every batch shows each picture moved by up to 2 pixels and turned by up to 10 "
+                                       "degrees, so a few examples become many and the network learns shapes, not "
+                                       "pixels. Most useful on a small dataset of your own."))
         if problem:
             st.warning(problem, icon=":material/warning:")
             if spec is not None and preset is None:
@@ -122,7 +132,8 @@ def _new_run(expanded: bool) -> None:
         try:
             config = train.TrainConfig(spec=spec, dataset=info.name, optimizer=optimizer, lr=train.parse_lr(lr_text),
                                        batch_size=int(batch), epochs=int(epochs), seed=int(seed),
-                                       val_fraction=float(val), schedule=schedule, preset=preset)
+                                       val_fraction=float(val), schedule=schedule, preset=preset,
+                                       augment=bool(augment))
             config.validate()
         except ValueError as e:
             st.error(t("Cannot start: {reason}", reason=ui.reason(e)), icon=":material/error:")

@@ -19,9 +19,10 @@ from .cache import (attribution_map, embedding_map, embedding_timeline, filter_i
 # experiment: compare, timeline, robustness, health, handcrafted (cache.py's section of that name)
 from .cache import (activation_timeline, class_timeline, edited_activations, gradient_history, health_report,
                     kernel_replay, occlusion, run_history, run_summary, weight_layers, weight_timeline)
-from .inputs import pick_input, pick_test_image, Picked, show_input, show_prediction, shown
+from .inputs import drawing, pick_input, pick_test_image, Picked, show_input, show_prediction, shown
 from .session import dataset_name, ensure_navigation, init_state, selected_run, session_owner, sidebar, usable_runs
-from .text import dataset_title, duration, plain, reason, run_caption, run_label, status_label, t
+from .text import (dataset_description, dataset_label, dataset_title, duration, plain, reason, run_caption, run_label,
+                   status_label, t)
 from .training import (calibration, QUICK_START, quick_start_button, require_loaded, require_run,  # train
                        select_trained_run, start_training, watched_run)
 from .cache import snapshot_kernels_figure, training_curves_figure  # train: live view and the new-run form

@@ -32,7 +32,7 @@ def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:
     """
     try:
         data.check_folder_allowed(name)
-        if (name, data.data_dir().resolve()) in data._cache:
+        if data.is_loaded(name):
             return data.load(name)
         if not download_confirmed(name):
             if stop:

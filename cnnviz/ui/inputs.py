@@ -91,7 +91,7 @@ def pick_input(prefix: str, loaded: LoadedRun, where=None, index_where=None, mes
                                  "(size, colour, and for digits: light on dark, centred)."))
             return None
         return _prepared(upload.getvalue(), "upload", upload.name, split, where)
-    content = _drawing(prefix, where, message_where)
+    content = drawing(prefix, where, message_where)
     return _prepared(content, "drawing", t("your drawing"), split, message_where) if content else None
 
 
@@ -106,18 +106,19 @@ def _prepared(content: bytes, kind: str, caption: str, split: data.DataSplit, wh
                   caption, tuple(prepared.notes), steps=prepared.steps)
 
 
-def _drawing(prefix: str, where, message_where) -> bytes | None:
-    """The canvas; the PNG of what was drawn once there is a stroke."""
+def drawing(prefix: str, where, message_where, hint: str | None = None, key: str | None = None) -> bytes | None:
+    """The canvas (key `<prefix>_canvas` unless given); the PNG of what was drawn once there is a stroke."""
     try:
         from streamlit_drawable_canvas import st_canvas  # imported here: it only works inside a Streamlit run
     except Exception as e:  # a broken or missing optional component must not take the page down
         where.warning(t("The drawing canvas is not available here: {reason}", reason=reason(e)))
         return None
     with where:
-        st.caption(t("Draw a digit with the mouse, large and centred; it is scaled like MNIST's digits."))
+        st.caption(hint or t("Draw a digit with the mouse, large and centred; it is scaled like MNIST's digits."))
         st.space("small")  # the canvas toolbar floats above the canvas and would cover the caption
         result = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
-                           width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True, key=f"{prefix}_canvas")
+                           width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True,
+                           key=key or f"{prefix}_canvas")
     content = result.image_bytes if result is not None else None
     strokes = (result.json_data or {}).get("objects") if result is not None else None
     if not content or not strokes:

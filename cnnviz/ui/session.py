@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from .. import data, i18n, runs
-from .text import plain, run_label, t
+from .text import dataset_label, plain, run_label, t
 
 URL_KEYS = ("dataset", "run", "lang")  # sidebar state mirrored in the URL so a copied link reopens the view
 
@@ -42,7 +42,7 @@ def init_state() -> None:
     st.session_state["lang"] = params.get("lang") if params.get("lang") in i18n.LANGUAGES else \
         i18n.language_from_locale(getattr(st.context, "locale", None))
     wanted = params.get("dataset")
-    st.session_state["dataset"] = wanted if wanted in data.DATASETS else "mnist-sample"
+    st.session_state["dataset"] = wanted if wanted in data.list_datasets() else "mnist-sample"
     if params.get("run"):
         st.session_state["run_id"] = st.session_state["_linked_run"] = params.get("run")
     st.session_state["_initialised"] = True
@@ -59,9 +59,12 @@ def sidebar() -> None:
     listing = runs.list_runs()
     with st.sidebar:
         st.selectbox(t("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang")
-        st.selectbox(t("Dataset"), data.list_datasets(), key="dataset",
-                     format_func=lambda n: t(data.DATASETS[n].title),
-                     help=t("Used for training and for picking test images. Your own images: see the Train page."))
+        datasets = data.list_datasets()
+        if st.session_state.get("dataset") not in datasets:
+            st.session_state["dataset"] = "mnist-sample"  # a made dataset deleted meanwhile
+        st.selectbox(t("Dataset"), datasets, key="dataset", format_func=dataset_label,
+                     help=t("Used for training and for picking test images. Make a dataset of your own pictures "
+                            "on the Make a dataset page."))
         choices = usable_runs(listing)
         ids = [r.run_id for r in choices]
         linked = st.session_state.pop("_linked_run", None)

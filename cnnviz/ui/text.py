@@ -35,9 +35,23 @@ def plain(text: str) -> str:
 def dataset_title(name: str | None, stored: str | None = None) -> str:
     """A dataset's title in the session's language, as Markdown-safe text: the registry's title for a built-in
     dataset, else the title stored with a run (a folder's), else the name itself."""
-    if name in data.DATASETS:
-        return plain(t(data.DATASETS[name].title))
+    if name in data.DATASETS or (name or "").startswith("mine:"):
+        return plain(dataset_label(name, stored))
     return plain(stored or name or "")
+
+
+def dataset_description(info: data.DatasetInfo) -> str:
+    """A dataset's description in the session's language (a made dataset's is built with its numbers)."""
+    return reason(info.description) if isinstance(info.description, i18n.Message) else t(info.description)
+
+
+def dataset_label(name: str, stored: str | None = None) -> str:
+    """A dataset's title for a list to choose from (plain text, not Markdown): a made dataset's own name, the
+    example's translated; one that can no longer be read keeps the title stored with a run, else its name."""
+    try:
+        return t(data.get_info(name).title) if name in data.DATASETS or name.startswith("mine:") else name
+    except data.DatasetError:
+        return stored or name
 
 
 def duration(seconds: float | None) -> str:
