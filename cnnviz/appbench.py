@@ -22,7 +22,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import jobs, runs
+from . import jobs, metrics, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
@@ -170,7 +170,7 @@ def app_train_ratio(presets, epochs: int = 3, pairs: int = 3) -> tuple[dict, dic
 
 def eta_error(run_id: str) -> float | None:
     """|predicted - true| / true of the remaining time, as the trainer predicted it once a tenth was done."""
-    records = [r for r in runs.read_metrics(run_id) if r.get("kind") == "step" and r.get("eta") is not None]
+    records = [r for r in metrics.read_metrics(run_id) if r.get("kind") == "step" and r.get("eta") is not None]
     info = runs.read_run(run_id)
     total, end = info.record.total_steps, records[-1]["active"] if records else None
     first = next((r for r in records if r["step"] >= 0.1 * total), None) if total else None
@@ -195,7 +195,7 @@ def click_latency(screens=("Kernels", "Evaluation"), repeats: int = 3) -> dict:
             page.goto(f"{url}/train")  # the learner watches the training, then looks elsewhere
             settle(page)
             deadline = time.monotonic() + 120
-            while not runs.last_step(busy):
+            while not metrics.last_step(busy):
                 assert time.monotonic() < deadline, "the background training did not start"
                 time.sleep(0.1)
             for _ in range(repeats):

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 
-from . import appbench, arch, data, evaluate, hooks, kernels, runs
+from . import appbench, arch, data, evaluate, hooks, kernels, metrics, runs
 from .loaded import LoadedRun
 from .presets import get_preset
 from . import train as T
@@ -369,7 +369,7 @@ def long_history_ms(run_id: str, megabytes: int) -> dict:
 
     copy = f"{run_id}-long"
     shutil.copytree(runs.run_path(run_id), runs.run_path(copy))
-    step = runs.last_step(run_id) or {"kind": "step", "step": 0, "epoch": 0.0}
+    step = metrics.last_step(run_id) or {"kind": "step", "step": 0, "epoch": 0.0}
     with open(runs.run_path(copy) / "metrics.jsonl", "w") as f:
         records = 0
         while f.tell() < megabytes << 20:
@@ -384,9 +384,9 @@ def long_history_ms(run_id: str, megabytes: int) -> dict:
     t0 = time.perf_counter()
     at.switch_page("pages/train.py").run()
     page = round((time.perf_counter() - t0) * 1000, 1)
-    runs._THINNED.clear()
+    metrics._THINNED.clear()
     t0 = time.perf_counter()
-    figures.training_curves(runs.read_history(copy))
+    figures.training_curves(metrics.read_history(copy))
     curves = round((time.perf_counter() - t0) * 1000, 1)
     return {"train_page": page, "curves": curves, "megabytes": megabytes, "step_records": records,
             "error": str(at.exception[0].message)[:200] if at.exception else None}

@@ -24,10 +24,11 @@ def _print_json(obj) -> None:
 
 
 def cmd_datasets(args) -> None:
+    infos = [data.get_info(name) for name in data.list_datasets()]  # the built-in ones, then the made ones
     if args.json:
         return _print_json([{"name": i.name, "title": i.title, "classes": list(i.classes),
-                             "input_shape": list(i.input_shape)} for i in data.DATASETS.values()])
-    for info in data.DATASETS.values():
+                             "input_shape": list(i.input_shape)} for i in infos])
+    for info in infos:
         print(f"{info.name:<14} {'x'.join(map(str, info.input_shape)):<9} {info.title}")
     print("folder:<path>  your own images, one sub-folder per class (optional ?size=32&channels=3)")
 
@@ -62,7 +63,6 @@ def cmd_summary(args) -> None:
     from tqdm import tqdm
 
     from . import cost
-    from .train import split_sizes
 
     if bool(args.preset) == bool(args.spec):
         raise ValueError("give a PRESET or --spec FILE.json (one of them)")
@@ -74,8 +74,7 @@ def cmd_summary(args) -> None:
     if cal is None:
         with tqdm(total=100, desc="measuring this machine (once)", unit="%", file=sys.stderr, leave=False) as bar:
             cal = cost.calibration(threads, progress=lambda f: bar.update(round(f * 100) - bar.n))
-    sizes = split_sizes(info.train_size) if info.train_size else (None, 0)
-    c = cost.estimate(spec, args.batch_size, *sizes, cal=cal)
+    c = cost.estimate_for(spec, args.batch_size, info, cal)
     seconds = round(c.seconds_per_epoch, 2) if c.seconds_per_epoch is not None else None
     if args.json:
         return _print_json({"preset": args.preset, "spec": args.spec, "dataset": args.dataset,
@@ -95,7 +94,8 @@ def cmd_summary(args) -> None:
 def cmd_train(args) -> None:
     from tqdm import tqdm
 
-    from .train import Control, TrainConfig, train
+    from .control import Control
+    from .train import TrainConfig, train
 
     if not args.preset and not args.spec:
         raise ValueError("give --preset NAME or --spec FILE.json")
@@ -198,11 +198,11 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_export(args) -> None:
-    from . import export
+    from . import export, report
 
     if not args.script and not args.report:
         raise ValueError("give --script PATH, --report PATH or both")
-    files = [(path, make) for path, make in ((args.script, export.script), (args.report, export.report)) if path]
+    files = [(path, make) for path, make in ((args.script, export.script), (args.report, report.report)) if path]
     if len(files) == 2 and Path(args.script).resolve() == Path(args.report).resolve():
         raise ValueError("--script and --report name the same file")
     for path, _ in files:  # refuse before writing anything, so a refusal leaves no file half done
@@ -210,7 +210,7 @@ def cmd_export(args) -> None:
             raise ValueError(f"{path} already exists (add --force to overwrite it)")
     # both texts are made before either is written: an unusable run writes nothing
     texts = {"script": export.script(args.run) if args.script else None,
-             "report": export.report(args.run, args.lang) if args.report else None}
+             "report": report.report(args.run, args.lang) if args.report else None}
     result = {"run_id": args.run}
     if args.script:
         Path(args.script).write_text(texts["script"], encoding="utf-8")

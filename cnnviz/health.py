@@ -154,7 +154,7 @@ class GradientHistory:
 def gradient_history(records: list[dict]) -> GradientHistory:
     """The gradient norms among a run's metric records (empty for runs trained before they were logged).
 
-    Args: records: `runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS)`; only 'step' records with
+    Args: records: `metrics.read_metrics(run_id, max_steps=metrics.HISTORY_POINTS)`; only 'step' records with
         'grad_norms' count.
     """
     records = [r for r in records if r.get("kind") == "step" and isinstance(r.get("grad_norms"), dict)]

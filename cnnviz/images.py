@@ -228,6 +228,7 @@ def _resize(channel: np.ndarray, width: int, height: int) -> np.ndarray:
 
 PHOTO_WORK_SIDE = 160  # a photo's lighting is evened out at this size: plenty for a 20-pixel digit, and fast
 UNEVEN_LIGHTING = 20  # grey levels between the darkest and brightest lighting: above this it is a photo, not a drawing
+TWO_TONE_LEVELS, TWO_TONE_SHARE = 8, 0.97  # a drawing: 97% of its pixels within 8 levels of its darkest or brightest
 
 
 def _grey_u8(g: np.ndarray) -> np.ndarray:
@@ -286,6 +287,9 @@ def _photo_ink(g: np.ndarray, notes: list[str], steps: list) -> np.ndarray | Non
     if scale < 1:
         h, w = max(1, round(g.shape[0] * scale)), max(1, round(g.shape[1] * scale))
         g = _resize(g, w, h)
+    low, high = float(g.min()), float(g.max())
+    if np.mean((g <= low + TWO_TONE_LEVELS) | (g >= high - TWO_TONE_LEVELS)) >= TWO_TONE_SHARE:
+        return None  # ink and paper and hardly a tone between: a drawing or a clean graphic, whatever its shapes
     lighting = _lighting(g)
     if np.percentile(lighting, 98) - np.percentile(lighting, 2) <= UNEVEN_LIGHTING:
         return None

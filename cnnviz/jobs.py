@@ -10,7 +10,7 @@ watches: measured 10x slower). Instead `submit` writes a *queued* run into the r
             claims the run (status "running"), trains, writes the result, then pumps the queue again
 
 Pause, resume, a new learning rate and stop reach the trainer through the run folder's
-control.json (see `train.Control`), so every tab, a restarted server and the CLI all steer every
+control.json (see `control.Control`), so every tab, a restarted server and the CLI all steer every
 run the same way. With CNNVIZ_EXECUTOR=ray each worker runs as a Ray task on an existing cluster
 instead (see `_launch_ray`); the run store must then be on a path every node shares.
 """

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data, images
+from . import data, folders, images
 from .i18n import N_, Message, Translated
 
 PREFIX = "mine:"
@@ -308,14 +308,14 @@ def import_zip(ds: OwnDataset, content: bytes, progress: data.Progress | None = 
         archive.write_bytes(content)
         unpacked = Path(tmp) / "unpacked"
         try:
-            data._unzip(archive, unpacked, None)  # its limits: no path escapes, links, bombs or huge totals
+            folders.unzip(archive, unpacked, None)  # its limits: no path escapes, links, bombs or huge totals
         except data.DatasetError as e:
             raise OwnDataError(e.message) from None
         top = [p for p in unpacked.iterdir() if not p.name.startswith(("_", "."))]
         if len(top) == 1 and top[0].is_dir() and any(p.is_dir() for p in top[0].iterdir()):
             unpacked = top[0]  # everything inside one folder: its sub-folders are the classes
         try:
-            by_class, _ = data._scan_classes(unpacked)
+            by_class, _ = folders.scan_classes(unpacked)
         except data.DatasetError as e:
             raise OwnDataError(e.message) from None
         if not by_class:
@@ -363,7 +363,7 @@ def problem(ds: OwnDataset) -> Message | None:
 
 def load(ds: OwnDataset, progress: data.Progress | None = None) -> data.DataSplit:
     """The dataset in memory; every fifth example of each class is held out for testing, as for image folders."""
-    train_files, test_files = zip(*(data._hold_out(files) for files in examples(ds)))
+    train_files, test_files = zip(*(folders.hold_out(files) for files in examples(ds)))
     empty = [c for c, files in zip(ds.classes, train_files) if not files]
     if empty:
         raise data.DatasetError("the classes {names} of {title} have no examples to train on yet",
@@ -374,9 +374,9 @@ def load(ds: OwnDataset, progress: data.Progress | None = None) -> data.DataSpli
 
     (tr, y_train), (te, y_test) = flat(train_files), flat(test_files)
     total = len(tr) + len(te)
-    x_train = data._read_images(tr, ds.size, ds.channels, progress, 0, total).transpose(0, 3, 1, 2)
-    x_test = data._read_images(te, ds.size, ds.channels, progress, len(tr), total).transpose(0, 3, 1, 2)
-    return data._as_split(ds.info(len(tr)), x_train, y_train, x_test, y_test)
+    x_train = folders.read_images(tr, ds.size, ds.channels, progress, 0, total).transpose(0, 3, 1, 2)
+    x_test = folders.read_images(te, ds.size, ds.channels, progress, len(tr), total).transpose(0, 3, 1, 2)
+    return data.as_split(ds.info(len(tr)), x_train, y_train, x_test, y_test)
 
 
 # ---------------------------------------------------------------- the ready-made example

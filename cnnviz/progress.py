@@ -34,7 +34,7 @@ def of_run(record: RunRecord, records: list[dict], live: bool) -> Progress:
 
     Args:
         record: the run's run.json.
-        records: its newest metric records, oldest first (`runs.last_records`): 'step' and 'epoch' ones.
+        records: its newest metric records, oldest first (`metrics.last_records`): 'step' and 'epoch' ones.
         live: the run is queued or training (`runs.LIVE`); an ended run counts the steps its record says it did.
     Returns:
         The Progress.

@@ -36,17 +36,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .i18n import Invalid, Message, Translated
-from .record import RunRecord
+from .record import RunRecord, meta_problem
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-STATUSES = ("queued", "starting", "running", "finished", "stopped", "failed", "interrupted")
 ACTIVE = ("starting", "running")  # a process holds the lock
 LIVE = ("queued", *ACTIVE)  # not ended yet: screens keep polling these
 WEIGHTS = "weights.safetensors"
 CONTROL = "control.json"  # {"paused": bool, "lr": float | None, "stop": bool}, written by anyone, read by the trainer
 MAX_RUN_JSON_BYTES = 1 << 20  # a real run.json is a few kB
 MAX_METRICS_BYTES = 512 << 20
-MAX_CLASSES = 1000
 
 
 class RunError(Translated, ValueError):
@@ -360,73 +358,6 @@ def _regular(path: Path) -> bool:
         return False
 
 
-def _is_number(value, lo: float = 0.0, hi: float = float("inf")) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
-
-
-def _count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _optional_number(value) -> bool:
-    return value is None or _is_number(value)
-
-
-# run.json fields the screens read: the check each must pass when present (None allowed where a run may lack it)
-_META_CHECKS = {
-    "dataset": lambda v: isinstance(v, str) and 0 < len(v) <= 4096,
-    "dataset_title": lambda v: isinstance(v, str) and len(v) <= 4096,
-    "preset": lambda v: v is None or (isinstance(v, str) and len(v) <= 100),
-    "config": lambda v: isinstance(v, dict),
-    "test_accuracy": lambda v: v is None or _is_number(v, 0, 1),
-    "val_accuracy": lambda v: v is None or _is_number(v, 0, 1),
-    "test_loss": _optional_number,
-    "weights_sha256": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None,
-    "weights_bytes": _count,
-    "params": _count,
-    "train_seconds": _optional_number,
-    "active_seconds": _optional_number,
-    "paused_seconds": _optional_number,
-    "images_per_second": _optional_number,
-    "estimated_seconds_per_epoch": _optional_number,
-    "epochs_done": _is_number,
-    "steps_done": _count,
-    "steps_per_epoch": _count,
-    "total_steps": _count,
-    "train_images": _count,
-    "val_images": _count,
-    "threads": _count,
-    "device": lambda v: isinstance(v, str) and len(v) <= 100,
-    "submitted": _optional_number,
-    "message": lambda v: isinstance(v, str),
-    "owner": lambda v: isinstance(v, str),
-    "executor": lambda v: isinstance(v, str),
-    "created": lambda v: isinstance(v, str),
-    "ended": lambda v: isinstance(v, str),
-}
-
-
-# run.json -> ((inode, mtime, size), its problem, its record)
-def _text(value) -> bool:
-    return isinstance(value, str) and len(value) <= 4096
-
-
-# the stored training settings (TrainConfig.to_dict): the check each must pass when present
-_CONFIG_CHECKS = {
-    "dataset": _text, "optimizer": _text, "schedule": _text, "device": _text, "lr": lambda v: _is_number(v),
-    "batch_size": lambda v: _count(v) and v >= 1, "epochs": _count, "snapshots": _count,
-    "seed": lambda v: isinstance(v, int) and not isinstance(v, bool), "val_fraction": lambda v: _is_number(v, 0, 0.5),
-    "preset": lambda v: v is None or _text(v), "first_layer": lambda v: v in ("learned", "handcrafted"),
-}
-
-
-def _config_problem(config: dict) -> Message | None:
-    for key, ok in _CONFIG_CHECKS.items():
-        if key in config and not ok(config[key]):
-            return Message("has invalid training settings: {key!r} is {got!r}", key=key, got=str(config[key])[:60])
-    return None
-
-
 _CHECKED: dict[Path, tuple[tuple, Message | None, RunRecord | None]] = {}
 
 
@@ -443,53 +374,6 @@ def _checked(path: Path, version: tuple, meta) -> tuple[Message | None, RunRecor
     return cached[1], cached[2]
 
 
-def meta_problem(meta) -> Message | None:
-    """What is wrong with a run.json's content (None when every field a screen reads has the right type,
-    its architecture can be built within the limits, and it ends in one output per class)."""
-    from . import arch, cost
-
-    if not isinstance(meta, dict):
-        return Message("is not a JSON object")
-    if meta.get("status") not in STATUSES:
-        return Message("has no valid status (got {got!r})", got=str(meta.get("status"))[:40])
-    for key, ok in _META_CHECKS.items():
-        if key in meta and not ok(meta[key]):
-            return Message("has an invalid {key!r}: {got!r}", key=key, got=str(meta[key])[:60])
-    if "weights_sha256" in meta and "weights_bytes" not in meta:
-        return Message("has a weights checksum but no weights size")
-    classes = meta.get("classes")
-    # a run not yet claimed by its process (or that ended before) has no classes, and nothing reads them
-    unclaimed = classes is None and meta["status"] != "running" and "weights_sha256" not in meta
-    if not unclaimed and not (isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES
-                              and all(isinstance(c, str) for c in classes)):
-        return Message("has no valid list of class names (got {got!r})", got=str(classes)[:60])
-    try:
-        spec = arch.ArchSpec.from_dict(meta.get("spec"))
-        rows = arch.infer_shapes(spec)
-        cost.check_limits(spec, 1)
-    except ValueError as e:  # SpecError and TooLarge are ValueErrors
-        # a planted run.json may hold values of any length: a long reason is cut, at the cost of its translation
-        return Message("has an architecture that cannot be used: {reason}",
-                       reason=e if len(str(e)) <= 200 else str(e)[:200])
-    if "config" in meta:
-        problem = _config_problem(meta["config"])
-        if problem:
-            return problem
-        try:
-            from .train import TrainConfig  # train writes runs, so it imports the store: not at the top
-
-            TrainConfig.from_dict(meta["config"])
-        except ValueError as e:
-            return Message("has training settings that cannot be read: {reason}", reason=e)
-    if list(meta.get("input_shape", spec.input_shape)) != list(spec.input_shape):
-        return Message("has an input shape that differs from its architecture's")
-    out = rows[-1].output_shape if rows else tuple(spec.input_shape)
-    if classes is not None and out != (len(classes),):
-        return Message("has an architecture with output {shape} for {n} classes", shape="x".join(map(str, out)),
-                       n=len(classes))
-    return None
-
-
 def list_runs() -> list[RunInfo]:
     """Every run in the store, newest first; damaged runs are included and marked, never fatal."""
     root = runs_root()
@@ -504,172 +388,6 @@ def list_runs() -> list[RunInfo]:
         except (RunError, OSError):
             continue  # removed while we were listing
     return sorted(runs, key=lambda r: r.run_id, reverse=True)
-
-
-_NUMBERS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_second", "elapsed", "active",
-            "eta")
-
-
-def _checked_record(record) -> dict | None:
-    """A parsed metrics line if it is a record the screens can use, else None (`1`, `null`, a wrong type)."""
-    if type(record) is not dict or record.get("kind") not in ("step", "epoch") or type(record.get("step")) is not int:
-        return None
-    for key in _NUMBERS:
-        value = record.get(key)
-        if value is not None and (type(value) not in (int, float) or value != value):
-            return None
-    norms = record.get("grad_norms")
-    if norms is not None and not (type(norms) is dict and all(
-            type(k) is str and (v is None or type(v) in (int, float)) for k, v in norms.items())):
-        del record["grad_norms"]  # the curves stay; only the gradient view loses this point
-    return record
-
-
-def _records(lines: list[bytes]) -> list[dict]:
-    """The records among metrics lines: parsed in one pass when every line is JSON, else line by line."""
-    lines = [line for line in lines if line.strip()]
-    try:
-        parsed = parse_json(b"[" + b",".join(lines) + b"]") if lines else []
-    except ValueError:
-        parsed = []
-        for line in lines:
-            try:
-                parsed.append(parse_json(line))
-            except ValueError:
-                continue  # a torn or damaged line
-    return [r for r in map(_checked_record, parsed) if r is not None]
-
-
-_METRICS: dict[Path, tuple[int, int, list[dict]]] = {}  # metrics.jsonl -> (inode, bytes parsed, records)
-_THINNED: dict[Path, tuple[tuple, list[dict]]] = {}  # metrics.jsonl -> ((inode, size, max_steps), records)
-HISTORY_POINTS = 4000  # step records a curve shows at most
-THIN_FROM_BYTES = 4 << 20  # below this, parsing every line is cheap (a 5-epoch full-MNIST run is ~1 MB)
-
-
-def read_metrics(run_id: str, max_steps: int | None = None) -> list[dict]:
-    """All metric records of a run; lines that are not records (a torn last line, damage) are skipped.
-
-    Read incrementally: the records parsed so far are kept per file, and a later call parses only the lines
-    added since (the live screens call this every few seconds while a run trains).
-
-    With `max_steps`, a long file (over THIN_FROM_BYTES) is thinned *before* parsing: every epoch record and
-    `max_steps` lines evenly spaced through the file (the last one included), so a 100 MB history costs a few
-    thousand parses, not 400k."""
-    path = run_path(run_id) / "metrics.jsonl"
-    if max_steps is not None:
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return []
-        if st.st_size > THIN_FROM_BYTES:
-            return _thinned_metrics(path, max_steps)
-    try:
-        with open_regular(path) as f:
-            st = os.fstat(f.fileno())
-            inode, size = st.st_ino, min(st.st_size, MAX_METRICS_BYTES)
-            cached = _METRICS.get(path)
-            offset, records = (cached[1], cached[2]) if cached and cached[0] == inode and cached[1] <= size else (0, [])
-            f.seek(offset)
-            chunk = f.read(size - offset)
-    except OSError:
-        return []
-    end = chunk.rfind(b"\n") + 1  # whole lines only: a line still being written is read next time
-    records = records + _records(chunk[:end].splitlines())
-    if len(_METRICS) >= 64 and path not in _METRICS:
-        _METRICS.pop(next(iter(_METRICS)))
-    _METRICS[path] = (inode, offset + end, records)
-    return list(records)
-
-
-def _thinned_metrics(path: Path, max_steps: int) -> list[dict]:
-    try:
-        with open_regular(path) as f:
-            st = os.fstat(f.fileno())
-            key = (st.st_ino, st.st_size, max_steps)
-            cached = _THINNED.get(path)
-            if cached and cached[0] == key:
-                return list(cached[1])
-            data = f.read(min(st.st_size, MAX_METRICS_BYTES))
-    except OSError:
-        return []
-    data = data[:data.rfind(b"\n") + 1]  # whole lines only
-    # every epoch record (our writer's json.dumps spells the kind this way), then the lines at evenly spaced
-    # bytes: records are alike in size, so that is every k-th step, found without splitting 400k lines
-    starts = set()
-    at = data.find(b'"kind": "epoch"')
-    while at >= 0:
-        starts.add(data.rfind(b"\n", 0, at) + 1)
-        at = data.find(b'"kind": "epoch"', at + 1)
-    for i in range(1, max_steps + 1):
-        starts.add(data.rfind(b"\n", 0, len(data) * i // max_steps - 1) + 1)  # the line holding that byte
-    end = len(data) - 1
-    for _ in range(3):  # and the last step record, which an epoch record may follow
-        start = data.rfind(b"\n", 0, end) + 1
-        starts.add(start)
-        if b'"kind": "epoch"' not in data[start:end]:
-            break
-        end = start - 1
-    lines = [data[a:data.find(b"\n", a)] for a in sorted(starts)]
-    records = _records(lines)
-    if len(_THINNED) >= 16 and path not in _THINNED:
-        _THINNED.pop(next(iter(_THINNED)))
-    _THINNED[path] = (key, records)
-    return list(records)
-
-
-def read_history(run_id: str, max_points: int = HISTORY_POINTS) -> dict[str, list]:
-    """A run's curves as `history` lists, at most `max_points` step records (read thinned when the file is long)."""
-    return history(read_metrics(run_id, max_steps=max_points), max_points)
-
-
-def last_records(run_id: str, tail_bytes: int = 1 << 16) -> list[dict]:
-    """The metric records in the last `tail_bytes` of a run's metrics.jsonl: the live state, read cheaply."""
-    try:
-        with open_regular(run_path(run_id) / "metrics.jsonl") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - tail_bytes))
-            lines = f.read(tail_bytes).splitlines()
-    except OSError:
-        return []
-    lines = lines[1:] if size > tail_bytes else lines  # the first line of a tail may be cut
-    return _records(lines)
-
-
-def metrics_version(run_id: str) -> tuple[int, int] | None:
-    """(mtime, size) of a run's metrics.jsonl: a cache key that changes whenever a record is added."""
-    try:
-        st = os.stat(run_path(run_id) / "metrics.jsonl")
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
-def last_step(run_id: str) -> dict | None:
-    """The newest 'step' record of a run (None before its first logged step)."""
-    return next((r for r in reversed(last_records(run_id)) if r.get("kind") == "step"), None)
-
-
-HISTORY_KEYS = ("step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc")
-
-
-def history(records: list[dict], max_points: int = HISTORY_POINTS) -> dict[str, list]:
-    """Metric records as aligned lists for the curve figures: one position per step or epoch record.
-
-    'step' records carry train_loss/train_acc, 'epoch' records val_loss/val_acc; a record lacking a
-    metric has None there, so every list lines up on `epoch` and the figures skip the gaps.
-    """
-    kept = [r for r in records if r.get("kind") in ("step", "epoch")]
-    steps = sum(r["kind"] == "step" for r in kept)
-    if steps > max_points:  # a long history is thinned for display: every k-th step record, every epoch record
-        every, seen, thinned = -(-steps // max_points), 0, []
-        for r in kept:
-            if r["kind"] == "step":
-                seen += 1
-                if seen % every and seen != steps:
-                    continue
-            thinned.append(r)
-        kept = thinned
-    return {key: [r.get(key) for r in kept] for key in HISTORY_KEYS}
 
 
 def load_weights(run_id: str) -> dict[str, torch.Tensor]:

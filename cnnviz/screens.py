@@ -19,6 +19,9 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {  # section -> [(page file, t
     N_("Experiment"): [("pages/experiment.py", N_("Experiment"), ":material/science:"),
                        ("pages/pretrained.py", N_("Pretrained networks"), ":material/photo_camera:")],
     N_("Labs"): [("pages/lab_adversarial.py", N_("Adversarial nudge"), ":material/bolt:"),
-                 ("pages/lab_sanity.py", N_("Sanity check for explanations"), ":material/rule:")],
+                 ("pages/lab_sanity.py", N_("Sanity check for explanations"), ":material/rule:"),
+                 ("pages/lab_invariance.py", N_("Invariance: shifted, turned and scaled digits"),
+                  ":material/open_with:"),
+                 ("pages/lab_shortcut.py", N_("Shortcut learning"), ":material/fingerprint:")],
 }
 TITLES: dict[str, str] = {path: title for pages in SECTIONS.values() for path, title, _ in pages}  # English

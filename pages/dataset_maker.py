@@ -7,8 +7,8 @@ from cnnviz.ui import t
 ui.ensure_navigation()
 
 NEW = "__new__"
-GALLERY_COLUMNS = 10
-SHOWN_PER_CLASS = 60  # the newest examples of a class shown with their delete buttons
+GALLERY_COLUMNS = 8
+SHOWN_PER_CLASS = 24  # the newest examples of a class shown with their delete buttons (three rows), unless all
 SOURCES = {"draw": ":material/draw: " + t("Draw"), "camera": ":material/photo_camera: " + t("Camera"),
            "upload": ":material/upload: " + t("Upload pictures"), "zip": ":material/folder_zip: " + t("Upload a zip")}
 
@@ -101,6 +101,7 @@ def _add_examples(ds: own_data.OwnDataset) -> None:
     if source == "draw":
         box = st.container()
         drawn = ui.drawing("maker", box, box, hint=t("Draw one example with the mouse, large and centred."),
+                           empty=t("Draw in the black box, then add the drawing to the class."),
                            key=f"maker_canvas_{st.session_state.get('maker_canvas_n', 0)}")
         if drawn and st.button(t("Add this drawing"), key="maker_add_drawing", type="primary", icon=":material/add:"):
             _bump("maker_canvas_n")
@@ -149,19 +150,19 @@ def _import_zip(ds: own_data.OwnDataset) -> None:
 
 def _gallery(ds: own_data.OwnDataset, files: list) -> None:
     index = st.session_state.get("maker_class", 0)
-    shown = files[index][-SHOWN_PER_CLASS:][::-1]
     st.subheader(t("Examples of {name} ({n})", name=ui.plain(ds.classes[index]), n=len(files[index])))
-    if not shown:
+    if not files[index]:
         st.caption(t("None yet."))
         return
-    if len(files[index]) > len(shown):
-        st.caption(t("The newest {n} are shown.", n=len(shown)))
-    columns = st.columns(GALLERY_COLUMNS)
-    for k, path in enumerate(shown):
-        with columns[k % GALLERY_COLUMNS]:
-            st.image(own_data.read_example(path), width=56)
-            if st.button("", key=f"maker_del_{ds.id}_{index}_{path.name}", icon=":material/delete:",
-                         help=t("Delete this example")):
+    every = len(files[index]) > SHOWN_PER_CLASS and st.toggle(
+        t("Show all {n}, not only the newest {k}", n=len(files[index]), k=SHOWN_PER_CLASS), key="maker_show_all")
+    shown = files[index][::-1] if every else files[index][-SHOWN_PER_CLASS:][::-1]  # newest first
+    for start in range(0, len(shown), GALLERY_COLUMNS):  # row by row, so every picture sits above its button
+        for column, path in zip(st.columns(GALLERY_COLUMNS), shown[start:start + GALLERY_COLUMNS]):
+            box = column.container(border=True, horizontal_alignment="center")
+            box.image(own_data.read_example(path), width=64)
+            if box.button("", key=f"maker_del_{ds.id}_{index}_{path.name}", icon=":material/delete:",
+                          help=t("Delete this example")):
                 own_data.delete_example(ds, index, path.name)
                 st.rerun()
 

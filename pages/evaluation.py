@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import evaluate, figures, runs, ui
+from cnnviz import evaluate, figures, metrics, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -231,7 +231,7 @@ metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",
                       format_func=lambda m: {"val_acc": t("validation accuracy"), "val_loss": t("validation loss"),
                                              "train_loss": t("training loss"), "train_acc": t("training accuracy")}[m])
 other = next(r for r in others if r.run_id == other_id)
-histories = {run.run_id: runs.read_history(run.run_id), other_id: runs.read_history(other_id)}
+histories = {run.run_id: metrics.read_history(run.run_id), other_id: metrics.read_history(other_id)}
 ui.chart(st, figures.compare_curves(histories, metric), key="ev_compare",
              help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
                     "training images). For accuracy higher is better, for loss lower is better; hover over the chart "

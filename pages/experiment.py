@@ -427,17 +427,6 @@ def _gradient_norms(loaded) -> None:
 # ---------------------------------------------------------------- Learned vs handcrafted
 
 
-@st.fragment(run_every=2)
-def _twin_progress(run_id: str) -> None:
-    """Live progress of the twin run; a full rerun when it ends so the comparison appears."""
-    info = runs.read_run(run_id)
-    if info.status not in runs.LIVE:
-        st.rerun()
-    last, total = runs.last_step(run_id), info.record.total_steps if info.record else None
-    done = last["step"] / total if last and total else 0.0
-    st.progress(min(done, 1.0), text=t("Training {run}: {p:.0%}", run=run_id, p=done))
-
-
 def handcrafted_tab() -> None:
     loaded = ui.require_loaded()
     st.caption(ui.run_caption(loaded))
@@ -509,7 +498,7 @@ def _twin_experiment(loaded) -> None:
                   "It runs in the background ({epochs} epoch(s)).", other=other, epochs=config.epochs))
     twin = twins[0] if twins else None
     if twin is not None and twin.status in runs.LIVE:
-        _twin_progress(twin.run_id)
+        ui.live_progress(twin.run_id)
     elif st.button(t("Train the twin run") if twin is None else t("Train the twin run again"), key="exp_hc_train",
                    icon=":material/play_arrow:", type="primary" if twin is None else "secondary"):
         if ui.start_training(config, ui.load_dataset(config.dataset)):

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import arch, conv, cost, data, evaluate, figures, hooks, jobs, kernels, lesson, presets, runs, ui
+from cnnviz import arch, conv, cost, data, evaluate, figures, hooks, jobs, kernels, lesson, metrics, presets, runs, ui
 from cnnviz.train import config_for, split_sizes
 from cnnviz.loaded import LoadedRun
 from cnnviz.ui import t
@@ -83,7 +83,7 @@ def _curves(run_id: str, polling: bool) -> None:
     if info is None:
         st.warning(t("Run {run} is gone from the run store. Start a new one.", run=run_id))
         return
-    history = runs.read_history(run_id)
+    history = metrics.read_history(run_id)
     if history["epoch"]:
         ui.chart(st, figures.training_curves(history, title=t("Run {run}", run=run_id)),
                      key=f"lesson_curves_{run_id}",
@@ -95,7 +95,7 @@ def _curves(run_id: str, polling: bool) -> None:
         st.info(t("Waiting for a free training slot; it starts by itself."), icon=":material/schedule:")
     elif info.status in runs.ACTIVE:
         total = info.record.total_steps or 1
-        done = (runs.last_step(run_id) or {}).get("step", 0)
+        done = (metrics.last_step(run_id) or {}).get("step", 0)
         st.progress(min(done / total, 1.0), text=t("Training: step {done} of {total}", done=done, total=total))
     elif info.status == "finished" and info.test_accuracy is not None:
         st.success(t("Finished: {acc} of the test digits recognised.", acc=f"{info.test_accuracy:.1%}"))

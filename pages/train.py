@@ -6,7 +6,7 @@ metrics.jsonl, snapshots) about once a second while its run trains, and steers i
 """
 import streamlit as st
 
-from cnnviz import arch, data, export, jobs, kernels, presets, progress, runs, train, ui
+from cnnviz import arch, data, export, folders, jobs, kernels, metrics, presets, progress, report, runs, train, ui
 from cnnviz.i18n import N_
 from cnnviz.ui import t
 
@@ -52,7 +52,7 @@ def _dataset_choice() -> data.DatasetInfo | None:
         st.caption(t("Type the path of a folder on this computer with one sub-folder of images per class."))
         return None
     try:
-        data.check_folder_allowed(f"folder:{path.strip()}")
+        folders.check_folder_allowed(f"folder:{path.strip()}")
         info = data.get_info(f"folder:{path.strip()}")
     except data.DatasetError as e:
         st.error(ui.plain(ui.reason(e)))
@@ -270,7 +270,7 @@ def _run_view(run: runs.RunInfo, live: bool) -> None:
     left, right = st.columns([3, 2], gap="medium") if few else (st.container(), st.container())
     max_cols = 4 if few else 8
     if not live:
-        records = runs.last_records(run.run_id)
+        records = metrics.last_records(run.run_id)
         with top:
             _progress(run, records)
         with left:
@@ -301,13 +301,13 @@ def _live_progress(run_id: str) -> None:
         st.rerun(scope="app")  # the whole page again: outcome, links, and no more polling
     if jobs.is_paused(run_id) != st.session_state.get("_train_drawn_paused"):
         st.rerun(scope="app")  # paused or resumed from another tab: redraw the buttons too
-    _progress(run, runs.last_records(run_id))
+    _progress(run, metrics.last_records(run_id))
 
 
 @st.fragment(run_every=2.0)
 def _live_curves(run_id: str) -> None:
     try:
-        _curves(runs.read_run(run_id), runs.last_records(run_id))
+        _curves(runs.read_run(run_id), metrics.last_records(run_id))
     except runs.RunError:
         pass  # deleted meanwhile: the progress above says so
 
@@ -327,7 +327,7 @@ def _live_starting(run_id: str) -> None:
     """Polls twice a second until the first metrics arrive, so the first curve appears as soon as it exists."""
     try:
         run = runs.read_run(run_id)
-        started = bool(runs.last_step(run_id)) or run.status not in runs.LIVE
+        started = bool(metrics.last_step(run_id)) or run.status not in runs.LIVE
     except runs.RunError:
         started, run = True, None
     if started:
@@ -345,7 +345,7 @@ def _live_starting(run_id: str) -> None:
 
 def _export_button(run_id: str) -> None:
     """The finished run to take home: a standalone PyTorch script (`export.script`) that trains it again, and a
-    one-page report (`export.report`)."""
+    one-page report (`report.report`)."""
     try:
         text = export.script(run_id)
     except ValueError as e:  # its image folder was moved away, or a hand-edited run.json
@@ -359,7 +359,7 @@ def _export_button(run_id: str) -> None:
                         key=f"train_export_{run_id}", icon=":material/download:", on_click="ignore",
                         help=t("A standalone Python file that trains the same network again with plain PyTorch: "
                                "the same data, settings and seed, no cnnviz needed."))
-    row.download_button(t("Download the run report (HTML)"), data=lambda: export.report(run_id, lang),
+    row.download_button(t("Download the run report (HTML)"), data=lambda: report.report(run_id, lang),
                         file_name=f"{run_id}.html", mime="text/html", key=f"train_report_{run_id}",
                         icon=":material/description:", on_click="ignore",
                         help=t("One web page with this run's settings, training curves, first-layer kernels, "
@@ -415,7 +415,7 @@ def _jobs_panel() -> None:
             cols[1].caption(t("waiting: number {place} in line",
                               place=jobs.queue_position(run.run_id, listing) or 1))
         else:
-            p = progress.of_run(run.record, runs.last_records(run.run_id), live=True)
+            p = progress.of_run(run.record, metrics.last_records(run.run_id), live=True)
             cols[1].progress(p.fraction, text=t("{pct:.0%} · {left} left", pct=p.fraction,
                                                 left=ui.duration(p.seconds_left)))
         if run.run_id != st.session_state.get("watch_run") and cols[2].button(
@@ -447,7 +447,7 @@ elif (current := _read(watched)) is None:
 elif current.status in runs.LIVE:
     st.session_state.setdefault("train_seen_running", set()).add(watched)
     _controls(current)
-    if runs.last_step(watched):
+    if metrics.last_step(watched):
         _run_view(current, live=True)
     else:
         _live_starting(watched)

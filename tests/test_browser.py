@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import appbench, jobs, runs
+from cnnviz import appbench, jobs, metrics, runs
 
 CHROMIUM = appbench.CHROMIUM
 SCREENSHOTS = os.environ.get("CNNVIZ_SCREENSHOTS")  # keep the screenshots there; default a temporary folder
@@ -122,9 +122,9 @@ def test_a_training_started_in_the_app_survives_a_server_restart_and_stays_contr
         time.sleep(1.0)
         info = runs.read_run(run.run_id)
         assert info.status == "running" and info.meta["pid"] != os.getpid()
-        steps = runs.last_step(run.run_id)["step"]
+        steps = metrics.last_step(run.run_id)["step"]
         time.sleep(1.5)
-        assert runs.last_step(run.run_id)["step"] > steps
+        assert metrics.last_step(run.run_id)["step"] > steps
 
         with appbench.serve() as url:  # a new server: the run is shown as training, and obeys
             page = appbench.new_page(browser)
@@ -134,9 +134,9 @@ def test_a_training_started_in_the_app_survives_a_server_restart_and_stays_contr
             _click_until(page, "Pause", "Resume")
             assert runs.read_control(run.run_id)["paused"]
             time.sleep(0.5)
-            paused_at = runs.last_step(run.run_id)["step"]
+            paused_at = metrics.last_step(run.run_id)["step"]
             time.sleep(1.0)
-            assert runs.last_step(run.run_id)["step"] == paused_at
+            assert metrics.last_step(run.run_id)["step"] == paused_at
             page.get_by_role("button", name="Stop training").click()
             info = jobs.wait(run.run_id, 60)
             assert info.status == "stopped" and info.has_weights
@@ -145,10 +145,10 @@ def test_a_training_started_in_the_app_survives_a_server_restart_and_stays_contr
 
 
 def test_the_run_report_opens_offline_with_every_figure_drawn(use_run, page, tmp_path):
-    from cnnviz import export
+    from cnnviz import report as run_report
 
     report = tmp_path / "report.html"
-    report.write_text(export.report(use_run("lenet5-b256"), lang="zh"), encoding="utf-8")
+    report.write_text(run_report.report(use_run("lenet5-b256"), lang="zh"), encoding="utf-8")
     asked = []
     page.route("**/*", lambda route: (asked.append(route.request.url),
                                       route.continue_() if route.request.url.startswith("file:") else route.abort()))
@@ -163,3 +163,78 @@ def test_the_run_report_opens_offline_with_every_figure_drawn(use_run, page, tmp
     assert page.evaluate("[...document.images].every(img => img.complete && img.naturalWidth > 0)")
     assert not [url for url in asked if not url.startswith(("file:", "data:"))]  # nothing fetched from outside
     assert "混淆矩阵" in page.inner_text("body")
+
+
+def _pictures(folder: Path, shape: str, count: int) -> list[str]:
+    """PNG files of a filled square or a ring, a little larger each time."""
+    import numpy as np
+    from PIL import Image
+
+    files = []
+    for k in range(count):
+        a = np.zeros((60, 60), np.uint8)
+        s = 10 + 2 * k
+        a[s:60 - s, s:60 - s] = 255
+        if shape == "ring":
+            a[s + 8:52 - s, s + 8:52 - s] = 0
+        files.append(folder / f"{shape}{k}.png")
+        Image.fromarray(a).save(files[-1])
+    return [str(f) for f in files]
+
+
+def test_the_dataset_maker_from_a_name_to_an_inspected_network(server, page, tmp_path):
+    from cnnviz import own_data
+
+    shots = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/dataset_maker")
+    _settle(page)
+    page.get_by_role("textbox", name="Name").fill("Shapes")
+    page.get_by_role("textbox", name="Classes, one per line").fill("square\nring")
+    page.get_by_role("button", name="Create the dataset").click()
+    page.wait_for_selector("text=Created Shapes", timeout=30_000)
+    _settle(page)
+
+    def choose(option: str) -> None:  # in a segmented control (class, source)
+        page.locator('[data-testid="stButtonGroup"] button').filter(has_text=option).first.click()
+        _settle(page)
+
+    choose("Upload pictures")
+    for shape, count in (("square", 5), ("ring", 4)):
+        choose(shape)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(_pictures(tmp_path, shape, count))
+        _settle(page)
+        page.get_by_role("button", name=f"Add {count} picture(s)").click()
+        page.wait_for_selector(f"text=Added {count} to {shape}", timeout=30_000)
+        _settle(page)
+
+    choose("Draw")  # the fifth ring drawn with the mouse
+    canvas = page.locator("canvas").last
+    canvas.wait_for(timeout=20_000)
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 70, cy - 70)
+    page.mouse.down()
+    for x, y in ((cx + 70, cy - 70), (cx + 70, cy + 70), (cx - 70, cy + 70), (cx - 70, cy - 70)):
+        page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+    page.get_by_role("button", name="Add this drawing").click()
+    page.wait_for_selector("text=Added 1 to ring", timeout=30_000)
+    _settle(page)
+    (made,) = own_data.list_made()[0]
+    assert [len(f) for f in own_data.examples(made)] == [5, 5]
+    drawn = own_data.read_example(own_data.examples(made)[1][-1])
+    assert drawn.max() > 200 and drawn[:3].max() == 0  # a light ring, centred on black
+    _shot(page, shots, "maker")
+
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_url("**/train**", timeout=30_000)
+    page.wait_for_selector("text=test accuracy", timeout=120_000)
+    _settle(page)
+    (run,) = runs.list_runs()
+    assert run.status == "finished" and run.record.dataset == made.name and run.record.config.augment
+    page.goto(f"{server}/feature_maps?run={run.run_id}")
+    _settle(page)
+    page.wait_for_selector("text=Prediction", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _shot(page, shots, "maker-feature-maps")

@@ -26,6 +26,8 @@ ALLOWED = re.compile(r"""
   | \b(MNIST|Fashion-MNIST|CIFAR-10|ImageNet|LeNet-5|VGG-16|ResNet-18|Keras|PyTorch|TensorFlow|Captum|cnnviz)\b
   | \b(CNN|MLP|ReLU|relu|sigmoid|tanh|softmax|logits|dropout|Dropout|SmoothGrad|Grad-CAM|Integrated\ Gradients)\b
   | \b(Sobel|Prewitt|Laplacian|Gaussian|Pearson|LeCun|He|Goodfellow|Adebayo|Adam|SGD|Adadelta|RMSprop|one-cycle)\b
+  | \b(Azulay|Weiss)\b                                                                 # people the labs cite
+  | \bGeirhos\b                                                                        # the shortcut lab cites
   | \b(epoch|jump|JSON|CSV|PNG|SVG|MACs|GMACs|FLOPs|CPU|GPU|RGB|URL|ID|OK|CNNVIZ_\w+|English|valid|same|max)\b
   | \b(px|MB|GB|kB|ms|s|min|h|L2|ch)\b
 """, re.VERBOSE)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from cnnviz import arch, cost, presets
+from cnnviz import arch, cost, presets, runs
 from cnnviz.cli import main
 
 
@@ -62,6 +62,20 @@ def test_datasets_and_presets_list(capsys):
     assert [d["name"] for d in json.loads(out)][0] == "mnist-sample"
     _, out, _ = run_cli(capsys, "presets", "--json")
     assert {p["id"] for p in json.loads(out)} >= {"lenet5", "deep-cnn", "mlp", "cifar-cnn"}
+
+
+def test_a_made_dataset_is_listed_and_trains_with_augmentation(capsys):
+    from cnnviz import own_data
+
+    own_data.example_set()
+    _, out, _ = run_cli(capsys, "datasets", "--json")
+    made = [d for d in json.loads(out) if d["name"] == "mine:three-digits"]
+    assert made == [{"name": "mine:three-digits", "title": "Three digits (example)", "classes": ["3", "5", "8"],
+                     "input_shape": [1, 28, 28]}]
+    code, out, _ = run_cli(capsys, "train", "--preset", "lenet5", "--dataset", "mine:three-digits", "--epochs", "2",
+                           "--batch-size", "16", "--augment", "--json")
+    assert code == 0 and json.loads(out)["status"] == "finished"
+    assert runs.read_run(json.loads(out)["run_id"]).record.config.augment is True
 
 
 def test_train_runs_evaluate_delete(capsys):

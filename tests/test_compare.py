@@ -1,7 +1,7 @@
 """Tests for cnnviz.compare: a run's comparison row, its twin with the other first layer, shared classes."""
 import pytest
 
-from cnnviz import arch, compare, presets, runs
+from cnnviz import arch, compare, metrics, presets, runs
 
 
 def test_summary_history_and_twin_config(use_run):
@@ -10,7 +10,7 @@ def test_summary_history_and_twin_config(use_run):
     s = compare.summarise(record)
     assert s.first_layer == "learned" and s.params == arch.total_params(presets.preset_spec("lenet5"))
     assert s.label == f"lenet5 #{run_id[-4:]}" and s.classes == tuple(map(str, range(10)))
-    h = runs.history(runs.read_metrics(run_id))
+    h = metrics.history(metrics.read_metrics(run_id))
     assert len({len(v) for v in h.values()}) == 1 and any(v is not None for v in h["val_acc"])
     twin = compare.twin_config(record)
     assert twin.first_layer == "handcrafted" and twin.batch_size == 128 and twin.spec.to_dict() == \

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from cnnviz import runs, train
+from cnnviz import metrics, runs, train
 from cnnviz.cli import main
 from pagetest import open_page
 
@@ -133,11 +133,11 @@ def test_every_damaged_run_is_listed_with_its_reason_and_nothing_blocks(in_store
 
 def test_odd_metrics_lines_are_skipped_and_odd_files_are_not_opened(in_store):
     healthy, _ = in_store
-    records = within(10, lambda: runs.read_metrics(healthy[1]))
-    clean = runs.read_metrics(healthy[0])
+    records = within(10, lambda: metrics.read_metrics(healthy[1]))
+    clean = metrics.read_metrics(healthy[0])
     assert len(records) == len(clean) and all(isinstance(r, dict) for r in records)
-    assert runs.history(records)["step"] == runs.history(clean)["step"]
-    assert within(10, lambda: runs.last_step(healthy[1]))["step"] == runs.last_step(healthy[0])["step"]
+    assert metrics.history(records)["step"] == metrics.history(clean)["step"]
+    assert within(10, lambda: metrics.last_step(healthy[1]))["step"] == metrics.last_step(healthy[0])["step"]
     snapshots = within(10, lambda: runs.list_snapshots(healthy[1]))
     assert len(snapshots) == len(runs.list_snapshots(healthy[0])) - 1  # the FIFO one is left out
     assert runs.read_run(healthy[1]).status == "finished"  # a FIFO .lock is not "held"

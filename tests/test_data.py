@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from cnnviz import data
+from cnnviz import data, folders
 
 
 def test_registry_lists_every_dataset_with_its_shape_and_classes():
@@ -196,16 +196,16 @@ def test_odd_entries_in_an_image_folder_are_skipped_and_counted(tmp_path):
 
 def test_the_app_reads_folders_only_inside_the_allowed_roots(tmp_path, monkeypatch):
     monkeypatch.delenv("CNNVIZ_FOLDER_ROOTS")
-    assert data.folder_roots() == [data.data_dir().resolve(), Path.home().resolve()]
+    assert folders.folder_roots() == [data.data_dir().resolve(), Path.home().resolve()]
     for outside in ("folder:/", "folder:/etc", f"folder:{data.data_dir()}/../../x", "folder:/proc/self"):
         with pytest.raises(data.DatasetError, match="the app reads image folders only inside"):
-            data.check_folder_allowed(outside)
-    data.check_folder_allowed(f"folder:{data.data_dir()}/pets?size=8")
-    data.check_folder_allowed("mnist")  # not a folder dataset
+            folders.check_folder_allowed(outside)
+    folders.check_folder_allowed(f"folder:{data.data_dir()}/pets?size=8")
+    folders.check_folder_allowed("mnist")  # not a folder dataset
     monkeypatch.setenv("CNNVIZ_FOLDER_ROOTS", f"/{os.pathsep}{tmp_path}")  # "/" is never a root, even if named
-    assert data.folder_roots() == [tmp_path.resolve()]
+    assert folders.folder_roots() == [tmp_path.resolve()]
     with pytest.raises(data.DatasetError):
-        data.check_folder_allowed("folder:/etc")
+        folders.check_folder_allowed("folder:/etc")
 
 
 def test_test_image():

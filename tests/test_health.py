@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import arch, health, runs
+from cnnviz import arch, health, metrics
 from cnnviz.arch import ArchSpec, Conv, Dense, Flatten
 
 
@@ -55,8 +55,8 @@ def test_health_refuses_bad_input():
 
 def test_gradient_history_matches_metrics(use_run):
     run_id = use_run("lenet5")
-    gh = health.gradient_history(runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS))
-    steps = [r for r in runs.read_metrics(run_id) if r["kind"] == "step"]
+    gh = health.gradient_history(metrics.read_metrics(run_id, max_steps=metrics.HISTORY_POINTS))
+    steps = [r for r in metrics.read_metrics(run_id) if r["kind"] == "step"]
     assert list(gh.norms) == ["conv1", "conv2", "dense1", "dense2", "dense3"]
     assert gh.norms["conv1"].tolist() == [r["grad_norms"]["conv1"] for r in steps]
     assert len(gh.sentences()) == 5 and gh.sentences()[0].startswith("conv1: gradient norm")

@@ -327,3 +327,10 @@ def test_evenly_lit_images_keep_the_plain_path_and_record_no_steps():
         prepared = images.prepare_image(image, MNIST)
         assert prepared.steps == ()
         assert ink_box(prepared.image[0])[0] == 20
+
+
+def test_a_large_filled_shape_is_a_drawing_not_unevenly_lit_paper():
+    shape = np.zeros((60, 60), np.uint8)
+    shape[10:50, 10:50] = 255  # a filled square: wider than any stroke, yet no lighting to remove
+    prepared = images.prepare_image(shape, MNIST)
+    assert not prepared.steps and prepared.image[0, 14, 14] == 255  # filled to its centre, not hollowed to a ring

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import jobs, runs
+from cnnviz import jobs, metrics, runs
 from cnnviz.train import config_for
 
 LONG = {"epochs": 200, "batch_size": 32}  # minutes of training: always still running when the test acts
@@ -22,7 +22,7 @@ def _wait_for(predicate, timeout=60, what="condition"):
 
 
 def _steps(run_id: str) -> int:
-    last = runs.last_step(run_id)
+    last = metrics.last_step(run_id)
     return last["step"] if last else 0
 
 
@@ -58,7 +58,7 @@ def test_pause_resume_learning_rate_and_stop_reach_the_process():
     jobs.resume(run_id)
     assert not jobs.is_paused(run_id)
     _wait_for(lambda: _steps(run_id) > paused_at + 2, what="steps after resuming")
-    assert runs.last_step(run_id)["lr"] == 0.00123
+    assert metrics.last_step(run_id)["lr"] == 0.00123
 
     jobs.stop(run_id)
     info = jobs.wait(run_id, 60)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from cnnviz import jobs, runs
+from cnnviz import jobs, metrics, runs
 from cnnviz.train import config_for
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -r requirements-ray.txt")
@@ -33,7 +33,7 @@ def test_the_ray_executor_trains_queued_runs_on_the_cluster(local_ray):
 def test_a_run_cancelled_while_ray_has_not_started_it_is_removed(local_ray):
     busy = jobs.submit(config_for("lenet5", epochs=200, batch_size=32), owner="a")  # holds Ray's only CPU
     deadline = time.monotonic() + 120
-    while not runs.last_step(busy):
+    while not metrics.last_step(busy):
         assert time.monotonic() < deadline, "the first run did not start on Ray"
         time.sleep(0.1)
     waiting = jobs.submit(config_for("mlp", epochs=1), owner="b")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import arch, data, i18n, runs
+from cnnviz import arch, data, i18n, record, runs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PACKAGE = Path(i18n.__file__).parent
@@ -45,7 +45,7 @@ def test_a_nested_message_is_translated_inside_the_other_and_format_specs_still_
     assert outer == "12,345 images of a cat" and isinstance(outer, str)
     assert outer.text("zh") == "一只猫 的 12,345 张图像"
     error = runs.RunError("run {run_id} is damaged: {reason}", run_id="r1",
-                          reason=i18n.Message("run.json {problem}", problem=runs.meta_problem({"status": "bogus"})))
+                          reason=i18n.Message("run.json {problem}", problem=record.meta_problem({"status": "bogus"})))
     assert str(error) == "run r1 is damaged: run.json has no valid status (got 'bogus')"
     assert i18n.message_text(error, "zh") == "运行 r1 已损坏：run.json 没有有效的状态（实际为 'bogus'）"
 

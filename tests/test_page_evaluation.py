@@ -7,7 +7,7 @@ import pytest
 
 from pagetest import array, find_chart, open_page, tiles
 
-from cnnviz import evaluate, figures, runs, train
+from cnnviz import evaluate, figures, metrics, runs, train
 from cnnviz.loaded import LoadedRun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +126,7 @@ def test_compares_two_runs(ids):
     assert not at.exception
     curves = find_chart(at, "ev_compare")
     mlp_trace = next(t for t in curves["data"] if t["name"] == mlp)
-    steps = [r for r in runs.read_metrics(mlp) if r["kind"] == "step"]
+    steps = [r for r in metrics.read_metrics(mlp) if r["kind"] == "step"]
     np.testing.assert_allclose(array(mlp_trace["y"]), [r["train_loss"] for r in steps])
 
 
@@ -140,7 +140,7 @@ def test_single_run_explains_how_to_compare(ids, monkeypatch, tmp_path):
 
 
 def test_history_aligns_step_and_epoch_records():
-    history = runs.history([
+    history = metrics.history([
         {"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.5, "train_acc": 0.5, "lr": 0.1},
         {"kind": "step", "step": 10, "epoch": 1.0, "train_loss": 1.0, "train_acc": 0.7},
         {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.9, "val_acc": 0.75},

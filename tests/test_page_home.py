@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import jobs, runs
+from cnnviz import jobs, metrics, runs
 from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -70,7 +70,7 @@ def test_a_running_run_can_be_stopped_from_home_and_keeps_what_it_learned(monkey
     run_id = jobs.submit(config_for("lenet5", epochs=200, batch_size=32))
     waiting = jobs.submit(config_for("lenet5", epochs=200, batch_size=32, seed=1))
     deadline = time.time() + 60
-    while not runs.last_step(run_id):
+    while not metrics.last_step(run_id):
         assert time.time() < deadline
         time.sleep(0.05)
     at = _home()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import array, figure, find_chart, strings, title
 
-from cnnviz import conv, i18n, lesson, presets, runs
+from cnnviz import conv, i18n, lesson, metrics, presets, runs
 from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -111,7 +111,7 @@ def test_curve_history_and_summary():
     records = [{"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.0, "train_acc": 0.6},
                {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.5, "val_acc": 0.9},
                {"kind": "other"}]
-    h = runs.history(records)
+    h = metrics.history(records)
     assert h == {"step": [5, 10], "epoch": [0.5, 1], "train_loss": [1.0, None], "train_acc": [0.6, None],
                  "val_loss": [None, 0.5], "val_acc": [None, 0.9]}
     rows = lesson.summary_rows(presets.preset_spec("deep-cnn"))

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import tiles
 
-from cnnviz import arch, i18n, jobs, runs, train
+from cnnviz import arch, i18n, jobs, metrics, runs, train
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -33,7 +33,7 @@ def open_train(monkeypatch):
 
 def wait_for_metrics(run_id: str, timeout: float = 60.0) -> None:
     deadline = time.time() + timeout
-    while not runs.read_metrics(run_id) and time.time() < deadline:
+    while not metrics.read_metrics(run_id) and time.time() < deadline:
         time.sleep(0.05)
 
 
@@ -111,7 +111,7 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, ca
 def wait_for_steps(run_id: str, more_than: int = 0, timeout: float = 60.0) -> int:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        last = runs.last_step(run_id)
+        last = metrics.last_step(run_id)
         if last and last["step"] > more_than:
             return last["step"]
         time.sleep(0.05)
@@ -132,9 +132,9 @@ def test_pause_learning_rate_and_stop_control_the_training_process(open_train):
     assert runs.read_control(run_id)["paused"]
     assert at.button(key="train_resume")  # the pause button turned into resume
     time.sleep(0.5)
-    paused_at = runs.last_step(run_id)["step"]
+    paused_at = metrics.last_step(run_id)["step"]
     time.sleep(0.8)
-    assert runs.last_step(run_id)["step"] == paused_at  # the process really waits
+    assert metrics.last_step(run_id)["step"] == paused_at  # the process really waits
 
     other = AppTest.from_file(APP, default_timeout=60)  # another tab sees it paused too
     other.run()
@@ -151,7 +151,7 @@ def test_pause_learning_rate_and_stop_control_the_training_process(open_train):
     assert runs.read_control(run_id)["lr"] == 0.002
     at.button(key="train_resume").click().run()
     wait_for_steps(run_id, paused_at + 2)
-    assert runs.last_step(run_id)["lr"] == 0.002
+    assert metrics.last_step(run_id)["lr"] == 0.002
 
     at.button(key="train_stop").click().run()
     jobs.wait(run_id, 60)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import presets, progress, runs
+from cnnviz import metrics, presets, progress, runs
 from cnnviz.record import RunRecord
 from cnnviz.train import TrainConfig
 
@@ -72,7 +72,7 @@ def test_live_runs_are_the_queued_and_training_ones_oldest_first():
 def test_a_trained_run_reads_as_finished_and_whole(use_run):
     run_id = use_run("lenet5-b256")
     run = runs.read_run(run_id)
-    p = progress.of_run(run.record, runs.last_records(run_id), live=False)
+    p = progress.of_run(run.record, metrics.last_records(run_id), live=False)
     # 3,600 training images / batch 256 = 14 steps, one epoch
     assert (p.step, p.total_steps, p.epoch, p.fraction, p.epochs) == (14, 14, 1.0, 1.0, 1)
     assert p.val_acc == run.record.val_accuracy and p.images_per_second == run.record.images_per_second

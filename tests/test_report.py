@@ -11,7 +11,7 @@ from PIL import Image
 from plotly.offline import get_plotlyjs
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import evaluate, export, i18n, runs
+from cnnviz import evaluate, i18n, report, runs
 from cnnviz.loaded import LoadedRun
 from cnnviz.cli import main
 from cnnviz.train import config_for, run_training
@@ -34,7 +34,7 @@ def json_text(text: str) -> str:
 
 def test_the_report_holds_the_run_on_one_offline_page():
     run = run_training(config_for("lenet5", epochs=1, batch_size=256))
-    page = export.report(run.run_id)
+    page = report.report(run.run_id)
     ev = LoadedRun.open(run.run_id).evaluate()
 
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
@@ -75,7 +75,7 @@ def test_names_from_the_run_are_escaped_and_chinese_is_chinese():
     meta = runs.read_run(run.run_id).meta
     runs.update_meta(run.run_id, classes=[HOSTILE, *meta["classes"][1:]], preset=None,
                      spec={**meta["spec"], "name": '<img src=x onerror="alert(2)">'})
-    page = export.report(run.run_id, lang="zh")
+    page = report.report(run.run_id, lang="zh")
 
     assert HOSTILE not in page and "<img src=x" not in page
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page  # the per-class table
@@ -121,12 +121,12 @@ def test_the_command_line_writes_the_report_and_refuses_what_it_cannot(capsys, t
 
 def test_the_train_screen_offers_the_report_and_makes_it_only_when_clicked(monkeypatch):
     run = run_training(config_for("mlp", epochs=1, batch_size=512))
-    monkeypatch.setattr(export, "report", lambda *a, **k: pytest.fail("the report was made while drawing the page"))
+    monkeypatch.setattr(report, "report", lambda *a, **k: pytest.fail("the report was made while drawing the page"))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.switch_page("pages/train.py").run()
     assert not at.exception and at.session_state["watch_run"] == run.run_id
-    script, report = at.get("download_button")
+    script, page = at.get("download_button")
     assert script.proto.label == "Download as a PyTorch script"
-    assert report.proto.label == "Download the run report (HTML)" and "no internet connection" in report.proto.help
-    assert report.proto.deferred_file_id and not report.proto.url  # made on the click, on a thread of its own
+    assert page.proto.label == "Download the run report (HTML)" and "no internet connection" in page.proto.help
+    assert page.proto.deferred_file_id and not page.proto.url  # made on the click, on a thread of its own

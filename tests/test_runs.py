@@ -4,7 +4,7 @@ import os
 import pytest
 import torch
 
-from cnnviz import presets, runs
+from cnnviz import metrics, presets, runs
 from cnnviz.train import config_for, run_training
 
 
@@ -76,10 +76,10 @@ def test_a_live_writer_holds_its_run(isolated_home):
 
 def test_torn_metrics_line_is_ignored(finished_run):
     path = runs.run_path(finished_run) / "metrics.jsonl"
-    n = len(runs.read_metrics(finished_run))
+    n = len(metrics.read_metrics(finished_run))
     with open(path, "a") as f:
         f.write('{"kind": "step", "ste')
-    assert len(runs.read_metrics(finished_run)) == n
+    assert len(metrics.read_metrics(finished_run)) == n
 
 
 def test_unwritable_store_is_reported(tmp_path, monkeypatch):
@@ -148,24 +148,24 @@ def test_a_run_folder_removed_while_training_is_a_plain_error(isolated_home):
 
 def test_metrics_are_read_incrementally_and_a_long_history_is_thinned(finished_run):
     path = runs.run_path(finished_run) / "metrics.jsonl"
-    before = runs.read_metrics(finished_run)
+    before = metrics.read_metrics(finished_run)
     with open(path, "a") as f:
         # the second line is still being written
         f.write('{"kind": "step", "step": 1000, "train_loss": 0.5}\n{"kind": "step", "st')
-    after = runs.read_metrics(finished_run)
+    after = metrics.read_metrics(finished_run)
     assert after[:len(before)] == before and after[-1] == {"kind": "step", "step": 1000, "train_loss": 0.5}
     with open(path, "a") as f:
         f.write('ep": 1001, "train_loss": 0.4}\n')  # ...and now it is complete
-    assert runs.read_metrics(finished_run)[-1]["step"] == 1001
+    assert metrics.read_metrics(finished_run)[-1]["step"] == 1001
     path.write_text('{"kind": "epoch", "step": 5, "epoch": 1, "val_acc": 0.9}\n')  # rewritten: read afresh
-    assert runs.read_metrics(finished_run) == [{"kind": "epoch", "step": 5, "epoch": 1, "val_acc": 0.9}]
+    assert metrics.read_metrics(finished_run) == [{"kind": "epoch", "step": 5, "epoch": 1, "val_acc": 0.9}]
 
     records = [{"kind": "step", "step": i, "epoch": i / 1000, "train_loss": 1 / (i + 1)} for i in range(1, 10_001)]
     records[4_999:4_999] = [{"kind": "epoch", "step": 5_000, "epoch": 5.0, "val_acc": 0.9}]
-    shown = runs.history(records, max_points=1_000)
+    shown = metrics.history(records, max_points=1_000)
     assert len(shown["step"]) == 1_001  # every 10th step record, plus the epoch record
     assert shown["step"][-1] == 10_000 and 5_000 in shown["step"] and shown["val_acc"].count(0.9) == 1
-    assert runs.history(records[:500])["step"] == [r["step"] for r in records[:500]]  # short ones are whole
+    assert metrics.history(records[:500])["step"] == [r["step"] for r in records[:500]]  # short ones are whole
 
 
 def test_a_long_metrics_file_is_thinned_before_parsing_with_the_same_curves(finished_run, monkeypatch):
@@ -174,8 +174,8 @@ def test_a_long_metrics_file_is_thinned_before_parsing_with_the_same_curves(fini
     for e in range(1, 11):
         records.insert(e * 1001 - 1, {"kind": "epoch", "step": e * 1000, "epoch": float(e), "val_acc": 0.9 + e / 100})
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    monkeypatch.setattr(runs, "THIN_FROM_BYTES", 1_000)
-    shown = runs.read_history(finished_run, max_points=1_000)
+    monkeypatch.setattr(metrics, "THIN_FROM_BYTES", 1_000)
+    shown = metrics.read_history(finished_run, max_points=1_000)
     steps = [s for s, acc in zip(shown["step"], shown["val_acc"]) if acc is None]
     assert 990 <= len(steps) <= 1_000 and steps[-1] == 10_000  # evenly spaced through the file, the last one kept
     assert all(8 <= b - a <= 12 for a, b in zip(steps, steps[1:]))
@@ -183,4 +183,4 @@ def test_a_long_metrics_file_is_thinned_before_parsing_with_the_same_curves(fini
     assert shown["step"] == sorted(shown["step"]) and shown["train_loss"][-2:] == [1 / 10_001, None]
     with open(path, "a") as f:
         f.write(json.dumps({"kind": "step", "step": 10_001, "train_loss": 0.1}) + "\n")
-    assert runs.read_history(finished_run, max_points=1_000)["step"][-1] == 10_001  # a grown file is read again
+    assert metrics.read_history(finished_run, max_points=1_000)["step"][-1] == 10_001  # a grown file is read again

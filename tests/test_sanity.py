@@ -41,6 +41,9 @@ def test_the_cascade_and_the_lab_screen(use_run):
     for method in ("saliency", "gradcam"):
         assert len(result.maps[method]) == 6 and result.similarity[method][0] == pytest.approx(1.0)
     assert result.similarity["saliency"][-1] < 0.9  # a gradient map changes when every weight is random
+    # Grad-CAM falls apart once the convolutions are random too (measured: -0.43 then -0.02 for this run and
+    # image, from 1.0 trained); 0.5 leaves room for another torch build while still failing a map that stays put
+    assert np.abs(result.similarity["gradcam"][-2:]).max() < 0.5
 
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["run_id"] = run_id

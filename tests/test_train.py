@@ -4,8 +4,9 @@ import math
 import pytest
 import torch
 
-from cnnviz import arch, data, i18n, presets, runs
-from cnnviz.train import (Control, TrainConfig, check_fits, config_for, evaluate, fit_problem, one_cycle_lr, parse_lr,
+from cnnviz import arch, data, i18n, metrics, presets, runs
+from cnnviz.control import Control
+from cnnviz.train import (TrainConfig, check_fits, config_for, evaluate, fit_problem, one_cycle_lr, parse_lr,
                           run_training, train)
 
 
@@ -26,7 +27,7 @@ def test_events_and_files_of_a_run():
     assert len(steps) == 36  # 3,600 training images / 100, logged every step (36 // 20 = 1)
     assert all(e.loss > 0 and 0 <= e.train_acc <= 1 and e.images_per_second > 0 for e in steps)
     run_id = events[0].run_id
-    records = runs.read_metrics(run_id)
+    records = metrics.read_metrics(run_id)
     assert [r["kind"] for r in records].count("epoch") == 1
     assert records[-1]["val_acc"] == events[-1].val_acc
     snaps = runs.list_snapshots(run_id)
@@ -41,7 +42,7 @@ def test_same_seed_same_metrics():
     a = run_training(config_for("lenet5", epochs=1, seed=3))
     b = run_training(config_for("lenet5", epochs=1, seed=3))
     strip = lambda rs: [{k: v for k, v in r.items() if k not in ("images_per_second", "elapsed", "active", "eta")} for r in rs]  # noqa
-    assert strip(runs.read_metrics(a.run_id)) == strip(runs.read_metrics(b.run_id))
+    assert strip(metrics.read_metrics(a.run_id)) == strip(metrics.read_metrics(b.run_id))
     assert a.test_accuracy == b.test_accuracy
 
 
@@ -148,7 +149,7 @@ def test_handcrafted_first_layer_stays_fixed_while_the_rest_learns():
 
 def test_gradient_norms_are_logged_per_layer():
     final = run_training(config_for("lenet5", epochs=1))
-    step = next(r for r in runs.read_metrics(final.run_id) if r["kind"] == "step")
+    step = next(r for r in metrics.read_metrics(final.run_id) if r["kind"] == "step")
     assert set(step["grad_norms"]) == {"conv1", "conv2", "dense1", "dense2", "dense3"}
     assert all(v > 0 for v in step["grad_norms"].values())
 

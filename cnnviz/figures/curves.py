@@ -75,23 +75,38 @@ def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
     return _finish(fig, title, 400, hovermode="x unified" if len(fig.data) <= 6 else "closest")
 
 
+def _lines_against(xs, series: dict, x_title: str, what: str, hover: str, title: str) -> go.Figure:
+    """One line per named series of values against one setting's values `xs` (`what` names them in errors)."""
+    fig = go.Figure()
+    palette = pcolors.qualitative.D3
+    for i, (name, ys) in enumerate(series.items()):
+        y = _array(ys, (1,), what).astype(np.float64)
+        if len(y) != len(xs):
+            raise ValueError(f"{len(xs)} settings but {len(y)} {what} for {name}")
+        fig.add_trace(go.Scatter(x=list(xs), y=y, name=_plain(name), mode="lines+markers",
+                                 line=dict(color=palette[i % len(palette)], width=2),
+                                 hovertemplate=f"{_plain(name)}: %{{y:{hover}}}<extra></extra>"))
+    fig.update_xaxes(title_text=_plain(x_title))
+    return _finish(fig, title, 360, hovermode="x unified")
+
+
 def accuracy_against(xs, series: dict, x_title: str, title="") -> go.Figure:
     """Accuracy (0..1) of several networks against one setting (a shift, a noise level), one line each.
 
     Args: xs the setting's values; series {name: accuracies, one per x}.
     """
-    fig = go.Figure()
-    palette = pcolors.qualitative.D3
-    for i, (name, ys) in enumerate(series.items()):
-        y = _array(ys, (1,), "accuracies").astype(np.float64)
-        if len(y) != len(xs):
-            raise ValueError(f"accuracy_against: {len(xs)} settings but {len(y)} accuracies for {name}")
-        fig.add_trace(go.Scatter(x=list(xs), y=y, name=_plain(name), mode="lines+markers",
-                                 line=dict(color=palette[i % len(palette)], width=2),
-                                 hovertemplate=f"{_plain(name)}: %{{y:.1%}}<extra></extra>"))
-    fig.update_xaxes(title_text=_plain(x_title))
-    fig.update_yaxes(title_text=t("accuracy"), range=[0, 1.02], tickformat=".0%")
-    return _finish(fig, title, 360, hovermode="x unified")
+    fig = _lines_against(xs, series, x_title, "accuracies", ".1%", title)
+    return fig.update_yaxes(title_text=t("accuracy"), range=[0, 1.02], tickformat=".0%")
+
+
+def similarity_against(xs, series: dict, x_title: str, title="") -> go.Figure:
+    """Cosine similarity (1 = unchanged) of several layers' maps against one setting (a shift), one line each.
+
+    Args: xs the setting's values; series {layer name: one similarity per x}.
+    """
+    fig = _lines_against(xs, series, x_title, "similarities", ".2f", title)
+    lowest = min([0.0] + [float(np.min(v)) for v in series.values()])  # similarities can fall below 0
+    return fig.update_yaxes(title_text=t("cosine similarity with the unmoved maps"), range=[lowest - 0.02, 1.02])
 
 
 def similarity_cascade(stages, series: dict, title="") -> go.Figure:

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .base import ACCENT, GREEN, NEUTRAL, RED, _array, _finish, _plain, _signed, t
+from .base import ACCENT, GREEN, NEUTRAL, RED, VAL_COLOUR, _array, _finish, _plain, _signed, t
 
 
 def _labels(names, k: int, what: str) -> list[str]:
@@ -193,3 +193,27 @@ def heatmap(matrix, x_labels, y_labels, title="", colorscale="Viridis", zmid=Non
     fig.update_xaxes(type="category", showgrid=False)
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
     return _finish(fig, title, int(np.clip(30 * len(ys), 200, 700)) + 110)
+
+
+def grouped_accuracy(categories, series: dict, title="") -> go.Figure:
+    """Accuracies of a few networks on a few test sets as grouped % bars: one group per test set, one colour per
+    network (the first accent blue, the second orange, then grey).
+
+    Args: categories the test sets' names (K,); series {network name: (K,) accuracies in 0..1}.
+    """
+    labels = [_plain(c) for c in categories]
+    if not series:
+        raise ValueError("grouped_accuracy: no network to show")
+    colours = [ACCENT, VAL_COLOUR] + [NEUTRAL] * len(series)
+    bars = []
+    for (name, values), colour in zip(series.items(), colours):
+        v = _array(values, (1,), "values").astype(np.float64)  # (K,)
+        if len(v) != len(labels):
+            raise ValueError(f"grouped_accuracy: {len(labels)} test sets but {len(v)} accuracies for {name!r}")
+        bars.append(go.Bar(x=labels, y=v, name=_plain(name), marker_color=colour, texttemplate="%{y:.0%}",
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate=f"{_plain(name)}<br>%{{x}}: %{{y:.1%}}<extra></extra>"))
+    fig = go.Figure(bars)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text=t("accuracy"))
+    return _finish(fig, title, 360, barmode="group", legend=dict(orientation="h", y=-0.18))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.colors as pcolors
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from .base import _HOVER_CELL, _array, _finish, _image_axes, _plain, _to_display, t
 
@@ -29,6 +30,35 @@ def overlay(image, heat, alpha=0.5, title="") -> go.Figure:
                              hovertemplate=_HOVER_CELL))
     _image_axes(fig)
     return _finish(fig, title, int(np.clip(480 * a.shape[0] / a.shape[1], 200, 640)) + (60 if title else 30))
+
+
+def overlay_grid(images, heats: dict, box=None, title="") -> go.Figure:
+    """Maps over the same grey images, one row per network: each panel a Grad-CAM (or saliency) map over its image.
+
+    Args: images (K, H, W) grey; heats {row name: (K, H, W) in 0..1}; box optional (top, left, bottom, right) of a
+    region outlined in every panel (bottom and right exclusive).
+    """
+    imgs = _array(images, (3,), "images")  # (K, H, W)
+    rows = {_plain(name): _array(h, (3,), "heat") for name, h in heats.items()}
+    if not rows or any(h.shape != imgs.shape for h in rows.values()):
+        raise ValueError(f"overlay_grid: every heat stack must have the images' shape {imgs.shape}")
+    k = len(imgs)
+    fig = make_subplots(rows=len(rows), cols=k, row_titles=list(rows), horizontal_spacing=0.01,
+                        vertical_spacing=0.04)
+    for r, heat in enumerate(rows.values(), start=1):
+        for c in range(k):
+            _, grey = _to_display(imgs[c])
+            lo, hi = float(grey.min()), float(grey.max())
+            g = np.round(255 * (grey - lo) / (hi - lo)).astype(np.uint8) if hi > lo else np.zeros(grey.shape, np.uint8)
+            fig.add_trace(go.Image(z=np.repeat(g[..., None], 3, axis=-1), hoverinfo="skip"), r, c + 1)
+            fig.add_trace(go.Heatmap(z=heat[c], zmin=0, zmax=1, colorscale="Jet", opacity=0.5, showscale=r == c == 1,
+                                     colorbar=dict(thickness=12), hovertemplate=_HOVER_CELL), r, c + 1)
+            if box is not None:
+                top, left, bottom, right = box
+                fig.add_shape(type="rect", x0=left - 0.5, x1=right - 0.5, y0=top - 0.5, y1=bottom - 0.5,
+                              line=dict(color="white", width=1.5, dash="dot"), row=r, col=c + 1)
+    _image_axes(fig)
+    return _finish(fig, title, 50 + 230 * len(rows), margin=dict(r=40))
 
 
 def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=None, title="",

@@ -23,10 +23,12 @@ from .inputs import drawing, pick_input, pick_test_image, Picked, show_input, sh
 from .session import dataset_name, ensure_navigation, init_state, selected_run, session_owner, sidebar, usable_runs
 from .text import (dataset_description, dataset_label, dataset_title, duration, plain, reason, run_caption, run_label,
                    status_label, t)
-from .training import (calibration, QUICK_START, quick_start_button, require_loaded, require_run,  # train
-                       select_trained_run, start_training, watched_run)
+from .training import (calibration, live_progress, QUICK_START, quick_start_button, require_loaded,  # train
+                       require_run, select_trained_run, start_training, watched_run)
 from .cache import snapshot_kernels_figure, training_curves_figure  # train: live view and the new-run form
 from .widgets import chart, keep_valid
 from .cache import kernel_range, mistake_story  # moment of training, why this mistake
 from .moment import moment, moment_label, whole_network  # the moment of training shown (time travel)
 from .cache import colour_picture, field_confirmed  # playground and builder: convolution, receptive fields
+from .cache import invariance_curves, map_similarity  # labs: invariance
+from .cache import shortcut_result  # labs: shortcut learning

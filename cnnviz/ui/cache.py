@@ -14,11 +14,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from safetensors import SafetensorError
 
-from .. import adversarial, data, evaluate, hooks, images, kernels, mistake, runs, sanity
+from .. import adversarial, data, evaluate, folders, hooks, images, kernels, metrics, mistake, runs, sanity
 from .. import attribution, embedding, featurevis, pretrained  # explain
 from .. import compare, handcrafted, health, robustness, timeline  # experiment
 from .. import figures, i18n  # train
 from .. import arch, receptive  # playground and builder
+from .. import invariance  # labs: invariance
+from .. import shortcut  # labs: shortcut learning
 from ..loaded import LoadedRun
 from ..record import RunRecord
 from .text import dataset_title, plain, reason, t
@@ -31,7 +33,7 @@ def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:
     (or, with stop=False, returns None so the rest of the page still works).
     """
     try:
-        data.check_folder_allowed(name)
+        folders.check_folder_allowed(name)
         if data.is_loaded(name):
             return data.load(name)
         if not download_confirmed(name):
@@ -290,11 +292,11 @@ def run_summary(record: RunRecord) -> compare.RunSummary:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _history(run_id: str, sha: str | None) -> dict:
-    return runs.read_history(run_id)
+    return metrics.read_history(run_id)
 
 
 def run_history(record: RunRecord) -> dict:
-    """A finished run's training curves as `runs.history` lists (its metrics are read once per weights)."""
+    """A finished run's training curves as `metrics.history` lists (its metrics are read once per weights)."""
     return _history(record.run_id, record.weights_sha256)
 
 
@@ -361,7 +363,7 @@ def health_report(loaded: LoadedRun) -> health.HealthReport:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _gradients(run_id: str, sha: str) -> health.GradientHistory:
-    return health.gradient_history(runs.read_metrics(run_id, max_steps=runs.HISTORY_POINTS))
+    return health.gradient_history(metrics.read_metrics(run_id, max_steps=metrics.HISTORY_POINTS))
 
 
 def gradient_history(loaded: LoadedRun) -> health.GradientHistory:
@@ -455,12 +457,12 @@ def snapshot_kernels_figure(run_id: str, snapshot: dict, layer: str, max_cols: i
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _curves(run_id: str, metrics_version: tuple[int, int] | None, title: str, lang: str) -> go.Figure:
-    return figures.training_curves(runs.read_history(run_id), title=title)
+    return figures.training_curves(metrics.read_history(run_id), title=title)
 
 
 def training_curves_figure(run_id: str, title: str) -> go.Figure:
     """A run's loss and accuracy curves, built again only when its metrics.jsonl has changed."""
-    return _curves(run_id, runs.metrics_version(run_id), title, i18n.current_language())
+    return _curves(run_id, metrics.metrics_version(run_id), title, i18n.current_language())
 
 
 # ------------------------------------------------ playground and builder: convolution, receptive fields
@@ -481,3 +483,41 @@ def field_confirmed(spec: arch.ArchSpec, layer: str, row: int, col: int) -> bool
     """Whether backpropagation finds exactly the computed receptive field of a unit (see
     `receptive.confirmed_by_gradient`)."""
     return _field_confirmed(spec.to_json(), layer, row, col)
+
+
+# ------------------------------------------------ labs: invariance (shifted, turned and scaled test images)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _invariance_curves(run_id: str, sha: str, _loaded: LoadedRun) -> invariance.Curves:
+    return invariance.curves(_loaded.model, _loaded.split)
+
+
+def invariance_curves(loaded: LoadedRun) -> invariance.Curves:
+    """A run's test accuracy with every test image shifted, turned or scaled by each amount (see `invariance`)."""
+    return _invariance_curves(loaded.run_id, loaded.sha, loaded)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _map_similarity(run_id: str, sha: str, _loaded: LoadedRun) -> dict:
+    return invariance.map_similarity(_loaded.model, _loaded.split)
+
+
+def map_similarity(loaded: LoadedRun) -> dict:
+    """How alike each conv and pooling layer's maps stay as the test images shift ({layer: (n_shifts,)})."""
+    return _map_similarity(loaded.run_id, loaded.sha, loaded)
+
+
+# ------------------------------------------------ labs: shortcut learning (a watermark on one class)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _shortcut(marked_id: str, marked_sha: str, control_id: str, control_sha: str, marked_class: int):
+    return shortcut.measure_apart(marked_id, control_id, marked_class)
+
+
+def shortcut_result(marked: runs.RunInfo, control: runs.RunInfo, marked_class: int) -> shortcut.Result:
+    """The watermarked run and its control on every test variant, and where Grad-CAM looks (see `shortcut`),
+    measured in a process of its own (in the server's interpreter it took ten times as long)."""
+    return _shortcut(marked.run_id, marked.record.weights_sha256, control.run_id, control.record.weights_sha256,
+                     marked_class)

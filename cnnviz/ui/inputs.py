@@ -106,8 +106,10 @@ def _prepared(content: bytes, kind: str, caption: str, split: data.DataSplit, wh
                   caption, tuple(prepared.notes), steps=prepared.steps)
 
 
-def drawing(prefix: str, where, message_where, hint: str | None = None, key: str | None = None) -> bytes | None:
-    """The canvas (key `<prefix>_canvas` unless given); the PNG of what was drawn once there is a stroke."""
+def drawing(prefix: str, where, message_where, hint: str | None = None, key: str | None = None,
+            empty: str | None = None) -> bytes | None:
+    """The canvas (key `<prefix>_canvas` unless given); the PNG of what was drawn once there is a stroke.
+    hint: the caption above it; empty: what to say while nothing is drawn."""
     try:
         from streamlit_drawable_canvas import st_canvas  # imported here: it only works inside a Streamlit run
     except Exception as e:  # a broken or missing optional component must not take the page down
@@ -122,7 +124,7 @@ def drawing(prefix: str, where, message_where, hint: str | None = None, key: str
     content = result.image_bytes if result is not None else None
     strokes = (result.json_data or {}).get("objects") if result is not None else None
     if not content or not strokes:
-        message_where.info(t("Draw something in the black box to see the network's answer."))
+        message_where.info(empty or t("Draw something in the black box to see the network's answer."))
         return None
     return content
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .. import cost, data, jobs, runs, train
+from .. import cost, data, jobs, metrics, progress, runs, train
 from ..loaded import LoadedRun
 from ..train import config_for
 from .cache import load_dataset, loaded_run
@@ -95,6 +95,17 @@ def quick_start_button(key: str, switch_to_train: bool = True) -> None:
                                            epochs=QUICK_START["epochs"]), split)
         if run_id and switch_to_train:
             st.switch_page("pages/train.py")
+
+
+@st.fragment(run_every=1)
+def live_progress(run_id: str) -> None:
+    """A run training for a screen (a lab's partner, a twin) as a progress bar that follows it; the whole screen
+    runs again when the training ends, so what needed the run appears."""
+    info = runs.read_run(run_id)
+    if info.status not in runs.LIVE or info.record is None:
+        st.rerun(scope="app")
+    done = progress.of_run(info.record, metrics.last_records(run_id), live=True).fraction
+    st.progress(done, text=t("Training {run}: {p:.0%}", run=run_id, p=done))
 
 
 def require_run() -> runs.RunInfo:
