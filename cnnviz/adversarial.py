@@ -26,7 +26,7 @@ def _standardise(pixels: torch.Tensor, info: data.DatasetInfo) -> torch.Tensor:
     return (pixels - mean) / std
 
 
-def gradient_sign(model: nn.Module, image, label: int, info: data.DatasetInfo) -> np.ndarray:
+def gradient_sign(model: nn.Module, image: np.ndarray, label: int, info: data.DatasetInfo) -> np.ndarray:
     """The sign (−1, 0, 1) of d loss / d pixel for one uint8 image (C, H, W) and its true label. Returns (C, H, W)."""
     model.eval()
     pixels = (torch.as_tensor(np.asarray(image, dtype=np.uint8)).float() / 255.0)[None].requires_grad_(True)
@@ -58,7 +58,8 @@ def _predict(model: nn.Module, pixels: torch.Tensor, info: data.DatasetInfo) -> 
     return torch.softmax(model(_standardise(pixels, info)), 1)
 
 
-def smallest_flip(model: nn.Module, image, label: int, info: data.DatasetInfo, max_grey: int = MAX_GREY) -> Nudge:
+def smallest_flip(model: nn.Module, image: np.ndarray, label: int, info: data.DatasetInfo,
+                  max_grey: int = MAX_GREY) -> Nudge:
     """Nudge the image by 1, 2, ... max_grey grey levels along the gradient's sign; the first that changes the
     network's answer. Every size is tried in one batch."""
     original = torch.as_tensor(np.asarray(image, dtype=np.uint8)).float() / 255.0  # (C, H, W)

@@ -19,10 +19,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import jobs, metrics, runs
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
@@ -49,7 +56,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(env: dict | None = None, timeout: float = 60.0):
+def serve(env: dict | None = None, timeout: float = 60.0) -> Iterator[str]:
     """`streamlit run app.py` on a free port of 127.0.0.1; yields its URL and stops it afterwards."""
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -78,7 +85,7 @@ def serve(env: dict | None = None, timeout: float = 60.0):
 
 
 @contextmanager
-def chromium():
+def chromium() -> Iterator[Browser]:
     """A headless Chromium (Debian's build, never a downloaded one)."""
     from playwright.sync_api import sync_playwright
 
@@ -90,17 +97,17 @@ def chromium():
             browser.close()
 
 
-def new_page(browser):
+def new_page(browser: Browser) -> Page:
     return browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US").new_page()
 
 
-def settle(page, timeout: float = 60_000) -> None:
+def settle(page: Page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script (no running indicator)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
-def open_app(page, url: str) -> None:
+def open_app(page: Page, url: str) -> None:
     """Open the app and wait for app.py's navigation (a fresh server's first run shows another list first)."""
     page.goto(url)
     settle(page)
@@ -148,7 +155,7 @@ def _app_train_seconds(page, url: str, preset: str, epochs: int) -> tuple[float,
     return float(info.record.train_seconds), new[0]
 
 
-def app_train_ratio(presets, epochs: int = 3, pairs: int = 3) -> tuple[dict, dict]:
+def app_train_ratio(presets: Sequence[str], epochs: int = 3, pairs: int = 3) -> tuple[dict, dict]:
     """Median of CLI-seconds / app-seconds per preset, alternating app and CLI runs of the same config."""
     ratios, detail = {}, {}
     with serve() as url, chromium() as browser:
@@ -180,7 +187,7 @@ def eta_error(run_id: str) -> float | None:
     return round(abs(first["eta"] - true_left) / true_left, 3)
 
 
-def click_latency(screens=("Kernels", "Evaluation"), repeats: int = 3) -> dict:
+def click_latency(screens: Sequence[str] = ("Kernels", "Evaluation"), repeats: int = 3) -> dict:
     """Milliseconds from a sidebar click to the screen drawn, while a deep-cnn training runs in the background."""
     from .train import config_for
 
@@ -232,6 +239,7 @@ def queue(sessions: int = 4, per_session: int = 2, cap: int | None = None) -> di
                 page.goto(url)  # back on Home (the one-click moves to Train)
                 settle(page)
                 page.get_by_role("button", name=QUICK_START_BUTTON).click()
+                page.wait_for_url("**/train**", timeout=120_000)  # the click reached the server: it opened Train
                 settle(page)
         deadline = time.monotonic() + 900
         while True:
@@ -259,7 +267,7 @@ class ScriptRuns:
     """Counts the script runs Streamlit finishes for a page, read from its websocket (a `script_finished` message
     ends every run, however short: the running indicator only shows for runs longer than a moment)."""
 
-    def __init__(self, page):
+    def __init__(self, page: Page) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         self.page, self.finished = page, 0
@@ -270,7 +278,7 @@ class ScriptRuns:
 
         page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 
-    def ms_until_done(self, action, timeout: float = 60.0) -> float:
+    def ms_until_done(self, action: Callable[[], object], timeout: float = 60.0) -> float:
         """Milliseconds from `action` (a click, a key) until the run it starts has finished and the page is drawn."""
         before = self.finished
         t0 = time.perf_counter()
@@ -283,7 +291,8 @@ class ScriptRuns:
         return (time.perf_counter() - t0) * 1000
 
 
-def moment_latency(presets=("lenet5", "deep-cnn"), screens=MOMENT_SCREENS, moves: int = 5) -> dict:
+def moment_latency(presets: Sequence[str] = ("lenet5", "deep-cnn"), screens: Sequence[str] = MOMENT_SCREENS,
+                   moves: int = 5) -> dict:
     """Milliseconds per move of the moment-of-training slider, per preset and screen, after the screen's first visit.
 
     Each screen is opened at the end of training, then the slider at the top of the screen is stepped back `moves`

@@ -61,7 +61,7 @@ def working_copy(model: nn.Module) -> nn.Module:
     return copy.deepcopy(model, memo).eval()
 
 
-def image_batch(x, single: bool) -> torch.Tensor:
+def image_batch(x: np.ndarray | torch.Tensor, single: bool) -> torch.Tensor:
     """A float tensor (N, C, H, W) on the CPU from an array or tensor; (C, H, W) gets a batch dimension.
 
     Args: single: x must be one image, (C, H, W) or (1, C, H, W).
@@ -85,7 +85,7 @@ def _check_target(logits: torch.Tensor, target: int) -> int:
     return int(target)
 
 
-def normalise01(a) -> np.ndarray:
+def normalise01(a: np.ndarray) -> np.ndarray:
     """Non-negative map divided by its maximum (all zeros stays all zeros): float32 in 0..1."""
     a = np.nan_to_num(np.asarray(a, dtype=np.float64))
     peak = float(a.max()) if a.size else 0.0
@@ -103,7 +103,7 @@ def _grad_maps(method: str, target: int, attr: torch.Tensor, delta=None) -> Attr
 # ---------------------------------------------------------------- the methods
 
 
-def saliency(model: nn.Module, x, target: int) -> Attribution:
+def saliency(model: nn.Module, x: np.ndarray | torch.Tensor, target: int) -> Attribution:
     """Vanilla gradient saliency: |d logit_target / d pixel|, largest over colour channels.
 
     Args: x one normalised image (C, H, W); target class index.  Returns: Attribution with (H, W) maps.
@@ -115,7 +115,8 @@ def saliency(model: nn.Module, x, target: int) -> Attribution:
     return _grad_maps("saliency", target, Saliency(work).attribute(xb.requires_grad_(), target=target, abs=False))
 
 
-def smoothgrad(model: nn.Module, x, target: int, samples: int = 32, noise: float = 0.15, seed: int = 0) -> Attribution:
+def smoothgrad(model: nn.Module, x: np.ndarray | torch.Tensor, target: int, samples: int = 32, noise: float = 0.15,
+               seed: int = 0) -> Attribution:
     """SmoothGrad: the gradient averaged over `samples` noisy copies of the image (Captum NoiseTunnel).
 
     Args: noise standard deviation as a fraction of the image's value range; seed makes the noise repeatable.
@@ -141,7 +142,8 @@ def black_baseline(info: data.DatasetInfo) -> np.ndarray:
     return data.normalize(torch.zeros(1, *info.input_shape, dtype=torch.uint8), info)[0].numpy()
 
 
-def integrated_gradients(model: nn.Module, x, target: int, baseline=None, steps: int = 64) -> Attribution:
+def integrated_gradients(model: nn.Module, x: np.ndarray | torch.Tensor, target: int,
+                         baseline: np.ndarray | torch.Tensor | None = None, steps: int = 64) -> Attribution:
     """Integrated Gradients from `baseline` to x (Gauss-Legendre, `steps` points).
 
     Args: baseline (C, H, W) normalised, default all zeros (the mean image); pass `black_baseline(info)` for
@@ -161,7 +163,8 @@ def integrated_gradients(model: nn.Module, x, target: int, baseline=None, steps:
     return _grad_maps("integrated_gradients", target, attr, float(delta.item()))
 
 
-def grad_cam(model: nn.Module, x, target: int, layer: str, relu_attributions: bool = False) -> Attribution:
+def grad_cam(model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer: str,
+             relu_attributions: bool = False) -> Attribution:
     """Grad-CAM (Captum's LayerGradCam) on a layer with feature maps, upsampled bilinearly to the input size.
 
     Args: layer a `named_modules()` name: "conv2" or "conv2_relu" here, "layer4" or "features.28" in torchvision's
@@ -193,7 +196,8 @@ def grad_cam(model: nn.Module, x, target: int, layer: str, relu_attributions: bo
     return Attribution("gradcam", target, normalise01(np.maximum(raw, 0)), raw.astype(np.float32))
 
 
-def attribute(method: str, model: nn.Module, x, target: int, layer: str | None = None, **options) -> Attribution:
+def attribute(method: str, model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer: str | None = None,
+              **options) -> Attribution:
     """Any method of METHODS by name (the screens' entry point); `layer` is needed by Grad-CAM only.
 
     Args: options: the method's own settings (samples, noise, baseline, steps, relu_attributions).

@@ -19,9 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +33,9 @@ from . import appbench, arch, data, evaluate, hooks, kernels, metrics, runs
 from .loaded import LoadedRun
 from .presets import get_preset
 from . import train as T
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 PRESETS = ("lenet5", "deep-cnn")
 PAGES = ("home", "convolution", "architecture", "train", "kernels", "feature_maps", "evaluation")
@@ -105,7 +110,7 @@ def machine() -> dict:
 
 
 @contextmanager
-def temporary_home():
+def temporary_home() -> Iterator[Path]:
     """A throwaway CNNVIZ_HOME for the bench's runs, removed afterwards (the user's run store is never touched)."""
     old = os.environ.get("CNNVIZ_HOME")
     path = tempfile.mkdtemp(prefix="cnnviz-bench-")
@@ -157,7 +162,8 @@ class _Others:
         self.share = max(0.0, (b1 - b0 - (o1 - o0)) / (t1 - t0)) if t1 > t0 else 0.0
 
 
-def alternate(ours, baseline, repeats: int, budget_s: float, label: str) -> dict:
+def alternate(ours: Callable[[], float], baseline: Callable[[], float], repeats: int, budget_s: float,
+              label: str) -> dict:
     """Median ratio ours() / baseline() of two throughputs measured in turn (B A, A B, B A, ...).
 
     Pairs during which other processes used more than MAX_OTHERS of the CPUs are kept out of the median
@@ -229,7 +235,7 @@ def cnnviz_images_per_second(config: T.TrainConfig, split: data.DataSplit) -> tu
     return steps * config.batch_size / (t1 - t0), run_id
 
 
-def train_throughput(split: data.DataSplit, presets, s: Settings) -> tuple[dict, dict]:
+def train_throughput(split: data.DataSplit, presets: Sequence[str], s: Settings) -> tuple[dict, dict]:
     """Per preset: the median ratio of cnnviz's images/s to the bare loop's, and the details.
 
     Both train `s.train_epochs` epochs on `s.train_images` images (default: all of `split`'s) with the app's
@@ -322,7 +328,7 @@ def _no_context_warnings(record: logging.LogRecord) -> bool:
     return "ScriptRunContext" not in record.getMessage() and "without `streamlit run`" not in record.getMessage()
 
 
-def page_times(run_id: str, pages, repeats: int) -> tuple[dict, dict, dict]:
+def page_times(run_id: str, pages: Sequence[str], repeats: int) -> tuple[dict, dict, dict]:
     """Milliseconds of each screen's script run in AppTest with `run_id` selected in the sidebar.
 
     Returns ({page: median of the runs after the first}, {page: the first run}, {page: its error}).
@@ -495,8 +501,8 @@ ESTIMATE_PRESETS = ("lenet5", "deep-cnn", "keras-cnn", "tiny-cnn", "simple-cnn",
 ESTIMATE_GOAL = 0.35  # the estimate within +-35% of the measured epoch
 
 
-def estimate_accuracy(datasets=("mnist-sample", "mnist"), presets=ESTIMATE_PRESETS, threads: int | None = None,
-                      batch_size: int = 64, repeats: int = 2) -> dict:
+def estimate_accuracy(datasets: Sequence[str] = ("mnist-sample", "mnist"), presets: Sequence[str] = ESTIMATE_PRESETS,
+                      threads: int | None = None, batch_size: int = 64, repeats: int = 2) -> dict:
     """The builder's estimated seconds per epoch against real trainings (`train.train`, as the app's training
     processes run it: `jobs.train_threads()` threads), after a fresh calibration of this machine.
 
@@ -572,7 +578,7 @@ def load_full() -> tuple[data.DataSplit | None, str | None]:
         return None, str(e)
 
 
-def run_bench(quick: bool = True, presets=None, settings: Settings | None = None) -> dict:
+def run_bench(quick: bool = True, presets: Sequence[str] | None = None, settings: Settings | None = None) -> dict:
     """Run every benchmark and return the results as one JSON-ready dict (see BENCHMARKS.md).
 
     Args:

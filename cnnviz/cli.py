@@ -9,8 +9,12 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import arch, data, i18n, presets, runs
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,7 +27,7 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, indent=2, default=str))
 
 
-def cmd_datasets(args) -> None:
+def cmd_datasets(args: argparse.Namespace) -> None:
     infos = [data.get_info(name) for name in data.list_datasets()]  # the built-in ones, then the made ones
     if args.json:
         return _print_json([{"name": i.name, "title": i.title, "classes": list(i.classes),
@@ -33,7 +37,7 @@ def cmd_datasets(args) -> None:
     print("folder:<path>  your own images, one sub-folder per class (optional ?size=32&channels=3)")
 
 
-def cmd_presets(args) -> None:
+def cmd_presets(args: argparse.Namespace) -> None:
     rows = [{"id": p.id, "title": p.title, "description": p.description, "source": p.source,
              "params_mnist": arch.total_params(p.spec())} for p in presets.PRESETS.values()]
     if args.json:
@@ -58,7 +62,7 @@ def _spec_for(preset: str | None, spec_file: str | None, dataset: str) -> arch.A
     return spec
 
 
-def cmd_summary(args) -> None:
+def cmd_summary(args: argparse.Namespace) -> None:
     import torch
     from tqdm import tqdm
 
@@ -91,7 +95,7 @@ def cmd_summary(args) -> None:
         print(f"estimated time per epoch on {args.dataset} here ({threads} thread(s)): {seconds:,} s")
 
 
-def cmd_train(args) -> None:
+def cmd_train(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from .control import Control
@@ -161,7 +165,7 @@ def _load_bar():
     return progress
 
 
-def cmd_runs(args) -> None:
+def cmd_runs(args: argparse.Namespace) -> None:
     listing = runs.list_runs()
     rows = [{"run_id": r.run_id, "status": "damaged", "damaged": r.damaged, "preset": None, "dataset": None,
              "test_accuracy": None, "params": None, "epochs": None, "train_seconds": None, "created": None}
@@ -180,7 +184,7 @@ def cmd_runs(args) -> None:
         print(f"{r['run_id']:<40} {r['status']:<12} {str(r['dataset']):<14} {str(r['preset']):<12} {acc:>8}{note}")
 
 
-def cmd_evaluate(args) -> None:
+def cmd_evaluate(args: argparse.Namespace) -> None:
     from . import evaluate
     from .loaded import LoadedRun
 
@@ -197,7 +201,7 @@ def cmd_evaluate(args) -> None:
         print(f"  {name:<{width}}  {acc:7.2%}")
 
 
-def cmd_export(args) -> None:
+def cmd_export(args: argparse.Namespace) -> None:
     from . import export, report
 
     if not args.script and not args.report:
@@ -226,18 +230,18 @@ def cmd_export(args) -> None:
         print(f"wrote {args.report}: {args.run} on one page; it opens in a browser with no server or network")
 
 
-def cmd_delete(args) -> None:
+def cmd_delete(args: argparse.Namespace) -> None:
     runs.delete_run(args.run)
     print(f"deleted {args.run}")
 
 
-def cmd_worker(args) -> None:
+def cmd_worker(args: argparse.Namespace) -> None:
     from . import jobs
 
     sys.exit(jobs.work(args.run, args.lock_fd))
 
 
-def cmd_bench(args) -> None:
+def cmd_bench(args: argparse.Namespace) -> None:
     from . import bench
 
     bench.main(quick=not args.full, as_json=args.json, presets=args.presets, estimate=args.estimate)
@@ -334,7 +338,7 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         args.func(args)

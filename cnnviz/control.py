@@ -26,7 +26,7 @@ class Control:
 
     POLL_SECONDS = 0.1
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.stop_requested = threading.Event()
         self._running = threading.Event()
         self._running.set()

@@ -97,7 +97,7 @@ def starting_cells(size: int) -> np.ndarray:
     return cells
 
 
-def typed_kernel(cells) -> np.ndarray:
+def typed_kernel(cells: object) -> np.ndarray:
     """A kernel typed cell by cell: whole numbers, decimals or fractions such as 1/9.
 
     Args:
@@ -223,7 +223,8 @@ def _windows(arr3: np.ndarray, size: tuple[int, int], stride: tuple[int, int]) -
 # ---------------------------------------------------------------- convolution and pooling
 
 
-def convolve(image, kernel, stride=1, padding=0, bias: float = 0.0, clip: bool = False) -> np.ndarray:
+def convolve(image: np.ndarray, kernel: np.ndarray | Kernel | str, stride: int | tuple[int, int] = 1,
+             padding: int | tuple[int, int] = 0, bias: float = 0.0, clip: bool = False) -> np.ndarray:
     """Deep-learning convolution (cross-correlation, as F.conv2d) with zero padding.
 
     Args:
@@ -275,7 +276,8 @@ def _prepare_pool(image, kind, size, stride):
     return key, img, img3, k, s
 
 
-def pool(image, kind: str, size=2, stride=None) -> np.ndarray:
+def pool(image: np.ndarray, kind: str, size: int | tuple[int, int] = 2,
+         stride: int | tuple[int, int] | None = None) -> np.ndarray:
     """Pool each channel independently (no padding, windows that do not fit are dropped).
 
     Args:
@@ -325,7 +327,8 @@ def _check_position(row: Any, col: Any, out_shape: tuple[int, int]) -> None:
                           got=v, shape=_hw(out_shape), last=n - 1)
 
 
-def conv_step(image, kernel, row: int, col: int, stride=1, padding=0, bias: float = 0.0) -> ConvStep:
+def conv_step(image: np.ndarray, kernel: np.ndarray | Kernel | str, row: int, col: int,
+              stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: float = 0.0) -> ConvStep:
     """The products, sum and bias behind `convolve(...)[row, col]`.
 
     Args: as `convolve`; row, col index the output.
@@ -345,7 +348,8 @@ def conv_step(image, kernel, row: int, col: int, stride=1, padding=0, bias: floa
                     squeeze(products), total, b, total + b)
 
 
-def pool_step(image, kind: str, size, row: int, col: int, stride=None) -> PoolStep:
+def pool_step(image: np.ndarray, kind: str, size: int | tuple[int, int], row: int, col: int,
+              stride: int | tuple[int, int] | None = None) -> PoolStep:
     """The window and result behind `pool(...)[..., row, col]`.
 
     Args: as `pool`; row, col index the output.
@@ -461,8 +465,8 @@ def dense_params(inputs: int, units: int, bias: bool = True) -> ParamCount:
     return ParamCount(weights, biases, total, text)
 
 
-def dense_vs_conv(image_size, kernel_size=3, filters: int = 1, in_channels: int = 1,
-                  dense_units: int | None = None, bias: bool = True) -> DenseVsConv:
+def dense_vs_conv(image_size: int | tuple[int, int], kernel_size: int | tuple[int, int] = 3, filters: int = 1,
+                  in_channels: int = 1, dense_units: int | None = None, bias: bool = True) -> DenseVsConv:
     """Compare a dense layer with a conv layer reading the same image (parameter sharing).
 
     Args:

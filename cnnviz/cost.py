@@ -102,7 +102,7 @@ def peak_memory_bytes(spec: arch.ArchSpec, batch_size: int, optimizer: str = "ad
 class TooLarge(Translated, ValueError):
     """A design over a limit: `what` is "params" or "memory" (MB), with the value, the limit and the batch."""
 
-    def __init__(self, what: str, value: float, limit: int, batch_size: int):
+    def __init__(self, what: str, value: float, limit: int, batch_size: int) -> None:
         self.what, self.value, self.limit, self.batch_size = what, value, limit, batch_size
         if what == "params":
             message = Message("the network has {value:,} parameters, more than this explorer trains "

@@ -10,12 +10,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import torch
 
 from .i18n import Invalid, Message, Translated
+
+if TYPE_CHECKING:
+    from .own_data import OwnDataset
 
 Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
 ASSETS = Path(__file__).parent / "assets"
@@ -171,7 +174,7 @@ def is_loaded(name: str, root: Path | None = None) -> bool:
         return False
 
 
-def made_dataset(name: str):
+def made_dataset(name: str) -> OwnDataset:
     """The made dataset `mine:<id>` (an own_data.OwnDataset); DatasetError (with the reason) when it cannot be
     read."""
     from . import own_data
@@ -201,7 +204,8 @@ def needs_download(name: str, root: Path | None = None) -> int | None:
     return None if here else DOWNLOAD_MB[name]
 
 
-def as_split(info, x_train, y_train, x_test, y_test) -> DataSplit:
+def as_split(info: DatasetInfo, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+             y_test: np.ndarray) -> DataSplit:
     """Arrays (N, H, W) or (N, C, H, W) and labels as a DataSplit of uint8 and int64 tensors."""
     def images(x):
         x = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.uint8)

@@ -31,7 +31,7 @@ class PCA:
     explained_ratio: np.ndarray  # (2,) share of the total variance along each component
 
 
-def fit_pca(features) -> PCA:
+def fit_pca(features: np.ndarray) -> PCA:
     """PCA by the SVD of the centred data (numpy only), with a deterministic sign per component.
 
     Args: features (N, D) with N >= 2.
@@ -54,7 +54,7 @@ def fit_pca(features) -> PCA:
     return PCA(mean, comps, var / total if total > 0 else np.zeros(2))
 
 
-def project(pca: PCA, features) -> np.ndarray:
+def project(pca: PCA, features: np.ndarray) -> np.ndarray:
     """Coordinates of features (N, D) on a fitted PCA: float32 (N, 2)."""
     f = np.asarray(features, dtype=np.float64)
     if f.ndim != 2 or f.shape[1] != pca.mean.shape[0]:
@@ -62,7 +62,7 @@ def project(pca: PCA, features) -> np.ndarray:
     return ((f - pca.mean) @ pca.components.T).astype(np.float32)
 
 
-def standardise(points) -> np.ndarray:
+def standardise(points: np.ndarray) -> np.ndarray:
     """Points (N, 2) centred and scaled to unit RMS distance from their centre (all zeros stay zeros).
 
     Early in training the features are tiny; scaling each frame alike lets the eye compare how the
@@ -74,13 +74,14 @@ def standardise(points) -> np.ndarray:
     return (p / rms if rms > 0 else p).astype(np.float32)
 
 
-def pca_2d(features) -> tuple[np.ndarray, np.ndarray]:
+def pca_2d(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Features (N, D) projected on their first two principal components: ((N, 2) points, (2,) variance ratio)."""
     pca = fit_pca(features)
     return project(pca, features), pca.explained_ratio
 
 
-def penultimate_features(model: nn.Module, x, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def penultimate_features(model: nn.Module, x: torch.Tensor | np.ndarray,
+                         batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """The input of the last dense layer (what the classifier sees) and the predicted classes.
 
     Args: x normalised images (N, C, H, W).  Returns: (float32 (N, D) features, int64 (N,) predictions).
@@ -111,7 +112,7 @@ class Embedding:
     dims: int  # D: the numbers per image the classifier sees
 
 
-def embed(model: nn.Module, x) -> Embedding:
+def embed(model: nn.Module, x: torch.Tensor | np.ndarray) -> Embedding:
     """The embedding map of images x (normalised, (N, C, H, W)) by a network with a dense classifier."""
     features, predictions = penultimate_features(model, x)
     pca = fit_pca(features)
@@ -128,7 +129,8 @@ class Timeline:
     epochs: tuple[float, ...]
 
 
-def embedding_timeline(loaded: LoadedRun, x, pca: PCA, progress: Progress | None = None) -> Timeline:
+def embedding_timeline(loaded: LoadedRun, x: torch.Tensor | np.ndarray, pca: PCA,
+                       progress: Progress | None = None) -> Timeline:
     """Penultimate features of x at every snapshot of a run, projected with `pca` (fit it on the final weights).
 
     Fitting the axes once, on the final network, and projecting every snapshot onto them keeps the picture

@@ -6,6 +6,7 @@ final weights, a snapshot of them (time travel) or a test's toy network. Callers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -14,6 +15,9 @@ from torch import nn
 from . import data
 from .hooks import device, run
 from .i18n import Invalid
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 BATCH = 1000
 
@@ -29,7 +33,7 @@ def _batch(x) -> torch.Tensor:
     return t.float()
 
 
-def logits(model: nn.Module, x, batch_size: int = BATCH) -> torch.Tensor:
+def logits(model: nn.Module, x: torch.Tensor | np.ndarray, batch_size: int = BATCH) -> torch.Tensor:
     """The network's raw class scores for normalised images, in eval mode: float (N, K) on the CPU."""
     x = _batch(x)
     was_training = model.training
@@ -43,7 +47,7 @@ def logits(model: nn.Module, x, batch_size: int = BATCH) -> torch.Tensor:
     return torch.cat(parts) if parts else torch.zeros(0, 0)
 
 
-def predict(model: nn.Module, x, batch_size: int = BATCH) -> np.ndarray:
+def predict(model: nn.Module, x: torch.Tensor | np.ndarray, batch_size: int = BATCH) -> np.ndarray:
     """Class probabilities for normalised images (N, C, H, W) (one (C, H, W) image counts as N = 1).
 
     Returns: float32 (N, K), each row summing to 1.
@@ -73,7 +77,7 @@ class Evaluation:
     n_wrong: int
 
 
-def confusion_matrix(y_true, y_pred, k: int) -> np.ndarray:
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
     """Count (true, predicted) pairs.
 
     Args: y_true, y_pred integer labels (N,) in 0..k-1.
@@ -88,7 +92,8 @@ def confusion_matrix(y_true, y_pred, k: int) -> np.ndarray:
     return np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(np.int64)
 
 
-def evaluate(model: nn.Module, split: data.DataSplit, classes=None, batch_size: int = BATCH) -> Evaluation:
+def evaluate(model: nn.Module, split: data.DataSplit, classes: Sequence[str] | None = None,
+             batch_size: int = BATCH) -> Evaluation:
     """Score a network on a split's whole test set.
 
     Args: classes the class names the network was trained with (default the dataset's).
@@ -137,7 +142,7 @@ def mistakes(evaluation: Evaluation, limit: int | None = None, true_class: int |
     return [int(i) for i in idx[:limit]]
 
 
-def report(evaluation: Evaluation, tr=None) -> str:
+def report(evaluation: Evaluation, tr: Callable[..., str] | None = None) -> str:
     """One sentence, e.g. '79 of 10,000 misclassified; best digit 3 at 99.60%, worst 9 at 98.71%'.
 
     Args: tr a translate function tr(template, **values) for the app's language (English without it).

@@ -7,7 +7,7 @@ never given gradients; both take the network up to the layer looked at, as built
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import torch
@@ -17,6 +17,9 @@ from torch import nn
 from . import data, hooks
 from .attribution import image_batch, working_copy
 from .i18n import Invalid
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 Progress = Callable[[float, str], None]  # (fraction done 0..1, what is happening)
 AM_STEPS, AM_LR = 80, 0.08  # activation maximisation defaults: readable 28x28 pictures in about a second
@@ -66,7 +69,7 @@ def _objective(maps: torch.Tensor, where: str) -> torch.Tensor:
     return maps.flatten(1).mean(1)
 
 
-def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo, channels=None,
+def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo, channels: Sequence[int] | None = None,
                             steps: int = AM_STEPS, lr: float = AM_LR, where: str = "centre", jitter: int = 1,
                             blur_every: int = 4, blur_sigma: float = 0.5, l2: float = 1e-3, batch_size: int = 64,
                             seed: int = 0, progress: Progress | None = None) -> FilterImages:
@@ -141,7 +144,8 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
                         torch.cat(reached).numpy().astype(np.float32), box)
 
 
-def channel_max_activation(model: nn.Module, x, layer: str, channel: int, batch_size: int = 500) -> np.ndarray:
+def channel_max_activation(model: nn.Module, x: torch.Tensor | np.ndarray, layer: str, channel: int,
+                           batch_size: int = 500) -> np.ndarray:
     """Each image's strongest response of one channel: the max of its output map over positions.
 
     Args: x normalised images (N, C, H, W).  Returns: float32 (N,).
@@ -158,7 +162,8 @@ def channel_max_activation(model: nn.Module, x, layer: str, channel: int, batch_
     return torch.cat(parts).numpy() if parts else np.zeros(0, np.float32)
 
 
-def top_activating(model: nn.Module, x, layer: str, channel: int, k: int = 8, batch_size: int = 500) -> np.ndarray:
+def top_activating(model: nn.Module, x: torch.Tensor | np.ndarray, layer: str, channel: int, k: int = 8,
+                   batch_size: int = 500) -> np.ndarray:
     """Indices of the k images (of x) that excite a channel most, strongest first.
 
     Args: x normalised images (N, C, H, W).  Returns: int64 (min(k, N),).

@@ -7,8 +7,12 @@ Chinese sentence about a term uses that name. Pure data, no streamlit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .i18n import N_
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ TERMS: tuple[Term, ...] = (
 )
 
 
-def search(query: str, terms=TERMS, translate=lambda text: text) -> list[Term]:
+def search(query: str, terms: Sequence[Term] = TERMS,
+           translate: Callable[[str], str] = lambda text: text) -> list[Term]:
     """The terms whose name or meaning contains `query` (any case), in English or as translated."""
     q = query.strip().lower()
     if not q:

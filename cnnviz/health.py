@@ -8,12 +8,16 @@ training logged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import hooks
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_IMAGES = 10_000  # a whole MNIST test set; enough to call a unit dead with some confidence
 
@@ -42,7 +46,7 @@ class HealthReport:
     layers: tuple[LayerHealth, ...]
     n_images: int
 
-    def sentences(self, where: str = "the test set", tr=None) -> list[str]:
+    def sentences(self, where: str = "the test set", tr: Callable[..., str] | None = None) -> list[str]:
         """One plain sentence per checked layer, e.g. '12 of 32 filters in conv2 never activate on the test set ...'.
 
         Args: where: the images checked, in words; tr: a translate function tr(template, **values)
@@ -133,7 +137,7 @@ class GradientHistory:
                                                                      for v in values]}
                 for layer, values in self.norms.items()}
 
-    def sentences(self, tr=None) -> list[str]:
+    def sentences(self, tr: Callable[..., str] | None = None) -> list[str]:
         """Per layer: the gradient norm early in training (first tenth) against at the end (last tenth), in words."""
         tr, out = tr or _english, []
         for layer, v in self.norms.items():

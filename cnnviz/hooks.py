@@ -88,7 +88,7 @@ def layer_outputs(model: nn.Module, x: torch.Tensor, names: Iterable[str] | None
     return kept, out
 
 
-def activations(model: nn.Module, x) -> dict[str, np.ndarray]:
+def activations(model: nn.Module, x: torch.Tensor | np.ndarray) -> dict[str, np.ndarray]:
     """Every layer's output for one input, plus the class probabilities.
 
     Args: model an nn.Sequential as built by `arch.build`; x one normalised image (C, H, W) or (1, C, H, W).

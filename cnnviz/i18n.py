@@ -9,7 +9,12 @@ import contextlib
 import functools
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = {"en": "English", "zh": "简体中文"}
@@ -28,7 +33,7 @@ def catalog(lang: str) -> dict[str, str]:
 _language_source = None  # set by the app: returns the language of the session being drawn
 
 
-def set_language_source(source) -> None:
+def set_language_source(source: Callable[[], str | None] | None) -> None:
     """Tell modules that build text outside the pages (figures) how to find the current language."""
     global _language_source
     _language_source = source
@@ -38,7 +43,7 @@ _this_thread = threading.local()  # a language set by `language(...)` for one th
 
 
 @contextlib.contextmanager
-def language(lang: str):
+def language(lang: str) -> Iterator[None]:
     """Within the block, figures built on this thread are labelled in `lang`, whatever the session's language.
 
     A report is written in the language asked for, and the app builds it on a thread of its own (a deferred
@@ -106,7 +111,7 @@ class Translated:
     where=..., got=...)`, so `str(e)` is the English sentence (the CLI, logs and tests read it) while a screen
     shows `message_text(e, lang)`. A ready Message may be given instead of a template."""
 
-    def __init__(self, template: str = "", /, **values):
+    def __init__(self, template: str = "", /, **values) -> None:
         self.message = template if isinstance(template, Message) and not values else Message(str(template), **values)
         super().__init__(self.message)
 
@@ -121,7 +126,7 @@ MESSAGE_CALLS = ("Message", "Invalid", "SpecError", "DatasetError", "RunError", 
 TEXT_CALLS = ("t", "tr", "N_", *MESSAGE_CALLS)
 
 
-def message_text(item, lang: str | None = None) -> str:
+def message_text(item: object, lang: str | None = None) -> str:
     """An exception, a Message or plain text in `lang` (default: the current one); anything built without a
     Message (a foreign exception, a plain string) comes back as its text, unchanged."""
     lang = lang or current_language()
@@ -129,7 +134,7 @@ def message_text(item, lang: str | None = None) -> str:
     return message.text(lang) if isinstance(message, Message) else str(item)
 
 
-def duration(seconds: float, tr) -> str:
+def duration(seconds: float, tr: Callable[..., str]) -> str:
     """Seconds as a learner reads them (4.2 s, 54 s, 3 min 05 s, 1 h 02 min), through `tr(template, **values)`:
     the app passes its session's translator, the report one for the language it is written in."""
     if seconds < 10:
@@ -148,7 +153,7 @@ def language_from_locale(locale: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT
 
 
-def source_strings(paths) -> dict[str, str]:
+def source_strings(paths: Iterable[str | Path]) -> dict[str, str]:
     """Every literal passed to t(...), N_(...) or first to one of MESSAGE_CALLS in the given files:
     {text: 'file:line'} (for tests and translators)."""
     import ast

@@ -10,12 +10,16 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from . import data
 from .i18n import N_, Message, Translated
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 MAX_PIXELS = 40_000_000  # larger uploads are refused before they are decoded
 DIGIT_BOX = 20  # MNIST digits were scaled to fit 20x20 and centred by mass in 28x28
@@ -46,7 +50,7 @@ class ImageError(Translated, ValueError):
     """An image that cannot be used, with the reason in plain words."""
 
 
-def load_image_bytes(data_bytes: bytes, max_pixels: int = MAX_PIXELS):
+def load_image_bytes(data_bytes: bytes, max_pixels: int = MAX_PIXELS) -> PILImage:
     """Decode an uploaded file into a PIL image in mode L, LA, RGB or RGBA.
 
     Animated images give their first frame, CMYK and other colour spaces become RGB, 16-bit images
@@ -360,7 +364,7 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str], step
     return out
 
 
-def prepare_image(image, info: data.DatasetInfo) -> PreparedImage:
+def prepare_image(image: PILImage | np.ndarray | torch.Tensor, info: data.DatasetInfo | str) -> PreparedImage:
     """Turn any image into the input a network trained on `info` expects.
 
     Digits are made the way MNIST was: light ink on black, cropped to the ink, longer side 20 px,

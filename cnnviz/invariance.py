@@ -10,6 +10,7 @@ each test image transformed by `robustness.transform`, then scored by `evaluate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,6 +22,9 @@ from .arch import ArchSpec
 from .i18n import Invalid
 from .record import RunRecord
 from .train import TrainConfig, config_for
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 KINDS = ("shift", "rotate", "scale")
 AMOUNTS = {"shift": tuple(range(0, 9)),                                 # pixels to the right
@@ -46,7 +50,8 @@ def transformed(images: torch.Tensor, kind: str, amount: float) -> torch.Tensor:
     return torch.from_numpy(out.reshape(n, c, h, w))
 
 
-def accuracy_under(model: nn.Module, split: data.DataSplit, kind: str, amounts, n_images: int = N_IMAGES) -> np.ndarray:
+def accuracy_under(model: nn.Module, split: data.DataSplit, kind: str, amounts: Sequence[float],
+                   n_images: int = N_IMAGES) -> np.ndarray:
     """Accuracy of the network on the first `n_images` test images, every one transformed by each amount.
 
     Returns: float64 (len(amounts),) in 0..1.
@@ -68,11 +73,12 @@ class Curves:
     amounts: dict[str, tuple]           # kind -> the amounts tried
     accuracy: dict[str, np.ndarray]     # kind -> float64 (len(amounts),)
 
-    def at(self, kind: str, amount) -> float:
+    def at(self, kind: str, amount: float) -> float:
         return float(self.accuracy[kind][list(self.amounts[kind]).index(amount)])
 
 
-def curves(model: nn.Module, split: data.DataSplit, n_images: int = N_IMAGES, amounts=None) -> Curves:
+def curves(model: nn.Module, split: data.DataSplit, n_images: int = N_IMAGES,
+           amounts: dict[str, Sequence[float]] | None = None) -> Curves:
     """The network's accuracy against every amount of every transformation (AMOUNTS unless given)."""
     amounts = amounts or AMOUNTS
     return Curves(dict(amounts), {kind: accuracy_under(model, split, kind, amounts[kind], n_images) for kind in KINDS})
@@ -97,7 +103,7 @@ def pooling_layers(model: nn.Module) -> list[str]:
     return [name for name, module in model.named_children() if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d))]
 
 
-def map_similarity(model: nn.Module, split: data.DataSplit, shifts=FEATURE_SHIFTS,
+def map_similarity(model: nn.Module, split: data.DataSplit, shifts: Sequence[int] = FEATURE_SHIFTS,
                    n_images: int = 200) -> dict[str, np.ndarray]:
     """How alike each map layer's output stays when the image is shifted: the cosine similarity of the maps of
     the shifted image and of the image itself, compared position by position, averaged over the test images.
@@ -154,7 +160,7 @@ def find_partners(record: RunRecord, listing: list[runs.RunInfo]) -> list[runs.R
     return sorted(found, key=lambda r: (not same_settings(r.record, want), r.record.preset != want.preset))
 
 
-def examples(image, kind: str, amounts) -> np.ndarray:
+def examples(image: np.ndarray, kind: str, amounts: Sequence[float]) -> np.ndarray:
     """One uint8 image (C, H, W) transformed by each amount, as the accuracy test does: uint8 (n, C, H, W)."""
     x = torch.as_tensor(np.asarray(image, dtype=np.uint8))[None]  # (1, C, H, W)
     return np.stack([transformed(x, kind, a)[0].numpy() for a in amounts])

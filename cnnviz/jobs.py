@@ -37,7 +37,7 @@ EXECUTORS = ("local", "ray")
 class QueueFull(Translated, ValueError):
     """This session already has as many trainings waiting or running as one session may."""
 
-    def __init__(self, count: int, limit: int):
+    def __init__(self, count: int, limit: int) -> None:
         super().__init__(Message("you already have {count} trainings waiting or running, the most one session may "
                                  "have ({limit}); wait for one to finish, or cancel one", count=count, limit=limit))
         self.count, self.limit = count, limit

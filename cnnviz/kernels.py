@@ -35,7 +35,8 @@ def of_layer(model_or_state: nn.Module | dict, layer_name: str) -> np.ndarray:
     return weight.detach().to("cpu", torch.float32).numpy().copy()
 
 
-def apply_first_layer(model_or_kernels, image, bias=None, stride: int = 1, padding: int = 0) -> np.ndarray:
+def apply_first_layer(model_or_kernels: nn.Module | np.ndarray | torch.Tensor, image: np.ndarray | torch.Tensor,
+                      bias: np.ndarray | torch.Tensor | None = None, stride: int = 1, padding: int = 0) -> np.ndarray:
     """The first conv layer's kernels convolved with any image (before the activation), as F.conv2d does.
 
     Args:

@@ -142,7 +142,7 @@ def get_step(number: int) -> Step:
     return STEPS[int(number) - 1]
 
 
-def parse_step(value) -> int | None:
+def parse_step(value: object) -> int | None:
     """A step number 1..len(STEPS) from a URL value such as "4" or "pooling"; None when it names no step."""
     if value is None:
         return None
@@ -167,7 +167,8 @@ TINY_KERNEL = np.array([[-1, 2, -1],
                         [-1, 2, -1]], dtype=np.float64)  # (3, 3)
 
 
-def output_so_far(image, kernel, position: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+def output_so_far(image: np.ndarray, kernel: np.ndarray, position: int, stride: int = 1,
+                  padding: int = 0) -> np.ndarray:
     """The conv output with cells after `position` (row-major) set to NaN: what the sliding window has made so far.
 
     Returns: float64 (OH, OW).
@@ -180,7 +181,7 @@ def output_so_far(image, kernel, position: int, stride: int = 1, padding: int = 
     return partial.reshape(out.shape)
 
 
-def shared_weight_maps(kernel, image_shape: tuple[int, int]) -> np.ndarray:
+def shared_weight_maps(kernel: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
     """Each output neuron of a stride-1 conv as a dense neuron: its weight for every input pixel.
 
     The kernel sits at the neuron's window and every other weight is zero, so the same values
@@ -200,12 +201,12 @@ def shared_weight_maps(kernel, image_shape: tuple[int, int]) -> np.ndarray:
 # ---------------------------------------------------------------- convolution against cross-correlation
 
 
-def rotate_180(kernel) -> np.ndarray:
+def rotate_180(kernel: np.ndarray) -> np.ndarray:
     """The kernel turned upside down and left to right: what a mathematical convolution slides. Returns (kh, kw)."""
     return np.asarray(kernel, dtype=np.float64)[..., ::-1, ::-1].copy()
 
 
-def true_convolution(image, kernel) -> np.ndarray:
+def true_convolution(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Convolution as mathematics defines it (kernel rotated by 180°), next to `conv.convolve`, which is what
     F.conv2d and every CNN library compute: the cross-correlation. Returns float64 (OH, OW)."""
     return conv.convolve(image, rotate_180(kernel))
@@ -266,7 +267,7 @@ RGB_KERNEL = np.stack([conv.get_kernel("sobel_vertical").weights,
                        conv.get_kernel("gaussian_blur").weights])  # (3, 3, 3)
 
 
-def channel_contributions(image, kernel, bias: float = 0.0) -> np.ndarray:
+def channel_contributions(image: np.ndarray, kernel: np.ndarray, bias: float = 0.0) -> np.ndarray:
     """What each channel's slice adds to a 3-D convolution, and their sum (plus bias): the layer's output.
 
     Args: image (C, H, W); kernel (C, kh, kw).
@@ -291,7 +292,7 @@ def box_kernel(size: int) -> np.ndarray:
     return np.full((size, size), 1.0 / size ** 2)
 
 
-def centre_crop(image, size: int) -> np.ndarray:
+def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
     """The central size x size part of an (H, W) image (all of it when size >= H, W)."""
     img = np.asarray(image)
     h, w = img.shape[-2:]
@@ -302,7 +303,7 @@ def centre_crop(image, size: int) -> np.ndarray:
 # ---------------------------------------------------------------- ReLU
 
 
-def relu(x) -> np.ndarray:
+def relu(x: np.ndarray) -> np.ndarray:
     """max(0, x), elementwise."""
     return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
 
@@ -370,7 +371,7 @@ class KernelGradient:
     gradient: np.ndarray  # (kh, kw) d loss / d weight, one per kernel weight
 
 
-def kernel_gradient(image, kernel, target) -> KernelGradient:
+def kernel_gradient(image: np.ndarray, kernel: np.ndarray, target: np.ndarray) -> KernelGradient:
     """The loss of `kernel` and its gradient, by hand: weight (i, j) multiplied the pixel at (r + i, c + j) into
     output (r, c), so its gradient is Σ error[r, c] · image[r + i, c + j], which is the error slid over the
     input exactly as the kernel slid: a cross-correlation of the image with the error."""
@@ -379,7 +380,8 @@ def kernel_gradient(image, kernel, target) -> KernelGradient:
     return KernelGradient(output, error, 0.5 * float((error ** 2).sum()), conv.convolve(image, error))
 
 
-def descend(kernel, lr: float, steps: int = 1, image=GRADIENT_IMAGE, target=GRADIENT_TARGET) -> np.ndarray:
+def descend(kernel: np.ndarray, lr: float, steps: int = 1, image: np.ndarray = GRADIENT_IMAGE,
+            target: np.ndarray = GRADIENT_TARGET) -> np.ndarray:
     """`steps` steps of gradient descent on the kernel: weight ← weight − lr · gradient. Returns (kh, kw)."""
     k = np.asarray(kernel, dtype=np.float64)
     for _ in range(steps):
@@ -401,7 +403,7 @@ class Decision:
     loss: float                # −ln probabilities[label]
 
 
-def decision(logits, label: int) -> Decision:
+def decision(logits: np.ndarray, label: int) -> Decision:
     """Softmax and cross-entropy for one image, as F.cross_entropy computes them (the largest logit is taken off
     before exponentiating, which changes nothing but keeps e^score finite)."""
     z = np.asarray(logits, dtype=np.float64).ravel()  # (K,)
@@ -426,7 +428,7 @@ def shift_right(images: torch.Tensor, pixels: int) -> torch.Tensor:
     return out
 
 
-def accuracy_under_shift(model: torch.nn.Module, split: data.DataSplit, shifts=SHIFTS) -> np.ndarray:
+def accuracy_under_shift(model: torch.nn.Module, split: data.DataSplit, shifts: tuple[int, ...] = SHIFTS) -> np.ndarray:
     """Test accuracy of a trained model with every test image shifted right by each of `shifts` pixels.
 
     Returns: float64 (len(shifts),) in 0..1.

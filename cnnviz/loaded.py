@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,6 +25,9 @@ from . import data, runs
 from .arch import ArchSpec, build
 from .i18n import Invalid
 from .record import RunRecord
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluation
 
 MODELS_KEPT = 4  # snapshot networks kept built per run: a slider moved back and forth rebuilds nothing
 
@@ -41,7 +45,8 @@ class Snapshot:
 class LoadedRun:
     """One finished (or stopped) run with its network, its dataset and its training snapshots."""
 
-    def __init__(self, record: RunRecord, model: nn.Module, split: data.DataSplit, snapshots: tuple[Snapshot, ...]):
+    def __init__(self, record: RunRecord, model: nn.Module, split: data.DataSplit,
+                 snapshots: tuple[Snapshot, ...]) -> None:
         self.record = record
         self.model = model
         self.split = split
@@ -153,7 +158,7 @@ class LoadedRun:
                 self._models.popitem(last=False)
         return past
 
-    def evaluate(self, at: int | None = None):
+    def evaluate(self, at: int | None = None) -> Evaluation:
         """The network (at snapshot `at`, else its final weights) scored on the whole test set (not cached)."""
         from .evaluate import evaluate
 

@@ -20,11 +20,17 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import data, folders, images
 from .i18n import N_, Message, Translated
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from PIL.Image import Image as PILImage
 
 PREFIX = "mine:"
 MIN_CLASSES, MAX_CLASSES = 2, 10
@@ -173,7 +179,7 @@ def list_made() -> tuple[list[OwnDataset], list[Message]]:
     return sorted(found, key=lambda d: d.title.casefold()), problems
 
 
-def create(title: str, classes, size: int = 28, channels: int = 1, drawings: bool = True) -> OwnDataset:
+def create(title: str, classes: Sequence[str], size: int = 28, channels: int = 1, drawings: bool = True) -> OwnDataset:
     """A new, empty made dataset."""
     title = clean_name(title, Message("the dataset name"))
     names = _check_classes(classes)
@@ -248,7 +254,7 @@ def read_example(path: Path) -> np.ndarray:
         return np.asarray(im)
 
 
-def add_example(ds: OwnDataset, index: int, picture) -> np.ndarray:
+def add_example(ds: OwnDataset, index: int, picture: bytes | PILImage | np.ndarray) -> np.ndarray:
     """Prepare a picture (file bytes, a PIL image or an array) as the dataset's examples are and save it in class
     `index`; returns what was stored, uint8 (C, H, W)."""
     if not 0 <= index < len(ds.classes):

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import torch
@@ -29,6 +29,9 @@ from torchvision.transforms import functional as TF
 
 from . import hooks
 from .i18n import Message, Translated
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 Progress = Callable[[float | None, str], None]  # (fraction done 0..1, or None when the size is unknown; message)
 CHUNK = 1 << 20
@@ -252,7 +255,7 @@ class Prepared:
     notes: tuple[str, ...]
 
 
-def prepare(image, name: str = "resnet18") -> Prepared:
+def prepare(image: PILImage | np.ndarray, name: str = "resnet18") -> Prepared:
     """Resize (shorter side 256), centre-crop 224 and normalise, as the weights' `transforms()` do.
 
     Args:

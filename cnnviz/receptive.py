@@ -358,7 +358,7 @@ def hook_macs(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
     return counts
 
 
-def picture(image, input_shape: tuple[int, int, int]) -> np.ndarray:
+def picture(image: np.ndarray | torch.Tensor | None, input_shape: tuple[int, int, int]) -> np.ndarray:
     """The picture a field is drawn on, as `field_view` takes it: a test image, or a light blank canvas.
 
     Args:

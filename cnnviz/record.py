@@ -164,7 +164,7 @@ def _config_problem(config: dict) -> Message | None:
     return None
 
 
-def meta_problem(meta) -> Message | None:
+def meta_problem(meta: object) -> Message | None:
     """What is wrong with a run.json's content (None when every field a screen reads has the right type,
     its architecture can be built within the limits, and it ends in one output per class)."""
     from . import arch, cost

@@ -30,6 +30,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import torch
 from safetensors import SafetensorError
@@ -37,6 +38,11 @@ from safetensors.torch import load_file, save_file
 
 from .i18n import Invalid, Message, Translated
 from .record import RunRecord, meta_problem
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from .arch import ArchSpec
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 ACTIVE = ("starting", "running")  # a process holds the lock
@@ -70,12 +76,12 @@ def _open_checked(path: Path, flags: int, mode: str):
         raise
 
 
-def open_regular(path: Path, mode: str = "rb"):
+def open_regular(path: Path, mode: str = "rb") -> IO:
     """A regular file of the store (or a dataset), opened for reading."""
     return _open_checked(path, os.O_RDONLY, mode)
 
 
-def open_append(path: Path, mode: str = "a"):
+def open_append(path: Path, mode: str = "a") -> IO:
     """A file of the store opened for appending (created if missing): a planted link must not make the app write
     outside the store, and a planted FIFO must not block it."""
     return _open_checked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
@@ -90,7 +96,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def parse_json(data: bytes | str):
+def parse_json(data: bytes | str) -> Any:
     """JSON from a file; ValueError for anything that is not (too deep, a number of thousands of digits, bad
     UTF-8 included)."""
     try:
@@ -199,7 +205,7 @@ def create_queued(meta: dict, label: str = "run") -> str:
     return _make_run(dict(meta), label, "queued")[0]
 
 
-def lock_run(run_id: str):
+def lock_run(run_id: str) -> IO | None:
     """Take a run's lock (the open lock file), or None when another process holds it."""
     try:
         lock = open_append(run_path(run_id) / ".lock")
@@ -221,7 +227,7 @@ class RunWriter:
     process through `lock`, when the launcher took it and passed it on, else taken here).
     """
 
-    def __init__(self, meta: dict, label: str = "run", run_id: str | None = None, lock=None):
+    def __init__(self, meta: dict, label: str = "run", run_id: str | None = None, lock: IO | None = None) -> None:
         self.meta = {**meta, "pid": os.getpid(), "host": socket.gethostname()}
         if run_id is None:
             self.run_id, self.path, self._lock = _make_run(self.meta, label, "running")
@@ -504,7 +510,7 @@ def delete_run(run_id: str) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def load_model(run_id: str):
+def load_model(run_id: str) -> tuple[ArchSpec, nn.Module]:
     """Rebuild a finished (or stopped) run's network with its final weights, in eval mode.
 
     Returns:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import attribution
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 LEARNED = (nn.Conv2d, nn.Linear)  # the layers whose weights are randomised (batch norm is left as trained)
 
@@ -25,7 +29,7 @@ def learned_layers(model: nn.Module) -> list[str]:
     return [name for name, module in model.named_modules() if isinstance(module, LEARNED)]
 
 
-def randomised(model: nn.Module, layers, seed: int = 0) -> nn.Module:
+def randomised(model: nn.Module, layers: Sequence[str], seed: int = 0) -> nn.Module:
     """A copy of the model whose `layers` have fresh random weights (as PyTorch initialises them); the rest is
     left exactly as trained."""
     out = copy.deepcopy(model).eval()
@@ -49,7 +53,7 @@ def _ranks(values) -> np.ndarray:
     return (np.bincount(tie, weights=ranks) / count)[tie]
 
 
-def rank_correlation(a, b) -> float:
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rank correlation of two maps' values (pixel by pixel); 0 when either map is constant."""
     if np.ptp(np.asarray(a)) == 0 or np.ptp(np.asarray(b)) == 0:
         return 0.0
@@ -66,7 +70,8 @@ class Cascade:
     similarity: dict[str, np.ndarray]  # method -> rank correlation with the trained map, per stage (1.0 first)
 
 
-def cascade(model: nn.Module, x, target: int, methods=attribution.METHODS, seed: int = 0) -> Cascade:
+def cascade(model: nn.Module, x: torch.Tensor | np.ndarray, target: int, methods: Sequence[str] = attribution.METHODS,
+            seed: int = 0) -> Cascade:
     """Randomise the learned layers one at a time, the output side first, and recompute every method's map.
 
     Args: x (C, H, W) normalised as in training; target the class explained. Grad-CAM looks at the last

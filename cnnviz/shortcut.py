@@ -65,7 +65,8 @@ def region(shape: tuple[int, int], corner: str = "top left", margin: int = REGIO
     return mask
 
 
-def stamp(images: torch.Tensor, corner: str = "top left", where=None) -> torch.Tensor:
+def stamp(images: torch.Tensor, corner: str = "top left",
+          where: torch.Tensor | np.ndarray | None = None) -> torch.Tensor:
     """A copy of uint8 images (N, C, H, W) with the watermark (pure white) stamped on those `where` selects
     (a boolean (N,) mask; every image when None)."""
     out = images.clone()

@@ -71,7 +71,8 @@ def activation_layers(loaded: LoadedRun) -> list[str]:
     return [n for n, _ in loaded.model.named_children() if n != "flatten" and not n.startswith("dropout")]
 
 
-def activation_timeline(loaded: LoadedRun, layer: str, x) -> tuple[list[np.ndarray], list[int]]:
+def activation_timeline(loaded: LoadedRun, layer: str,
+                        x: torch.Tensor | np.ndarray) -> tuple[list[np.ndarray], list[int]]:
     """One layer's outputs on a fixed probe batch at every snapshot, and the snapshot steps.
 
     Args: x: normalised images (N, C, H, W), the same at every snapshot.

@@ -9,7 +9,7 @@ import math
 import platform
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +22,10 @@ from .i18n import Invalid, Message
 from .presets import preset_spec
 from .control import Control
 from .runs import RunWriter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import IO
 
 OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
 DEFAULT_LR = {"adam": 6e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
@@ -153,7 +157,7 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)
     if name == "adam":
@@ -322,7 +326,7 @@ def _open_run(config: TrainConfig, info: data.DatasetInfo, s: _Setup, params: in
 
 
 def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
-          run_id: str | None = None, lock=None) -> Iterator[Event]:
+          run_id: str | None = None, lock: IO | None = None) -> Iterator[Event]:
     """Train `config` into a run in the run store, yielding progress events.
 
     Args:
@@ -507,7 +511,7 @@ def _finish(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, sp
 
 
 def run_training(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
-                 on_event=None) -> Event:
+                 on_event: Callable[[Event], object] | None = None) -> Event:
     """Train to the end and return the final 'done' event; `on_event` sees every event."""
     last = None
     for event in train(config, split, control):

@@ -12,7 +12,8 @@ from pagetest import open_page
 from cnnviz import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted((ROOT / "pages").glob("*.py"))
+# the pages, and the screens laid out in packages of their own (cnnviz/ui/experiment/, cnnviz/ui/lesson/)
+PAGES = sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "cnnviz" / "ui").glob("*/*.py"))
 MIN_HELP = 40  # characters: a sentence, not a label
 
 
@@ -43,6 +44,7 @@ def _help_problems(value: ast.expr) -> list[str]:
 
 def test_the_pages_are_found():
     assert len(PAGES) >= 10 and any(path.name == "lesson.py" for path in PAGES)
+    assert {"health_tab.py", "mechanics.py"} <= {path.name for path in PAGES}
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)

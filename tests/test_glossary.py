@@ -70,7 +70,7 @@ TECHNICAL = {"kernel": "kernel", "filter": "filter", "stride": "stride", "paddin
 
 def _figure_titles() -> set[str]:
     titles = set()
-    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("cnnviz/figures/*.py")]:
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("cnnviz/ui/*/*.py"), *ROOT.glob("cnnviz/figures/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue

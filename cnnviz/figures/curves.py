@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import plotly.colors as pcolors
 import plotly.graph_objects as go
@@ -9,6 +11,9 @@ from plotly.subplots import make_subplots
 
 from ..i18n import N_
 from .base import ACCENT, TRAIN_COLOUR, VAL_COLOUR, _array, _empty, _finish, _plain, t
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _points(history: dict, x_key: str, y_key: str) -> tuple[list, list]:
@@ -20,7 +25,7 @@ def _points(history: dict, x_key: str, y_key: str) -> tuple[list, list]:
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def training_curves(history: dict, title="") -> go.Figure:
+def training_curves(history: dict, title: str = "") -> go.Figure:
     """Loss and accuracy vs (fractional) epoch, train and validation, side by side.
 
     Args: history dict of lists: step, epoch, train_loss and optional val_loss, train_acc, val_acc
@@ -53,7 +58,7 @@ METRIC_NAMES = {"train_loss": N_("training loss"), "val_loss": N_("validation lo
                 "val_acc": N_("validation accuracy")}
 
 
-def compare_curves(histories: dict, metric="val_acc", title="") -> go.Figure:
+def compare_curves(histories: dict, metric: str = "val_acc", title: str = "") -> go.Figure:
     """One metric of several runs overlaid against epoch.
 
     Args: histories {run label: history dict as in training_curves}; metric a history key.
@@ -90,7 +95,7 @@ def _lines_against(xs, series: dict, x_title: str, what: str, hover: str, title:
     return _finish(fig, title, 360, hovermode="x unified")
 
 
-def accuracy_against(xs, series: dict, x_title: str, title="") -> go.Figure:
+def accuracy_against(xs: Sequence[float], series: dict, x_title: str, title: str = "") -> go.Figure:
     """Accuracy (0..1) of several networks against one setting (a shift, a noise level), one line each.
 
     Args: xs the setting's values; series {name: accuracies, one per x}.
@@ -99,7 +104,7 @@ def accuracy_against(xs, series: dict, x_title: str, title="") -> go.Figure:
     return fig.update_yaxes(title_text=t("accuracy"), range=[0, 1.02], tickformat=".0%")
 
 
-def similarity_against(xs, series: dict, x_title: str, title="") -> go.Figure:
+def similarity_against(xs: Sequence[float], series: dict, x_title: str, title: str = "") -> go.Figure:
     """Cosine similarity (1 = unchanged) of several layers' maps against one setting (a shift), one line each.
 
     Args: xs the setting's values; series {layer name: one similarity per x}.
@@ -109,7 +114,7 @@ def similarity_against(xs, series: dict, x_title: str, title="") -> go.Figure:
     return fig.update_yaxes(title_text=t("cosine similarity with the unmoved maps"), range=[lowest - 0.02, 1.02])
 
 
-def similarity_cascade(stages, series: dict, title="") -> go.Figure:
+def similarity_cascade(stages: Sequence[str], series: dict, title: str = "") -> go.Figure:
     """How alike each method's map stays to its trained one (rank correlation, 1 = the same) as the network is
     randomised stage by stage. Args: stages the x labels (the first is the trained network); series
     {method name: one correlation per stage}."""
@@ -128,7 +133,7 @@ def similarity_cascade(stages, series: dict, title="") -> go.Figure:
     return _finish(fig, title, 380, hovermode="x unified")
 
 
-def loss_steps(losses, title="") -> go.Figure:
+def loss_steps(losses: np.ndarray | Sequence[float], title: str = "") -> go.Figure:
     """The loss after each step of gradient descent (step 0 = before any), on a log scale when it spans decades."""
     y = _array(losses, (1,), "losses").astype(np.float64)  # (S,)
     fig = go.Figure(go.Scatter(x=list(range(len(y))), y=y, mode="lines+markers", line=dict(color=ACCENT),
@@ -140,7 +145,8 @@ def loss_steps(losses, title="") -> go.Figure:
     return _finish(fig, title, 260, showlegend=False)
 
 
-def histogram_timeline(values_per_step, steps, title="", moment_step: int | None = None) -> go.Figure:
+def histogram_timeline(values_per_step: Sequence[np.ndarray], steps: Sequence[int], title: str = "",
+                       moment_step: int | None = None) -> go.Figure:
     """Histograms of a value (weights, activations) over snapshots as one heatmap with common bins.
 
     Args: values_per_step T 1-D arrays; steps T snapshot steps; moment_step: the step the other screens show,
@@ -172,8 +178,9 @@ def histogram_timeline(values_per_step, steps, title="", moment_step: int | None
     return _finish(fig, title, 380)
 
 
-def answer_over_training(steps, true_probability, chosen_probability, chosen_names, true_name: str,
-                         moment_step: int | None = None, title="") -> go.Figure:
+def answer_over_training(steps: np.ndarray, true_probability: np.ndarray, chosen_probability: np.ndarray,
+                         chosen_names: Sequence[str], true_name: str, moment_step: int | None = None,
+                         title: str = "") -> go.Figure:
     """One image's answer at each moment of training: the probability of its true class and of the class chosen.
 
     Args: steps (S,); true_probability, chosen_probability (S,) in 0..1; chosen_names (S,) the class chosen at each

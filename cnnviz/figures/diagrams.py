@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
 from .base import _finish
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _shade(hex_colour: str, factor: float) -> str:
@@ -14,7 +18,7 @@ def _shade(hex_colour: str, factor: float) -> str:
     return "#%02x%02x%02x" % tuple(int(min(255, v * factor)) for v in (r, g, b))
 
 
-def architecture_volumes(layers, title="") -> go.Figure:
+def architecture_volumes(layers: Sequence[tuple[str, Sequence[int]]], title: str = "") -> go.Figure:
     """Textbook (LeNet-style) diagram: one pseudo-3D box per layer, left to right, name and shape below.
 
     Args: layers list of (name, shape), shape (C, H, W) for volumes or (units,) for vectors.  Box width grows

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .base import ACCENT, GREEN, NEUTRAL, RED, VAL_COLOUR, _array, _finish, _plain, _signed, t
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _labels(names, k: int, what: str) -> list[str]:
@@ -20,7 +25,7 @@ def _square_height(k: int) -> int:
     return int(np.clip(40 * k, 260, 640)) + 90
 
 
-def confusion_matrix(cm, class_names, normalize=False, title="") -> go.Figure:
+def confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize: bool = False, title: str = "") -> go.Figure:
     """Confusion matrix, rows = true class (class 0 at the top), columns = predicted class.
 
     Args: cm (K, K) int counts; normalize: show row-normalised fractions (as %) instead of counts.
@@ -61,7 +66,7 @@ def _label_axes(fig: go.Figure, x_title: str, y_title: str) -> None:
                      scaleanchor="x", constrain="domain")
 
 
-def confusion_diff(cm_a, cm_b, class_names, title="") -> go.Figure:
+def confusion_diff(cm_a: np.ndarray, cm_b: np.ndarray, class_names: Sequence[str], title: str = "") -> go.Figure:
     """Difference a - b of two confusion matrices on a diverging scale centred at zero.
 
     Args: cm_a, cm_b (K, K) int counts.  Returns: one heatmap with z = cm_a - cm_b.
@@ -78,7 +83,7 @@ def confusion_diff(cm_a, cm_b, class_names, title="") -> go.Figure:
     return _finish(fig, title, _square_height(len(names)))
 
 
-def per_class_accuracy(acc, class_names, title="") -> go.Figure:
+def per_class_accuracy(acc: np.ndarray, class_names: Sequence[str], title: str = "") -> go.Figure:
     """Accuracy per class as % bars; the best class green, the worst red, both named in annotations.
 
     Args: acc (K,) in 0..1.
@@ -103,7 +108,8 @@ def per_class_accuracy(acc, class_names, title="") -> go.Figure:
     return _finish(fig, title, 380, showlegend=False)
 
 
-def probability_bars(probs, class_names, true_label=None, title="") -> go.Figure:
+def probability_bars(probs: np.ndarray, class_names: Sequence[str], true_label: int | None = None,
+                     title: str = "") -> go.Figure:
     """Horizontal bars of class probabilities, class 0 at the top; prediction coloured, true class marked.
 
     Args: probs (K,) summing to 1; true_label index of the true class or None.  Colours: predicted class
@@ -125,7 +131,8 @@ def probability_bars(probs, class_names, true_label=None, title="") -> go.Figure
     return _finish(fig, title, int(np.clip(28 * len(p), 200, 700)) + 90, showlegend=False)
 
 
-def logits_to_probabilities(logits, probs, class_names, true_label=None, title="") -> go.Figure:
+def logits_to_probabilities(logits: np.ndarray, probs: np.ndarray, class_names: Sequence[str],
+                            true_label: int | None = None, title: str = "") -> go.Figure:
     """Two bar panels, one row per class: the last layer's scores (logits, any sign), then their softmax.
 
     Args: logits (K,); probs (K,) summing to 1; true_label index of the true class or None. The predicted class
@@ -155,7 +162,8 @@ def logits_to_probabilities(logits, probs, class_names, true_label=None, title="
     return _finish(fig, title, int(np.clip(28 * len(p), 200, 700)) + 110, showlegend=False)
 
 
-def per_class_against(acc, reference, class_names, names=("yours", "reference"), title="") -> go.Figure:
+def per_class_against(acc: np.ndarray, reference: np.ndarray, class_names: Sequence[str],
+                      names: tuple[str, str] = ("yours", "reference"), title: str = "") -> go.Figure:
     """Accuracy per class of a run beside a reference (the source lesson's numbers), as grouped % bars.
 
     Args: acc (K,), reference (K,) in 0..1 (NaN where unknown); names the two legend entries.
@@ -175,7 +183,8 @@ def per_class_against(acc, reference, class_names, names=("yours", "reference"),
     return _finish(fig, title, 380, barmode="group", legend=dict(orientation="h", y=-0.25))
 
 
-def heatmap(matrix, x_labels, y_labels, title="", colorscale="Viridis", zmid=None, text_fmt=None) -> go.Figure:
+def heatmap(matrix: np.ndarray, x_labels: Sequence[object], y_labels: Sequence[object], title: str = "",
+            colorscale: str = "Viridis", zmid: float | None = None, text_fmt: str | None = None) -> go.Figure:
     """Generic labelled heatmap, first row at the top.
 
     Args: matrix (R, C); x_labels C strings; y_labels R strings; zmid centre of a diverging scale;
@@ -195,7 +204,7 @@ def heatmap(matrix, x_labels, y_labels, title="", colorscale="Viridis", zmid=Non
     return _finish(fig, title, int(np.clip(30 * len(ys), 200, 700)) + 110)
 
 
-def grouped_accuracy(categories, series: dict, title="") -> go.Figure:
+def grouped_accuracy(categories: Sequence[str], series: dict, title: str = "") -> go.Figure:
     """Accuracies of a few networks on a few test sets as grouped % bars: one group per test set, one colour per
     network (the first accent blue, the second orange, then grey).
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import plotly.colors as pcolors
 import plotly.graph_objects as go
@@ -9,8 +11,11 @@ from plotly.subplots import make_subplots
 
 from .base import _HOVER_CELL, _array, _finish, _image_axes, _plain, _to_display, t
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def overlay(image, heat, alpha=0.5, title="") -> go.Figure:
+
+def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.5, title: str = "") -> go.Figure:
     """A saliency / Grad-CAM map (0..1) drawn semi-transparent over a grey or RGB image.
 
     Args: image (H, W) grey or (H, W, 3) / (3, H, W) RGB; heat (H, W) in 0..1; alpha heat opacity.
@@ -32,7 +37,8 @@ def overlay(image, heat, alpha=0.5, title="") -> go.Figure:
     return _finish(fig, title, int(np.clip(480 * a.shape[0] / a.shape[1], 200, 640)) + (60 if title else 30))
 
 
-def overlay_grid(images, heats: dict, box=None, title="") -> go.Figure:
+def overlay_grid(images: np.ndarray, heats: dict, box: tuple[int, int, int, int] | None = None,
+                 title: str = "") -> go.Figure:
     """Maps over the same grey images, one row per network: each panel a Grad-CAM (or saliency) map over its image.
 
     Args: images (K, H, W) grey; heats {row name: (K, H, W) in 0..1}; box optional (top, left, bottom, right) of a
@@ -61,8 +67,9 @@ def overlay_grid(images, heats: dict, box=None, title="") -> go.Figure:
     return _finish(fig, title, 50 + 230 * len(rows), margin=dict(r=40))
 
 
-def scatter_embedding(points, labels, class_names, hover_text=None, mistakes=None, title="",
-                      x_range=None, y_range=None) -> go.Figure:
+def scatter_embedding(points: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
+                      hover_text: Sequence[str] | None = None, mistakes: np.ndarray | None = None, title: str = "",
+                      x_range: Sequence[float] | None = None, y_range: Sequence[float] | None = None) -> go.Figure:
     """2-D embedding (t-SNE, PCA...) coloured by class, one trace per class; mistakes ringed.
 
     Args: points (N, 2); labels (N,) class indices; hover_text N strings; mistakes (N,) bool mask or indices;

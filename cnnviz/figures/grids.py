@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
 
 from .base import (DIVERGING, GREYS, _array, _channels_last, _empty, _finish, _image_axes, _image_trace, _plain,
                    _sym, _titles, _to_display, t)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _num(v: float) -> str:
@@ -173,7 +176,8 @@ def tile_values(fig: go.Figure) -> list[np.ndarray]:
     return [np.array(z[r0:r0 + h, c0:c0 + w]) for r0, c0, h, w in meta["tiles"]]
 
 
-def kernel_grid(kernels, titles=None, shared_scale=True, max_cols=8, title="", zmax=None) -> go.Figure:
+def kernel_grid(kernels: np.ndarray, titles: Sequence[str] | None = None, shared_scale: bool = True, max_cols: int = 8,
+                title: str = "", zmax: float | None = None) -> go.Figure:
     """Grid of single-channel kernels on a diverging scale centred at zero.
 
     Args: kernels (N, kh, kw); titles N strings (default "k i"); shared_scale: one colour range and colorbar
@@ -194,7 +198,8 @@ def kernel_grid(kernels, titles=None, shared_scale=True, max_cols=8, title="", z
     return fig
 
 
-def kernel_grid_rgb(kernels, titles=None, max_cols=8, title="") -> go.Figure:
+def kernel_grid_rgb(kernels: np.ndarray, titles: Sequence[str] | None = None, max_cols: int = 8,
+                    title: str = "") -> go.Figure:
     """First-layer colour kernels as RGB composites, each min-max normalised to 0..255.
 
     Args: kernels (N, 3, kh, kw).  Returns: figure with one go.Image of the N composites tiled, white between them
@@ -214,7 +219,8 @@ def kernel_grid_rgb(kernels, titles=None, max_cols=8, title="") -> go.Figure:
     return _tiled_image(np.round(rgb * 255).astype(np.uint8), true, titles, max_cols, title)
 
 
-def feature_map_grid(maps, titles=None, max_cols=8, title="") -> go.Figure:
+def feature_map_grid(maps: np.ndarray, titles: Sequence[str] | None = None, max_cols: int = 8,
+                     title: str = "") -> go.Figure:
     """Feature maps of one layer, each on its own colour range.
 
     Args: maps (N, H, W); titles default to "ch i [min, max]".  Returns: figure with one heatmap of the N maps tiled
@@ -230,7 +236,7 @@ def feature_map_grid(maps, titles=None, max_cols=8, title="") -> go.Figure:
     return _tiled_heatmap(m, titles, max_cols, title, signed=bool((m < 0).any()))
 
 
-def image(img, title="", colorscale="gray") -> go.Figure:
+def image(img: np.ndarray, title: str = "", colorscale: str = "gray") -> go.Figure:
     """One image: (H, W) grey of any range, (H, W, 3) uint8 RGB or (3, H, W) float."""
     _, a = _to_display(img)
     trace = _image_trace(a, colorscale=colorscale, showscale=True, colorbar=dict(thickness=12))
@@ -240,7 +246,8 @@ def image(img, title="", colorscale="gray") -> go.Figure:
     return _finish(fig, title, int(np.clip(480 * h / max(w, 1), 200, 640)) + (60 if title else 30))
 
 
-def image_gallery(images, captions, max_cols=8, title="") -> go.Figure:
+def image_gallery(images: np.ndarray | Sequence[np.ndarray], captions: Sequence[str], max_cols: int = 8,
+                  title: str = "") -> go.Figure:
     """Grid of images with a caption above each; N = 0 gives a 'nothing to show' figure.
 
     Args: images (N, H, W) or (N, H, W, 3); captions N strings.

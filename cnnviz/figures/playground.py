@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .base import _array, _finish, _image_axes, _image_trace, _signed, _titles, t
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
 
 
 def _outline(fig: go.Figure, r: int, c: int, h: int, w: int, row: int, col: int, colour: str = "#ff7f0e") -> None:
@@ -22,7 +29,8 @@ def _panels(titles: list[str], widths: list[float]) -> go.Figure:
     return fig
 
 
-def conv_step(padded_input, kernel, window_rc, products, total, output, out_rc, title="") -> go.Figure:
+def conv_step(padded_input: np.ndarray, kernel: np.ndarray, window_rc: tuple[int, int], products: np.ndarray,
+              total: float, output: np.ndarray, out_rc: tuple[int, int], title: str = "") -> go.Figure:
     """CNN-Explainer style view of one output value: input window, kernel, products, output cell.
 
     Args: padded_input (H, W); kernel (kh, kw); window_rc (row, col) of the window's top-left in padded_input;
@@ -56,7 +64,7 @@ def conv_step(padded_input, kernel, window_rc, products, total, output, out_rc, 
     return _finish(fig, f"{title} \u2014 {head}" if title else head, 360)
 
 
-def kernel_applied(image, kernel, output, title="") -> go.Figure:
+def kernel_applied(image: np.ndarray, kernel: np.ndarray, output: np.ndarray, title: str = "") -> go.Figure:
     """Input image, kernel (values printed) and the resulting output map side by side.
 
     Args: image (H, W); kernel (kh, kw); output (Ho, Wo).
@@ -74,7 +82,7 @@ def kernel_applied(image, kernel, output, title="") -> go.Figure:
     return _finish(fig, title, 380)
 
 
-def number_grids(matrices, titles, title="") -> go.Figure:
+def number_grids(matrices: Sequence[np.ndarray], titles: Sequence[str], title: str = "") -> go.Figure:
     """Small signed matrices side by side, each on its own scale centred at zero, every value printed.
 
     Args: matrices a list of (R, C) arrays (a kernel, an output, its error...); titles one per matrix.
@@ -88,7 +96,8 @@ def number_grids(matrices, titles, title="") -> go.Figure:
     return _finish(fig, title, 300)
 
 
-def pooling_view(image, output, kind, size, stride, title="", window_rc=(0, 0), out_rc=(0, 0)) -> go.Figure:
+def pooling_view(image: np.ndarray, output: np.ndarray, kind: str, size: int, stride: int, title: str = "",
+                 window_rc: tuple[int, int] = (0, 0), out_rc: tuple[int, int] = (0, 0)) -> go.Figure:
     """Input and pooled output side by side, one pooling window and its output cell outlined.
 
     Args: image (H, W); output (Ho, Wo); kind "max", "avg" or "l2"; size, stride ints;

@@ -8,6 +8,7 @@ retrained or replaced run is never served stale numbers.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,6 +25,11 @@ from .. import shortcut  # labs: shortcut learning
 from ..loaded import LoadedRun
 from ..record import RunRecord
 from .text import dataset_title, plain, reason, t
+
+if TYPE_CHECKING:
+    import torch
+
+    from .inputs import Picked
 
 
 def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:
@@ -109,7 +115,7 @@ def _activations(run_id: str, sha: str, at: int | None, input_key: str, _loaded:
     return hooks.activations(_loaded.model_at(at), _x)
 
 
-def activations(loaded: LoadedRun, picked, at: int | None = None) -> dict:
+def activations(loaded: LoadedRun, picked: Picked, at: int | None = None) -> dict:
     """Every layer's output for a picked input ({layer: array without the batch dimension, ..., "softmax"}), at
     snapshot `at` (None: the final weights)."""
     return _activations(loaded.run_id, loaded.sha, at, picked.key, loaded, picked.x)
@@ -120,7 +126,7 @@ def _first_layer_maps(run_id: str, sha: str, at: int | None, input_key: str, _lo
     return kernels.apply_first_layer(_loaded.model_at(at), _x)
 
 
-def first_layer_maps(loaded: LoadedRun, picked, at: int | None = None):
+def first_layer_maps(loaded: LoadedRun, picked: Picked, at: int | None = None) -> np.ndarray:
     """The first conv layer's kernels slid over a picked input (before the activation): (M, H', W')."""
     return _first_layer_maps(loaded.run_id, loaded.sha, at, picked.key, loaded, picked.x)
 
@@ -130,7 +136,7 @@ def _flips(run_id: str, sha: str, count: int, _loaded: LoadedRun):
     return adversarial.flips(_loaded.model, _loaded.split, count)
 
 
-def adversarial_flips(loaded: LoadedRun, count: int):
+def adversarial_flips(loaded: LoadedRun, count: int) -> np.ndarray:
     """The smallest nudge, in grey levels, that flips each of the first `count` test images it gets right."""
     return _flips(loaded.run_id, loaded.sha, count, loaded)
 
@@ -141,7 +147,7 @@ def _cascade(run_id: str, sha: str, index: int, _loaded: LoadedRun):
     return sanity.cascade(_loaded.model, x, int(_loaded.split.y_test[index]))
 
 
-def sanity_cascade(loaded: LoadedRun, index: int):
+def sanity_cascade(loaded: LoadedRun, index: int) -> sanity.Cascade:
     """The attribution maps of test image `index` as the network is randomised layer by layer (see `sanity`)."""
     return _cascade(loaded.run_id, loaded.sha, index, loaded)
 
@@ -156,7 +162,7 @@ def _attribution(run_id: str, sha: str, at: int | None, input_key: str, method: 
     return attribution.attribute(method, _loaded.model_at(at), _x, target, layer=layer, **options)
 
 
-def attribution_map(loaded: LoadedRun, picked, method: str, target: int, layer: str | None = None,
+def attribution_map(loaded: LoadedRun, picked: Picked, method: str, target: int, layer: str | None = None,
                     at: int | None = None) -> attribution.Attribution:
     """One method's attribution map of a picked input for class `target` (Integrated Gradients from a black image,
     Grad-CAM at `layer`), at snapshot `at` (None: the final weights)."""
@@ -168,7 +174,7 @@ def _probabilities(run_id: str, sha: str, at: int | None, input_key: str, _loade
     return evaluate.predict(_loaded.model_at(at), _x)[0]
 
 
-def probabilities(loaded: LoadedRun, picked, at: int | None = None) -> np.ndarray:
+def probabilities(loaded: LoadedRun, picked: Picked, at: int | None = None) -> np.ndarray:
     """The network's class probabilities for a picked input: float32 (K,) summing to 1."""
     return _probabilities(loaded.run_id, loaded.sha, at, picked.key, loaded, picked.x)
 
@@ -262,7 +268,7 @@ def _look(name: str, stamp: str, image_key: str, _net: pretrained.Network, _x) -
     return pretrained.look(_net, _x)
 
 
-def pretrained_look(net: pretrained.Network, image_key: str, x) -> pretrained.Look:
+def pretrained_look(net: pretrained.Network, image_key: str, x: torch.Tensor) -> pretrained.Look:
     """What a pretrained network makes of a prepared photo (x (1, 3, 224, 224), named by `image_key`): top-5, maps."""
     return _look(net.entry.id, _weights_stamp(net.entry.id, net.trained), image_key, net, x)
 
@@ -272,7 +278,7 @@ def _pretrained_cam(name: str, stamp: str, image_key: str, target: int, _net: pr
     return attribution.grad_cam(_net.model, _x, target, _net.entry.gradcam_layer, relu_attributions=True).heat
 
 
-def pretrained_grad_cam(net: pretrained.Network, image_key: str, x, target: int) -> np.ndarray:
+def pretrained_grad_cam(net: pretrained.Network, image_key: str, x: torch.Tensor, target: int) -> np.ndarray:
     """Grad-CAM of ImageNet class `target` at the network's last convolutional stage (ReLU'd, then upsampled):
     float32 (224, 224) in 0..1."""
     return _pretrained_cam(net.entry.id, _weights_stamp(net.entry.id, net.trained), image_key, target, net, x)
@@ -377,7 +383,8 @@ def _edited_activations(run_id: str, sha: str, input_key: str, layer: str, out_c
     return hooks.activations(handcrafted.with_kernel(_loaded.model, layer, out_ch, in_ch, _kernel), _x)
 
 
-def edited_activations(loaded: LoadedRun, picked, layer: str, out_ch: int, in_ch: int, kernel: np.ndarray) -> dict:
+def edited_activations(loaded: LoadedRun, picked: Picked, layer: str, out_ch: int, in_ch: int,
+                       kernel: np.ndarray) -> dict:
     """Every layer's output for a picked input through a copy of the network with kernel slice [out_ch, in_ch] of
     `layer` replaced by `kernel` (kh, kw) (see `handcrafted.with_kernel`; the run's network is never touched).
 
@@ -395,7 +402,7 @@ def _occlusion(run_id: str, sha: str, input_key: str, target: int, patch: int, s
     return robustness.occlusion_map(_loaded.model, _x, target, patch, stride, robustness.fill_value(_loaded.info))
 
 
-def occlusion(loaded: LoadedRun, picked, target: int, patch: int, stride: int) -> np.ndarray:
+def occlusion(loaded: LoadedRun, picked: Picked, target: int, patch: int, stride: int) -> np.ndarray:
     """How much hiding each black patch of a picked input lowers p(target): (H', W') (see `robustness`)."""
     return _occlusion(loaded.run_id, loaded.sha, picked.key, target, patch, stride, loaded, picked.x)
 

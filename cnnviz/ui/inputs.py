@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -13,6 +14,11 @@ from ..loaded import LoadedRun
 from .cache import prepared_image
 from .text import plain, reason, t
 from .widgets import chart, keep_valid
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from streamlit.delta_generator import DeltaGenerator
 
 CANVAS_PX = 280  # 10x a 28x28 digit, so the brush (~18 px) draws strokes as thick as MNIST's
 SOURCES = {"test": N_("a test image"), "upload": N_("upload your own"), "draw": N_("draw one")}
@@ -34,7 +40,8 @@ class Picked:
     index: int | None = None  # its index in the test set
 
 
-def pick_test_image(prefix: str, split: data.DataSplit, classes, where=None, index_where=None, url: bool = False):
+def pick_test_image(prefix: str, split: data.DataSplit, classes: Sequence[str], where: DeltaGenerator | None = None,
+                    index_where: DeltaGenerator | None = None, url: bool = False) -> tuple[np.ndarray, int, int] | None:
     """Class and index-within-class pickers (keys `<prefix>_class`, `<prefix>_index`) for a test image.
 
     Args: where / index_where: containers for the two widgets (default the page); url: share the choice
@@ -58,8 +65,10 @@ def pick_test_image(prefix: str, split: data.DataSplit, classes, where=None, ind
     return data.test_image(split, cls, int(idx))
 
 
-def pick_input(prefix: str, loaded: LoadedRun, where=None, index_where=None, message_where=None, source_where=None,
-               sources=("test", "upload", "draw"), horizontal: bool = True, url: bool = False) -> Picked | None:
+def pick_input(prefix: str, loaded: LoadedRun, where: DeltaGenerator | None = None,
+               index_where: DeltaGenerator | None = None, message_where: DeltaGenerator | None = None,
+               source_where: DeltaGenerator | None = None, sources: tuple[str, ...] = ("test", "upload", "draw"),
+               horizontal: bool = True, url: bool = False) -> Picked | None:
     """A radio of sources (key `<prefix>_source`) and the widgets of the one chosen; None until there is an image.
 
     Args: where: container of the widgets (default the page); index_where: of the index within the class;
@@ -106,8 +115,8 @@ def _prepared(content: bytes, kind: str, caption: str, split: data.DataSplit, wh
                   caption, tuple(prepared.notes), steps=prepared.steps)
 
 
-def drawing(prefix: str, where, message_where, hint: str | None = None, key: str | None = None,
-            empty: str | None = None) -> bytes | None:
+def drawing(prefix: str, where: DeltaGenerator, message_where: DeltaGenerator, hint: str | None = None,
+            key: str | None = None, empty: str | None = None) -> bytes | None:
     """The canvas (key `<prefix>_canvas` unless given); the PNG of what was drawn once there is a stroke.
     hint: the caption above it; empty: what to say while nothing is drawn."""
     try:
@@ -138,7 +147,7 @@ def shown(image_u8: np.ndarray) -> np.ndarray:
     return a[:, 0] if a.shape[1] == 1 else a.transpose(0, 2, 3, 1)
 
 
-def show_input(where, picked: Picked, key: str) -> None:
+def show_input(where: DeltaGenerator, picked: Picked, key: str) -> None:
     """The picked image as the network sees it, with its caption and how an upload was prepared."""
     chart(where, figures.image_gallery(shown(picked.image)[None], [picked.caption]), key=key, help=t(INPUT_HELP))
     if picked.notes:
@@ -153,7 +162,8 @@ PREDICTION_HELP = N_("One bar per class: the network's probability that the imag
                      "the true class is not known); “← true” marks the true class.")
 
 
-def show_prediction(where, probs, classes, label: int | None, key: str) -> int:
+def show_prediction(where: DeltaGenerator, probs: np.ndarray, classes: Sequence[str], label: int | None,
+                    key: str) -> int:
     """The predicted class said in words (right or wrong when the true class is known) and drawn as probability
     bars; returns it."""
     pred = int(probs.argmax())

@@ -5,11 +5,15 @@ together, and plays training like a film."""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from ..loaded import LoadedRun
 from .text import t
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
 
 CHOICE = "_moment_step"  # the step shown (None: the end of training), shared by every screen and every run
 PLAYING = "_moment_playing"
@@ -55,7 +59,7 @@ def _play_pressed() -> None:
     st.session_state.pop("_moment_frame_at", None)
 
 
-def moment(loaded: LoadedRun, where=None) -> int | None:
+def moment(loaded: LoadedRun, where: DeltaGenerator | None = None) -> int | None:
     """Draw the moment-of-training control (at the top of the screen, or in `where`); the snapshot index it shows
     (None: the end of training).
 
@@ -106,7 +110,7 @@ def _player(options: list[int | None], index: int | None) -> None:
     st.rerun(scope="app")
 
 
-def whole_network(loaded: LoadedRun, index: int | None, where=None) -> int | None:
+def whole_network(loaded: LoadedRun, index: int | None, where: DeltaGenerator | None = None) -> int | None:
     """`index` for a view that runs the network at that moment; None (the end, said so) when the run's snapshots keep
     only its convolution kernels (networks over 500,000 parameters)."""
     if index is None or loaded.full_snapshots:

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from .. import data, i18n, runs
 from ..i18n import N_
+
+if TYPE_CHECKING:
+    from ..loaded import LoadedRun
 
 
 def t(text: str, **values) -> str:
@@ -17,7 +21,7 @@ def t(text: str, **values) -> str:
 i18n.set_language_source(lambda: st.session_state.get("lang"))  # figures label their axes in it too
 
 
-def reason(error) -> str:
+def reason(error: object) -> str:
     """An error (or a run's `damaged` reason) in the session's language: the compute modules raise i18n Messages,
     so this is what a page shows instead of `str(e)` (a foreign error's text comes back as it is)."""
     return i18n.message_text(error, st.session_state.get("lang", i18n.DEFAULT))
@@ -77,7 +81,7 @@ def run_label(run: runs.RunInfo) -> str:
     return f"{run.run_id} · {run.record.dataset} · {status_label(run.status)}{accuracy}"
 
 
-def run_caption(run) -> str:
+def run_caption(run: runs.RunInfo | LoadedRun) -> str:
     """'Run <id> · <dataset>' under a screen's title, for a RunInfo or a LoadedRun."""
     record = run.record
     return t("Run {run} · {dataset}", run=record.run_id, dataset=dataset_title(record.dataset, record.dataset_title))

@@ -15,7 +15,7 @@ from .text import reason, t
 QUICK_START = {"preset": "lenet5", "dataset": "mnist-sample", "epochs": 3}
 
 
-def start_training(config, split: data.DataSplit | None = None) -> str | None:
+def start_training(config: train.TrainConfig, split: data.DataSplit | None = None) -> str | None:
     """Queue a training in a process of its own; remember it as the run this session watches.
 
     `split`: the dataset, loaded here first when the page has it (a folder dataset is converted once, with a

@@ -1,12 +1,20 @@
 """Widgets every screen uses the same way: a chart with its reading help, and choices kept valid and in the URL."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from .text import t
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def chart(container, fig, *, help: str, key: str | None = None, **kwargs):  # noqa: A002 - as Streamlit's own help=
+    import plotly.graph_objects as go
+    from streamlit.delta_generator import DeltaGenerator
+
+
+def chart(container: DeltaGenerator, fig: go.Figure, *, help: str, key: str | None = None, **kwargs) -> object:  # noqa: A002 (help=, as Streamlit's)
     """A Plotly figure with a "How to read this chart" note under it: the one way pages draw a chart.
 
     Args: container: where to draw (`st`, a column, an expander, an `st.empty()` slot); fig: the figure;
@@ -28,7 +36,7 @@ def chart(container, fig, *, help: str, key: str | None = None, **kwargs):  # no
     return event
 
 
-def keep_valid(key: str, options, default, url: str | None = None) -> None:
+def keep_valid(key: str, options: Iterable[object], default: object, url: str | None = None) -> None:
     """Forget a remembered choice that is no longer offered (another run or network was picked).
 
     With `url`, the choice is also shared through the address bar: a link carrying `?<url>=<value>`
