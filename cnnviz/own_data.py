@@ -242,8 +242,16 @@ def examples(ds: OwnDataset) -> list[list[Path]]:
 
 
 def stamp(ds: OwnDataset) -> str:
-    """Changes whenever an example is added or removed: the loaded copy of the dataset is keyed on it."""
-    return ";".join(f"{len(files)}:{files[-1].name if files else ''}" for files in examples(ds))
+    """Changes whenever an example is added or removed: the loaded copy of the dataset is keyed on it. Each class
+    folder's modification time changes with every file made or removed in it (a count and the newest name would
+    not: deleting the newest example and adding one reuses its name)."""
+    def changed(folder: Path) -> int:
+        try:
+            return os.stat(folder).st_mtime_ns
+        except OSError:
+            return 0
+
+    return ";".join(f"{f}:{changed(ds.folder / f)}" for f in ds.folders)
 
 
 def read_example(path: Path) -> np.ndarray:

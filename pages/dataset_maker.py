@@ -167,7 +167,7 @@ def _gallery(ds: own_data.OwnDataset, files: list) -> None:
                 st.rerun()
 
 
-def _train(ds: own_data.OwnDataset, files: list) -> None:
+def _train(ds: own_data.OwnDataset) -> None:
     st.subheader(t("Train on it"))
     problem = own_data.problem(ds)
     if problem:
@@ -229,5 +229,5 @@ st.caption(ui.dataset_description(made.info()) + " " + " · ".join(
     f"{ui.plain(c)}: {len(f)}" for c, f in zip(made.classes, counts)))
 _add_examples(made)
 _gallery(made, counts)
-_train(made, counts)
+_train(made)
 _manage(made)
