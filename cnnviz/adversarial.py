@@ -5,6 +5,7 @@ true class, taken at the image, says for every pixel whether brightening or dark
 every pixel by the same small amount in that direction. The amount is counted in grey levels (0..255), so a
 learner can judge it against what the eye can see. Pure torch and numpy, no streamlit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,11 +40,11 @@ def gradient_sign(model: nn.Module, image: np.ndarray, label: int, info: data.Da
 class Nudge:
     """What the smallest flipping nudge of one image did (grey is None when no nudge up to MAX_GREY flips it)."""
 
-    grey: int | None             # grey levels each pixel moved by (at most), 1..MAX_GREY
-    original: np.ndarray         # (C, H, W) float 0..255
-    nudged: np.ndarray           # (C, H, W) float 0..255, clipped to the valid range
-    probs_before: np.ndarray     # (K,)
-    probs_after: np.ndarray      # (K,) at the flipping nudge (at MAX_GREY when nothing flips)
+    grey: int | None  # grey levels each pixel moved by (at most), 1..MAX_GREY
+    original: np.ndarray  # (C, H, W) float 0..255
+    nudged: np.ndarray  # (C, H, W) float 0..255, clipped to the valid range
+    probs_before: np.ndarray  # (K,)
+    probs_after: np.ndarray  # (K,) at the flipping nudge (at MAX_GREY when nothing flips)
     predicted_before: int
     predicted_after: int
 
@@ -58,8 +59,9 @@ def _predict(model: nn.Module, pixels: torch.Tensor, info: data.DatasetInfo) -> 
     return torch.softmax(model(_standardise(pixels, info)), 1)
 
 
-def smallest_flip(model: nn.Module, image: np.ndarray, label: int, info: data.DatasetInfo,
-                  max_grey: int = MAX_GREY) -> Nudge:
+def smallest_flip(
+    model: nn.Module, image: np.ndarray, label: int, info: data.DatasetInfo, max_grey: int = MAX_GREY
+) -> Nudge:
     """Nudge the image by 1, 2, ... max_grey grey levels along the gradient's sign; the first that changes the
     network's answer. Every size is tried in one batch."""
     original = torch.as_tensor(np.asarray(image, dtype=np.uint8)).float() / 255.0  # (C, H, W)
@@ -70,8 +72,15 @@ def smallest_flip(model: nn.Module, image: np.ndarray, label: int, info: data.Da
     answers = probs.argmax(1)
     flipped = torch.nonzero(answers[1:] != answers[0]).flatten()
     at = int(flipped[0]) + 1 if len(flipped) else max_grey
-    return Nudge(at if len(flipped) else None, original.numpy() * 255.0, nudged[at].numpy() * 255.0,
-                 probs[0].numpy(), probs[at].numpy(), int(answers[0]), int(answers[at]))
+    return Nudge(
+        at if len(flipped) else None,
+        original.numpy() * 255.0,
+        nudged[at].numpy() * 255.0,
+        probs[0].numpy(),
+        probs[at].numpy(),
+        int(answers[0]),
+        int(answers[at]),
+    )
 
 
 def flips(model: nn.Module, split: data.DataSplit, count: int = 100, max_grey: int = MAX_GREY) -> np.ndarray:

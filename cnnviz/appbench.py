@@ -9,6 +9,7 @@
 
 Used by `python -m cnnviz bench`; needs Playwright's Python package and Debian's /usr/bin/chromium.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,11 +60,29 @@ def _free_port() -> int:
 def serve(env: dict | None = None, timeout: float = 60.0) -> Iterator[str]:
     """`streamlit run app.py` on a free port of 127.0.0.1; yields its URL and stops it afterwards."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -111,14 +130,33 @@ def open_app(page: Page, url: str) -> None:
     """Open the app and wait for app.py's navigation (a fresh server's first run shows another list first)."""
     page.goto(url)
     settle(page)
-    page.wait_for_function("document.querySelector('[data-testid=\"stSidebarNavLink\"]')?.innerText.trim()"
-                           ".endsWith('Home')", timeout=60_000)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=\"stSidebarNavLink\"]')?.innerText.trim().endsWith('Home')",
+        timeout=60_000,
+    )
 
 
 def _cli_train_seconds(preset: str, epochs: int, seed: int) -> float:
-    out = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--preset", preset, "--epochs", str(epochs),
-                          "--seed", str(seed), "--json"], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cnnviz",
+            "train",
+            "--preset",
+            preset,
+            "--epochs",
+            str(epochs),
+            "--seed",
+            str(seed),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return float(json.loads(out.stdout)["train_seconds"])
 
 
@@ -169,9 +207,14 @@ def app_train_ratio(presets: Sequence[str], epochs: int = 3, pairs: int = 3) -> 
                 cli_s.append(_cli_train_seconds(preset, epochs, seed=0))
             per_pair = [c / a for a, c in zip(app_s, cli_s)]
             ratios[preset] = round(statistics.median(per_pair), 3)
-            detail[preset] = {"epochs": epochs, "dataset": "mnist-sample", "app_train_seconds": app_s,
-                              "cli_train_seconds": cli_s, "pair_ratios": [round(r, 3) for r in per_pair],
-                              "eta_error_at_10pct": [e for e in eta if e is not None]}
+            detail[preset] = {
+                "epochs": epochs,
+                "dataset": "mnist-sample",
+                "app_train_seconds": app_s,
+                "cli_train_seconds": cli_s,
+                "pair_ratios": [round(r, 3) for r in per_pair],
+                "eta_error_at_10pct": [e for e in eta if e is not None],
+            }
     return ratios, detail
 
 
@@ -218,8 +261,11 @@ def click_latency(screens: Sequence[str] = ("Kernels", "Evaluation"), repeats: i
         still_training = runs.read_run(busy).status == "running"
     finally:
         jobs.stop_all()
-    return {"ms": {s: round(statistics.median(v), 1) for s, v in times.items()},
-            "all_ms": {s: [round(x) for x in v] for s, v in times.items()}, "training_throughout": still_training}
+    return {
+        "ms": {s: round(statistics.median(v), 1) for s, v in times.items()},
+        "all_ms": {s: [round(x) for x in v] for s, v in times.items()},
+        "training_throughout": still_training,
+    }
 
 
 def queue(sessions: int = 4, per_session: int = 2, cap: int | None = None) -> dict:
@@ -255,9 +301,17 @@ def queue(sessions: int = 4, per_session: int = 2, cap: int | None = None) -> di
     for i in range(n):
         _cli_train_seconds("lenet5", 3, seed=i)
     back_to_back = time.perf_counter() - t0
-    return {"requested": n, "sessions": sessions, "finished": statuses.count("finished"), "lost": n - len(mine),
-            "cap": cap, "peak_running": peak, "queue_seconds": round(queue_seconds, 1),
-            "back_to_back_seconds": round(back_to_back, 1), "ratio": round(queue_seconds / back_to_back, 3)}
+    return {
+        "requested": n,
+        "sessions": sessions,
+        "finished": statuses.count("finished"),
+        "lost": n - len(mine),
+        "cap": cap,
+        "peak_running": peak,
+        "queue_seconds": round(queue_seconds, 1),
+        "back_to_back_seconds": round(back_to_back, 1),
+        "ratio": round(queue_seconds / back_to_back, 3),
+    }
 
 
 MOMENT_SCREENS = ("kernels", "feature_maps", "evaluation", "explain")  # the screens the moment of training moves
@@ -291,8 +345,9 @@ class ScriptRuns:
         return (time.perf_counter() - t0) * 1000
 
 
-def moment_latency(presets: Sequence[str] = ("lenet5", "deep-cnn"), screens: Sequence[str] = MOMENT_SCREENS,
-                   moves: int = 5) -> dict:
+def moment_latency(
+    presets: Sequence[str] = ("lenet5", "deep-cnn"), screens: Sequence[str] = MOMENT_SCREENS, moves: int = 5
+) -> dict:
     """Milliseconds per move of the moment-of-training slider, per preset and screen, after the screen's first visit.
 
     Each screen is opened at the end of training, then the slider at the top of the screen is stepped back `moves`
@@ -322,7 +377,9 @@ def moment_latency(presets: Sequence[str] = ("lenet5", "deep-cnn"), screens: Seq
                 new = [script.ms_until_done(lambda: slider.press("ArrowLeft")) for _ in range(moves)]
                 seen = [script.ms_until_done(lambda: slider.press("ArrowRight")) for _ in range(moves)]
                 key = f"{preset}.{screen}"
-                result["new_ms"][key], result["seen_ms"][key] = (round(statistics.median(new)),
-                                                                 round(statistics.median(seen)))
+                result["new_ms"][key], result["seen_ms"][key] = (
+                    round(statistics.median(new)),
+                    round(statistics.median(seen)),
+                )
                 result["all_ms"][key] = {"new": [round(x) for x in new], "seen": [round(x) for x in seen]}
     return result

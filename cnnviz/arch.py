@@ -4,6 +4,7 @@ A spec is plain data (JSON in, JSON out). `infer_shapes` checks it with the outp
 O = floor((I - F + 2P) / S) + 1 before anything is built, so an impossible network is refused with
 a message that names the layer and the numbers.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,14 @@ from .i18n import N_, Message, Translated
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "none")
 POOL_KINDS = ("max", "avg")
 # the words a layer's description uses for them, translated where shown (the English stays the identifier)
-WORDS = {"relu": N_("relu"), "sigmoid": N_("sigmoid"), "tanh": N_("tanh"), "none": N_("none"), "max": N_("max"),
-         "avg": N_("avg")}
+WORDS = {
+    "relu": N_("relu"),
+    "sigmoid": N_("sigmoid"),
+    "tanh": N_("tanh"),
+    "none": N_("none"),
+    "max": N_("max"),
+    "avg": N_("avg"),
+}
 MAX_LAYERS = 64
 MAX_JSON_CHARS = 1 << 20  # a 64-layer spec is a few kB
 
@@ -114,8 +121,11 @@ class ArchSpec:
     @staticmethod
     def from_json(text: str) -> ArchSpec:
         if len(text) > MAX_JSON_CHARS:
-            raise SpecError("the JSON is {n:,} characters long; an architecture is at most {limit:,}", n=len(text),
-                            limit=MAX_JSON_CHARS)
+            raise SpecError(
+                "the JSON is {n:,} characters long; an architecture is at most {limit:,}",
+                n=len(text),
+                limit=MAX_JSON_CHARS,
+            )
         try:
             data = json.loads(text)
         except RecursionError:
@@ -132,14 +142,22 @@ def _is_int(x) -> bool:
 def _layer_from_dict(index: int, raw) -> Layer:
     if not isinstance(raw, dict) or raw.get("type") not in LAYER_TYPES:
         got = raw.get("type") if isinstance(raw, dict) else raw
-        raise SpecError("layer {index}: unknown type {got!r}; expected one of {types}", index=index, got=got,
-                        types=", ".join(LAYER_TYPES))
+        raise SpecError(
+            "layer {index}: unknown type {got!r}; expected one of {types}",
+            index=index,
+            got=got,
+            types=", ".join(LAYER_TYPES),
+        )
     cls = LAYER_TYPES[raw["type"]]
     names = {f.name for f in fields(cls)}
     unknown = set(raw) - names - {"type"}
     if unknown:
-        raise SpecError("layer {index} ({type}): unknown field(s) {fields}", index=index, type=cls.type,
-                        fields=", ".join(sorted(unknown)))
+        raise SpecError(
+            "layer {index} ({type}): unknown field(s) {fields}",
+            index=index,
+            type=cls.type,
+            fields=", ".join(sorted(unknown)),
+        )
     try:
         return cls(**{k: v for k, v in raw.items() if k != "type"})
     except TypeError as e:
@@ -175,8 +193,9 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
 def _check_positive(where: str, **values) -> None:
     for key, v in values.items():
         if not _is_int(v) or v < 1:
-            raise SpecError("{where}: {key} must be a whole number of at least 1, got {got!r}", where=where, key=key,
-                            got=v)
+            raise SpecError(
+                "{where}: {key} must be a whole number of at least 1, got {got!r}", where=where, key=key, got=v
+            )
 
 
 def infer_shapes(spec: ArchSpec) -> list[LayerInfo]:
@@ -211,8 +230,9 @@ def _layer_rows(spec: ArchSpec) -> Iterator[LayerInfo]:
     c, h, w = spec.input_shape
     _check_positive(Message("input"), channels=c, height=h, width=w)
     if len(spec.layers) > MAX_LAYERS:
-        raise SpecError("{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers),
-                        limit=MAX_LAYERS)
+        raise SpecError(
+            "{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers), limit=MAX_LAYERS
+        )
     shape: tuple[int, ...] = (c, h, w)
     for name, layer in zip(layer_names(spec), spec.layers):
         where = f"{name}"
@@ -223,30 +243,57 @@ def _layer_rows(spec: ArchSpec) -> Iterator[LayerInfo]:
                 raise SpecError("{where}: padding must be 0 or more, got {got!r}", where=where, got=layer.padding)
             _check_activation(where, layer.activation)
             if flat:
-                raise SpecError("{where}: a convolution needs an image (C, H, W) but gets a flat vector of {n}",
-                                where=where, n=shape[0])
+                raise SpecError(
+                    "{where}: a convolution needs an image (C, H, W) but gets a flat vector of {n}",
+                    where=where,
+                    n=shape[0],
+                )
             ci, hi, wi = shape
             k, s, p = layer.kernel_size, layer.stride, layer.padding
             if k > min(hi, wi) + 2 * p:
-                raise SpecError("{where}: kernel {k}x{k} is larger than its padded input {ph}x{pw} (input {h}x{w}, "
-                                "padding {p})", where=where, k=k, ph=hi + 2 * p, pw=wi + 2 * p, h=hi, w=wi, p=p)
+                raise SpecError(
+                    "{where}: kernel {k}x{k} is larger than its padded input {ph}x{pw} (input {h}x{w}, padding {p})",
+                    where=where,
+                    k=k,
+                    ph=hi + 2 * p,
+                    pw=wi + 2 * p,
+                    h=hi,
+                    w=wi,
+                    p=p,
+                )
             shape = (layer.filters, output_size(hi, k, s, p), output_size(wi, k, s, p))
             params = (k * k * ci + 1) * layer.filters
-            desc = Message("{filters}@{k}x{k}, stride {s}, padding {p}, {activation}", filters=layer.filters, k=k, s=s,
-                           p=p, activation=Message(WORDS[layer.activation]))
+            desc = Message(
+                "{filters}@{k}x{k}, stride {s}, padding {p}, {activation}",
+                filters=layer.filters,
+                k=k,
+                s=s,
+                p=p,
+                activation=Message(WORDS[layer.activation]),
+            )
         elif isinstance(layer, Pool):
             stride = layer.stride if layer.stride is not None else layer.size
             _check_positive(where, size=layer.size, stride=stride)
             if layer.kind not in POOL_KINDS:
-                raise SpecError("{where}: pooling kind must be one of {kinds}, got {got!r}", where=where,
-                                kinds=", ".join(POOL_KINDS), got=layer.kind)
+                raise SpecError(
+                    "{where}: pooling kind must be one of {kinds}, got {got!r}",
+                    where=where,
+                    kinds=", ".join(POOL_KINDS),
+                    got=layer.kind,
+                )
             if flat:
-                raise SpecError("{where}: pooling needs an image (C, H, W) but gets a flat vector of {n}", where=where,
-                                n=shape[0])
+                raise SpecError(
+                    "{where}: pooling needs an image (C, H, W) but gets a flat vector of {n}", where=where, n=shape[0]
+                )
             ci, hi, wi = shape
             if layer.size > min(hi, wi):
-                raise SpecError("{where}: pooling window {k}x{k} is larger than its input {h}x{w}", where=where,
-                                k=layer.size, h=hi, w=wi)
+                raise SpecError(
+                    "{where}: pooling window {k}x{k} is larger than its input {h}x{w}",
+                    where=where,
+                    k=layer.size,
+                    h=hi,
+                    w=wi,
+                )
             shape = (ci, output_size(hi, layer.size, stride, 0), output_size(wi, layer.size, stride, 0))
             params = 0
             desc = Message("{kind} {k}x{k}, stride {s}", kind=Message(WORDS[layer.kind]), k=layer.size, s=stride)
@@ -266,22 +313,31 @@ def _layer_rows(spec: ArchSpec) -> Iterator[LayerInfo]:
             _check_positive(where, units=layer.units)
             _check_activation(where, layer.activation)
             if not flat:
-                raise SpecError("{where}: a dense layer needs a flat vector; add a flatten layer before it "
-                                "(its input is {shape})", where=where, shape="x".join(map(str, shape)))
+                raise SpecError(
+                    "{where}: a dense layer needs a flat vector; add a flatten layer before it (its input is {shape})",
+                    where=where,
+                    shape="x".join(map(str, shape)),
+                )
             params = (shape[0] + 1) * layer.units
             shape = (layer.units,)
-            desc = Message("{units} units, {activation}", units=layer.units,
-                           activation=Message(WORDS[layer.activation]))
+            desc = Message(
+                "{units} units, {activation}", units=layer.units, activation=Message(WORDS[layer.activation])
+            )
         if min(shape) < 1:
-            raise SpecError("{where}: output size {shape} has collapsed to nothing", where=where,
-                            shape="x".join(map(str, shape)))
+            raise SpecError(
+                "{where}: output size {shape} has collapsed to nothing", where=where, shape="x".join(map(str, shape))
+            )
         yield LayerInfo(name, layer.type, shape, params, desc)
 
 
 def _check_activation(where: str, activation: str) -> None:
     if activation not in ACTIVATIONS:
-        raise SpecError("{where}: activation must be one of {names}, got {got!r}", where=where,
-                        names=", ".join(ACTIVATIONS), got=activation)
+        raise SpecError(
+            "{where}: activation must be one of {names}, got {got!r}",
+            where=where,
+            names=", ".join(ACTIVATIONS),
+            got=activation,
+        )
 
 
 def total_params(spec: ArchSpec) -> int:
@@ -302,17 +358,24 @@ def summary_table(spec: ArchSpec) -> str:
 # What the builder lets a learner set, per field: (kind, lowest, highest); a tuple kind lists the allowed words.
 # The bounds only keep the editor's widgets sane; `infer_shapes` says what cannot work.
 EDITABLE: dict[str, tuple] = {
-    "filters": (int, 1, 4096), "kernel_size": (int, 1, 256), "stride": (int, 1, 256), "padding": (int, 0, 256),
-    "activation": (ACTIVATIONS, None, None), "kind": (POOL_KINDS, None, None), "size": (int, 1, 256),
-    "p": (float, 0.0, 1.0), "units": (int, 1, 100_000),
+    "filters": (int, 1, 4096),
+    "kernel_size": (int, 1, 256),
+    "stride": (int, 1, 256),
+    "padding": (int, 0, 256),
+    "activation": (ACTIVATIONS, None, None),
+    "kind": (POOL_KINDS, None, None),
+    "size": (int, 1, 256),
+    "p": (float, 0.0, 1.0),
+    "units": (int, 1, 100_000),
 }
 
 
 def check_editable(spec: ArchSpec) -> None:
     """Raise SpecError unless the builder can show every value of `spec`: of the right kind and within EDITABLE."""
     if len(spec.layers) > MAX_LAYERS:
-        raise SpecError("{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers),
-                        limit=MAX_LAYERS)
+        raise SpecError(
+            "{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers), limit=MAX_LAYERS
+        )
     if min(spec.input_shape) < 1:
         raise SpecError("input_shape must be three positive whole numbers, got {shape}", shape=list(spec.input_shape))
     for name, layer in zip(layer_names(spec), spec.layers):
@@ -328,8 +391,13 @@ def check_editable(spec: ArchSpec) -> None:
                 ok = _is_int(value) and lo <= value <= hi
             if not ok:
                 allowed = ", ".join(kind) if isinstance(kind, tuple) else f"{lo} to {hi}"
-                raise SpecError("{layer}: {field} must be {allowed}, got {value}", layer=name, field=key,
-                                allowed=allowed, value=repr(value))
+                raise SpecError(
+                    "{layer}: {field} must be {allowed}, got {value}",
+                    layer=name,
+                    field=key,
+                    allowed=allowed,
+                    value=repr(value),
+                )
 
 
 def adapt(spec: ArchSpec, input_shape: tuple[int, int, int], num_classes: int) -> ArchSpec:

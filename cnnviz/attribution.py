@@ -6,6 +6,7 @@ app caches and shares between sessions, is never switched to training, given gra
 Grad-CAM works on any network: its layer is named as `named_modules()` names it ("conv2" for the networks
 `arch.build` makes, "layer4" or "features.28" for torchvision's).
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,17 +20,28 @@ from . import data, hooks
 from .i18n import N_, Invalid
 
 METHODS = ("saliency", "smoothgrad", "integrated_gradients", "gradcam")  # what `attribute` accepts
-TITLES = {"saliency": N_("Gradient saliency"), "smoothgrad": N_("SmoothGrad"),
-          "integrated_gradients": N_("Integrated Gradients"), "gradcam": N_("Grad-CAM")}  # as the screens name them
+TITLES = {
+    "saliency": N_("Gradient saliency"),
+    "smoothgrad": N_("SmoothGrad"),
+    "integrated_gradients": N_("Integrated Gradients"),
+    "gradcam": N_("Grad-CAM"),
+}  # as the screens name them
 ABOUT = {  # each method in a sentence, for the screens
-    "saliency": N_("How strongly the class score reacts to a tiny change of each pixel (the gradient). Quick, but "
-                   "speckled."),
-    "smoothgrad": N_("The same gradient averaged over many copies of the image with a little noise added: the "
-                     "speckle cancels out and the shape that matters remains."),
-    "integrated_gradients": N_("Adds up the gradient along the way from a black image to this one, so the pixel "
-                               "scores sum to how much the class score rose between the two."),
-    "gradcam": N_("Weighs a convolution layer's feature maps by how much they raise the class score: coarse, at that "
-                  "layer's resolution, but it shows where the network looked."),
+    "saliency": N_(
+        "How strongly the class score reacts to a tiny change of each pixel (the gradient). Quick, but speckled."
+    ),
+    "smoothgrad": N_(
+        "The same gradient averaged over many copies of the image with a little noise added: the "
+        "speckle cancels out and the shape that matters remains."
+    ),
+    "integrated_gradients": N_(
+        "Adds up the gradient along the way from a black image to this one, so the pixel "
+        "scores sum to how much the class score rose between the two."
+    ),
+    "gradcam": N_(
+        "Weighs a convolution layer's feature maps by how much they raise the class score: coarse, at that "
+        "layer's resolution, but it shows where the network looked."
+    ),
 }
 
 
@@ -115,8 +127,9 @@ def saliency(model: nn.Module, x: np.ndarray | torch.Tensor, target: int) -> Att
     return _grad_maps("saliency", target, Saliency(work).attribute(xb.requires_grad_(), target=target, abs=False))
 
 
-def smoothgrad(model: nn.Module, x: np.ndarray | torch.Tensor, target: int, samples: int = 32, noise: float = 0.15,
-               seed: int = 0) -> Attribution:
+def smoothgrad(
+    model: nn.Module, x: np.ndarray | torch.Tensor, target: int, samples: int = 32, noise: float = 0.15, seed: int = 0
+) -> Attribution:
     """SmoothGrad: the gradient averaged over `samples` noisy copies of the image (Captum NoiseTunnel).
 
     Args: noise standard deviation as a fraction of the image's value range; seed makes the noise repeatable.
@@ -124,16 +137,25 @@ def smoothgrad(model: nn.Module, x: np.ndarray | torch.Tensor, target: int, samp
     from captum.attr import NoiseTunnel, Saliency
 
     if not 1 <= samples <= 1000 or not 0 <= noise <= 1:
-        raise Invalid("SmoothGrad needs 1..1000 samples and a noise level in 0..1, got {samples}, {noise}",
-                      samples=samples, noise=noise)
+        raise Invalid(
+            "SmoothGrad needs 1..1000 samples and a noise level in 0..1, got {samples}, {noise}",
+            samples=samples,
+            noise=noise,
+        )
     work, xb = working_copy(model), image_batch(x, single=True)
     target = _check_target(hooks.run(work, xb), target)
     sigma = noise * float(xb.max() - xb.min()) or noise
     with torch.random.fork_rng(devices=[]):  # repeatable noise without disturbing anyone's random stream
         torch.manual_seed(seed)
-        attr = NoiseTunnel(Saliency(work)).attribute(xb.requires_grad_(), nt_type="smoothgrad", nt_samples=samples,
-                                                     nt_samples_batch_size=samples, stdevs=sigma, target=target,
-                                                     abs=False)
+        attr = NoiseTunnel(Saliency(work)).attribute(
+            xb.requires_grad_(),
+            nt_type="smoothgrad",
+            nt_samples=samples,
+            nt_samples_batch_size=samples,
+            stdevs=sigma,
+            target=target,
+            abs=False,
+        )
     return _grad_maps("smoothgrad", target, attr)
 
 
@@ -142,8 +164,13 @@ def black_baseline(info: data.DatasetInfo) -> np.ndarray:
     return data.normalize(torch.zeros(1, *info.input_shape, dtype=torch.uint8), info)[0].numpy()
 
 
-def integrated_gradients(model: nn.Module, x: np.ndarray | torch.Tensor, target: int,
-                         baseline: np.ndarray | torch.Tensor | None = None, steps: int = 64) -> Attribution:
+def integrated_gradients(
+    model: nn.Module,
+    x: np.ndarray | torch.Tensor,
+    target: int,
+    baseline: np.ndarray | torch.Tensor | None = None,
+    steps: int = 64,
+) -> Attribution:
     """Integrated Gradients from `baseline` to x (Gauss-Legendre, `steps` points).
 
     Args: baseline (C, H, W) normalised, default all zeros (the mean image); pass `black_baseline(info)` for
@@ -158,13 +185,15 @@ def integrated_gradients(model: nn.Module, x: np.ndarray | torch.Tensor, target:
     if not 2 <= steps <= 2000:
         raise Invalid("Integrated Gradients needs 2..2000 steps, got {steps}", steps=steps)
     target = _check_target(hooks.run(work, xb), target)
-    attr, delta = IntegratedGradients(work).attribute(xb, baselines=base, target=target, n_steps=steps,
-                                                      internal_batch_size=steps, return_convergence_delta=True)
+    attr, delta = IntegratedGradients(work).attribute(
+        xb, baselines=base, target=target, n_steps=steps, internal_batch_size=steps, return_convergence_delta=True
+    )
     return _grad_maps("integrated_gradients", target, attr, float(delta.item()))
 
 
-def grad_cam(model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer: str,
-             relu_attributions: bool = False) -> Attribution:
+def grad_cam(
+    model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer: str, relu_attributions: bool = False
+) -> Attribution:
     """Grad-CAM (Captum's LayerGradCam) on a layer with feature maps, upsampled bilinearly to the input size.
 
     Args: layer a `named_modules()` name: "conv2" or "conv2_relu" here, "layer4" or "features.28" in torchvision's
@@ -183,21 +212,26 @@ def grad_cam(model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer:
         with hooks.watching(work, [layer], lambda _name, out: maps.append(out)):
             logits = hooks.run(work, inputs)
         if maps[-1].ndim != 4:
-            raise Invalid("Grad-CAM needs a layer with feature maps (a convolution); {layer} outputs shape {shape}",
-                          layer=layer, shape=tuple(maps[-1].shape[1:]))
+            raise Invalid(
+                "Grad-CAM needs a layer with feature maps (a convolution); {layer} outputs shape {shape}",
+                layer=layer,
+                shape=tuple(maps[-1].shape[1:]),
+            )
         _check_target(logits, target)
         return logits
 
     target = int(target) if isinstance(target, np.integer) else target  # Captum takes Python ints only
-    cam = LayerGradCam(checked, module).attribute(xb.requires_grad_(), target=target,
-                                                  relu_attributions=relu_attributions)  # (1, 1, h, w)
+    cam = LayerGradCam(checked, module).attribute(
+        xb.requires_grad_(), target=target, relu_attributions=relu_attributions
+    )  # (1, 1, h, w)
     up = LayerAttribution.interpolate(cam.detach(), tuple(xb.shape[2:]), interpolate_mode="bilinear")  # (1, 1, H, W)
     raw = up[0, 0].double().numpy()
     return Attribution("gradcam", target, normalise01(np.maximum(raw, 0)), raw.astype(np.float32))
 
 
-def attribute(method: str, model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer: str | None = None,
-              **options) -> Attribution:
+def attribute(
+    method: str, model: nn.Module, x: np.ndarray | torch.Tensor, target: int, layer: str | None = None, **options
+) -> Attribution:
     """Any method of METHODS by name (the screens' entry point); `layer` is needed by Grad-CAM only.
 
     Args: options: the method's own settings (samples, noise, baseline, steps, relu_attributions).

@@ -4,6 +4,7 @@ A learner's own dataset may hold twenty pictures per class. A network trained on
 moved by a pixel or two and turned by a few degrees, each picture becomes many, and the network has to learn the
 shape instead. The moves are drawn from a seeded generator, so a run with augmentation is still repeatable.
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,4 +44,3 @@ def random_moves(n: int, generator: torch.Generator) -> tuple[torch.Tensor, torc
 def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """A batch (N, C, H, W) with a fresh random move for every image."""
     return shift_and_turn(x, *random_moves(len(x), generator))
-

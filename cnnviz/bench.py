@@ -6,6 +6,7 @@ alternating the two sides (A B A B ...) with a fixed amount of work each; the me
 is reported, leaving out pairs during which other processes were busy on the CPUs. Every run goes into a
 temporary CNNVIZ_HOME that is removed afterwards. BENCHMARKS.md defines each number.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,15 +42,26 @@ PRESETS = ("lenet5", "deep-cnn")
 PAGES = ("home", "convolution", "architecture", "train", "kernels", "feature_maps", "evaluation")
 # time to accuracy: the target, and the training settings that reach it soonest (tuned on this kind of CPU)
 TTA_TARGETS = {"lenet5": 0.984, "deep-cnn": 0.992, "fast": 0.990}
-TTA_SETTINGS = {"lenet5": dict(epochs=2, batch_size=128), "deep-cnn": dict(epochs=3, batch_size=128),
-                "fast": dict(epochs=2, batch_size=128)}
+TTA_SETTINGS = {
+    "lenet5": dict(epochs=2, batch_size=128),
+    "deep-cnn": dict(epochs=3, batch_size=128),
+    "fast": dict(epochs=2, batch_size=128),
+}
 CHECKS_PER_EPOCH = 8  # test-set evaluations per epoch while timing accuracy (off the clock)
 MAX_OTHERS = 0.05  # a pair is "quiet" when other processes used at most this share of all CPUs meanwhile
-GOALS = {"train_throughput_ratio": (">=", 0.95), "app_train_ratio": (">=", 0.9),
-         "app_click_latency_ms": ("<", 1000), "queue.ratio": ("<", 1.1),
-         "inspect_ms.deep-cnn.activations": ("<", 50), "inspect_ms.deep-cnn.kernel_grid": ("<", 50),
-         "page_ms": ("<", 500), "long_history_ms.train_page": ("<", 1000), "peak_rss_mb": ("<", 1500),
-         "time_to_accuracy.fast": ("<", 20), "moment_ms": ("<", 300)}
+GOALS = {
+    "train_throughput_ratio": (">=", 0.95),
+    "app_train_ratio": (">=", 0.9),
+    "app_click_latency_ms": ("<", 1000),
+    "queue.ratio": ("<", 1.1),
+    "inspect_ms.deep-cnn.activations": ("<", 50),
+    "inspect_ms.deep-cnn.kernel_grid": ("<", 50),
+    "page_ms": ("<", 500),
+    "long_history_ms.train_page": ("<", 1000),
+    "peak_rss_mb": ("<", 1500),
+    "time_to_accuracy.fast": ("<", 20),
+    "moment_ms": ("<", 300),
+}
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,24 @@ class Settings:
 QUICK = Settings()
 FULL = Settings(train_epochs=1, repeats=5, budget_s=240.0, rss_epochs=1, rss_runs=2)
 # the tests' shortened mode (CNNVIZ_BENCH_SMOKE=1): every number once, in seconds; none of them meaningful
-SMOKE = Settings(train_images=256, train_epochs=1, repeats=1, budget_s=0.0, app_presets=("lenet5",), app_epochs=1,
-                 app_pairs=1, click_repeats=1, queue_sessions=1, queue_per_session=2, moment_moves=1, inspect_repeats=1,
-                 page_repeats=1, rss_epochs=1, pages=("home",), long_history_mb=5)
+SMOKE = Settings(
+    train_images=256,
+    train_epochs=1,
+    repeats=1,
+    budget_s=0.0,
+    app_presets=("lenet5",),
+    app_epochs=1,
+    app_pairs=1,
+    click_repeats=1,
+    queue_sessions=1,
+    queue_per_session=2,
+    moment_moves=1,
+    inspect_repeats=1,
+    page_repeats=1,
+    rss_epochs=1,
+    pages=("home",),
+    long_history_mb=5,
+)
 
 
 def _say(message: str) -> None:
@@ -104,9 +131,15 @@ def machine() -> dict:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "interop_threads": torch.get_num_interop_threads(), "python": platform.python_version(),
-            "load_avg_1min": round(os.getloadavg()[0], 2)}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "interop_threads": torch.get_num_interop_threads(),
+        "python": platform.python_version(),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+    }
 
 
 @contextmanager
@@ -162,8 +195,9 @@ class _Others:
         self.share = max(0.0, (b1 - b0 - (o1 - o0)) / (t1 - t0)) if t1 > t0 else 0.0
 
 
-def alternate(ours: Callable[[], float], baseline: Callable[[], float], repeats: int, budget_s: float,
-              label: str) -> dict:
+def alternate(
+    ours: Callable[[], float], baseline: Callable[[], float], repeats: int, budget_s: float, label: str
+) -> dict:
     """Median ratio ours() / baseline() of two throughputs measured in turn (B A, A B, B A, ...).
 
     Pairs during which other processes used more than MAX_OTHERS of the CPUs are kept out of the median
@@ -180,16 +214,22 @@ def alternate(ours: Callable[[], float], baseline: Callable[[], float], repeats:
                 a, b = ours(), baseline()
         pairs.append((a, b, others.share))
         quiet = [p for p in pairs if p[2] <= MAX_OTHERS]
-        if len(quiet) >= repeats or len(pairs) >= 2 * repeats or (
-                len(pairs) >= repeats and time.perf_counter() > deadline):
+        if (
+            len(quiet) >= repeats
+            or len(pairs) >= 2 * repeats
+            or (len(pairs) >= repeats and time.perf_counter() > deadline)
+        ):
             break
     used = quiet or pairs
-    return {"ratio": round(statistics.median(a / b for a, b, _ in used), 3),
-            "ours": round(statistics.median(a for a, _, _ in used), 1),
-            "baseline": round(statistics.median(b for _, b, _ in used), 1),
-            "pairs": len(pairs), "quiet_pairs": len(quiet),
-            "pair_ratios": [round(a / b, 3) for a, b, _ in pairs],
-            "others_cpu_share": [round(o, 3) for _, _, o in pairs]}
+    return {
+        "ratio": round(statistics.median(a / b for a, b, _ in used), 3),
+        "ours": round(statistics.median(a for a, _, _ in used), 1),
+        "baseline": round(statistics.median(b for _, b, _ in used), 1),
+        "pairs": len(pairs),
+        "quiet_pairs": len(quiet),
+        "pair_ratios": [round(a / b, 3) for a, b, _ in pairs],
+        "others_cpu_share": [round(o, 3) for _, _, o in pairs],
+    }
 
 
 # ---------------------------------------------------------------- 1. training throughput against a bare loop
@@ -209,7 +249,7 @@ def bare_images_per_second(config: T.TrainConfig, split: data.DataSplit) -> floa
     for _ in range(config.epochs):
         order = torch.randperm(len(x), generator=gen)
         for b in range(steps):
-            idx = order[b * bs:(b + 1) * bs]
+            idx = order[b * bs : (b + 1) * bs]
             loss = F.cross_entropy(model(x[idx]), y[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -256,14 +296,20 @@ def train_throughput(split: data.DataSplit, presets: Sequence[str], s: Settings)
             ips, last["run_id"] = cnnviz_images_per_second(config, sized)
             return ips
 
-        stats = alternate(ours, lambda: bare_images_per_second(config, sized), s.repeats, s.budget_s,
-                          f"throughput {preset}")
+        stats = alternate(
+            ours, lambda: bare_images_per_second(config, sized), s.repeats, s.budget_s, f"throughput {preset}"
+        )
         ratios[preset] = stats.pop("ratio")
-        details[preset] = {"cnnviz_images_per_second": round(stats.pop("ours")),
-                           "bare_images_per_second": round(stats.pop("baseline")), **stats,
-                           "train_images": len(sized.x_train), "epochs": config.epochs,
-                           "steps": config.epochs * (len(sized.x_train) // config.batch_size),
-                           "batch_size": config.batch_size, "run_id": last["run_id"]}
+        details[preset] = {
+            "cnnviz_images_per_second": round(stats.pop("ours")),
+            "bare_images_per_second": round(stats.pop("baseline")),
+            **stats,
+            "train_images": len(sized.x_train),
+            "epochs": config.epochs,
+            "steps": config.epochs * (len(sized.x_train) // config.batch_size),
+            "batch_size": config.batch_size,
+            "run_id": last["run_id"],
+        }
     return ratios, details
 
 
@@ -281,8 +327,10 @@ def app_rows(s: Settings) -> dict:
     _say("the app in Chromium: opening screens while a training runs")
     clicks = appbench.click_latency(repeats=s.click_repeats)
     out["app_click_latency_ms"], out["click_detail"] = clicks.pop("ms"), clicks
-    _say(f"the app in Chromium: {s.queue_sessions * s.queue_per_session} trainings from {s.queue_sessions} "
-         f"session(s) at once, then back to back")
+    _say(
+        f"the app in Chromium: {s.queue_sessions * s.queue_per_session} trainings from {s.queue_sessions} "
+        f"session(s) at once, then back to back"
+    )
     out["queue"] = appbench.queue(s.queue_sessions, s.queue_per_session)
     _say("the app in Chromium: moving the moment of training on Kernels, Feature maps, Evaluation and Explain")
     moment = appbench.moment_latency(s.app_presets, moves=s.moment_moves)
@@ -312,13 +360,16 @@ def inspect_times(run_id: str, repeats: int) -> dict:
         return evaluate.evaluate(model, split, loaded.classes)
 
     ev = evaluation()
-    return {"activations": _median_ms(lambda: hooks.activations(model, x), repeats),
-            "kernels": _median_ms(lambda: kernels.of_layer(loaded.state_at(last), layer), repeats),
-            "kernel_grid": _median_ms(kernel_grid, repeats),
-            "feature_map_grid": _median_ms(lambda: figures.feature_map_grid(maps), repeats),
-            "evaluate_test": _median_ms(evaluation, max(1, repeats // 5)),
-            "confusion_figure": _median_ms(lambda: figures.confusion_matrix(ev.confusion, ev.class_names), repeats),
-            "test_images": ev.n_test, "layer": layer}
+    return {
+        "activations": _median_ms(lambda: hooks.activations(model, x), repeats),
+        "kernels": _median_ms(lambda: kernels.of_layer(loaded.state_at(last), layer), repeats),
+        "kernel_grid": _median_ms(kernel_grid, repeats),
+        "feature_map_grid": _median_ms(lambda: figures.feature_map_grid(maps), repeats),
+        "evaluate_test": _median_ms(evaluation, max(1, repeats // 5)),
+        "confusion_figure": _median_ms(lambda: figures.confusion_matrix(ev.confusion, ev.class_names), repeats),
+        "test_images": ev.n_test,
+        "layer": layer,
+    }
 
 
 # ---------------------------------------------------------------- 4. page script-run times
@@ -382,8 +433,12 @@ def long_history_ms(run_id: str, megabytes: int) -> dict:
             records += 1
             f.write(json.dumps({**step, "step": records, "epoch": records / 1000}) + "\n")
             if records % 1000 == 0:
-                f.write(json.dumps({"kind": "epoch", "step": records, "epoch": records / 1000, "val_loss": 0.1,
-                                    "val_acc": 0.97}) + "\n")
+                f.write(
+                    json.dumps(
+                        {"kind": "epoch", "step": records, "epoch": records / 1000, "val_loss": 0.1, "val_acc": 0.97}
+                    )
+                    + "\n"
+                )
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
     at.session_state["run_id"] = copy
     at.run()
@@ -394,8 +449,13 @@ def long_history_ms(run_id: str, megabytes: int) -> dict:
     t0 = time.perf_counter()
     figures.training_curves(metrics.read_history(copy))
     curves = round((time.perf_counter() - t0) * 1000, 1)
-    return {"train_page": page, "curves": curves, "megabytes": megabytes, "step_records": records,
-            "error": str(at.exception[0].message)[:200] if at.exception else None}
+    return {
+        "train_page": page,
+        "curves": curves,
+        "megabytes": megabytes,
+        "step_records": records,
+        "error": str(at.exception[0].message)[:200] if at.exception else None,
+    }
 
 
 # ---------------------------------------------------------------- 5. peak memory of a training process
@@ -420,8 +480,14 @@ def peak_rss_mb(dataset: str, epochs: int) -> float:
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     args = ["train", "--preset", "deep-cnn", "--dataset", dataset, "--epochs", str(epochs), "--json"]
-    proc = subprocess.run([sys.executable, "-c", _PEAK_OF_CLI, *args], env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, errors="replace")
+    proc = subprocess.run(
+        [sys.executable, "-c", _PEAK_OF_CLI, *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
     marks = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("bench-peak-kib ")]
     if proc.returncode != 0 or not marks:
         raise RuntimeError(f"python -m cnnviz {' '.join(args)} failed: {proc.stderr[-500:]}")
@@ -489,10 +555,16 @@ def time_to_accuracy(split: data.DataSplit, preset: str, target: float, **settin
         elif event.kind == "epoch" and event.step == event.total_steps:  # no step follows the last snapshot
             score(event.step, time.perf_counter())
     reached = next((c for c in state["checks"] if c[2] >= target), None)
-    return {"target": target, "seconds": reached[0] if reached else None, "accuracy": reached[2] if reached else None,
-            "at_epoch": round(reached[1] / steps_per_epoch, 2) if reached else None,
-            "best_accuracy": max((c[2] for c in state["checks"]), default=0.0), "checks": state["checks"],
-            "checks_per_epoch": CHECKS_PER_EPOCH, "settings": settings}
+    return {
+        "target": target,
+        "seconds": reached[0] if reached else None,
+        "accuracy": reached[2] if reached else None,
+        "at_epoch": round(reached[1] / steps_per_epoch, 2) if reached else None,
+        "best_accuracy": max((c[2] for c in state["checks"]), default=0.0),
+        "checks": state["checks"],
+        "checks_per_epoch": CHECKS_PER_EPOCH,
+        "settings": settings,
+    }
 
 
 # ---------------------------------------------------------------- the builder's cost estimate
@@ -501,8 +573,13 @@ ESTIMATE_PRESETS = ("lenet5", "deep-cnn", "keras-cnn", "tiny-cnn", "simple-cnn",
 ESTIMATE_GOAL = 0.35  # the estimate within +-35% of the measured epoch
 
 
-def estimate_accuracy(datasets: Sequence[str] = ("mnist-sample", "mnist"), presets: Sequence[str] = ESTIMATE_PRESETS,
-                      threads: int | None = None, batch_size: int = 64, repeats: int = 2) -> dict:
+def estimate_accuracy(
+    datasets: Sequence[str] = ("mnist-sample", "mnist"),
+    presets: Sequence[str] = ESTIMATE_PRESETS,
+    threads: int | None = None,
+    batch_size: int = 64,
+    repeats: int = 2,
+) -> dict:
     """The builder's estimated seconds per epoch against real trainings (`train.train`, as the app's training
     processes run it: `jobs.train_threads()` threads), after a fresh calibration of this machine.
 
@@ -539,29 +616,49 @@ def estimate_accuracy(datasets: Sequence[str] = ("mnist-sample", "mnist"), prese
                     spec = T.config_for(preset, name).spec
                     estimated = cost.epoch_seconds(spec, n_train, n_val, batch_size, cal)
                     best = min(measured[preset])
-                    rows.append({"preset": preset, "dataset": name, "epochs": epochs,
-                                 "estimated_s": round(estimated, 3), "measured_s": round(best, 3),
-                                 "all_measured_s": [round(m, 3) for m in measured[preset]],
-                                 "error": round(estimated / best - 1, 3)})
+                    rows.append(
+                        {
+                            "preset": preset,
+                            "dataset": name,
+                            "epochs": epochs,
+                            "estimated_s": round(estimated, 3),
+                            "measured_s": round(best, 3),
+                            "all_measured_s": [round(m, 3) for m in measured[preset]],
+                            "error": round(estimated / best - 1, 3),
+                        }
+                    )
         finally:
             torch.set_num_threads(old_threads)
     worst = max((abs(r["error"]) for r in rows), default=None)
-    return {"machine": machine(), "threads": threads, "batch_size": batch_size, "calibration_s": calibration_s,
-            "rows": rows, "worst_error": worst, "goal": ESTIMATE_GOAL,
-            "met": worst is not None and worst <= ESTIMATE_GOAL, "skipped": skipped}
+    return {
+        "machine": machine(),
+        "threads": threads,
+        "batch_size": batch_size,
+        "calibration_s": calibration_s,
+        "rows": rows,
+        "worst_error": worst,
+        "goal": ESTIMATE_GOAL,
+        "met": worst is not None and worst <= ESTIMATE_GOAL,
+        "skipped": skipped,
+    }
 
 
 def format_estimate_table(result: dict) -> str:
-    lines = [f"cost estimate against real trainings: {result['threads']} thread(s), batch {result['batch_size']}, "
-             f"calibration {result['calibration_s']} s",
-             f"{'network':<13}{'dataset':<14}{'estimated s/epoch':>18}{'measured (best)':>17}{'error':>8}"
-             "  all measured"]
+    lines = [
+        f"cost estimate against real trainings: {result['threads']} thread(s), batch {result['batch_size']}, "
+        f"calibration {result['calibration_s']} s",
+        f"{'network':<13}{'dataset':<14}{'estimated s/epoch':>18}{'measured (best)':>17}{'error':>8}  all measured",
+    ]
     for r in result["rows"]:
-        lines.append(f"{r['preset']:<13}{r['dataset']:<14}{r['estimated_s']:>18.2f}{r['measured_s']:>17.2f}"
-                     f"{r['error']:>+8.0%}  {', '.join(f'{m:.2f}' for m in r['all_measured_s'])}")
+        lines.append(
+            f"{r['preset']:<13}{r['dataset']:<14}{r['estimated_s']:>18.2f}{r['measured_s']:>17.2f}"
+            f"{r['error']:>+8.0%}  {', '.join(f'{m:.2f}' for m in r['all_measured_s'])}"
+        )
     if result["worst_error"] is not None:
-        lines.append(f"worst error {result['worst_error']:.0%} (goal: within {result['goal']:.0%}): "
-                     f"{'met' if result['met'] else 'MISSED'}")
+        lines.append(
+            f"worst error {result['worst_error']:.0%} (goal: within {result['goal']:.0%}): "
+            f"{'met' if result['met'] else 'MISSED'}"
+        )
     for name, reason in result["skipped"].items():
         lines.append(f"{name}: skipped: {reason}")
     return "\n".join(lines)
@@ -591,10 +688,16 @@ def run_bench(quick: bool = True, presets: Sequence[str] | None = None, settings
         get_preset(preset)  # an unknown name fails before anything runs
     s = settings or (SMOKE if os.environ.get("CNNVIZ_BENCH_SMOKE") else QUICK if quick else FULL)
     started = time.perf_counter()
-    command = f"python -m cnnviz bench --{'quick' if quick else 'full'}" + (f" --presets {' '.join(presets)}"
-                                                                          if presets != list(PRESETS) else "")
-    result = {"mode": "quick" if quick else "full", "command": command, "machine": machine(), "settings": asdict(s),
-              "skipped": {}}
+    command = f"python -m cnnviz bench --{'quick' if quick else 'full'}" + (
+        f" --presets {' '.join(presets)}" if presets != list(PRESETS) else ""
+    )
+    result = {
+        "mode": "quick" if quick else "full",
+        "command": command,
+        "machine": machine(),
+        "settings": asdict(s),
+        "skipped": {},
+    }
     full, reason = (None, None) if quick else load_full()
     if reason:
         for row in ("peak_rss_mb", "time_to_accuracy"):
@@ -620,8 +723,10 @@ def run_bench(quick: bool = True, presets: Sequence[str] | None = None, settings
             _say("peak memory of a deep-cnn training process")
             peaks = [peak_rss_mb(split.info.name, s.rss_epochs) for _ in range(s.rss_runs)]
             result["peak_rss_mb"], result["peak_rss_runs_mb"] = max(peaks), peaks
-            result["peak_rss_label"] = (f"deep-cnn on {split.info.name}, {s.rss_epochs} epoch(s), the CLI in a child "
-                                        f"process; largest of {len(peaks)}")
+            result["peak_rss_label"] = (
+                f"deep-cnn on {split.info.name}, {s.rss_epochs} epoch(s), the CLI in a child "
+                f"process; largest of {len(peaks)}"
+            )
         if full is not None:
             result["time_to_accuracy"] = {}
             for preset, target in TTA_TARGETS.items():
@@ -659,11 +764,15 @@ def goals_met(result: dict) -> dict:
 def format_table(result: dict) -> str:
     """The results as a readable table: metric, value, goal (and whether it is met), notes."""
     m, met = result["machine"], result["goals_met"]
-    lines = [f"{result['command']}: {result['data']}, {result['bench_seconds']} s",
-             f"machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']}, torch threads {m['threads']} "
-             f"(interop {m['interop_threads']}), python {m['python']}; 1-min load {m['load_avg_1min']} at the start, "
-             f"{m['load_avg_1min_end']} at the end", "",
-             f"{'metric':<40} {'value':>11}  {'goal':<14} notes", "-" * 100]
+    lines = [
+        f"{result['command']}: {result['data']}, {result['bench_seconds']} s",
+        f"machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']}, torch threads {m['threads']} "
+        f"(interop {m['interop_threads']}), python {m['python']}; 1-min load {m['load_avg_1min']} at the start, "
+        f"{m['load_avg_1min_end']} at the end",
+        "",
+        f"{'metric':<40} {'value':>11}  {'goal':<14} notes",
+        "-" * 100,
+    ]
 
     def row(name, value, key=None, goal="", note=""):
         verdict = "" if key not in met else (" ok" if met[key] else " MISSED")
@@ -671,50 +780,98 @@ def format_table(result: dict) -> str:
 
     for p, v in result["train_throughput_ratio"].items():
         d = result["train_detail"][p]
-        row(f"train_throughput_ratio {p}", f"{v:.3f}", f"train_throughput_ratio.{p}", ">= 0.95",
+        row(
+            f"train_throughput_ratio {p}",
+            f"{v:.3f}",
+            f"train_throughput_ratio.{p}",
+            ">= 0.95",
             f"{d['cnnviz_images_per_second']:,} vs {d['bare_images_per_second']:,} img/s; "
-            f"{d['quiet_pairs']} of {d['pairs']} pairs quiet")
+            f"{d['quiet_pairs']} of {d['pairs']} pairs quiet",
+        )
     for p, v in result.get("app_train_ratio", {}).items():
         d = result["app_detail"][p]
-        row(f"app_train_ratio {p}", f"{v:.3f}", f"app_train_ratio.{p}", ">= 0.9",
+        row(
+            f"app_train_ratio {p}",
+            f"{v:.3f}",
+            f"app_train_ratio.{p}",
+            ">= 0.9",
             f"CLI {statistics.median(d['cli_train_seconds']):.2f} s vs app "
             f"{statistics.median(d['app_train_seconds']):.2f}"
-            f" s of training, {d['epochs']} epochs; ETA error at 10%: {d['eta_error_at_10pct']}")
+            f" s of training, {d['epochs']} epochs; ETA error at 10%: {d['eta_error_at_10pct']}",
+        )
     for screen, v in result.get("app_click_latency_ms", {}).items():
-        row(f"app_click_latency_ms {screen}", f"{v:,.0f}", f"app_click_latency_ms.{screen}", "< 1000",
-            f"while deep-cnn trains; all: {result['click_detail']['all_ms'][screen]}")
+        row(
+            f"app_click_latency_ms {screen}",
+            f"{v:,.0f}",
+            f"app_click_latency_ms.{screen}",
+            "< 1000",
+            f"while deep-cnn trains; all: {result['click_detail']['all_ms'][screen]}",
+        )
     if q := result.get("queue"):
-        row("queue ratio", f"{q['ratio']:.3f}", "queue.ratio", "< 1.1",
+        row(
+            "queue ratio",
+            f"{q['ratio']:.3f}",
+            "queue.ratio",
+            "< 1.1",
             f"{q['requested']} from {q['sessions']} sessions: {q['finished']} finished, {q['lost']} lost, "
             f"peak {q['peak_running']} running (cap {q['cap']}); {q['queue_seconds']} s vs "
-            f"{q['back_to_back_seconds']} s back to back")
+            f"{q['back_to_back_seconds']} s back to back",
+        )
     for key, v in result.get("moment_ms", {}).items():
-        row(f"moment_ms {key}", f"{v:,.0f}", f"moment_ms.{key}", "< 300",
-            f"a move seen before; first time {result['moment_detail']['new_ms'][key]:,} ms")
+        row(
+            f"moment_ms {key}",
+            f"{v:,.0f}",
+            f"moment_ms.{key}",
+            "< 300",
+            f"a move seen before; first time {result['moment_detail']['new_ms'][key]:,} ms",
+        )
     for p, times in result["inspect_ms"].items():
         for k, v in times.items():
             if isinstance(v, float):
                 key = f"inspect_ms.{p}.{k}"
-                row(f"inspect_ms {p} {k}", f"{v:,.1f}", key, "< 50" if key in met else "",
-                    f"{times['test_images']:,} test images" if k == "evaluate_test" else
-                    f"layer {times['layer']}" if k in ("kernels", "kernel_grid", "feature_map_grid") else "")
+                row(
+                    f"inspect_ms {p} {k}",
+                    f"{v:,.1f}",
+                    key,
+                    "< 50" if key in met else "",
+                    f"{times['test_images']:,} test images"
+                    if k == "evaluate_test"
+                    else f"layer {times['layer']}"
+                    if k in ("kernels", "kernel_grid", "feature_map_grid")
+                    else "",
+                )
     for page, v in result.get("page_ms", {}).items():
-        row(f"page_ms {page}", f"{v:,.1f}", f"page_ms.{page}", "< 500",
-            f"first run {result['page_first_ms'].get(page, 0):,.0f} ms")
+        row(
+            f"page_ms {page}",
+            f"{v:,.1f}",
+            f"page_ms.{page}",
+            "< 500",
+            f"first run {result['page_first_ms'].get(page, 0):,.0f} ms",
+        )
     if h := result.get("long_history_ms"):
-        row("long_history_ms train_page", f"{h['train_page']:,.0f}", "long_history_ms.train_page", "< 1000",
+        row(
+            "long_history_ms train_page",
+            f"{h['train_page']:,.0f}",
+            "long_history_ms.train_page",
+            "< 1000",
             f"{h['megabytes']} MB metrics.jsonl, {h['step_records']:,} steps, first open; curves alone "
             f"{h['curves']:,.0f}"
-            f" ms" + (f"; error: {h['error'][:60]}" if h["error"] else ""))
+            f" ms" + (f"; error: {h['error'][:60]}" if h["error"] else ""),
+        )
     for page, error in result.get("page_errors", {}).items():
         row(f"page_error {page}", "error", note=error[:100])
     if "peak_rss_mb" in result:
         row("peak_rss_mb", f"{result['peak_rss_mb']:,.0f}", "peak_rss_mb", "< 1500", result["peak_rss_label"])
     for p, t in result.get("time_to_accuracy", {}).items():
         value = f"{t['seconds']:.1f} s" if t["seconds"] is not None else "not reached"
-        row(f"time_to_accuracy {p} {t['target']:.1%}", value, f"time_to_accuracy.{p}" if p == "fast" else None,
-            "< 20 s" if p == "fast" else "", f"epoch {t['at_epoch']} of {t['settings'].get('epochs')}, batch "
-            f"{t['settings'].get('batch_size')}; best {t['best_accuracy']:.2%}")
+        row(
+            f"time_to_accuracy {p} {t['target']:.1%}",
+            value,
+            f"time_to_accuracy.{p}" if p == "fast" else None,
+            "< 20 s" if p == "fast" else "",
+            f"epoch {t['at_epoch']} of {t['settings'].get('epochs')}, batch "
+            f"{t['settings'].get('batch_size')}; best {t['best_accuracy']:.2%}",
+        )
     for key, reason in result["skipped"].items():
         row(key, "-", note=f"skipped: {reason}")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 Every error a user can cause ends with one line on stderr and exit status 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,12 @@ if TYPE_CHECKING:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of argparse's usage block
-        self.exit(2, f"cnnviz: error: {message} (see: python -m cnnviz {self.prog.split()[-1]} --help)\n"
-                  if " " in self.prog else f"cnnviz: error: {message} (see: python -m cnnviz --help)\n")
+        self.exit(
+            2,
+            f"cnnviz: error: {message} (see: python -m cnnviz {self.prog.split()[-1]} --help)\n"
+            if " " in self.prog
+            else f"cnnviz: error: {message} (see: python -m cnnviz --help)\n",
+        )
 
 
 def _print_json(obj) -> None:
@@ -30,16 +35,28 @@ def _print_json(obj) -> None:
 def cmd_datasets(args: argparse.Namespace) -> None:
     infos = [data.get_info(name) for name in data.list_datasets()]  # the built-in ones, then the made ones
     if args.json:
-        return _print_json([{"name": i.name, "title": i.title, "classes": list(i.classes),
-                             "input_shape": list(i.input_shape)} for i in infos])
+        return _print_json(
+            [
+                {"name": i.name, "title": i.title, "classes": list(i.classes), "input_shape": list(i.input_shape)}
+                for i in infos
+            ]
+        )
     for info in infos:
         print(f"{info.name:<14} {'x'.join(map(str, info.input_shape)):<9} {info.title}")
     print("folder:<path>  your own images, one sub-folder per class (optional ?size=32&channels=3)")
 
 
 def cmd_presets(args: argparse.Namespace) -> None:
-    rows = [{"id": p.id, "title": p.title, "description": p.description, "source": p.source,
-             "params_mnist": arch.total_params(p.spec())} for p in presets.PRESETS.values()]
+    rows = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "description": p.description,
+            "source": p.source,
+            "params_mnist": arch.total_params(p.spec()),
+        }
+        for p in presets.PRESETS.values()
+    ]
     if args.json:
         return _print_json(rows)
     for r in rows:
@@ -54,8 +71,9 @@ def _spec_for(preset: str | None, spec_file: str | None, dataset: str) -> arch.A
             raise ValueError(f"spec file not found: {spec_file}")
         spec = arch.ArchSpec.from_json(path.read_text(errors="replace"))
         if tuple(spec.input_shape) != tuple(info.input_shape):
-            raise ValueError(f"the spec's input_shape {list(spec.input_shape)} does not match {dataset}'s "
-                             f"{list(info.input_shape)}")
+            raise ValueError(
+                f"the spec's input_shape {list(spec.input_shape)} does not match {dataset}'s {list(info.input_shape)}"
+            )
     else:
         spec = presets.preset_spec(preset, info.input_shape, len(info.classes))
     arch.infer_shapes(spec)
@@ -81,13 +99,24 @@ def cmd_summary(args: argparse.Namespace) -> None:
     c = cost.estimate_for(spec, args.batch_size, info, cal)
     seconds = round(c.seconds_per_epoch, 2) if c.seconds_per_epoch is not None else None
     if args.json:
-        return _print_json({"preset": args.preset, "spec": args.spec, "dataset": args.dataset,
-                            "input_shape": list(spec.input_shape),
-                            "layers": [{"name": r.name, "type": r.type, "output_shape": list(r.output_shape),
-                                        "params": r.params} for r in rows],
-                            "total_params": c.params, "macs_per_image": c.macs_per_image,
-                            "batch_size": args.batch_size, "peak_memory_mb": round(c.peak_memory_mb, 2),
-                            "estimated_seconds_per_epoch": seconds, "threads": threads})
+        return _print_json(
+            {
+                "preset": args.preset,
+                "spec": args.spec,
+                "dataset": args.dataset,
+                "input_shape": list(spec.input_shape),
+                "layers": [
+                    {"name": r.name, "type": r.type, "output_shape": list(r.output_shape), "params": r.params}
+                    for r in rows
+                ],
+                "total_params": c.params,
+                "macs_per_image": c.macs_per_image,
+                "batch_size": args.batch_size,
+                "peak_memory_mb": round(c.peak_memory_mb, 2),
+                "estimated_seconds_per_epoch": seconds,
+                "threads": threads,
+            }
+        )
     print(arch.summary_table(spec))
     print(f"multiply-adds per image: {c.macs_per_image:,}")
     print(f"training memory at batch size {args.batch_size}: about {c.peak_memory_mb:,.1f} MB (the dataset is extra)")
@@ -104,10 +133,20 @@ def cmd_train(args: argparse.Namespace) -> None:
     if not args.preset and not args.spec:
         raise ValueError("give --preset NAME or --spec FILE.json")
     spec = _spec_for(args.preset, args.spec, args.dataset)
-    config = TrainConfig(spec=spec, dataset=args.dataset, optimizer=args.optimizer, lr=args.lr,
-                         batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, device=args.device,
-                         val_fraction=args.val_fraction, schedule=args.schedule, preset=args.preset,
-                         augment=args.augment)
+    config = TrainConfig(
+        spec=spec,
+        dataset=args.dataset,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        seed=args.seed,
+        device=args.device,
+        val_fraction=args.val_fraction,
+        schedule=args.schedule,
+        preset=args.preset,
+        augment=args.augment,
+    )
     config.validate()
     split = data.load(args.dataset, progress=_load_bar())
     control = Control()
@@ -118,26 +157,41 @@ def cmd_train(args: argparse.Namespace) -> None:
             bar = tqdm(total=event.total_steps, desc=event.run_id, unit="step", file=sys.stderr, dynamic_ncols=True)
         elif event.kind in ("step", "epoch"):
             bar.update(event.step - bar.n)
-            fields = ({"loss": event.loss, "acc": event.train_acc} if event.kind == "step"
-                      else {"val_acc": event.val_acc})
-            bar.set_postfix({k: f"{v:.4f}" for k, v in fields.items() if v is not None}
-                            | {"img/s": f"{event.images_per_second:,.0f}"}, refresh=False)
+            fields = (
+                {"loss": event.loss, "acc": event.train_acc} if event.kind == "step" else {"val_acc": event.val_acc}
+            )
+            bar.set_postfix(
+                {k: f"{v:.4f}" for k, v in fields.items() if v is not None}
+                | {"img/s": f"{event.images_per_second:,.0f}"},
+                refresh=False,
+            )
         else:
             final = event
     bar.close()
     _start_queued()
     record = runs.read_run(final.run_id).record
-    result = {"run_id": final.run_id, "status": final.status, "message": final.message,
-              "test_accuracy": final.test_accuracy, "epochs": args.epochs, "epochs_done": record.epochs_done,
-              "batch_size": args.batch_size, "train_seconds": record.train_seconds,
-              "images_per_second": record.images_per_second, "params": record.params,
-              "dataset": args.dataset, "preset": args.preset}
+    result = {
+        "run_id": final.run_id,
+        "status": final.status,
+        "message": final.message,
+        "test_accuracy": final.test_accuracy,
+        "epochs": args.epochs,
+        "epochs_done": record.epochs_done,
+        "batch_size": args.batch_size,
+        "train_seconds": record.train_seconds,
+        "images_per_second": record.images_per_second,
+        "params": record.params,
+        "dataset": args.dataset,
+        "preset": args.preset,
+    }
     if args.json:
         _print_json(result)
     else:
         acc = f"{final.test_accuracy:.2%}" if final.test_accuracy is not None else "-"
-        print(f"{final.run_id}: {final.status}, test accuracy {acc}, {result['train_seconds']} s of training, "
-              f"{result['images_per_second']:,} images/s" + (f" ({final.message})" if final.message else ""))
+        print(
+            f"{final.run_id}: {final.status}, test accuracy {acc}, {result['train_seconds']} s of training, "
+            f"{result['images_per_second']:,} images/s" + (f" ({final.message})" if final.message else "")
+        )
     if final.status == "failed":
         sys.exit(1)
 
@@ -162,18 +216,40 @@ def _load_bar():
         bar = bar or tqdm(total=100, unit="%", file=sys.stderr, leave=False)
         bar.set_description(message[:60], refresh=False)
         bar.update(round(fraction * 100) - bar.n)
+
     return progress
 
 
 def cmd_runs(args: argparse.Namespace) -> None:
     listing = runs.list_runs()
-    rows = [{"run_id": r.run_id, "status": "damaged", "damaged": r.damaged, "preset": None, "dataset": None,
-             "test_accuracy": None, "params": None, "epochs": None, "train_seconds": None, "created": None}
-            if r.damaged else
-            {"run_id": r.run_id, "status": r.status, "damaged": None, "preset": r.record.preset,
-             "dataset": r.record.dataset, "test_accuracy": r.record.test_accuracy, "params": r.record.params,
-             "epochs": r.record.epochs, "train_seconds": r.record.train_seconds, "created": r.record.created}
-            for r in listing]
+    rows = [
+        {
+            "run_id": r.run_id,
+            "status": "damaged",
+            "damaged": r.damaged,
+            "preset": None,
+            "dataset": None,
+            "test_accuracy": None,
+            "params": None,
+            "epochs": None,
+            "train_seconds": None,
+            "created": None,
+        }
+        if r.damaged
+        else {
+            "run_id": r.run_id,
+            "status": r.status,
+            "damaged": None,
+            "preset": r.record.preset,
+            "dataset": r.record.dataset,
+            "test_accuracy": r.record.test_accuracy,
+            "params": r.record.params,
+            "epochs": r.record.epochs,
+            "train_seconds": r.record.train_seconds,
+            "created": r.record.created,
+        }
+        for r in listing
+    ]
     if args.json:
         return _print_json(rows)
     if not rows:
@@ -191,10 +267,19 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     loaded = LoadedRun.open(args.run)
     ev = evaluate.evaluate(loaded.model, loaded.split, loaded.classes)
     if args.json:
-        return _print_json({"run_id": args.run, "accuracy": ev.accuracy, "loss": ev.loss, "n_test": ev.n_test,
-                            "n_wrong": ev.n_wrong, "class_names": list(ev.class_names),
-                            "per_class_accuracy": [float(a) for a in ev.per_class_accuracy],
-                            "confusion_matrix": ev.confusion.tolist(), "report": evaluate.report(ev)})
+        return _print_json(
+            {
+                "run_id": args.run,
+                "accuracy": ev.accuracy,
+                "loss": ev.loss,
+                "n_test": ev.n_test,
+                "n_wrong": ev.n_wrong,
+                "class_names": list(ev.class_names),
+                "per_class_accuracy": [float(a) for a in ev.per_class_accuracy],
+                "confusion_matrix": ev.confusion.tolist(),
+                "report": evaluate.report(ev),
+            }
+        )
     print(evaluate.report(ev))
     width = max(len(c) for c in ev.class_names)
     for name, acc in zip(ev.class_names, ev.per_class_accuracy):
@@ -213,8 +298,10 @@ def cmd_export(args: argparse.Namespace) -> None:
         if Path(path).exists() and not args.force:
             raise ValueError(f"{path} already exists (add --force to overwrite it)")
     # both texts are made before either is written: an unusable run writes nothing
-    texts = {"script": export.script(args.run) if args.script else None,
-             "report": report.report(args.run, args.lang) if args.report else None}
+    texts = {
+        "script": export.script(args.run) if args.script else None,
+        "report": report.report(args.run, args.lang) if args.report else None,
+    }
     result = {"run_id": args.run}
     if args.script:
         Path(args.script).write_text(texts["script"], encoding="utf-8")
@@ -298,8 +385,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("--augment", action="store_true",
-                   help="shift each training image by up to 2 pixels and turn it by up to 10 degrees (tiny datasets)")
+    p.add_argument(
+        "--augment",
+        action="store_true",
+        help="shift each training image by up to 2 pixels and turn it by up to 10 degrees (tiny datasets)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("runs", help="list the runs in the run store")
@@ -309,12 +399,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("run", metavar="RUN")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
-    p = sub.add_parser("export", help="write a finished run as a standalone PyTorch script that trains it again, "
-                                      "or as a one-page HTML report")
+    p = sub.add_parser(
+        "export",
+        help="write a finished run as a standalone PyTorch script that trains it again, or as a one-page HTML report",
+    )
     p.add_argument("run", metavar="RUN")
     p.add_argument("--script", metavar="PATH", help="the .py file to write")
-    p.add_argument("--report", metavar="PATH", help="the .html file to write: settings, curves, kernels, confusion "
-                                                     "matrix, per-class accuracy and mistakes, viewable offline")
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        help="the .html file to write: settings, curves, kernels, confusion "
+        "matrix, per-class accuracy and mistakes, viewable offline",
+    )
     p.add_argument("--lang", choices=list(i18n.LANGUAGES), default=i18n.DEFAULT, help="the report's language")
     p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     p.add_argument("--json", action="store_true")
@@ -330,8 +426,11 @@ def make_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="under 3 minutes, on the MNIST sample (default)")
     mode.add_argument("--full", action="store_true", help="full MNIST from the data root")
-    mode.add_argument("--estimate", action="store_true",
-                      help="the builder's seconds-per-epoch estimate against real trainings (sample and full MNIST)")
+    mode.add_argument(
+        "--estimate",
+        action="store_true",
+        help="the builder's seconds-per-epoch estimate against real trainings (sample and full MNIST)",
+    )
     p.add_argument("--presets", nargs="+", default=None, metavar="PRESET", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)

@@ -2,6 +2,7 @@
 
 Everything reads the typed run record (`runs.read_run(...).record`), never run.json itself.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,9 +36,18 @@ def summarise(record: RunRecord) -> RunSummary:
     """The comparison row of a run."""
     first = record.first_layer
     label = f"{record.name}{' (handcrafted conv1)' if first == 'handcrafted' else ''} #{record.run_id[-4:]}"
-    return RunSummary(record.run_id, label, record.dataset, tuple(map(str, record.classes)), first,
-                      record.test_accuracy, record.params, record.train_seconds, record.images_per_second,
-                      record.epochs_done)
+    return RunSummary(
+        record.run_id,
+        label,
+        record.dataset,
+        tuple(map(str, record.classes)),
+        first,
+        record.test_accuracy,
+        record.params,
+        record.train_seconds,
+        record.images_per_second,
+        record.epochs_done,
+    )
 
 
 def twin_config(record: RunRecord) -> TrainConfig:
@@ -47,8 +57,7 @@ def twin_config(record: RunRecord) -> TrainConfig:
     (a handcrafted first layer needs a convolution).
     """
     if record.config is None:
-        raise Invalid("run {run_id} does not record its training setup, so it cannot be repeated",
-                      run_id=record.run_id)
+        raise Invalid("run {run_id} does not record its training setup, so it cannot be repeated", run_id=record.run_id)
     other = "learned" if record.first_layer == "handcrafted" else "handcrafted"
     config = dataclasses.replace(record.config, first_layer=other)
     config.validate()
@@ -61,8 +70,14 @@ def find_twins(record: RunRecord, listing: list[runs.RunInfo]) -> list[runs.RunI
     Args: listing: the run store's runs, as `runs.list_runs()` gives them (newest first).
     """
     want = twin_config(record).to_dict()
-    return [r for r in listing if r.record is not None and r.run_id != record.run_id and r.record.config is not None
-            and all(r.record.config.to_dict()[k] == want[k] for k in TWIN_SETTINGS)]
+    return [
+        r
+        for r in listing
+        if r.record is not None
+        and r.run_id != record.run_id
+        and r.record.config is not None
+        and all(r.record.config.to_dict()[k] == want[k] for k in TWIN_SETTINGS)
+    ]
 
 
 def shared_classes(summaries: list[RunSummary]) -> tuple[tuple[str, ...], list[int]]:
@@ -74,4 +89,3 @@ def shared_classes(summaries: list[RunSummary]) -> tuple[tuple[str, ...], list[i
     for n, s in enumerate(summaries):
         groups.setdefault(s.classes, []).append(n)
     return max(groups.items(), key=lambda kv: len(kv[1]))
-

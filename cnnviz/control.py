@@ -3,6 +3,7 @@
 Given from the training's own process (another thread, Ctrl-C) through the methods, or from any other process
 (the app, another server, the command line) through the run folder's control.json, which the loop polls.
 """
+
 from __future__ import annotations
 
 import json

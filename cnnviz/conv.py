@@ -41,32 +41,86 @@ class Kernel:
 
 _GAUSS5 = ((1, 4, 6, 4, 1), (4, 16, 24, 16, 4), (6, 24, 36, 24, 6), (4, 16, 24, 16, 4), (1, 4, 6, 4, 1))
 
-KERNELS: dict[str, Kernel] = {k.name: k for k in (
-    Kernel("identity", "Identity", "Copies the centre pixel: the output is the input.",
-           ((0, 0, 0), (0, 1, 0), (0, 0, 0))),
-    Kernel("box_blur", "Box blur", "Averages the 3×3 neighbourhood (all weights 1/9), smoothing the image.",
-           ((1, 1, 1), (1, 1, 1), (1, 1, 1)), 9),
-    Kernel("gaussian_blur", "Gaussian blur 3×3", "A weighted average that trusts the centre most: a softer blur.",
-           ((1, 2, 1), (2, 4, 2), (1, 2, 1)), 16),
-    Kernel("gaussian_blur_5x5", "Gaussian blur 5×5", "A wider Gaussian average (weights / 256): a stronger blur.",
-           _GAUSS5, 256),
-    Kernel("edges", "Edges (Laplacian)", "Neighbours minus 8× the centre: zero on flat areas, large at outlines.",
-           ((1, 1, 1), (1, -8, 1), (1, 1, 1))),
-    Kernel("sobel_vertical", "Sobel, vertical", "Right minus left column, centre doubled: finds vertical edges.",
-           ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1))),
-    Kernel("sobel_horizontal", "Sobel, horizontal", "Bottom minus top row, centre doubled: finds horizontal edges.",
-           ((-1, -2, -1), (0, 0, 0), (1, 2, 1))),
-    Kernel("prewitt_vertical", "Prewitt, vertical", "Right minus left column, equal weights: finds vertical edges.",
-           ((-1, 0, 1), (-1, 0, 1), (-1, 0, 1))),
-    Kernel("prewitt_horizontal", "Prewitt, horizontal", "Bottom minus top row, equal weights: finds horizontal edges.",
-           ((-1, -1, -1), (0, 0, 0), (1, 1, 1))),
-    Kernel("sharpen", "Sharpen", "5× the centre minus its four neighbours: boosts local contrast.",
-           ((0, -1, 0), (-1, 5, -1), (0, -1, 0))),
-    Kernel("emboss", "Emboss", "Bottom-right minus top-left: a relief lit from one corner.",
-           ((-2, -1, 0), (-1, 1, 1), (0, 1, 2))),
-    Kernel("x_pattern", "X pattern", "Responds most where the image itself shows a small diagonal cross.",
-           ((1, 0, 1), (0, 1, 0), (1, 0, 1))),
-)}
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in (
+        Kernel(
+            "identity",
+            "Identity",
+            "Copies the centre pixel: the output is the input.",
+            ((0, 0, 0), (0, 1, 0), (0, 0, 0)),
+        ),
+        Kernel(
+            "box_blur",
+            "Box blur",
+            "Averages the 3×3 neighbourhood (all weights 1/9), smoothing the image.",
+            ((1, 1, 1), (1, 1, 1), (1, 1, 1)),
+            9,
+        ),
+        Kernel(
+            "gaussian_blur",
+            "Gaussian blur 3×3",
+            "A weighted average that trusts the centre most: a softer blur.",
+            ((1, 2, 1), (2, 4, 2), (1, 2, 1)),
+            16,
+        ),
+        Kernel(
+            "gaussian_blur_5x5",
+            "Gaussian blur 5×5",
+            "A wider Gaussian average (weights / 256): a stronger blur.",
+            _GAUSS5,
+            256,
+        ),
+        Kernel(
+            "edges",
+            "Edges (Laplacian)",
+            "Neighbours minus 8× the centre: zero on flat areas, large at outlines.",
+            ((1, 1, 1), (1, -8, 1), (1, 1, 1)),
+        ),
+        Kernel(
+            "sobel_vertical",
+            "Sobel, vertical",
+            "Right minus left column, centre doubled: finds vertical edges.",
+            ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1)),
+        ),
+        Kernel(
+            "sobel_horizontal",
+            "Sobel, horizontal",
+            "Bottom minus top row, centre doubled: finds horizontal edges.",
+            ((-1, -2, -1), (0, 0, 0), (1, 2, 1)),
+        ),
+        Kernel(
+            "prewitt_vertical",
+            "Prewitt, vertical",
+            "Right minus left column, equal weights: finds vertical edges.",
+            ((-1, 0, 1), (-1, 0, 1), (-1, 0, 1)),
+        ),
+        Kernel(
+            "prewitt_horizontal",
+            "Prewitt, horizontal",
+            "Bottom minus top row, equal weights: finds horizontal edges.",
+            ((-1, -1, -1), (0, 0, 0), (1, 1, 1)),
+        ),
+        Kernel(
+            "sharpen",
+            "Sharpen",
+            "5× the centre minus its four neighbours: boosts local contrast.",
+            ((0, -1, 0), (-1, 5, -1), (0, -1, 0)),
+        ),
+        Kernel(
+            "emboss",
+            "Emboss",
+            "Bottom-right minus top-left: a relief lit from one corner.",
+            ((-2, -1, 0), (-1, 1, 1), (0, 1, 2)),
+        ),
+        Kernel(
+            "x_pattern",
+            "X pattern",
+            "Responds most where the image itself shows a small diagonal cross.",
+            ((1, 0, 1), (0, 1, 0), (1, 0, 1)),
+        ),
+    )
+}
 
 
 def list_kernels() -> list[str]:
@@ -109,8 +163,10 @@ def typed_kernel(cells: object) -> np.ndarray:
         a division by zero, not finite or beyond ±WEIGHT_LIMIT.
     """
     grid = np.asarray(cells, dtype=object)
-    return np.array([[typed_weight(grid[r, c], r + 1, c + 1) for c in range(grid.shape[1])]
-                     for r in range(grid.shape[0])], dtype=np.float64)
+    return np.array(
+        [[typed_weight(grid[r, c], r + 1, c + 1) for c in range(grid.shape[1])] for r in range(grid.shape[0])],
+        dtype=np.float64,
+    )
 
 
 def typed_weight(text: Any, row: int, col: int) -> float:
@@ -123,16 +179,19 @@ def typed_weight(text: Any, row: int, col: int) -> float:
         num, _, den = s.partition("/")
         v = float(num) / float(den) if den else float(num)
     except ValueError:
-        raise Invalid("row {r}, column {c}: {value} is not a number (write e.g. 2, -0.5 or 1/9)", r=row, c=col,
-                      value=repr(s)) from None
+        raise Invalid(
+            "row {r}, column {c}: {value} is not a number (write e.g. 2, -0.5 or 1/9)", r=row, c=col, value=repr(s)
+        ) from None
     except ZeroDivisionError:
         raise Invalid("row {r}, column {c}: {value} divides by zero", r=row, c=col, value=repr(s)) from None
     if not np.isfinite(v):
-        raise Invalid("row {r}, column {c}: {value} is not a finite number (NaN or infinity)", r=row, c=col,
-                      value=repr(s))
+        raise Invalid(
+            "row {r}, column {c}: {value} is not a finite number (NaN or infinity)", r=row, c=col, value=repr(s)
+        )
     if abs(v) > WEIGHT_LIMIT:
-        raise Invalid("row {r}, column {c}: {value} is too large (keep weights within ±1,000,000)", r=row, c=col,
-                      value=repr(s))
+        raise Invalid(
+            "row {r}, column {c}: {value} is too large (keep weights within ±1,000,000)", r=row, c=col, value=repr(s)
+        )
     return v
 
 
@@ -149,8 +208,7 @@ def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
         raise Invalid("{name} must be an int or a pair (rows, cols), got {got!r}", name=Message(name), got=value)
     for v in pair:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise Invalid("{name} must be a whole number or a pair of them, got {got!r}", name=Message(name),
-                          got=value)
+            raise Invalid("{name} must be a whole number or a pair of them, got {got!r}", name=Message(name), got=value)
         if v < minimum:
             raise Invalid("{name} must be >= {minimum}, got {got!r}", name=Message(name), minimum=minimum, got=value)
     return int(pair[0]), int(pair[1])
@@ -173,8 +231,12 @@ def _as_array(x: Any, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise Invalid("{name} has {n} non-finite value(s) (NaN or inf), first at {first}", name=Message(name),
-                      n=int(bad.sum()), first=first)
+        raise Invalid(
+            "{name} has {n} non-finite value(s) (NaN or inf), first at {first}",
+            name=Message(name),
+            n=int(bad.sum()),
+            first=first,
+        )
     return arr
 
 
@@ -197,34 +259,55 @@ def _prepare_conv(image, kernel, stride, padding):
     img = _as_array(image, N_("image"), (2, 3))
     ker = _as_array(kernel, N_("kernel"), (2, 3))
     if img.ndim == 2 and ker.ndim == 3:
-        raise Invalid("a 3-D kernel {kernel} needs a 3-D image (C, H, W), got image shape {image}",
-                      kernel=ker.shape, image=img.shape)
+        raise Invalid(
+            "a 3-D kernel {kernel} needs a 3-D image (C, H, W), got image shape {image}",
+            kernel=ker.shape,
+            image=img.shape,
+        )
     if img.ndim == 3 and ker.ndim == 2:
-        raise Invalid("a 3-D image with {c} channels needs a 3-D kernel ({c}, kh, kw), got kernel shape {kernel}",
-                      c=img.shape[0], kernel=ker.shape)
+        raise Invalid(
+            "a 3-D image with {c} channels needs a 3-D kernel ({c}, kh, kw), got kernel shape {kernel}",
+            c=img.shape[0],
+            kernel=ker.shape,
+        )
     if img.ndim == 3 and img.shape[0] != ker.shape[0]:
-        raise Invalid("kernel has {kc} channels but the image has {ic} (kernel {kernel}, image {image})",
-                      kc=ker.shape[0], ic=img.shape[0], kernel=ker.shape, image=img.shape)
+        raise Invalid(
+            "kernel has {kc} channels but the image has {ic} (kernel {kernel}, image {image})",
+            kc=ker.shape[0],
+            ic=img.shape[0],
+            kernel=ker.shape,
+            image=img.shape,
+        )
     s, p = _pair(stride, N_("stride"), 1), _pair(padding, N_("padding"), 0)
     img3, ker3 = img.reshape((-1,) + img.shape[-2:]), ker.reshape((-1,) + ker.shape[-2:])
     padded = np.pad(img3, ((0, 0), (p[0], p[0]), (p[1], p[1])))  # (C, H + 2ph, W + 2pw)
     if ker3.shape[1] > padded.shape[1] or ker3.shape[2] > padded.shape[2]:
-        raise Invalid("kernel {kernel} is larger than the padded input {padded} (input {input}, padding {p})",
-                      kernel=_hw(ker3.shape[1:]), padded=_hw(padded.shape[1:]), input=_hw(img3.shape[1:]),
-                      p=_show_pair(p))
+        raise Invalid(
+            "kernel {kernel} is larger than the padded input {padded} (input {input}, padding {p})",
+            kernel=_hw(ker3.shape[1:]),
+            padded=_hw(padded.shape[1:]),
+            input=_hw(img3.shape[1:]),
+            p=_show_pair(p),
+        )
     return img, img3, ker3, padded, s, p
 
 
 def _windows(arr3: np.ndarray, size: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
     # A view, no copy: every (row, col) output position sees its (kh, kw) patch.
-    return sliding_window_view(arr3, size, axis=(1, 2))[:, ::stride[0], ::stride[1]]  # (C, OH, OW, kh, kw)
+    return sliding_window_view(arr3, size, axis=(1, 2))[:, :: stride[0], :: stride[1]]  # (C, OH, OW, kh, kw)
 
 
 # ---------------------------------------------------------------- convolution and pooling
 
 
-def convolve(image: np.ndarray, kernel: np.ndarray | Kernel | str, stride: int | tuple[int, int] = 1,
-             padding: int | tuple[int, int] = 0, bias: float = 0.0, clip: bool = False) -> np.ndarray:
+def convolve(
+    image: np.ndarray,
+    kernel: np.ndarray | Kernel | str,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    bias: float = 0.0,
+    clip: bool = False,
+) -> np.ndarray:
     """Deep-learning convolution (cross-correlation, as F.conv2d) with zero padding.
 
     Args:
@@ -252,8 +335,9 @@ _POOL_ALIASES = {"average": "avg", "mean": "avg", "maximum": "max"}
 def _pool_kind(kind: str) -> str:
     key = _POOL_ALIASES.get(kind, kind)
     if key not in POOL_KINDS:
-        raise Invalid("unknown pooling kind {got!r}; known kinds: {names} (or 'average')", got=kind,
-                      names=", ".join(POOL_KINDS))
+        raise Invalid(
+            "unknown pooling kind {got!r}; known kinds: {names} (or 'average')", got=kind, names=", ".join(POOL_KINDS)
+        )
     return key
 
 
@@ -262,7 +346,7 @@ def _reduce(windows: np.ndarray, kind: str) -> np.ndarray:
         return windows.max(axis=(-2, -1))
     if kind == "avg":
         return windows.mean(axis=(-2, -1))
-    return np.sqrt((windows ** 2).sum(axis=(-2, -1)))
+    return np.sqrt((windows**2).sum(axis=(-2, -1)))
 
 
 def _prepare_pool(image, kind, size, stride):
@@ -276,8 +360,9 @@ def _prepare_pool(image, kind, size, stride):
     return key, img, img3, k, s
 
 
-def pool(image: np.ndarray, kind: str, size: int | tuple[int, int] = 2,
-         stride: int | tuple[int, int] | None = None) -> np.ndarray:
+def pool(
+    image: np.ndarray, kind: str, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] | None = None
+) -> np.ndarray:
     """Pool each channel independently (no padding, windows that do not fit are dropped).
 
     Args:
@@ -300,14 +385,14 @@ def pool(image: np.ndarray, kind: str, size: int | tuple[int, int] = 2,
 class ConvStep:
     """How one convolution output value is made: window × kernel, summed, plus bias."""
 
-    padded: np.ndarray    # (Hp, Wp) or (C, Hp, Wp): the zero-padded input
-    window: np.ndarray    # (kh, kw) or (C, kh, kw): the patch under the kernel
-    kernel: np.ndarray    # same shape as window
+    padded: np.ndarray  # (Hp, Wp) or (C, Hp, Wp): the zero-padded input
+    window: np.ndarray  # (kh, kw) or (C, kh, kw): the patch under the kernel
+    kernel: np.ndarray  # same shape as window
     position: tuple[int, int]  # window top-left (row, col) in the padded input
     products: np.ndarray  # window * kernel, element-wise
-    total: float          # products.sum()
+    total: float  # products.sum()
     bias: float
-    value: float          # total + bias
+    value: float  # total + bias
 
 
 @dataclass(frozen=True)
@@ -315,7 +400,7 @@ class PoolStep:
     """How one pooling output value is made from its window."""
 
     kind: str
-    window: np.ndarray    # (kh, kw) or (C, kh, kw)
+    window: np.ndarray  # (kh, kw) or (C, kh, kw)
     position: tuple[int, int]  # window top-left (row, col) in the input
     result: float | np.ndarray  # a float for (H, W) input, (C,) for (C, H, W)
 
@@ -323,12 +408,24 @@ class PoolStep:
 def _check_position(row: Any, col: Any, out_shape: tuple[int, int]) -> None:
     for name, v, n in ((N_("row"), row, out_shape[0]), (N_("col"), col, out_shape[1])):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < n:
-            raise Invalid("{name} {got!r} is outside the output {shape} (valid 0..{last})", name=Message(name),
-                          got=v, shape=_hw(out_shape), last=n - 1)
+            raise Invalid(
+                "{name} {got!r} is outside the output {shape} (valid 0..{last})",
+                name=Message(name),
+                got=v,
+                shape=_hw(out_shape),
+                last=n - 1,
+            )
 
 
-def conv_step(image: np.ndarray, kernel: np.ndarray | Kernel | str, row: int, col: int,
-              stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: float = 0.0) -> ConvStep:
+def conv_step(
+    image: np.ndarray,
+    kernel: np.ndarray | Kernel | str,
+    row: int,
+    col: int,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    bias: float = 0.0,
+) -> ConvStep:
     """The products, sum and bias behind `convolve(...)[row, col]`.
 
     Args: as `convolve`; row, col index the output.
@@ -339,17 +436,24 @@ def conv_step(image: np.ndarray, kernel: np.ndarray | Kernel | str, row: int, co
     kh, kw = ker3.shape[1:]
     _check_position(row, col, ((padded.shape[1] - kh) // s[0] + 1, (padded.shape[2] - kw) // s[1] + 1))
     r0, c0 = int(row) * s[0], int(col) * s[1]
-    window = padded[:, r0:r0 + kh, c0:c0 + kw]  # (C, kh, kw)
+    window = padded[:, r0 : r0 + kh, c0 : c0 + kw]  # (C, kh, kw)
     squeeze = (lambda a: a[0]) if img.ndim == 2 else (lambda a: a)
     products = window * ker3
     b = _finite(bias, N_("bias"))
     total = float(products.sum())
-    return ConvStep(squeeze(padded), squeeze(window).copy(), squeeze(ker3), (r0, c0),
-                    squeeze(products), total, b, total + b)
+    return ConvStep(
+        squeeze(padded), squeeze(window).copy(), squeeze(ker3), (r0, c0), squeeze(products), total, b, total + b
+    )
 
 
-def pool_step(image: np.ndarray, kind: str, size: int | tuple[int, int], row: int, col: int,
-              stride: int | tuple[int, int] | None = None) -> PoolStep:
+def pool_step(
+    image: np.ndarray,
+    kind: str,
+    size: int | tuple[int, int],
+    row: int,
+    col: int,
+    stride: int | tuple[int, int] | None = None,
+) -> PoolStep:
     """The window and result behind `pool(...)[..., row, col]`.
 
     Args: as `pool`; row, col index the output.
@@ -359,7 +463,7 @@ def pool_step(image: np.ndarray, kind: str, size: int | tuple[int, int], row: in
     key, img, img3, k, s = _prepare_pool(image, kind, size, stride)
     _check_position(row, col, ((img3.shape[1] - k[0]) // s[0] + 1, (img3.shape[2] - k[1]) // s[1] + 1))
     r0, c0 = int(row) * s[0], int(col) * s[1]
-    window = img3[:, r0:r0 + k[0], c0:c0 + k[1]].copy()  # (C, kh, kw)
+    window = img3[:, r0 : r0 + k[0], c0 : c0 + k[1]].copy()  # (C, kh, kw)
     result = _reduce(window, key)  # (C,)
     if img.ndim == 2:
         return PoolStep(key, window[0], (r0, c0), float(result[0]))
@@ -378,8 +482,8 @@ class OutputSize:
     stride: int
     padding: int
     size: int
-    exact: bool   # S divides (I − F + 2P)
-    unused: int   # (I − F + 2P) mod S: pixels (counting padding) after the last window
+    exact: bool  # S divides (I − F + 2P)
+    unused: int  # (I − F + 2P) mod S: pixels (counting padding) after the last window
     explanation: str  # the formula, then (when S does not divide) a note on the unused pixels
     formula: str = ""  # the formula alone, e.g. "O = ⌊(28 − 5 + 2·0) / 1⌋ + 1 = 24"
 
@@ -424,14 +528,21 @@ def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int
     i, f = _whole(input_size, N_("input size"), 1), _whole(kernel_size, N_("kernel size"), 1)
     s, p = _whole(stride, N_("stride"), 1), _whole(padding, N_("padding"), 0)
     if f > i + 2 * p:
-        raise Invalid("kernel {f} is larger than the padded input {padded} (input {i}, padding {p})", f=f,
-                      padded=i + 2 * p, i=i, p=p)
+        raise Invalid(
+            "kernel {f} is larger than the padded input {padded} (input {i}, padding {p})",
+            f=f,
+            padded=i + 2 * p,
+            i=i,
+            p=p,
+        )
     span = i - f + 2 * p
     size, unused = span // s + 1, span % s
     formula = text = f"O = ⌊({i} − {f} + 2·{p}) / {s}⌋ + 1 = {size}"
     if unused:
-        text += (f"; {span} is not a multiple of the stride {s}, so the last {unused} "
-                 f"{'pixels (counting padding) fit' if unused > 1 else 'pixel (counting padding) fits'} no window")
+        text += (
+            f"; {span} is not a multiple of the stride {s}, so the last {unused} "
+            f"{'pixels (counting padding) fit' if unused > 1 else 'pixel (counting padding) fits'} no window"
+        )
     return OutputSize(i, f, s, p, size, unused == 0, unused, text, formula)
 
 
@@ -465,8 +576,14 @@ def dense_params(inputs: int, units: int, bias: bool = True) -> ParamCount:
     return ParamCount(weights, biases, total, text)
 
 
-def dense_vs_conv(image_size: int | tuple[int, int], kernel_size: int | tuple[int, int] = 3, filters: int = 1,
-                  in_channels: int = 1, dense_units: int | None = None, bias: bool = True) -> DenseVsConv:
+def dense_vs_conv(
+    image_size: int | tuple[int, int],
+    kernel_size: int | tuple[int, int] = 3,
+    filters: int = 1,
+    in_channels: int = 1,
+    dense_units: int | None = None,
+    bias: bool = True,
+) -> DenseVsConv:
     """Compare a dense layer with a conv layer reading the same image (parameter sharing).
 
     Args:
@@ -481,31 +598,48 @@ def dense_vs_conv(image_size: int | tuple[int, int], kernel_size: int | tuple[in
     h, w = _pair(image_size, N_("image size"), 1)
     kh, kw = _pair(kernel_size, N_("kernel size"), 1)
     oh, ow = output_size(h, kh).size, output_size(w, kw).size
-    units = (oh * ow * _whole(filters, N_("filters"), 1) if dense_units is None
-             else _whole(dense_units, N_("dense units"), 1))
+    units = (
+        oh * ow * _whole(filters, N_("filters"), 1)
+        if dense_units is None
+        else _whole(dense_units, N_("dense units"), 1)
+    )
     inputs = h * w * _whole(in_channels, N_("input channels"), 1)
     dense = dense_params(inputs, units, bias)
     conv = conv_params(kw, kh, in_channels, filters, bias)
     plural = "s" if filters > 1 else ""
     conv_text = f"{filters} filter{plural} of {kh}×{kw}{(' with biases' if plural else ' with bias') if bias else ''}"
-    text = (f"{h}×{w} image: a dense layer from {inputs:,} inputs to {units:,} units needs {dense.total:,} "
-            f"parameters; {conv_text} need{'' if plural else 's'} {conv.total:,}, shared at every position")
+    text = (
+        f"{h}×{w} image: a dense layer from {inputs:,} inputs to {units:,} units needs {dense.total:,} "
+        f"parameters; {conv_text} need{'' if plural else 's'} {conv.total:,}, shared at every position"
+    )
     return DenseVsConv((h, w), inputs, units, dense, conv, dense.total / conv.total, text)
 
 
 def lesson_comparisons() -> list[DenseVsConv]:
     """The comparisons the source lessons make: 68, 260, 3,140 vs 10; 39,250 vs 20."""
     return [
-        dense_vs_conv(4),                             # 16 inputs -> the 2×2 conv output: 68 vs 10
-        dense_vs_conv(8, dense_units=4),              # still 4 outputs: 260 vs 10
-        dense_vs_conv(28, dense_units=4),             # an MNIST digit, 4 outputs: 3,140 vs 10
+        dense_vs_conv(4),  # 16 inputs -> the 2×2 conv output: 68 vs 10
+        dense_vs_conv(8, dense_units=4),  # still 4 outputs: 260 vs 10
+        dense_vs_conv(28, dense_units=4),  # an MNIST digit, 4 outputs: 3,140 vs 10
         dense_vs_conv(28, filters=2, dense_units=50),  # 50 hidden neurons vs blur + edges: 39,250 vs 20
     ]
 
 
 # Edge and blob detectors first: a small first layer should get the most distinct handcrafted features.
-BANK_ORDER = ("sobel_vertical", "sobel_horizontal", "edges", "gaussian_blur", "prewitt_vertical",
-              "prewitt_horizontal", "sharpen", "emboss", "x_pattern", "box_blur", "identity", "gaussian_blur_5x5")
+BANK_ORDER = (
+    "sobel_vertical",
+    "sobel_horizontal",
+    "edges",
+    "gaussian_blur",
+    "prewitt_vertical",
+    "prewitt_horizontal",
+    "sharpen",
+    "emboss",
+    "x_pattern",
+    "box_blur",
+    "identity",
+    "gaussian_blur_5x5",
+)
 
 
 def handcrafted_bank(filters: int, in_channels: int, size: int) -> np.ndarray:
@@ -523,11 +657,11 @@ def handcrafted_bank(filters: int, in_channels: int, size: int) -> np.ndarray:
         kh, kw = w.shape
         if kh > size:  # centre crop
             off = (kh - size) // 2
-            w = w[off:off + size, off:off + size]
+            w = w[off : off + size, off : off + size]
             kh = kw = size
         top, left = (size - kh) // 2, (size - kw) // 2
         k = np.zeros((size, size))
-        k[top:top + kh, left:left + kw] = w
+        k[top : top + kh, left : left + kw] = w
         k /= max(np.linalg.norm(k), 1e-12)
         bank[i] = k / in_channels
     return bank

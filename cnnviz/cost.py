@@ -13,6 +13,7 @@ Convolutions are not timed by multiply-adds alone: on a CPU a layer with few fil
 runs far below the machine's peak (LeNet-5's 6-filter 5x5 convolution on one channel is ~5x slower per
 multiply-add than a 64-filter 3x3 one), so the grid keeps time per output position for each pair.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,7 +71,7 @@ def ops(spec: arch.ArchSpec) -> list[Op]:
         n_in, n_out = math.prod(shape), math.prod(row.output_shape)
         if isinstance(layer, arch.Conv):
             kind = "conv_first" if i == 0 else "conv"
-            out.append(Op(kind, n_out // layer.filters, shape[0] * layer.kernel_size ** 2, layer.filters))
+            out.append(Op(kind, n_out // layer.filters, shape[0] * layer.kernel_size**2, layer.filters))
         elif isinstance(layer, arch.Dense):
             out.append(Op("dense", 1, shape[0], layer.units))
         elif isinstance(layer, arch.Pool):
@@ -105,12 +106,21 @@ class TooLarge(Translated, ValueError):
     def __init__(self, what: str, value: float, limit: int, batch_size: int) -> None:
         self.what, self.value, self.limit, self.batch_size = what, value, limit, batch_size
         if what == "params":
-            message = Message("the network has {value:,} parameters, more than this explorer trains "
-                              "(at most {limit:,}; set CNNVIZ_MAX_PARAMS to raise it)", value=value, limit=limit)
+            message = Message(
+                "the network has {value:,} parameters, more than this explorer trains "
+                "(at most {limit:,}; set CNNVIZ_MAX_PARAMS to raise it)",
+                value=value,
+                limit=limit,
+            )
         else:
-            message = Message("training it at batch size {batch} needs about {value:,.0f} MB, more than the "
-                              "{limit:,} MB allowed (use a smaller batch or network, or set CNNVIZ_MAX_MEMORY_MB "
-                              "to raise it)", batch=batch_size, value=value, limit=limit)
+            message = Message(
+                "training it at batch size {batch} needs about {value:,.0f} MB, more than the "
+                "{limit:,} MB allowed (use a smaller batch or network, or set CNNVIZ_MAX_MEMORY_MB "
+                "to raise it)",
+                batch=batch_size,
+                value=value,
+                limit=limit,
+            )
         super().__init__(message)
 
 
@@ -119,7 +129,7 @@ def check_limits(spec: arch.ArchSpec, batch_size: int, optimizer: str = "adam") 
     params = arch.total_params(spec)
     if params > max_params():
         raise TooLarge("params", params, max_params(), batch_size)
-    mb = peak_memory_bytes(spec, batch_size, optimizer) / 2 ** 20
+    mb = peak_memory_bytes(spec, batch_size, optimizer) / 2**20
     if mb > max_memory_mb():
         raise TooLarge("memory", mb, max_memory_mb(), batch_size)
 
@@ -130,8 +140,14 @@ def check_limits(spec: arch.ArchSpec, batch_size: int, optimizer: str = "adam") 
 def machine_key(threads: int) -> dict:
     import torch
 
-    return {"version": CALIBRATION_VERSION, "torch": torch.__version__, "machine": platform.machine(),
-            "processor": platform.processor(), "cpus": os.cpu_count(), "threads": threads}
+    return {
+        "version": CALIBRATION_VERSION,
+        "torch": torch.__version__,
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "threads": threads,
+    }
 
 
 def _cache_path():
@@ -220,7 +236,7 @@ def _conv_probe(k: int, n: int, first: bool = False):
 
     # kernel volume k = cin * size^2 with the common sizes: 3x3 when it divides, else 5x5, else 1x1
     size = 3 if k % 9 == 0 else 5 if k % 25 == 0 else 1
-    cin = k // size ** 2
+    cin = k // size**2
     side = 12
     batch = max(4, min(64, int(1e8 // (side * side * k * n))))  # about 100 M multiply-adds a pass
     shape = (batch, cin, side + size - 1, side + size - 1)
@@ -230,9 +246,15 @@ def _conv_probe(k: int, n: int, first: bool = False):
 def _elementwise_probe(kind: str):
     from torch import nn
 
-    make = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "maxpool": lambda: nn.MaxPool2d(2),
-            "avgpool": lambda: nn.AvgPool2d(2), "batchnorm": lambda: nn.BatchNorm2d(32),
-            "dropout": lambda: nn.Dropout(0.25)}[kind]
+    make = {
+        "relu": nn.ReLU,
+        "sigmoid": nn.Sigmoid,
+        "tanh": nn.Tanh,
+        "maxpool": lambda: nn.MaxPool2d(2),
+        "avgpool": lambda: nn.AvgPool2d(2),
+        "batchnorm": lambda: nn.BatchNorm2d(32),
+        "dropout": lambda: nn.Dropout(0.25),
+    }[kind]
     shape = (64, 32, 16, 16)
     return make(), shape, math.prod(shape)
 
@@ -299,7 +321,7 @@ def _time_fixed_step() -> float:
     best = math.inf
     for i in range(21):
         t = time.perf_counter()
-        idx = order[(i % 100) * 64:(i % 100 + 1) * 64]
+        idx = order[(i % 100) * 64 : (i % 100 + 1) * 64]
         xb, yb = x[idx], y[idx]
         logits = model(xb)
         loss = F.cross_entropy(logits, yb)
@@ -318,6 +340,7 @@ def _time_fixed_step() -> float:
 
 def _interpolate(table: dict, ks: tuple, ns: tuple, k: int, n: int) -> float:
     """Seconds per row at (k, n), bilinear in log-log between grid points, extrapolated linearly beyond."""
+
     def bracket(grid, v):
         i = max(0, min(len(grid) - 2, sum(g <= v for g in grid) - 1))
         lo, hi = grid[i], grid[i + 1]
@@ -329,8 +352,12 @@ def _interpolate(table: dict, ks: tuple, ns: tuple, k: int, n: int) -> float:
     def log_at(kk, nn):
         return math.log(max(table[f"{kk},{nn}"], 1e-15))
 
-    value = ((1 - a) * (1 - b) * log_at(k0, n0) + a * (1 - b) * log_at(k1, n0)
-             + (1 - a) * b * log_at(k0, n1) + a * b * log_at(k1, n1))
+    value = (
+        (1 - a) * (1 - b) * log_at(k0, n0)
+        + a * (1 - b) * log_at(k1, n0)
+        + (1 - a) * b * log_at(k0, n1)
+        + a * b * log_at(k1, n1)
+    )
     return math.exp(value)
 
 
@@ -371,8 +398,14 @@ class Cost:
     train_images: int | None = None  # the images an epoch trains on, when known
 
 
-def estimate(spec: arch.ArchSpec, batch_size: int = 64, train_images: int | None = None, val_images: int = 0,
-             cal: dict | None = None, optimizer: str = "adam") -> Cost:
+def estimate(
+    spec: arch.ArchSpec,
+    batch_size: int = 64,
+    train_images: int | None = None,
+    val_images: int = 0,
+    cal: dict | None = None,
+    optimizer: str = "adam",
+) -> Cost:
     """What training `spec` costs: exact counts, memory at `batch_size`, and seconds per epoch with a calibration.
 
     Args:
@@ -383,8 +416,14 @@ def estimate(spec: arch.ArchSpec, batch_size: int = 64, train_images: int | None
     seconds = None
     if cal is not None and train_images:
         seconds = epoch_seconds(spec, train_images, val_images, batch_size, cal)
-    return Cost(params, macs_per_image(spec), peak_memory_bytes(spec, batch_size, optimizer) / 2 ** 20, batch_size,
-                seconds, train_images)
+    return Cost(
+        params,
+        macs_per_image(spec),
+        peak_memory_bytes(spec, batch_size, optimizer) / 2**20,
+        batch_size,
+        seconds,
+        train_images,
+    )
 
 
 def estimate_for(spec: arch.ArchSpec, batch_size: int, info: data.DatasetInfo, cal: dict | None = None) -> Cost:
@@ -394,4 +433,3 @@ def estimate_for(spec: arch.ArchSpec, batch_size: int, info: data.DatasetInfo, c
 
     train_images, val_images = split_sizes(info.train_size) if info.train_size else (None, 0)
     return estimate(spec, batch_size, train_images, val_images, cal)
-

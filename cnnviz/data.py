@@ -3,6 +3,7 @@
 Every dataset is held in memory as uint8 tensors (N, C, H, W) and batched by indexing, so an epoch
 costs no Python work per image. `normalize` turns a uint8 batch into the model's float input.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,22 +55,65 @@ class DataSplit:
 
 
 _MNIST_NORM = ((0.1307,), (0.3081,))
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                   "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
-DATASETS: dict[str, DatasetInfo] = {d.name: d for d in (
-    DatasetInfo("mnist-sample", "MNIST sample (offline, 5,000 digits)", DIGITS, (1, 28, 28), *_MNIST_NORM,
-                "5,000 real MNIST digits shipped with cnnviz: 4,000 train / 1,000 test. Trains in seconds.", True,
-                4_000),
-    DatasetInfo("mnist", "MNIST (70,000 digits)", DIGITS, (1, 28, 28), *_MNIST_NORM,
-                "The handwritten digits: 60,000 train / 10,000 test.", True, 60_000),
-    DatasetInfo("fashion-mnist", "Fashion-MNIST (70,000 clothes)", FASHION_CLASSES, (1, 28, 28), (0.2860,), (0.3530,),
-                "Zalando's clothing images in MNIST's format: harder than digits.", train_size=60_000),
-    DatasetInfo("cifar10", "CIFAR-10 (60,000 colour photos)", CIFAR_CLASSES, (3, 32, 32),
-                (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616),
-                "32x32 colour photos of 10 classes: 50,000 train / 10,000 test.", train_size=50_000),
-)}
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo(
+            "mnist-sample",
+            "MNIST sample (offline, 5,000 digits)",
+            DIGITS,
+            (1, 28, 28),
+            *_MNIST_NORM,
+            "5,000 real MNIST digits shipped with cnnviz: 4,000 train / 1,000 test. Trains in seconds.",
+            True,
+            4_000,
+        ),
+        DatasetInfo(
+            "mnist",
+            "MNIST (70,000 digits)",
+            DIGITS,
+            (1, 28, 28),
+            *_MNIST_NORM,
+            "The handwritten digits: 60,000 train / 10,000 test.",
+            True,
+            60_000,
+        ),
+        DatasetInfo(
+            "fashion-mnist",
+            "Fashion-MNIST (70,000 clothes)",
+            FASHION_CLASSES,
+            (1, 28, 28),
+            (0.2860,),
+            (0.3530,),
+            "Zalando's clothing images in MNIST's format: harder than digits.",
+            train_size=60_000,
+        ),
+        DatasetInfo(
+            "cifar10",
+            "CIFAR-10 (60,000 colour photos)",
+            CIFAR_CLASSES,
+            (3, 32, 32),
+            (0.4914, 0.4822, 0.4465),
+            (0.2470, 0.2435, 0.2616),
+            "32x32 colour photos of 10 classes: 50,000 train / 10,000 test.",
+            train_size=50_000,
+        ),
+    )
+}
 
 
 def data_dir() -> Path:
@@ -93,8 +137,9 @@ def get_info(name: str) -> DatasetInfo:
     if name.startswith("mine:"):
         return made_dataset(name).info()
     if name not in DATASETS:
-        raise DatasetError("unknown dataset {got!r}; choose one of {names} or folder:<path>", got=name,
-                           names=", ".join(DATASETS))
+        raise DatasetError(
+            "unknown dataset {got!r}; choose one of {names} or folder:<path>", got=name, names=", ".join(DATASETS)
+        )
     return DATASETS[name]
 
 
@@ -113,12 +158,21 @@ def test_image(split: DataSplit, class_index: int, index: int) -> tuple[np.ndarr
     """
     classes = split.info.classes
     if not 0 <= class_index < len(classes):
-        raise Invalid("class index {index} is out of range: {name} has {n} classes", index=class_index,
-                      name=split.info.name, n=len(classes))
+        raise Invalid(
+            "class index {index} is out of range: {name} has {n} classes",
+            index=class_index,
+            name=split.info.name,
+            n=len(classes),
+        )
     where = np.flatnonzero(split.y_test.numpy() == class_index)
     if not 0 <= index < len(where):
-        raise Invalid("class {name} has {n} test images; there is no image {index} (use 0..{last})",
-                      name=classes[class_index], n=len(where), index=index, last=len(where) - 1)
+        raise Invalid(
+            "class {name} has {n} test images; there is no image {index} (use 0..{last})",
+            name=classes[class_index],
+            n=len(where),
+            index=index,
+            last=len(where) - 1,
+        )
     g = int(where[index])
     return split.x_test[g].numpy().copy(), int(class_index), g
 
@@ -180,7 +234,7 @@ def made_dataset(name: str) -> OwnDataset:
     from . import own_data
 
     try:
-        return own_data.read(name[len("mine:"):])
+        return own_data.read(name[len("mine:") :])
     except own_data.OwnDataError as e:
         raise DatasetError(e.message) from None
 
@@ -194,8 +248,12 @@ def needs_download(name: str, root: Path | None = None) -> int | None:
     if name not in DOWNLOAD_MB or (name, root) in _cache:
         return None
     if name == "cifar10":
-        here = ((root / "cifar10-jpg").exists() or (root / "cifar10-jpg.zip").is_file()
-                or (root / "cifar-10-python.tar.gz").is_file() or (root / "cifar-10-batches-py").is_dir())
+        here = (
+            (root / "cifar10-jpg").exists()
+            or (root / "cifar10-jpg.zip").is_file()
+            or (root / "cifar-10-python.tar.gz").is_file()
+            or (root / "cifar-10-batches-py").is_dir()
+        )
     else:
         from torchvision import datasets
 
@@ -204,14 +262,22 @@ def needs_download(name: str, root: Path | None = None) -> int | None:
     return None if here else DOWNLOAD_MB[name]
 
 
-def as_split(info: DatasetInfo, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-             y_test: np.ndarray) -> DataSplit:
+def as_split(
+    info: DatasetInfo, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
+) -> DataSplit:
     """Arrays (N, H, W) or (N, C, H, W) and labels as a DataSplit of uint8 and int64 tensors."""
+
     def images(x):
         x = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.uint8)
         return x.unsqueeze(1) if x.ndim == 3 else x  # (N, H, W) -> (N, 1, H, W)
-    return DataSplit(info, images(x_train), torch.as_tensor(np.asarray(y_train), dtype=torch.int64),
-                     images(x_test), torch.as_tensor(np.asarray(y_test), dtype=torch.int64))
+
+    return DataSplit(
+        info,
+        images(x_train),
+        torch.as_tensor(np.asarray(y_train), dtype=torch.int64),
+        images(x_test),
+        torch.as_tensor(np.asarray(y_test), dtype=torch.int64),
+    )
 
 
 def _load_sample(root: Path, progress: Progress | None) -> DataSplit:
@@ -232,10 +298,10 @@ def _load_torchvision(name: str, root: Path, progress: Progress | None) -> DataS
         train = cls(str(root), train=True, download=True)
         test = cls(str(root), train=False, download=True)
     except (RuntimeError, OSError) as e:
-        raise DatasetError("{name}: could not read the files in {folder}: {reason}", name=name, folder=raw,
-                           reason=e) from None
-    return as_split(DATASETS[name], train.data.numpy(), train.targets.numpy(), test.data.numpy(),
-                     test.targets.numpy())
+        raise DatasetError(
+            "{name}: could not read the files in {folder}: {reason}", name=name, folder=raw, reason=e
+        ) from None
+    return as_split(DATASETS[name], train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy())
 
 
 def _fetch_missing(cls, raw: Path, progress: Progress | None) -> None:
@@ -249,8 +315,9 @@ def _fetch_missing(cls, raw: Path, progress: Progress | None) -> None:
         try:
             raw.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DatasetError("cannot create the data folder {folder}: {reason}", folder=raw,
-                               reason=e.strerror) from None
+            raise DatasetError(
+                "cannot create the data folder {folder}: {reason}", folder=raw, reason=e.strerror
+            ) from None
         for mirror in cls.mirrors:
             if _download(mirror + filename, raw / filename, progress) and check_integrity(str(raw / filename), md5):
                 break
@@ -258,8 +325,11 @@ def _fetch_missing(cls, raw: Path, progress: Progress | None) -> None:
             names = ", ".join(f for f, _ in cls.resources)
             raise DatasetError(
                 "{name} is not in the data folder and could not be downloaded (no network?). "
-                "Put the four official files ({files}) in {folder} and try again.", name=cls.__name__,
-                files=names, folder=raw)
+                "Put the four official files ({files}) in {folder} and try again.",
+                name=cls.__name__,
+                files=names,
+                folder=raw,
+            )
 
 
 def _download(url: str, dest: Path, progress: Progress | None) -> bool:
@@ -290,18 +360,24 @@ def _load_cifar(root: Path, progress: Progress | None) -> DataSplit:
     folder = root / "cifar10-jpg"
     archive = root / "cifar10-jpg.zip"
     if folder.exists() and not (folder / "train").is_dir():
-        raise DatasetError("{folder} is there but has no train/ folder inside (train/<class>/*.jpg and "
-                           "test/<class>/*.jpg): complete it, or remove it to unpack cifar10-jpg.zip again",
-                           folder=folder)
+        raise DatasetError(
+            "{folder} is there but has no train/ folder inside (train/<class>/*.jpg and "
+            "test/<class>/*.jpg): complete it, or remove it to unpack cifar10-jpg.zip again",
+            folder=folder,
+        )
     if not folder.exists() and archive.is_file():
         folders.unzip(archive, folder, progress)
     if (folder / "train").is_dir():
         found = sorted(folders.images_by_class(folder / "train"))
         if found != sorted(CIFAR_CLASSES):
-            raise DatasetError("{folder} has the class folders {found}, but CIFAR-10 needs exactly these ten: "
-                               "{classes}. To train on other classes, use it as your own image folder: "
-                               "folder:{folder}", folder=folder, found=", ".join(found) or Message("(none)"),
-                               classes=", ".join(CIFAR_CLASSES))
+            raise DatasetError(
+                "{folder} has the class folders {found}, but CIFAR-10 needs exactly these ten: "
+                "{classes}. To train on other classes, use it as your own image folder: "
+                "folder:{folder}",
+                folder=folder,
+                found=", ".join(found) or Message("(none)"),
+                classes=", ".join(CIFAR_CLASSES),
+            )
         split = folders.load_folder(f"folder:{folder}?size=32&channels=3", root, progress)
         return DataSplit(DATASETS["cifar10"], split.x_train, split.y_train, split.x_test, split.y_test)
     return _load_cifar_official(root, progress)
@@ -319,7 +395,9 @@ def _load_cifar_official(root: Path, progress: Progress | None) -> DataSplit:
             "CIFAR-10 is not in the data folder and could not be downloaded (no network?). Either unpack an "
             "image-folder copy to {folder} (train/<class>/*.jpg and test/<class>/*.jpg), put "
             "cifar10-jpg.zip in {root}, or put the official cifar-10-python.tar.gz in {root}.",
-            folder=root / "cifar10-jpg", root=root) from None
+            folder=root / "cifar10-jpg",
+            root=root,
+        ) from None
     to_chw = lambda a: np.transpose(a, (0, 3, 1, 2))  # noqa: E731  (N, H, W, C) -> (N, C, H, W)
     return as_split(DATASETS["cifar10"], to_chw(train.data), train.targets, to_chw(test.data), test.targets)
 

@@ -4,6 +4,7 @@ formed during training.
 PCA is computed with numpy's SVD: no scikit-learn, t-SNE or UMAP dependency, and PCA is linear, so snapshots
 projected onto the final network's axes can be compared frame by frame.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,13 +45,13 @@ def fit_pca(features: np.ndarray) -> PCA:
     mean = f.mean(0)
     _, s, vt = np.linalg.svd(f - mean, full_matrices=False)
     comps = np.zeros((2, f.shape[1]))
-    comps[:min(2, len(vt))] = vt[:2]
+    comps[: min(2, len(vt))] = vt[:2]
     for row in comps:
         if row.any():
             row *= np.sign(row[np.argmax(np.abs(row))])
     var = np.zeros(2)
-    var[:min(2, len(s))] = s[:2] ** 2
-    total = float((s ** 2).sum())
+    var[: min(2, len(s))] = s[:2] ** 2
+    total = float((s**2).sum())
     return PCA(mean, comps, var / total if total > 0 else np.zeros(2))
 
 
@@ -70,7 +71,7 @@ def standardise(points: np.ndarray) -> np.ndarray:
     """
     p = np.asarray(points, dtype=np.float64)
     p = p - p.mean(0)
-    rms = float(np.sqrt((p ** 2).sum(1).mean())) if len(p) else 0.0
+    rms = float(np.sqrt((p**2).sum(1).mean())) if len(p) else 0.0
     return (p / rms if rms > 0 else p).astype(np.float32)
 
 
@@ -80,8 +81,9 @@ def pca_2d(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return project(pca, features), pca.explained_ratio
 
 
-def penultimate_features(model: nn.Module, x: torch.Tensor | np.ndarray,
-                         batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def penultimate_features(
+    model: nn.Module, x: torch.Tensor | np.ndarray, batch_size: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
     """The input of the last dense layer (what the classifier sees) and the predicted classes.
 
     Args: x normalised images (N, C, H, W).  Returns: (float32 (N, D) features, int64 (N,) predictions).
@@ -96,7 +98,7 @@ def penultimate_features(model: nn.Module, x: torch.Tensor | np.ndarray,
     feats, preds = [], []
     with torch.inference_mode():
         for i in range(0, len(xb), batch_size):
-            f = hooks.run(head, xb[i:i + batch_size]).flatten(1)  # (B, D)
+            f = hooks.run(head, xb[i : i + batch_size]).flatten(1)  # (B, D)
             feats.append(f)
             preds.append(tail(f).argmax(1))
     return torch.cat(feats).numpy(), torch.cat(preds).numpy().astype(np.int64)
@@ -129,8 +131,9 @@ class Timeline:
     epochs: tuple[float, ...]
 
 
-def embedding_timeline(loaded: LoadedRun, x: torch.Tensor | np.ndarray, pca: PCA,
-                       progress: Progress | None = None) -> Timeline:
+def embedding_timeline(
+    loaded: LoadedRun, x: torch.Tensor | np.ndarray, pca: PCA, progress: Progress | None = None
+) -> Timeline:
     """Penultimate features of x at every snapshot of a run, projected with `pca` (fit it on the final weights).
 
     Fitting the axes once, on the final network, and projecting every snapshot onto them keeps the picture
@@ -144,8 +147,11 @@ def embedding_timeline(loaded: LoadedRun, x: torch.Tensor | np.ndarray, pca: PCA
     if not snaps:
         raise Invalid("run {run_id} has no snapshots", run_id=loaded.run_id)
     if not loaded.full_snapshots:
-        raise Invalid("the snapshots of run {run_id} keep only the convolution kernels (the network is too large "
-                      "for full snapshots), so its embedding cannot be replayed", run_id=loaded.run_id)
+        raise Invalid(
+            "the snapshots of run {run_id} keep only the convolution kernels (the network is too large "
+            "for full snapshots), so its embedding cannot be replayed",
+            run_id=loaded.run_id,
+        )
     points, preds = [], []
     for i, snap in enumerate(snaps):
         feats, pred = penultimate_features(loaded.model_at(snap.index), x)

@@ -3,6 +3,7 @@
 Everything takes a network and images (or a dataset split), never a run id: the same code scores a run's
 final weights, a snapshot of them (time travel) or a test's toy network. Callers cache (`ui.evaluation`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ def logits(model: nn.Module, x: torch.Tensor | np.ndarray, batch_size: int = BAT
     model.eval()
     try:
         with torch.inference_mode():
-            parts = [run(model, x[i:i + batch_size].to(device(model))).float().cpu()
-                     for i in range(0, len(x), batch_size)]
+            parts = [
+                run(model, x[i : i + batch_size].to(device(model))).float().cpu() for i in range(0, len(x), batch_size)
+            ]
     finally:
         model.train(was_training)
     return torch.cat(parts) if parts else torch.zeros(0, 0)
@@ -92,8 +94,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarr
     return np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(np.int64)
 
 
-def evaluate(model: nn.Module, split: data.DataSplit, classes: Sequence[str] | None = None,
-             batch_size: int = BATCH) -> Evaluation:
+def evaluate(
+    model: nn.Module, split: data.DataSplit, classes: Sequence[str] | None = None, batch_size: int = BATCH
+) -> Evaluation:
     """Score a network on a split's whole test set.
 
     Args: classes the class names the network was trained with (default the dataset's).
@@ -103,11 +106,16 @@ def evaluate(model: nn.Module, split: data.DataSplit, classes: Sequence[str] | N
     n = len(split.y_test)
     if n == 0:
         raise Invalid("dataset {name} has no test images to evaluate on", name=split.info.name)
-    log_p = torch.cat([torch.log_softmax(logits(model, data.normalize(split.x_test[i:i + batch_size], split.info),
-                                                batch_size), 1) for i in range(0, n, batch_size)])  # (N, K)
+    log_p = torch.cat(
+        [
+            torch.log_softmax(
+                logits(model, data.normalize(split.x_test[i : i + batch_size], split.info), batch_size), 1
+            )
+            for i in range(0, n, batch_size)
+        ]
+    )  # (N, K)
     if log_p.shape[1] != len(classes):
-        raise Invalid("this network predicts {got} classes but its dataset has {n}", got=log_p.shape[1],
-                      n=len(classes))
+        raise Invalid("this network predicts {got} classes but its dataset has {n}", got=log_p.shape[1], n=len(classes))
     labels = split.y_test.numpy().astype(np.int64)
     probs = log_p.exp().numpy().astype(np.float32)
     predictions = probs.argmax(1).astype(np.int64)
@@ -116,18 +124,34 @@ def evaluate(model: nn.Module, split: data.DataSplit, classes: Sequence[str] | N
     support = confusion.sum(1)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.where(support > 0, np.diag(confusion) / support, np.nan)
-    arrays = dict(confusion=confusion, per_class_accuracy=per_class, predictions=predictions, labels=labels,
-                  confidence=probs[np.arange(n), predictions], probs=probs)
+    arrays = dict(
+        confusion=confusion,
+        per_class_accuracy=per_class,
+        predictions=predictions,
+        labels=labels,
+        confidence=probs[np.arange(n), predictions],
+        probs=probs,
+    )
     for a in arrays.values():
         a.setflags(write=False)
     n_wrong = int((predictions != labels).sum())
-    return Evaluation(split.info.name, classes, split.info.is_digits, (n - n_wrong) / n, loss,
-                      best_class=int(np.nanargmax(per_class)), worst_class=int(np.nanargmin(per_class)),
-                      n_test=n, n_wrong=n_wrong, **arrays)
+    return Evaluation(
+        split.info.name,
+        classes,
+        split.info.is_digits,
+        (n - n_wrong) / n,
+        loss,
+        best_class=int(np.nanargmax(per_class)),
+        worst_class=int(np.nanargmin(per_class)),
+        n_test=n,
+        n_wrong=n_wrong,
+        **arrays,
+    )
 
 
-def mistakes(evaluation: Evaluation, limit: int | None = None, true_class: int | None = None,
-             predicted_class: int | None = None) -> list[int]:
+def mistakes(
+    evaluation: Evaluation, limit: int | None = None, true_class: int | None = None, predicted_class: int | None = None
+) -> list[int]:
     """Test-set indices of misclassified images, most confident mistakes first.
 
     Args: true_class, predicted_class: keep only one cell of the confusion matrix (or one row/column).
@@ -149,9 +173,16 @@ def report(evaluation: Evaluation, tr: Callable[..., str] | None = None) -> str:
     """
     tr = tr or (lambda text, **values: text)
     e, best, worst = evaluation, evaluation.best_class, evaluation.worst_class
-    template = (tr("{wrong} of {n} misclassified; best digit {best} at {best_acc}, worst {worst} at {worst_acc}")
-                if e.is_digits else
-                tr("{wrong} of {n} misclassified; best class {best} at {best_acc}, worst {worst} at {worst_acc}"))
-    return template.format(wrong=f"{e.n_wrong:,}", n=f"{e.n_test:,}", best=e.class_names[best],
-                           best_acc=f"{e.per_class_accuracy[best]:.2%}", worst=e.class_names[worst],
-                           worst_acc=f"{e.per_class_accuracy[worst]:.2%}")
+    template = (
+        tr("{wrong} of {n} misclassified; best digit {best} at {best_acc}, worst {worst} at {worst_acc}")
+        if e.is_digits
+        else tr("{wrong} of {n} misclassified; best class {best} at {best_acc}, worst {worst} at {worst_acc}")
+    )
+    return template.format(
+        wrong=f"{e.n_wrong:,}",
+        n=f"{e.n_test:,}",
+        best=e.class_names[best],
+        best_acc=f"{e.per_class_accuracy[best]:.2%}",
+        worst=e.class_names[worst],
+        worst_acc=f"{e.per_class_accuracy[worst]:.2%}",
+    )

@@ -7,6 +7,7 @@ dataset lives, and `build_model`, one line per module of the run's own network (
 order and arguments cannot drift from what the run trained. The loop copies `train._loop` step for step (the
 seeds, the validation hold-out, the batch order, the schedule), so on the same machine it reproduces the run.
 """
+
 from __future__ import annotations
 
 import sys
@@ -61,28 +62,42 @@ def as_labels(array):
     return torch.as_tensor(np.asarray(array), dtype=torch.int64)'''
 
 LOADERS = {
-    "npz": ([], [], '''\
+    "npz": (
+        [],
+        [],
+        '''\
 def load_data(path):
     """The MNIST sample that ships with cnnviz (4,000 training and 1,000 test digits), from its .npz file."""
     with np.load(path) as f:
-        return as_images(f["x_train"]), as_labels(f["y_train"]), as_images(f["x_test"]), as_labels(f["y_test"])'''),
-    "torchvision": ([], ["from torchvision import datasets"], '''\
+        return as_images(f["x_train"]), as_labels(f["y_train"]), as_images(f["x_test"]), as_labels(f["y_test"])''',
+    ),
+    "torchvision": (
+        [],
+        ["from torchvision import datasets"],
+        '''\
 def load_data(path):
     """$title from torchvision's files under `path` (download=False: it reads the copy already there)."""
     train = datasets.$cls(path, train=True, download=False)
     test = datasets.$cls(path, train=False, download=False)
     return (as_images(train.data.numpy()), as_labels(train.targets),
-            as_images(test.data.numpy()), as_labels(test.targets))'''),
-    "cifar": ([], ["from torchvision import datasets"], '''\
+            as_images(test.data.numpy()), as_labels(test.targets))''',
+    ),
+    "cifar": (
+        [],
+        ["from torchvision import datasets"],
+        '''\
 def load_data(path):
     """CIFAR-10 from torchvision's files under `path` (download=False: it reads the copy already there)."""
     train = datasets.CIFAR10(path, train=True, download=False)
     test = datasets.CIFAR10(path, train=False, download=False)
     # torchvision keeps the photos as (N, height, width, colour); PyTorch layers want (N, colour, height, width)
     return (as_images(train.data.transpose(0, 3, 1, 2)), as_labels(train.targets),
-            as_images(test.data.transpose(0, 3, 1, 2)), as_labels(test.targets))'''),
-    "folder": (["import os", "from pathlib import Path"],
-               ["from PIL import Image, ImageOps  # Pillow, which torchvision installs"], '''\
+            as_images(test.data.transpose(0, 3, 1, 2)), as_labels(test.targets))''',
+    ),
+    "folder": (
+        ["import os", "from pathlib import Path"],
+        ["from PIL import Image, ImageOps  # Pillow, which torchvision installs"],
+        '''\
 SIZE, CHANNELS = $size, $channels  # every image is resized to SIZE x SIZE and read as grey (1) or colour (3)
 CLASSES = $classes
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -129,7 +144,8 @@ def load_data(path):
     y_train = [label for label, files in enumerate(train.values()) for _ in files]
     y_test = [label for label, files in enumerate(test.values()) for _ in files]
     return (read_images([f for files in train.values() for f in files]), as_labels(y_train),
-            read_images([f for files in test.values() for f in files]), as_labels(y_test))'''),
+            read_images([f for files in test.values() for f in files]), as_labels(y_test))''',
+    ),
 }
 
 # ---------------------------------------------------------------- the script
@@ -334,25 +350,44 @@ def script(run_id: str) -> str:
     handcrafted = config.first_layer == "handcrafted"
     accuracy = record.test_accuracy
     return TEMPLATE.substitute(
-        run_id=run_id, dataset=_doc_text(record.dataset), dataset_title=_doc_text(dataset.title),
-        n_train=f"{record.train_images or 0:,}", n_val=f"{record.val_images or 0:,}",
-        network=_doc_text(record.name), params=f"{count_torch_params(build(spec)):,}",
-        optimizer=config.optimizer, lr=f"{config.learning_rate:g}",
+        run_id=run_id,
+        dataset=_doc_text(record.dataset),
+        dataset_title=_doc_text(dataset.title),
+        n_train=f"{record.train_images or 0:,}",
+        n_val=f"{record.val_images or 0:,}",
+        network=_doc_text(record.name),
+        params=f"{count_torch_params(build(spec)):,}",
+        optimizer=config.optimizer,
+        lr=f"{config.learning_rate:g}",
         schedule="one-cycle schedule" if config.schedule == "onecycle" else "constant",
-        batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        seed=config.seed,
         first_layer_note=(", first layer handcrafted and frozen" if handcrafted else "")
         + (", every batch shifted and turned a little" if config.augment else ""),
         accuracy=f"{accuracy} ({accuracy:.2%})" if accuracy is not None else "-",
-        imports=_imports(stdlib, third_party), data_path=repr(data_path), mean=repr(tuple(dataset.mean)),
-        std=repr(tuple(dataset.std)), val_fraction=repr(config.val_fraction), learning_rate=repr(config.learning_rate),
-        device=repr(record.device or "cpu"), images=_IMAGES, load_data=load_data, layers=_layers(spec),
+        imports=_imports(stdlib, third_party),
+        data_path=repr(data_path),
+        mean=repr(tuple(dataset.mean)),
+        std=repr(tuple(dataset.std)),
+        val_fraction=repr(config.val_fraction),
+        learning_rate=repr(config.learning_rate),
+        device=repr(record.device or "cpu"),
+        images=_IMAGES,
+        load_data=load_data,
+        layers=_layers(spec),
         first_layer_code=_first_layer_code(spec) if handcrafted else "",
         first_layer_call="\n    fix_first_layer(model)" if handcrafted else "",
         augment_code=AUGMENT_CODE if config.augment else "",
-        moves_line=("\n    moves = torch.Generator().manual_seed(SEED + 2)  # each batch's random shifts and turns"
-                    if config.augment else ""),
+        moves_line=(
+            "\n    moves = torch.Generator().manual_seed(SEED + 2)  # each batch's random shifts and turns"
+            if config.augment
+            else ""
+        ),
         batch="augment(x_train[idx], moves)" if config.augment else "x_train[idx]",
-        optimizer_code=OPTIMIZER_CODE[config.optimizer], schedule_code=SCHEDULE_CODE[config.schedule])
+        optimizer_code=OPTIMIZER_CODE[config.optimizer],
+        schedule_code=SCHEDULE_CODE[config.schedule],
+    )
 
 
 def finished_run(run_id: str) -> runs.RunInfo:
@@ -361,11 +396,11 @@ def finished_run(run_id: str) -> runs.RunInfo:
     if info.damaged:
         raise runs.RunError("run {run_id} is damaged: {reason}", run_id=run_id, reason=info.damaged)
     if info.status != "finished":
-        raise runs.RunError("run {run_id} is {status}: only a finished run can be exported", run_id=run_id,
-                            status=Message(info.status))
+        raise runs.RunError(
+            "run {run_id} is {status}: only a finished run can be exported", run_id=run_id, status=Message(info.status)
+        )
     if info.record.config is None:
-        raise runs.RunError("run {run_id} does not record its training setup, so it cannot be repeated",
-                            run_id=run_id)
+        raise runs.RunError("run {run_id} does not record its training setup, so it cannot be repeated", run_id=run_id)
     return info
 
 
@@ -376,8 +411,10 @@ def _doc_text(text: str) -> str:
 
 def _imports(stdlib: list[str], third_party: list[str]) -> str:
     """The script's imports: the standard library, then the rest, each group as isort orders it."""
+
     def ordered(lines):
         return sorted(lines, key=lambda line: (line.startswith("from"), line.split()[1].lower()))
+
     return "\n".join(ordered(STDLIB + stdlib)) + "\n\n" + "\n".join(ordered(THIRD_PARTY + third_party))
 
 
@@ -398,12 +435,15 @@ def _data_source(name: str, classes: list[str]) -> tuple[str, tuple[list[str], l
         made = data.made_dataset(name)
         folder, size, channels, classes = made.folder, made.size, made.channels, list(made.folders)
     else:  # "folder:<path>?size=S&channels=C", as the run stored it
-        path, _, query = name[len("folder:"):].partition("?")
+        path, _, query = name[len("folder:") :].partition("?")
         options = {k: v[-1] for k, v in parse_qs(query).items()}
         folder, size, channels = Path(path), int(options["size"]), int(options["channels"])
     stdlib, third_party, code = LOADERS["folder"]
-    return str(folder), (stdlib, third_party, Template(code).substitute(size=size, channels=channels,
-                                                                         classes=repr(classes)))
+    return str(folder), (
+        stdlib,
+        third_party,
+        Template(code).substitute(size=size, channels=channels, classes=repr(classes)),
+    )
 
 
 def _layers(spec: ArchSpec) -> str:

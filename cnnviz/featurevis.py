@@ -4,6 +4,7 @@ excite it most.
 Both work on a private working copy of the network (see `attribution.working_copy`), so the shared network is
 never given gradients; both take the network up to the layer looked at, as built by `arch.build`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ class FilterImages:
         """The images cut to `box` plus a margin: a centre unit only sees its receptive field. (K, C, h, w)."""
         top, bottom, left, right = self.box
         h, w = self.images.shape[2:]
-        return self.images[:, :, max(0, top - margin):min(h, bottom + margin),
-                           max(0, left - margin):min(w, right + margin)]
+        return self.images[
+            :, :, max(0, top - margin) : min(h, bottom + margin), max(0, left - margin) : min(w, right + margin)
+        ]
 
 
 def _prefix(model: nn.Module, layer: str) -> nn.Sequential:
@@ -51,12 +53,12 @@ def _prefix(model: nn.Module, layer: str) -> nn.Sequential:
     names = [name for name, _ in model.named_children()]
     if layer not in names:
         raise Invalid("no layer {layer!r} in this network; its layers: {names}", layer=layer, names=", ".join(names))
-    return model[:names.index(layer) + 1]
+    return model[: names.index(layer) + 1]
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Depthwise 3x3 Gaussian blur with reflected borders: (N, C, H, W) -> same shape."""
-    g = torch.exp(-torch.tensor([1.0, 0.0, 1.0]) / (2 * sigma ** 2))
+    g = torch.exp(-torch.tensor([1.0, 0.0, 1.0]) / (2 * sigma**2))
     k = (g[:, None] * g[None, :]) / (g.sum() ** 2)  # (3, 3)
     c = x.shape[1]
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), k.expand(c, 1, 3, 3).to(x), groups=c)
@@ -69,10 +71,22 @@ def _objective(maps: torch.Tensor, where: str) -> torch.Tensor:
     return maps.flatten(1).mean(1)
 
 
-def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo, channels: Sequence[int] | None = None,
-                            steps: int = AM_STEPS, lr: float = AM_LR, where: str = "centre", jitter: int = 1,
-                            blur_every: int = 4, blur_sigma: float = 0.5, l2: float = 1e-3, batch_size: int = 64,
-                            seed: int = 0, progress: Progress | None = None) -> FilterImages:
+def activation_maximisation(
+    model: nn.Module,
+    layer: str,
+    info: data.DatasetInfo,
+    channels: Sequence[int] | None = None,
+    steps: int = AM_STEPS,
+    lr: float = AM_LR,
+    where: str = "centre",
+    jitter: int = 1,
+    blur_every: int = 4,
+    blur_sigma: float = 0.5,
+    l2: float = 1e-3,
+    batch_size: int = 64,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> FilterImages:
     """Synthesise, by gradient ascent on the input, an image that excites each channel of a layer most.
 
     All channels are optimised at once, as one batch. The objective is the channel's unit at the centre of
@@ -91,9 +105,15 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
     if where not in ("centre", "mean"):
         raise ValueError(f"where must be 'centre' or 'mean', got {where!r}")
     if not 1 <= steps <= 5000 or not 0 < lr <= 10 or jitter < 0 or blur_every < 0 or l2 < 0:
-        raise Invalid("unusable settings: steps {steps} (1..5000), lr {lr} (0..10], jitter {jitter}, "
-                      "blur_every {blur_every}, l2 {l2} (all >= 0)", steps=steps, lr=lr, jitter=jitter,
-                      blur_every=blur_every, l2=l2)
+        raise Invalid(
+            "unusable settings: steps {steps} (1..5000), lr {lr} (0..10], jitter {jitter}, "
+            "blur_every {blur_every}, l2 {l2} (all >= 0)",
+            steps=steps,
+            lr=lr,
+            jitter=jitter,
+            blur_every=blur_every,
+            l2=l2,
+        )
     shown = _prefix(working_copy(model), layer)
     work = shown[:-1] if len(shown) > 1 and isinstance(shown[-1], _MONOTONIC) else shown
     c, h, w = info.input_shape
@@ -103,8 +123,11 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
     with torch.no_grad():
         out = hooks.run(work, torch.zeros(1, c, h, w))
     if out.ndim != 4:
-        raise Invalid("{layer} has no channels to visualise (its output shape is {shape})", layer=layer,
-                      shape=tuple(out.shape[1:]))
+        raise Invalid(
+            "{layer} has no channels to visualise (its output shape is {shape})",
+            layer=layer,
+            shape=tuple(out.shape[1:]),
+        )
     n_channels = out.shape[1]
     channels = list(range(n_channels)) if channels is None else [int(ch) for ch in channels]
     if not channels or min(channels) < 0 or max(channels) >= n_channels:
@@ -113,7 +136,7 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
     images, reached, field = [], [], torch.zeros(h, w, dtype=torch.bool)
     total = len(channels) * steps
     for start in range(0, len(channels), batch_size):
-        chunk = torch.tensor(channels[start:start + batch_size])
+        chunk = torch.tensor(channels[start : start + batch_size])
         x = (0.1 * torch.randn(len(chunk), c, h, w, generator=gen)).clamp(lo, hi).requires_grad_()  # (K, C, H, W)
         optimiser = torch.optim.Adam([x], lr=lr)
         for step in range(steps):
@@ -140,12 +163,18 @@ def activation_maximisation(model: nn.Module, layer: str, info: data.DatasetInfo
             images.append((x * std + mean).clamp(0, 1))
     rows, cols = torch.nonzero(field.any(1)).flatten(), torch.nonzero(field.any(0)).flatten()
     box = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1) if len(rows) else (0, h, 0, w)
-    return FilterImages(layer, tuple(channels), torch.cat(images).numpy().astype(np.float32),
-                        torch.cat(reached).numpy().astype(np.float32), box)
+    return FilterImages(
+        layer,
+        tuple(channels),
+        torch.cat(images).numpy().astype(np.float32),
+        torch.cat(reached).numpy().astype(np.float32),
+        box,
+    )
 
 
-def channel_max_activation(model: nn.Module, x: torch.Tensor | np.ndarray, layer: str, channel: int,
-                           batch_size: int = 500) -> np.ndarray:
+def channel_max_activation(
+    model: nn.Module, x: torch.Tensor | np.ndarray, layer: str, channel: int, batch_size: int = 500
+) -> np.ndarray:
     """Each image's strongest response of one channel: the max of its output map over positions.
 
     Args: x normalised images (N, C, H, W).  Returns: float32 (N,).
@@ -154,19 +183,24 @@ def channel_max_activation(model: nn.Module, x: torch.Tensor | np.ndarray, layer
     parts = []
     with torch.inference_mode():
         for i in range(0, len(xb), batch_size):
-            out = hooks.run(work, xb[i:i + batch_size])
+            out = hooks.run(work, xb[i : i + batch_size])
             if out.ndim != 4 or not 0 <= channel < out.shape[1]:
-                raise Invalid("{layer} has no channel {channel} (its output shape is {shape})", layer=layer,
-                              channel=channel, shape=tuple(out.shape[1:]))
+                raise Invalid(
+                    "{layer} has no channel {channel} (its output shape is {shape})",
+                    layer=layer,
+                    channel=channel,
+                    shape=tuple(out.shape[1:]),
+                )
             parts.append(out[:, channel].flatten(1).amax(1))
     return torch.cat(parts).numpy() if parts else np.zeros(0, np.float32)
 
 
-def top_activating(model: nn.Module, x: torch.Tensor | np.ndarray, layer: str, channel: int, k: int = 8,
-                   batch_size: int = 500) -> np.ndarray:
+def top_activating(
+    model: nn.Module, x: torch.Tensor | np.ndarray, layer: str, channel: int, k: int = 8, batch_size: int = 500
+) -> np.ndarray:
     """Indices of the k images (of x) that excite a channel most, strongest first.
 
     Args: x normalised images (N, C, H, W).  Returns: int64 (min(k, N),).
     """
     scores = channel_max_activation(model, x, layer, channel, batch_size)
-    return np.argsort(-scores, kind="stable")[:max(0, int(k))].astype(np.int64)
+    return np.argsort(-scores, kind="stable")[: max(0, int(k))].astype(np.int64)

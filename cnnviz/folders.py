@@ -6,6 +6,7 @@ then cached as .npz in the data root. In the app a folder must lie inside `folde
 are read (a link could lead anywhere, a pipe would block), and a zip is unpacked only within limits: no entry
 outside its folder, no links, no bombs, no huge totals.
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,24 +50,40 @@ def unzip(archive: Path, dest: Path, progress: Progress | None) -> None:
             members = z.infolist()
             total = sum(m.file_size for m in members)
             if len(members) > ZIP_MAX_ENTRIES:
-                raise DatasetError("{archive} holds {n:,} entries, more than {limit:,}", archive=archive.name,
-                                   n=len(members), limit=ZIP_MAX_ENTRIES)
+                raise DatasetError(
+                    "{archive} holds {n:,} entries, more than {limit:,}",
+                    archive=archive.name,
+                    n=len(members),
+                    limit=ZIP_MAX_ENTRIES,
+                )
             if total > max_unzip_mb() << 20:
-                raise DatasetError("{archive} would unpack to {mb:,.0f} MB, more than the {limit:,} MB allowed "
-                                   "(set CNNVIZ_MAX_UNZIP_MB to raise it)", archive=archive.name,
-                                   mb=total / 2 ** 20, limit=max_unzip_mb())
+                raise DatasetError(
+                    "{archive} would unpack to {mb:,.0f} MB, more than the {limit:,} MB allowed "
+                    "(set CNNVIZ_MAX_UNZIP_MB to raise it)",
+                    archive=archive.name,
+                    mb=total / 2**20,
+                    limit=max_unzip_mb(),
+                )
             for i, m in enumerate(members):
                 if m.flag_bits & 0x1:
-                    raise DatasetError("{archive} is encrypted; unpack it yourself into {dest}", archive=archive.name,
-                                       dest=dest)
+                    raise DatasetError(
+                        "{archive} is encrypted; unpack it yourself into {dest}", archive=archive.name, dest=dest
+                    )
                 if m.file_size > ZIP_MAX_RATIO * max(m.compress_size, 1) and m.file_size > 1 << 20:
-                    raise DatasetError("{archive}: {entry} unpacks {ratio:,} times larger than it is packed; refusing "
-                                       "a likely zip bomb", archive=archive.name, entry=m.filename,
-                                       ratio=m.file_size // max(m.compress_size, 1))
+                    raise DatasetError(
+                        "{archive}: {entry} unpacks {ratio:,} times larger than it is packed; refusing "
+                        "a likely zip bomb",
+                        archive=archive.name,
+                        entry=m.filename,
+                        ratio=m.file_size // max(m.compress_size, 1),
+                    )
                 target = (tmp / m.filename).resolve()
                 if not target.is_relative_to(tmp.resolve()):
-                    raise DatasetError("{archive}: refusing an entry that leaves the folder: {entry}",
-                                       archive=archive.name, entry=m.filename)
+                    raise DatasetError(
+                        "{archive}: refusing an entry that leaves the folder: {entry}",
+                        archive=archive.name,
+                        entry=m.filename,
+                    )
                 z.extract(m, tmp)  # extraction stops at the declared size and checks the CRC
                 if progress and i % 2000 == 0:
                     progress(i / len(members), f"unpacking {archive.name}")
@@ -75,8 +92,12 @@ def unzip(archive: Path, dest: Path, progress: Progress | None) -> None:
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
         raise DatasetError("{archive} cannot be unpacked: {reason}", archive=archive.name, reason=e) from None
     except OSError as e:
-        raise DatasetError("{archive} cannot be unpacked into {folder}: {reason}", archive=archive.name,
-                           folder=dest.parent, reason=e.strerror or e) from None
+        raise DatasetError(
+            "{archive} cannot be unpacked into {folder}: {reason}",
+            archive=archive.name,
+            folder=dest.parent,
+            reason=e.strerror or e,
+        ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -94,17 +115,20 @@ def check_folder_allowed(name: str) -> None:
     every folder a user types or a run names; the command line trusts its user)."""
     if not name.startswith("folder:"):
         return
-    path = Path(name[len("folder:"):].partition("?")[0]).expanduser().resolve()
+    path = Path(name[len("folder:") :].partition("?")[0]).expanduser().resolve()
     roots = folder_roots()
     if not any(path.is_relative_to(root) for root in roots):
-        raise DatasetError("the app reads image folders only inside {roots}; {path} is outside (whoever runs "
-                           "the server can allow more with CNNVIZ_FOLDER_ROOTS)",
-                           roots=", ".join(map(str, roots)) or Message("(nowhere)"), path=path)
+        raise DatasetError(
+            "the app reads image folders only inside {roots}; {path} is outside (whoever runs "
+            "the server can allow more with CNNVIZ_FOLDER_ROOTS)",
+            roots=", ".join(map(str, roots)) or Message("(nowhere)"),
+            path=path,
+        )
 
 
 def parse_folder(name: str) -> tuple[Path, int | None, int | None]:
     """'folder:<path>[?size=S&channels=C]' -> (path, size, channels)."""
-    body = name[len("folder:"):]
+    body = name[len("folder:") :]
     path, _, query = body.partition("?")
     options = {k: v[-1] for k, v in parse_qs(query).items()}
     try:
@@ -113,8 +137,9 @@ def parse_folder(name: str) -> tuple[Path, int | None, int | None]:
     except ValueError:
         raise DatasetError("folder options must be whole numbers: {query!r}", query=query) from None
     if size is not None and not 8 <= size <= FOLDER_MAX_SIZE:
-        raise DatasetError("folder image size must be between 8 and {limit}, got {got}", limit=FOLDER_MAX_SIZE,
-                           got=size)
+        raise DatasetError(
+            "folder image size must be between 8 and {limit}, got {got}", limit=FOLDER_MAX_SIZE, got=size
+        )
     if channels not in (None, 1, 3):
         raise DatasetError("folder channels must be 1 (grey) or 3 (colour), got {got}", got=channels)
     folder = Path(path).expanduser()
@@ -138,12 +163,14 @@ def images_by_class(folder: Path) -> dict[str, list[Path]]:
 
 def scan_classes(folder: Path) -> tuple[dict[str, list[Path]], int]:
     """(image files per class, how many image-named entries were skipped because they are not regular files)."""
+
     def unreadable(error: OSError):
         raise DatasetError("cannot read the folder {folder}: {reason}", folder=error.filename, reason=error.strerror)
 
     try:
-        classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.is_symlink()
-                         and not d.name.startswith("."))
+        classes = sorted(
+            d.name for d in folder.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")
+        )
     except OSError as e:
         raise DatasetError("cannot read the folder {folder}: {reason}", folder=folder, reason=e.strerror) from None
     found, skipped = {}, 0
@@ -171,8 +198,11 @@ def folder_info(folder: Path, size: int | None, channels: int | None) -> Dataset
     train_dir, _ = class_dirs(folder)
     by_class, skipped = scan_classes(train_dir)
     if len(by_class) < 2:
-        raise DatasetError("{folder} needs at least two sub-folders of images, one per class (found {n})",
-                           folder=folder, n=len(by_class))
+        raise DatasetError(
+            "{folder} needs at least two sub-folders of images, one per class (found {n})",
+            folder=folder,
+            n=len(by_class),
+        )
     first = next(iter(by_class.values()))[0]
     try:
         with Image.open(first) as im:
@@ -182,12 +212,17 @@ def folder_info(folder: Path, size: int | None, channels: int | None) -> Dataset
         raise DatasetError("cannot read {path}: {reason}", path=first, reason=e) from None
     size = size or min(max(w, h), 64)
     channels = channels or (1 if mode in ("1", "L", "I", "I;16", "F") else 3)
-    return DatasetInfo(f"folder:{folder}?size={size}&channels={channels}", f"Folder {folder.name}",
-                       tuple(by_class), (channels, size, size), (0.5,) * channels, (0.25,) * channels,
-                       f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}."
-                       + (f" {skipped:,} image-named entries that are not plain files (links, pipes) are skipped."
-                          if skipped else ""),
-                       train_size=_train_size(folder, by_class))
+    return DatasetInfo(
+        f"folder:{folder}?size={size}&channels={channels}",
+        f"Folder {folder.name}",
+        tuple(by_class),
+        (channels, size, size),
+        (0.5,) * channels,
+        (0.25,) * channels,
+        f"Your images in {folder}, one sub-folder per class, as {channels}x{size}x{size}."
+        + (f" {skipped:,} image-named entries that are not plain files (links, pipes) are skipped." if skipped else ""),
+        train_size=_train_size(folder, by_class),
+    )
 
 
 def _train_size(folder: Path, by_class: dict[str, list[Path]]) -> int:
@@ -202,8 +237,9 @@ def hold_out(files: list[Path]) -> tuple[list[Path], list[Path]]:
     return [f for i, f in enumerate(files) if i % 5 != 4], files[4::5]
 
 
-def read_images(files: list[Path], size: int, channels: int, progress: Progress | None, done0: int,
-                 total: int) -> np.ndarray:
+def read_images(
+    files: list[Path], size: int, channels: int, progress: Progress | None, done0: int, total: int
+) -> np.ndarray:
     from PIL import Image, ImageOps
 
     out = np.empty((len(files), size, size, channels), np.uint8)
@@ -231,8 +267,9 @@ def load_folder(name: str, root: Path, progress: Progress | None) -> DataSplit:
     else:
         split = {c: hold_out(fs) for c, fs in train_files.items()}
         train_files, test_files = {c: s[0] for c, s in split.items()}, {c: s[1] for c, s in split.items()}
-    listing = "\n".join(f"{p}:{p.stat().st_mtime_ns}" for fs in (*train_files.values(), *test_files.values())
-                        for p in fs)
+    listing = "\n".join(
+        f"{p}:{p.stat().st_mtime_ns}" for fs in (*train_files.values(), *test_files.values()) for p in fs
+    )
     digest = hashlib.sha256(f"{info.name}\n{listing}".encode()).hexdigest()[:16]
     cache = root / "folders" / f"{folder.name}-{digest}.npz"
     if cache.is_file():

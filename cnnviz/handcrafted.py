@@ -4,6 +4,7 @@ Which handcrafted kernel (Sobel, Prewitt, Laplacian, ...) each learned kernel re
 correlation; and a copy of a network with one kernel edited, to see what changes downstream. The network
 given is never modified.
 """
+
 from __future__ import annotations
 
 import copy
@@ -78,15 +79,20 @@ def checked_kernel(model: nn.Module, layer: str, out_ch: int, in_ch: int, new_ke
         raise Invalid("{layer!r} is not a convolution layer of this network", layer=layer)
     n_out, n_in, kh, kw = module.weight.shape
     if not (0 <= out_ch < n_out and 0 <= in_ch < n_in):
-        raise Invalid("{layer} has output channels 0..{last_out} and input channels 0..{last_in}, got {out_ch}, "
-                      "{in_ch}", layer=layer, last_out=n_out - 1, last_in=n_in - 1, out_ch=out_ch, in_ch=in_ch)
+        raise Invalid(
+            "{layer} has output channels 0..{last_out} and input channels 0..{last_in}, got {out_ch}, {in_ch}",
+            layer=layer,
+            last_out=n_out - 1,
+            last_in=n_in - 1,
+            out_ch=out_ch,
+            in_ch=in_ch,
+        )
     try:
         k = np.asarray(new_kernel, dtype=np.float64)
     except (TypeError, ValueError):
         raise Invalid("the kernel must hold numbers only") from None
     if k.shape != (kh, kw):
-        raise Invalid("the kernel of {layer} is {kh}x{kw}, got shape {shape}", layer=layer, kh=kh, kw=kw,
-                      shape=k.shape)
+        raise Invalid("the kernel of {layer} is {kh}x{kw}, got shape {shape}", layer=layer, kh=kh, kw=kw, shape=k.shape)
     if not np.isfinite(k).all():
         raise Invalid("the kernel holds an empty cell, NaN or infinity: every cell needs a number")
     return k

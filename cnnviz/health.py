@@ -5,6 +5,7 @@ weight the network carries. These checks run a trained network over a set of ima
 layers (`hooks.watching`) and reducing each batch as it passes; the gradient norms come from the metrics
 training logged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,12 +59,24 @@ class HealthReport:
             dead, noun = h.dead, tr("filters") if h.kind == "conv" else tr("units")
             if dead:
                 shown = ", ".join(f"#{i}" for i in dead[:12]) + (", ..." if len(dead) > 12 else "")
-                text = tr("{n} of {total} {noun} in {layer} never activate on {where} ({which}): they pass "
-                          "nothing on and learn nothing.", n=len(dead), total=h.units, noun=noun, layer=h.layer,
-                          where=where, which=shown)
+                text = tr(
+                    "{n} of {total} {noun} in {layer} never activate on {where} ({which}): they pass "
+                    "nothing on and learn nothing.",
+                    n=len(dead),
+                    total=h.units,
+                    noun=noun,
+                    layer=h.layer,
+                    where=where,
+                    which=shown,
+                )
             else:
-                text = tr("All {total} {noun} in {layer} activate on {where}.", total=h.units, noun=noun,
-                          layer=h.layer, where=where)
+                text = tr(
+                    "All {total} {noun} in {layer} activate on {where}.",
+                    total=h.units,
+                    noun=noun,
+                    layer=h.layer,
+                    where=where,
+                )
             out.append(text + " " + tr("{share:.0%} of its outputs after the ReLU are zero.", share=h.sparsity))
         return out
 
@@ -75,8 +88,11 @@ def _english(text: str, **values) -> str:
 def relu_layers(model: nn.Module) -> list[tuple[str, str]]:
     """(layer, ReLU module name) for every conv or dense layer followed by a ReLU, in network order."""
     names = [name for name, _ in model.named_children()]
-    return [(name[:-len("_relu")], name) for name, module in model.named_children()
-            if isinstance(module, nn.ReLU) and name.endswith("_relu") and name[:-len("_relu")] in names]
+    return [
+        (name[: -len("_relu")], name)
+        for name, module in model.named_children()
+        if isinstance(module, nn.ReLU) and name.endswith("_relu") and name[: -len("_relu")] in names
+    ]
 
 
 def check(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 500) -> HealthReport:
@@ -108,7 +124,7 @@ def check(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 500)
     try:
         with hooks.watching(model, names, reduce), torch.inference_mode():
             for i in range(0, len(x), batch_size):
-                hooks.run(model, x[i:i + batch_size].float().to(device))
+                hooks.run(model, x[i : i + batch_size].float().to(device))
     finally:
         model.train(was_training)
     modules = dict(model.named_children())
@@ -133,9 +149,13 @@ class GradientHistory:
 
     def curves(self) -> dict[str, dict]:
         """{layer: {'epoch': [...], 'grad_norm': [...]}}: the histories `figures.compare_curves` overlays."""
-        return {layer: {"epoch": self.epochs.tolist(), "grad_norm": [None if not np.isfinite(v) else float(v)
-                                                                     for v in values]}
-                for layer, values in self.norms.items()}
+        return {
+            layer: {
+                "epoch": self.epochs.tolist(),
+                "grad_norm": [None if not np.isfinite(v) else float(v) for v in values],
+            }
+            for layer, values in self.norms.items()
+        }
 
     def sentences(self, tr: Callable[..., str] | None = None) -> list[str]:
         """Per layer: the gradient norm early in training (first tenth) against at the end (last tenth), in words."""
@@ -150,8 +170,15 @@ class GradientHistory:
                 change = tr("{x:.1f}x smaller", x=start / end)
             else:
                 change = tr("{x:.1f}x larger", x=end / start) if start > 0 else tr("up from zero")
-            out.append(tr("{layer}: gradient norm {start:.3g} early in training, {end:.3g} at the end ({change}).",
-                          layer=layer, start=start, end=end, change=change))
+            out.append(
+                tr(
+                    "{layer}: gradient norm {start:.3g} early in training, {end:.3g} at the end ({change}).",
+                    layer=layer,
+                    start=start,
+                    end=end,
+                    change=change,
+                )
+            )
         return out
 
 
@@ -166,5 +193,8 @@ def gradient_history(records: list[dict]) -> GradientHistory:
     for r in records:
         layers += [k for k in r["grad_norms"] if k not in layers]
     norms = {k: np.array([float(r["grad_norms"].get(k, np.nan)) for r in records]) for k in layers}
-    return GradientHistory(np.array([int(r.get("step", 0)) for r in records], dtype=np.int64),
-                           np.array([float(r.get("epoch", 0.0)) for r in records]), norms)
+    return GradientHistory(
+        np.array([int(r.get("step", 0)) for r in records], dtype=np.int64),
+        np.array([float(r.get("epoch", 0.0)) for r in records]),
+        norms,
+    )

@@ -8,6 +8,7 @@ Layers are named as `model.named_modules()` names them: "conv1", "pool2" for the
 makes, dotted paths ("features.3", "layer4") for torchvision's. Hooks are always removed again, so a
 network shared between screens never keeps one.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -35,16 +36,21 @@ def modules(model: nn.Module, names: Iterable[str] | None = None) -> dict[str, n
     every = dict(model.named_modules())
     missing = [n for n in names if n not in every or n == ""]
     if missing:
-        raise Invalid("no layer {layer!r} in this network; its layers: {names}", layer=missing[0],
-                      names=", ".join(n for n, _ in model.named_children()))
+        raise Invalid(
+            "no layer {layer!r} in this network; its layers: {names}",
+            layer=missing[0],
+            names=", ".join(n for n, _ in model.named_children()),
+        )
     return {n: every[n] for n in names}
 
 
 @contextmanager
 def watching(model: nn.Module, names: Iterable[str] | None, on_output: OnOutput) -> Iterator[None]:
     """Call `on_output(name, output)` for every output of the named layers while inside (all children by default)."""
-    handles = [module.register_forward_hook(lambda _m, _i, out, name=name: on_output(name, out))
-               for name, module in modules(model, names).items()]
+    handles = [
+        module.register_forward_hook(lambda _m, _i, out, name=name: on_output(name, out))
+        for name, module in modules(model, names).items()
+    ]
     try:
         yield
     finally:
@@ -57,8 +63,9 @@ def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     try:
         return model(x)
     except RuntimeError as e:
-        raise Invalid("an input of shape {shape} does not fit this network: {reason}", shape=tuple(x.shape),
-                      reason=str(e)[:200]) from None
+        raise Invalid(
+            "an input of shape {shape} does not fit this network: {reason}", shape=tuple(x.shape), reason=str(e)[:200]
+        ) from None
 
 
 def device(model: nn.Module) -> torch.device:
@@ -66,8 +73,9 @@ def device(model: nn.Module) -> torch.device:
     return first.device if first is not None else torch.device("cpu")
 
 
-def layer_outputs(model: nn.Module, x: torch.Tensor, names: Iterable[str] | None = None,
-                  grad: bool = False) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+def layer_outputs(
+    model: nn.Module, x: torch.Tensor, names: Iterable[str] | None = None, grad: bool = False
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """One forward pass of `x` in eval mode, keeping the outputs of the named layers (all children by default).
 
     Args: x a float batch (N, C, H, W); grad: keep the graph (outputs stay attached) instead of inference mode.

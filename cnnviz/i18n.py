@@ -3,6 +3,7 @@
 Pages write `t("Train LeNet-5")`; with Chinese chosen, `locales/zh.json` maps that English string to
 its translation. A missing entry falls back to English. Adding a language is adding a file.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -121,8 +122,17 @@ class Invalid(Translated, ValueError):
 
 
 # calls whose first literal is a template to translate (TooLarge and QueueFull build their Messages inside)
-MESSAGE_CALLS = ("Message", "Invalid", "SpecError", "DatasetError", "RunError", "ImageError", "WeightsError",
-                 "FileProblem", "OwnDataError")
+MESSAGE_CALLS = (
+    "Message",
+    "Invalid",
+    "SpecError",
+    "DatasetError",
+    "RunError",
+    "ImageError",
+    "WeightsError",
+    "FileProblem",
+    "OwnDataError",
+)
 TEXT_CALLS = ("t", "tr", "N_", *MESSAGE_CALLS)
 
 
@@ -162,8 +172,13 @@ def source_strings(paths: Iterable[str | Path]) -> dict[str, str]:
     for path in paths:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in TEXT_CALLS
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) in TEXT_CALLS
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 found.setdefault(node.args[0].value, f"{Path(path).name}:{node.lineno}")
     return found
 

@@ -5,6 +5,7 @@ image, damaged or too large; every upload of the app goes through it. `prepare_i
 size, and centres a drawn or photographed digit the way MNIST digits were made; both say what they changed.
 `colour_picture`, `shrink` and `grey` give the convolution playground plain pixels to compute on.
 """
+
 from __future__ import annotations
 
 import io
@@ -192,8 +193,9 @@ def _pixels_hwc(image, notes: list[str]) -> np.ndarray:
         notes.extend(image.info.get("cnnviz_notes", ()))
         w, h = image.size
         if w * h > MAX_PIXELS:
-            raise ImageError("the image is {w:,}x{h:,} pixels; the limit is {mp:g} megapixels", w=w, h=h,
-                             mp=MAX_PIXELS / 1e6)
+            raise ImageError(
+                "the image is {w:,}x{h:,} pixels; the limit is {mp:g} megapixels", w=w, h=h, mp=MAX_PIXELS / 1e6
+            )
         try:
             a = np.asarray(_standard_mode(image, notes))
         except ImageError:
@@ -209,13 +211,18 @@ def _pixels_hwc(image, notes: list[str]) -> np.ndarray:
     elif a.ndim == 3 and a.shape[0] in _CHANNEL_COUNTS and a.shape[-1] not in _CHANNEL_COUNTS:
         a = a.transpose(1, 2, 0)  # (C, H, W), the layout of this project's datasets
     if a.ndim != 3 or a.shape[-1] not in _CHANNEL_COUNTS:
-        raise ImageError("an image must be (H, W), (H, W, C) or (C, H, W) with 1 to 4 channels, got {shape}",
-                         shape=a.shape)
+        raise ImageError(
+            "an image must be (H, W), (H, W, C) or (C, H, W) with 1 to 4 channels, got {shape}", shape=a.shape
+        )
     if a.shape[0] == 0 or a.shape[1] == 0:
         raise ImageError("the image has no pixels (shape {shape})", shape=a.shape)
     if a.shape[0] * a.shape[1] > MAX_PIXELS:
-        raise ImageError("the image is {w:,}x{h:,} pixels; the limit is {mp:g} megapixels", w=a.shape[1],
-                         h=a.shape[0], mp=MAX_PIXELS / 1e6)
+        raise ImageError(
+            "the image is {w:,}x{h:,} pixels; the limit is {mp:g} megapixels",
+            w=a.shape[1],
+            h=a.shape[0],
+            mp=MAX_PIXELS / 1e6,
+        )
     f, note = _scale_255(a)
     if note:
         notes.append(note)
@@ -310,14 +317,23 @@ def _photo_ink(g: np.ndarray, notes: list[str], steps: list) -> np.ndarray | Non
     strokes = np.isin(labels, keep)
     near = np.asarray(Image.fromarray(strokes.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
     kept = np.where(near, ink, 0.0)  # the strokes with their soft edges
-    notes.append(Message("a photo: evened out its lighting and kept the ink ({n} region(s), threshold {level:.0f})",
-                         n=len(keep), level=threshold))
+    notes.append(
+        Message(
+            "a photo: evened out its lighting and kept the ink ({n} region(s), threshold {level:.0f})",
+            n=len(keep),
+            level=threshold,
+        )
+    )
+
     def stretched(a: np.ndarray) -> np.ndarray:
         return a * (255.0 / max(float(a.max()), 1.0))
 
-    for title, image in ((N_("the photo in grey, ink made light"), g), (N_("its lighting, estimated"), lighting),
-                         (N_("lighting removed"), stretched(ink)),
-                         (N_("the ink: Otsu's threshold, specks dropped"), stretched(kept))):
+    for title, image in (
+        (N_("the photo in grey, ink made light"), g),
+        (N_("its lighting, estimated"), lighting),
+        (N_("lighting removed"), stretched(ink)),
+        (N_("the ink: Otsu's threshold, specks dropped"), stretched(kept)),
+    ):
         steps.append((title, _grey_u8(image)))
     return kept
 
@@ -345,7 +361,7 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str], step
     ink *= 255.0 / peak
     ink[ink < 25.5] = 0.0  # faint specks would widen the bounding box
     rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # (h, w)
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # (h, w)
     ch, cw = crop.shape
     notes.append(Message("cropped {w}x{h} to the ink: {cw}x{ch} px", w=g.shape[1], h=g.shape[0], cw=cw, ch=ch))
     box = max(1, round(DIGIT_BOX * min(height, width) / 28))
@@ -359,7 +375,7 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str], step
     top = int(np.clip(np.floor(height / 2 - cy + 0.5), 0, height - nh))
     left = int(np.clip(np.floor(width / 2 - cx + 0.5), 0, width - nw))
     out = np.zeros((height, width))
-    out[top:top + nh, left:left + nw] = small
+    out[top : top + nh, left : left + nw] = small
     notes.append(Message("centred by its centre of mass in {w}x{h}", w=width, h=height))
     return out
 
@@ -396,8 +412,11 @@ def prepare_image(image: PILImage | np.ndarray | torch.Tensor, info: data.Datase
             on_black = channels == 1  # grey MNIST-style datasets sit on black, photos on white
         px = px[..., :-1] * alpha + (0.0 if on_black else 255.0) * (1 - alpha)
         if alpha.min() < 1:
-            notes.append(Message("composited the transparent parts onto black") if on_black else
-                         Message("composited the transparent parts onto white"))
+            notes.append(
+                Message("composited the transparent parts onto black")
+                if on_black
+                else Message("composited the transparent parts onto white")
+            )
     if px.shape[-1] == 3 and (channels == 1 or info.is_digits):
         if not (np.array_equal(px[..., 0], px[..., 1]) and np.array_equal(px[..., 1], px[..., 2])):
             notes.append(Message("converted colour to grey"))
@@ -408,12 +427,16 @@ def prepare_image(image: PILImage | np.ndarray | torch.Tensor, info: data.Datase
         stretched = abs(w0 / h0 - width / height) > 0.01 * width / height
         px = np.stack([_resize(px[..., c], width, height) for c in range(px.shape[-1])], axis=-1)
         sizes = dict(w0=w0, h0=h0, w=width, h=height)
-        notes.append(Message("resized {w0}x{h0} -> {w}x{h} (aspect ratio not kept)", **sizes) if stretched else
-                     Message("resized {w0}x{h0} -> {w}x{h}", **sizes))
+        notes.append(
+            Message("resized {w0}x{h0} -> {w}x{h} (aspect ratio not kept)", **sizes)
+            if stretched
+            else Message("resized {w0}x{h0} -> {w}x{h}", **sizes)
+        )
     if px.shape[-1] != channels:
         if channels != 3:
-            raise ImageError("cannot make a {want}-channel image from {got} channel(s)", want=channels,
-                             got=px.shape[-1])
+            raise ImageError(
+                "cannot make a {want}-channel image from {got} channel(s)", want=channels, got=px.shape[-1]
+            )
         px = np.repeat(px, 3, axis=-1)
         notes.append(Message("copied grey into the 3 colour channels"))
     u8 = np.clip(np.round(px), 0, 255).astype(np.uint8).transpose(2, 0, 1).copy()  # (C, H, W)

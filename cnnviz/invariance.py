@@ -7,6 +7,7 @@ scale invariance, and a large shift still changes what the dense layers at the e
 An MLP has none of it: every pixel has its own weights. Everything here is measured on the test set, exactly:
 each test image transformed by `robustness.transform`, then scored by `evaluate.predict`. No streamlit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 KINDS = ("shift", "rotate", "scale")
-AMOUNTS = {"shift": tuple(range(0, 9)),                                 # pixels to the right
-           "rotate": tuple(range(-60, 61, 10)),                         # degrees, clockwise
-           "scale": tuple(round(0.5 + 0.1 * i, 1) for i in range(11))}  # zoom about the centre, 0.5..1.5
+AMOUNTS = {
+    "shift": tuple(range(0, 9)),  # pixels to the right
+    "rotate": tuple(range(-60, 61, 10)),  # degrees, clockwise
+    "scale": tuple(round(0.5 + 0.1 * i, 1) for i in range(11)),
+}  # zoom about the centre, 0.5..1.5
 N_IMAGES = 1000  # test images each accuracy is measured on
 FEATURE_SHIFTS = tuple(range(0, 9))  # pixels, for how much each layer's maps change
 
@@ -50,8 +53,9 @@ def transformed(images: torch.Tensor, kind: str, amount: float) -> torch.Tensor:
     return torch.from_numpy(out.reshape(n, c, h, w))
 
 
-def accuracy_under(model: nn.Module, split: data.DataSplit, kind: str, amounts: Sequence[float],
-                   n_images: int = N_IMAGES) -> np.ndarray:
+def accuracy_under(
+    model: nn.Module, split: data.DataSplit, kind: str, amounts: Sequence[float], n_images: int = N_IMAGES
+) -> np.ndarray:
     """Accuracy of the network on the first `n_images` test images, every one transformed by each amount.
 
     Returns: float64 (len(amounts),) in 0..1.
@@ -70,15 +74,16 @@ def accuracy_under(model: nn.Module, split: data.DataSplit, kind: str, amounts: 
 class Curves:
     """One network's accuracy under every transformation (`accuracy_under` for each kind of KINDS)."""
 
-    amounts: dict[str, tuple]           # kind -> the amounts tried
-    accuracy: dict[str, np.ndarray]     # kind -> float64 (len(amounts),)
+    amounts: dict[str, tuple]  # kind -> the amounts tried
+    accuracy: dict[str, np.ndarray]  # kind -> float64 (len(amounts),)
 
     def at(self, kind: str, amount: float) -> float:
         return float(self.accuracy[kind][list(self.amounts[kind]).index(amount)])
 
 
-def curves(model: nn.Module, split: data.DataSplit, n_images: int = N_IMAGES,
-           amounts: dict[str, Sequence[float]] | None = None) -> Curves:
+def curves(
+    model: nn.Module, split: data.DataSplit, n_images: int = N_IMAGES, amounts: dict[str, Sequence[float]] | None = None
+) -> Curves:
     """The network's accuracy against every amount of every transformation (AMOUNTS unless given)."""
     amounts = amounts or AMOUNTS
     return Curves(dict(amounts), {kind: accuracy_under(model, split, kind, amounts[kind], n_images) for kind in KINDS})
@@ -103,8 +108,9 @@ def pooling_layers(model: nn.Module) -> list[str]:
     return [name for name, module in model.named_children() if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d))]
 
 
-def map_similarity(model: nn.Module, split: data.DataSplit, shifts: Sequence[int] = FEATURE_SHIFTS,
-                   n_images: int = 200) -> dict[str, np.ndarray]:
+def map_similarity(
+    model: nn.Module, split: data.DataSplit, shifts: Sequence[int] = FEATURE_SHIFTS, n_images: int = 200
+) -> dict[str, np.ndarray]:
     """How alike each map layer's output stays when the image is shifted: the cosine similarity of the maps of
     the shifted image and of the image itself, compared position by position, averaged over the test images.
 
@@ -154,9 +160,15 @@ def find_partners(record: RunRecord, listing: list[runs.RunInfo]) -> list[runs.R
     those of the partner's preset, then the newest (`listing`'s order, as `runs.list_runs()` gives it)."""
     want = partner_config(record)
     mine = is_convolutional(record.spec)
-    found = [r for r in listing if r.record is not None and r.run_id != record.run_id
-             and r.record.dataset == record.dataset and is_convolutional(r.record.spec) != mine
-             and (not r.record.classes or not record.classes or r.record.classes == record.classes)]
+    found = [
+        r
+        for r in listing
+        if r.record is not None
+        and r.run_id != record.run_id
+        and r.record.dataset == record.dataset
+        and is_convolutional(r.record.spec) != mine
+        and (not r.record.classes or not record.classes or r.record.classes == record.classes)
+    ]
     return sorted(found, key=lambda r: (not same_settings(r.record, want), r.record.preset != want.preset))
 
 

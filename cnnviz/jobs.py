@@ -14,6 +14,7 @@ control.json (see `control.Control`), so every tab, a restarted server and the C
 run the same way. With CNNVIZ_EXECUTOR=ray each worker runs as a Ray task on an existing cluster
 instead (see `_launch_ray`); the run store must then be on a path every node shares.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -38,8 +39,14 @@ class QueueFull(Translated, ValueError):
     """This session already has as many trainings waiting or running as one session may."""
 
     def __init__(self, count: int, limit: int) -> None:
-        super().__init__(Message("you already have {count} trainings waiting or running, the most one session may "
-                                 "have ({limit}); wait for one to finish, or cancel one", count=count, limit=limit))
+        super().__init__(
+            Message(
+                "you already have {count} trainings waiting or running, the most one session may "
+                "have ({limit}); wait for one to finish, or cancel one",
+                count=count,
+                limit=limit,
+            )
+        )
         self.count, self.limit = count, limit
 
 
@@ -63,8 +70,9 @@ def train_threads() -> int:
 def executor() -> str:
     name = os.environ.get("CNNVIZ_EXECUTOR", "local").strip().lower() or "local"
     if name not in EXECUTORS:
-        raise Invalid("CNNVIZ_EXECUTOR={name!r} is not known; use one of {names}", name=name,
-                      names=", ".join(EXECUTORS))
+        raise Invalid(
+            "CNNVIZ_EXECUTOR={name!r} is not known; use one of {names}", name=name, names=", ".join(EXECUTORS)
+        )
     return name
 
 
@@ -110,10 +118,18 @@ def submit(config: TrainConfig, owner: str = "cli") -> str:
     limit = max_per_session()
     if owner != "cli" and len(mine) >= limit:
         raise QueueFull(len(mine), limit)
-    run_id = runs.create_queued({"preset": config.preset, "spec": config.spec.to_dict(), "dataset": config.dataset,
-                                 "dataset_title": data.get_info(config.dataset).title,
-                                 "config": config.to_dict(), "owner": owner, "submitted": time.time()},
-                                label=config.preset or config.spec.name)
+    run_id = runs.create_queued(
+        {
+            "preset": config.preset,
+            "spec": config.spec.to_dict(),
+            "dataset": config.dataset,
+            "dataset_title": data.get_info(config.dataset).title,
+            "config": config.to_dict(),
+            "owner": owner,
+            "submitted": time.time(),
+        },
+        label=config.preset or config.spec.name,
+    )
     pump()
     return run_id
 
@@ -137,7 +153,7 @@ def pump(listing: list[runs.RunInfo] | None = None) -> list[str]:
     started = []
     with _queue_lock():
         listing = runs.list_runs()
-        for run in waiting(listing)[:_room(listing)]:
+        for run in waiting(listing)[: _room(listing)]:
             if _launch(run.run_id):
                 started.append(run.run_id)
     return started
@@ -242,8 +258,16 @@ def _launch_local(run_id: str) -> bool:
         runs.update_meta(run_id, status="starting", executor="local", launched=time.time())
         with runs.open_append(info.path / "worker.log", "ab") as log:
             command = [sys.executable, "-m", "cnnviz", "worker", run_id, "--lock-fd", str(lock.fileno())]
-            process = subprocess.Popen(command, cwd=PROJECT_ROOT, pass_fds=(lock.fileno(),), stdin=subprocess.DEVNULL,
-                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_worker_env())
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                pass_fds=(lock.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=_worker_env(),
+            )
         threading.Thread(target=process.wait, daemon=True).start()  # reap it when it ends: no zombie processes
     except (OSError, runs.RunError) as e:
         runs.update_meta(run_id, status="failed", message=f"the training process could not start: {e}")
@@ -285,11 +309,20 @@ def _ray_worker(run_id: str, home: str, project: str) -> int:
     import subprocess as _subprocess
     import sys as _sys
 
-    env = {**_os.environ, "CNNVIZ_HOME": home,
-           "PYTHONPATH": _os.pathsep.join(filter(None, [project, _os.environ.get("PYTHONPATH")]))}
+    env = {
+        **_os.environ,
+        "CNNVIZ_HOME": home,
+        "PYTHONPATH": _os.pathsep.join(filter(None, [project, _os.environ.get("PYTHONPATH")])),
+    }
     with open(_os.path.join(home, "runs", run_id, "worker.log"), "ab") as log:
-        return _subprocess.run([_sys.executable, "-m", "cnnviz", "worker", run_id], cwd=project, env=env,
-                               stdin=_subprocess.DEVNULL, stdout=log, stderr=_subprocess.STDOUT).returncode
+        return _subprocess.run(
+            [_sys.executable, "-m", "cnnviz", "worker", run_id],
+            cwd=project,
+            env=env,
+            stdin=_subprocess.DEVNULL,
+            stdout=log,
+            stderr=_subprocess.STDOUT,
+        ).returncode
 
 
 _ray_worker.__module__ = "__main__"  # pickled by value: Ray nodes need not import cnnviz to unpickle it
@@ -314,8 +347,11 @@ def work(run_id: str, lock_fd: int | None = None) -> int:
     try:
         info = runs.read_run(run_id)
         if info.record is None or info.record.config is None:
-            raise runs.RunError("run {run_id} cannot be trained: {reason}", run_id=run_id,
-                                reason=info.damaged or Message("it records no training settings"))
+            raise runs.RunError(
+                "run {run_id} cannot be trained: {reason}",
+                run_id=run_id,
+                reason=info.damaged or Message("it records no training settings"),
+            )
         config = info.record.config
         if runs.read_control(run_id)["stop"]:
             runs.update_meta(run_id, status="stopped", message="cancelled before it started")

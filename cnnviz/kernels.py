@@ -1,4 +1,5 @@
 """Kernels: the learned weights of a network's convolution layers, and the first layer slid over any image."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,14 +30,22 @@ def of_layer(model_or_state: nn.Module | dict, layer_name: str) -> np.ndarray:
     state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
     weight = state.get(f"{layer_name}.weight")
     if weight is None or weight.ndim != 4:
-        known = sorted(k[:-len(".weight")] for k, v in state.items() if k.endswith(".weight") and v.ndim == 4)
-        raise Invalid("no convolution layer {layer!r}; conv layers here: {names}", layer=layer_name,
-                      names=", ".join(known) or Message("none"))
+        known = sorted(k[: -len(".weight")] for k, v in state.items() if k.endswith(".weight") and v.ndim == 4)
+        raise Invalid(
+            "no convolution layer {layer!r}; conv layers here: {names}",
+            layer=layer_name,
+            names=", ".join(known) or Message("none"),
+        )
     return weight.detach().to("cpu", torch.float32).numpy().copy()
 
 
-def apply_first_layer(model_or_kernels: nn.Module | np.ndarray | torch.Tensor, image: np.ndarray | torch.Tensor,
-                      bias: np.ndarray | torch.Tensor | None = None, stride: int = 1, padding: int = 0) -> np.ndarray:
+def apply_first_layer(
+    model_or_kernels: nn.Module | np.ndarray | torch.Tensor,
+    image: np.ndarray | torch.Tensor,
+    bias: np.ndarray | torch.Tensor | None = None,
+    stride: int = 1,
+    padding: int = 0,
+) -> np.ndarray:
     """The first conv layer's kernels convolved with any image (before the activation), as F.conv2d does.
 
     Args:
@@ -59,17 +68,28 @@ def apply_first_layer(model_or_kernels: nn.Module | np.ndarray | torch.Tensor, i
     img = torch.as_tensor(np.asarray(image, dtype=np.float32))
     img = img.unsqueeze(0) if img.ndim == 2 else img
     if img.ndim != 3 or img.shape[0] != weight.shape[1]:
-        raise Invalid("the kernels take {c}-channel images (C, H, W), got shape {shape}", c=weight.shape[1],
-                      shape=tuple(img.shape))
+        raise Invalid(
+            "the kernels take {c}-channel images (C, H, W), got shape {shape}",
+            c=weight.shape[1],
+            shape=tuple(img.shape),
+        )
     if img.shape[1] * img.shape[2] > MAX_APPLY_PIXELS:
-        raise Invalid("the image is {w}x{h}: scale it to at most {mp} megapixels first", w=img.shape[2],
-                      h=img.shape[1], mp=MAX_APPLY_PIXELS // 1_000_000)
+        raise Invalid(
+            "the image is {w}x{h}: scale it to at most {mp} megapixels first",
+            w=img.shape[2],
+            h=img.shape[1],
+            mp=MAX_APPLY_PIXELS // 1_000_000,
+        )
     with torch.inference_mode():
         weight = weight.detach().cpu().float()
         bias = None if bias is None else bias.detach().cpu().float()
         try:
             out = F.conv2d(img.unsqueeze(0), weight, bias, stride, padding)  # (1, M, H', W')
         except RuntimeError as e:
-            raise Invalid("cannot convolve an image of shape {image} with kernels {kernels}: {reason}",
-                          image=tuple(img.shape), kernels=tuple(weight.shape), reason=str(e)[:200]) from None
+            raise Invalid(
+                "cannot convolve an image of shape {image} with kernels {kernels}: {reason}",
+                image=tuple(img.shape),
+                kernels=tuple(weight.shape),
+                reason=str(e)[:200],
+            ) from None
     return out[0].numpy()

@@ -7,6 +7,7 @@ kernels. The texts are written for the explorer. Titles and bodies are English k
 catalogue (marked with `t` so `i18n.source_strings` finds them); the page translates them. Numpy, and torch
 only to test trained networks on shifted digits; no streamlit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,104 +34,179 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("kernel", t("A kernel slides over an image"),
-         t("A kernel is a small grid of weights. Lay it on a patch of the image, multiply every pixel by the "
-           "weight on top of it and add up the products: that sum is one output value. Then move the kernel "
-           "by one pixel and do it again. A 3×3 kernel fits into a 4×4 image in 2×2 places, so the output "
-           "is 2×2."),
-         "pages/convolution.py"),
-    Step("cross-correlation", t("Convolution or cross-correlation?"),
-         t("In mathematics, a convolution first turns the kernel upside down and left to right (a 180° "
-           "rotation), then slides it. PyTorch, Keras and this explorer slide the kernel as it is, which is "
-           "strictly a cross-correlation, although everyone calls it convolution. For a symmetric kernel both give "
-           "the same map. For a learned kernel the difference does not matter either: the network would simply "
-           "learn the rotated weights."),
-         "pages/convolution.py"),
-    Step("shared-weights", t("A convolution is neurons that share weights"),
-         t("Each output value is a neuron that looks only at its own patch of the image, and all of these "
-           "neurons use the same 9 weights and one bias. A dense layer instead gives every neuron its own "
-           "weight for every pixel. Sharing keeps a conv layer tiny however large the image gets, and it "
-           "detects a pattern in the same way wherever the pattern appears."),
-         "pages/convolution.py"),
-    Step("channels", t("Channels make kernels three-dimensional"),
-         t("A colour image has three channels, red, green and blue, so a kernel for it is a block of 3×3×3 "
-           "weights. Each slice of the block filters its own channel, and the three results plus the bias "
-           "are added into a single output map. A layer with M such kernels over D input channels has "
-           "(F×F×D+1)×M parameters."),
-         "pages/convolution.py"),
-    Step("stride-padding", t("Stride, padding and the output size"),
-         t("The stride S is how far the kernel jumps between positions. Padding P adds a frame of zeros "
-           "around the input, so that the kernel can also be centred on border pixels: without it a corner pixel "
-           "is seen by a single window, an inner pixel by F×F of them. With the input size I and the kernel size "
-           "F they fix the output size: O = ⌊(I − F + 2P) / S⌋ + 1. No padding is called 'valid'; padding that "
-           "keeps the size is called 'same', which at stride 1 needs P = (F − 1) / 2, a whole number only for "
-           "odd F."),
-         "pages/convolution.py"),
-    Step("relu", t("Activation: ReLU keeps the positive part"),
-         t("After a convolution, each value goes through an activation function. ReLU, the most common, keeps "
-           "positive values and replaces negative ones by zero: max(0, x). A kernel's response is positive where "
-           "its pattern is present and negative where the opposite is, so ReLU keeps only the pattern itself. "
-           "Without such a bend, any stack of conv and dense layers would equal one single linear layer."),
-         "pages/feature_maps.py"),
-    Step("pooling", t("Pooling shrinks the maps"),
-         t("A pooling layer replaces each small window of a map with one number: its largest value (max), "
-           "its mean (average) or the square root of its sum of squares (L2). It has nothing to learn. "
-           "With 2×2 windows the map keeps a quarter of its values, so the next layers cost less, see a "
-           "wider part of the image, and care less about small shifts."),
-         "pages/convolution.py"),
-    Step("dropout", t("Dropout: learning with neurons missing"),
-         t("While training, dropout silences each neuron of a layer at random with probability p, with a "
-           "fresh draw for every image at every forward pass, and multiplies the survivors by 1/(1 − p) so that, "
-           "on average, the layer's output stays the same. No neuron can count on one particular partner, so the "
-           "network spreads what it knows over many neurons, which reduces overfitting. At test time nothing is "
-           "dropped."),
-         "pages/architecture.py"),
-    Step("kernel-gradient", t("How a kernel learns: its gradient"),
-         t("Training compares the network's output with the wanted one through a loss, and nudges every weight "
-           "against its gradient: how much the loss grows when that weight grows. For a kernel the gradient has "
-           "a neat form: slide the output's error over the input, as the kernel itself slid, and each of the 9 "
-           "sums is the gradient of one weight. Take steps here and watch the kernel become the one that makes "
-           "the target output."),
-         "pages/train.py"),
-    Step("lenet5", t("LeNet-5, trained live"),
-         t("LeNet-5 (LeCun and colleagues, 1998) puts the pieces together: two rounds of 5×5 convolution and "
-           "pooling, then three dense layers. Train it here on the 4,000 built-in digits and watch the loss "
-           "fall while the accuracy climbs; it takes a few seconds. The video lesson reports 98.4% for it on the "
-           "full MNIST set, and our own measured run on full MNIST reached 98.4% too."),
-         "pages/train.py"),
-    Step("softmax-loss", t("From feature maps to a decision"),
-         t("The last maps are flattened into one long vector, and dense layers turn it into one score per "
-           "class, the logits. Softmax turns the scores into probabilities: p = e^score divided by the sum of "
-           "e^score over all classes. The loss for one image is −ln of the probability of its true class "
-           "(cross-entropy): near 0 when the network is sure and right, large when it is sure and wrong."),
-         "pages/feature_maps.py"),
-    Step("deep-cnn", t("A deeper network passes 99%"),
-         t("The video lesson's second network uses 32, then 64 and 64 filters of 3×3, ReLU, and a single max-"
-           "pooling layer: 388,234 parameters, 8.7 times LeNet-5's, most of them in the dense layer after "
-           "flattening. It is not that its kernels see more of the digit: its last conv sees 12×12 pixels, "
-           "LeNet-5's 16×16. It has far more filters and parameters, and the lesson trained it with another "
-           "optimiser (Adam) for 200 epochs. It reports 99.21%; our measured run on full MNIST reached 99.26%."),
-         "pages/architecture.py"),
-    Step("mlp-vs-cnn", t("MLP against CNN: shift the digits"),
-         t("A multilayer perceptron (MLP) flattens the image first, so each of its weights belongs to one pixel "
-           "position. A CNN's kernels look for the same pattern everywhere. Train both on the same digits, then "
-           "move the test digits to the right: in our measured runs the CNN held up better for a shift of 2 pixels "
-           "(83% against 69%), but both collapse by 4 pixels, because the dense layers at the end tie what the "
-           "kernels found to where they found it. Pooling tolerates only small shifts; shifted training images "
-           "are the real cure."),
-         "pages/experiment.py"),
-    Step("mistakes", t("Reading the mistakes"),
-         t("Accuracy is one number. The per-class bars show which digits the network finds hard, and the "
-           "gallery shows test images it got wrong, most confident mistakes first. Some would make a person "
-           "hesitate too; others reveal a way of writing that the training set rarely shows."),
-         "pages/evaluation.py"),
-    Step("learned-kernels", t("What the first layer learned"),
-         t("These are the first-layer kernels of the selected network, learned from the data alone. With "
-           "enough training several of them resemble the handmade kernels shown below them: edge detectors, "
-           "positive on one side and negative on the other, and blob or stroke detectors. A short run on the "
-           "small sample leaves them noisier. Everything the later layers do is built on what these few "
-           "small filters pick out."),
-         "pages/kernels.py"),
+    Step(
+        "kernel",
+        t("A kernel slides over an image"),
+        t(
+            "A kernel is a small grid of weights. Lay it on a patch of the image, multiply every pixel by the "
+            "weight on top of it and add up the products: that sum is one output value. Then move the kernel "
+            "by one pixel and do it again. A 3×3 kernel fits into a 4×4 image in 2×2 places, so the output "
+            "is 2×2."
+        ),
+        "pages/convolution.py",
+    ),
+    Step(
+        "cross-correlation",
+        t("Convolution or cross-correlation?"),
+        t(
+            "In mathematics, a convolution first turns the kernel upside down and left to right (a 180° "
+            "rotation), then slides it. PyTorch, Keras and this explorer slide the kernel as it is, which is "
+            "strictly a cross-correlation, although everyone calls it convolution. For a symmetric kernel both give "
+            "the same map. For a learned kernel the difference does not matter either: the network would simply "
+            "learn the rotated weights."
+        ),
+        "pages/convolution.py",
+    ),
+    Step(
+        "shared-weights",
+        t("A convolution is neurons that share weights"),
+        t(
+            "Each output value is a neuron that looks only at its own patch of the image, and all of these "
+            "neurons use the same 9 weights and one bias. A dense layer instead gives every neuron its own "
+            "weight for every pixel. Sharing keeps a conv layer tiny however large the image gets, and it "
+            "detects a pattern in the same way wherever the pattern appears."
+        ),
+        "pages/convolution.py",
+    ),
+    Step(
+        "channels",
+        t("Channels make kernels three-dimensional"),
+        t(
+            "A colour image has three channels, red, green and blue, so a kernel for it is a block of 3×3×3 "
+            "weights. Each slice of the block filters its own channel, and the three results plus the bias "
+            "are added into a single output map. A layer with M such kernels over D input channels has "
+            "(F×F×D+1)×M parameters."
+        ),
+        "pages/convolution.py",
+    ),
+    Step(
+        "stride-padding",
+        t("Stride, padding and the output size"),
+        t(
+            "The stride S is how far the kernel jumps between positions. Padding P adds a frame of zeros "
+            "around the input, so that the kernel can also be centred on border pixels: without it a corner pixel "
+            "is seen by a single window, an inner pixel by F×F of them. With the input size I and the kernel size "
+            "F they fix the output size: O = ⌊(I − F + 2P) / S⌋ + 1. No padding is called 'valid'; padding that "
+            "keeps the size is called 'same', which at stride 1 needs P = (F − 1) / 2, a whole number only for "
+            "odd F."
+        ),
+        "pages/convolution.py",
+    ),
+    Step(
+        "relu",
+        t("Activation: ReLU keeps the positive part"),
+        t(
+            "After a convolution, each value goes through an activation function. ReLU, the most common, keeps "
+            "positive values and replaces negative ones by zero: max(0, x). A kernel's response is positive where "
+            "its pattern is present and negative where the opposite is, so ReLU keeps only the pattern itself. "
+            "Without such a bend, any stack of conv and dense layers would equal one single linear layer."
+        ),
+        "pages/feature_maps.py",
+    ),
+    Step(
+        "pooling",
+        t("Pooling shrinks the maps"),
+        t(
+            "A pooling layer replaces each small window of a map with one number: its largest value (max), "
+            "its mean (average) or the square root of its sum of squares (L2). It has nothing to learn. "
+            "With 2×2 windows the map keeps a quarter of its values, so the next layers cost less, see a "
+            "wider part of the image, and care less about small shifts."
+        ),
+        "pages/convolution.py",
+    ),
+    Step(
+        "dropout",
+        t("Dropout: learning with neurons missing"),
+        t(
+            "While training, dropout silences each neuron of a layer at random with probability p, with a "
+            "fresh draw for every image at every forward pass, and multiplies the survivors by 1/(1 − p) so that, "
+            "on average, the layer's output stays the same. No neuron can count on one particular partner, so the "
+            "network spreads what it knows over many neurons, which reduces overfitting. At test time nothing is "
+            "dropped."
+        ),
+        "pages/architecture.py",
+    ),
+    Step(
+        "kernel-gradient",
+        t("How a kernel learns: its gradient"),
+        t(
+            "Training compares the network's output with the wanted one through a loss, and nudges every weight "
+            "against its gradient: how much the loss grows when that weight grows. For a kernel the gradient has "
+            "a neat form: slide the output's error over the input, as the kernel itself slid, and each of the 9 "
+            "sums is the gradient of one weight. Take steps here and watch the kernel become the one that makes "
+            "the target output."
+        ),
+        "pages/train.py",
+    ),
+    Step(
+        "lenet5",
+        t("LeNet-5, trained live"),
+        t(
+            "LeNet-5 (LeCun and colleagues, 1998) puts the pieces together: two rounds of 5×5 convolution and "
+            "pooling, then three dense layers. Train it here on the 4,000 built-in digits and watch the loss "
+            "fall while the accuracy climbs; it takes a few seconds. The video lesson reports 98.4% for it on the "
+            "full MNIST set, and our own measured run on full MNIST reached 98.4% too."
+        ),
+        "pages/train.py",
+    ),
+    Step(
+        "softmax-loss",
+        t("From feature maps to a decision"),
+        t(
+            "The last maps are flattened into one long vector, and dense layers turn it into one score per "
+            "class, the logits. Softmax turns the scores into probabilities: p = e^score divided by the sum of "
+            "e^score over all classes. The loss for one image is −ln of the probability of its true class "
+            "(cross-entropy): near 0 when the network is sure and right, large when it is sure and wrong."
+        ),
+        "pages/feature_maps.py",
+    ),
+    Step(
+        "deep-cnn",
+        t("A deeper network passes 99%"),
+        t(
+            "The video lesson's second network uses 32, then 64 and 64 filters of 3×3, ReLU, and a single max-"
+            "pooling layer: 388,234 parameters, 8.7 times LeNet-5's, most of them in the dense layer after "
+            "flattening. It is not that its kernels see more of the digit: its last conv sees 12×12 pixels, "
+            "LeNet-5's 16×16. It has far more filters and parameters, and the lesson trained it with another "
+            "optimiser (Adam) for 200 epochs. It reports 99.21%; our measured run on full MNIST reached 99.26%."
+        ),
+        "pages/architecture.py",
+    ),
+    Step(
+        "mlp-vs-cnn",
+        t("MLP against CNN: shift the digits"),
+        t(
+            "A multilayer perceptron (MLP) flattens the image first, so each of its weights belongs to one pixel "
+            "position. A CNN's kernels look for the same pattern everywhere. Train both on the same digits, then "
+            "move the test digits to the right: in our measured runs the CNN held up better for a shift of 2 pixels "
+            "(83% against 69%), but both collapse by 4 pixels, because the dense layers at the end tie what the "
+            "kernels found to where they found it. Pooling tolerates only small shifts; shifted training images "
+            "are the real cure."
+        ),
+        "pages/experiment.py",
+    ),
+    Step(
+        "mistakes",
+        t("Reading the mistakes"),
+        t(
+            "Accuracy is one number. The per-class bars show which digits the network finds hard, and the "
+            "gallery shows test images it got wrong, most confident mistakes first. Some would make a person "
+            "hesitate too; others reveal a way of writing that the training set rarely shows."
+        ),
+        "pages/evaluation.py",
+    ),
+    Step(
+        "learned-kernels",
+        t("What the first layer learned"),
+        t(
+            "These are the first-layer kernels of the selected network, learned from the data alone. With "
+            "enough training several of them resemble the handmade kernels shown below them: edge detectors, "
+            "positive on one side and negative on the other, and blob or stroke detectors. A short run on the "
+            "small sample leaves them noisier. Everything the later layers do is built on what these few "
+            "small filters pick out."
+        ),
+        "pages/kernels.py",
+    ),
 )
 STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEPS)
 
@@ -158,17 +234,13 @@ def parse_step(value: object) -> int | None:
 
 # A 4x4 stroke (a tiny "7") and a vertical-line kernel: the four outputs differ, so every slider
 # position shows a new sum.
-TINY_IMAGE = np.array([[0, 3, 3, 1],
-                       [0, 0, 3, 0],
-                       [0, 1, 3, 0],
-                       [0, 3, 1, 0]], dtype=np.float64)  # (4, 4)
-TINY_KERNEL = np.array([[-1, 2, -1],
-                        [-1, 2, -1],
-                        [-1, 2, -1]], dtype=np.float64)  # (3, 3)
+TINY_IMAGE = np.array([[0, 3, 3, 1], [0, 0, 3, 0], [0, 1, 3, 0], [0, 3, 1, 0]], dtype=np.float64)  # (4, 4)
+TINY_KERNEL = np.array([[-1, 2, -1], [-1, 2, -1], [-1, 2, -1]], dtype=np.float64)  # (3, 3)
 
 
-def output_so_far(image: np.ndarray, kernel: np.ndarray, position: int, stride: int = 1,
-                  padding: int = 0) -> np.ndarray:
+def output_so_far(
+    image: np.ndarray, kernel: np.ndarray, position: int, stride: int = 1, padding: int = 0
+) -> np.ndarray:
     """The conv output with cells after `position` (row-major) set to NaN: what the sliding window has made so far.
 
     Returns: float64 (OH, OW).
@@ -177,7 +249,7 @@ def output_so_far(image: np.ndarray, kernel: np.ndarray, position: int, stride: 
     if not 0 <= position < out.size:
         raise ValueError(f"position {position} is outside the {out.shape[0]}x{out.shape[1]} output")
     partial = out.ravel().copy()
-    partial[position + 1:] = np.nan
+    partial[position + 1 :] = np.nan
     return partial.reshape(out.shape)
 
 
@@ -194,7 +266,7 @@ def shared_weight_maps(kernel: np.ndarray, image_shape: tuple[int, int]) -> np.n
     maps = np.zeros((oh * ow, h, w))
     for i in range(oh * ow):
         r, c = divmod(i, ow)
-        maps[i, r:r + k.shape[0], c:c + k.shape[1]] = k
+        maps[i, r : r + k.shape[0], c : c + k.shape[1]] = k
     return maps
 
 
@@ -230,8 +302,8 @@ def window_coverage(size: int, kernel: int, stride: int = 1, padding: int = 0) -
     out = conv.output_size(size, kernel, stride, padding).size
     along = np.zeros(size + 2 * padding, dtype=np.int64)  # windows over each position of the padded line
     for o in range(out):
-        along[o * stride:o * stride + kernel] += 1
-    inner = along[padding:padding + size]
+        along[o * stride : o * stride + kernel] += 1
+    inner = along[padding : padding + size]
     return np.outer(inner, inner)
 
 
@@ -254,17 +326,21 @@ def rgb_image(size: int = 16) -> np.ndarray:
     """
     img = np.zeros((3, size, size))
     q = size // 4
-    img[0, q:3 * q, q:3 * q] = 1.0                    # red square in the middle
-    img[1, size // 2 - 1:size // 2 + 1, :] = 1.0     # green horizontal bar
-    img[2] = np.linspace(0.0, 0.6, size)[None, :]    # blue brightening to the right
+    img[0, q : 3 * q, q : 3 * q] = 1.0  # red square in the middle
+    img[1, size // 2 - 1 : size // 2 + 1, :] = 1.0  # green horizontal bar
+    img[2] = np.linspace(0.0, 0.6, size)[None, :]  # blue brightening to the right
     return img
 
 
 # One 3x3 slice per colour: vertical edges in red, horizontal edges in green, a blur of blue;
 # each slice finds something in its own channel of `rgb_image`.
-RGB_KERNEL = np.stack([conv.get_kernel("sobel_vertical").weights,
-                       conv.get_kernel("sobel_horizontal").weights,
-                       conv.get_kernel("gaussian_blur").weights])  # (3, 3, 3)
+RGB_KERNEL = np.stack(
+    [
+        conv.get_kernel("sobel_vertical").weights,
+        conv.get_kernel("sobel_horizontal").weights,
+        conv.get_kernel("gaussian_blur").weights,
+    ]
+)  # (3, 3, 3)
 
 
 def channel_contributions(image: np.ndarray, kernel: np.ndarray, bias: float = 0.0) -> np.ndarray:
@@ -275,8 +351,9 @@ def channel_contributions(image: np.ndarray, kernel: np.ndarray, bias: float = 0
     """
     img, ker = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
     if img.ndim != 3 or ker.ndim != 3 or img.shape[0] != ker.shape[0]:
-        raise ValueError(f"need a (C, H, W) image and a (C, kh, kw) kernel with the same C, "
-                         f"got {img.shape} and {ker.shape}")
+        raise ValueError(
+            f"need a (C, H, W) image and a (C, kh, kw) kernel with the same C, got {img.shape} and {ker.shape}"
+        )
     parts = [conv.convolve(img[c], ker[c]) for c in range(img.shape[0])]  # C x (OH, OW)
     total = conv.convolve(img, ker, bias=bias)  # the real 3-D convolution, not the sum above
     return np.stack(parts + [total])
@@ -289,7 +366,7 @@ def box_kernel(size: int) -> np.ndarray:
     """An F x F averaging kernel (every weight 1/F²), the simplest kernel of any size. Returns (F, F)."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ValueError(f"kernel size must be a whole number >= 1, got {size!r}")
-    return np.full((size, size), 1.0 / size ** 2)
+    return np.full((size, size), 1.0 / size**2)
 
 
 def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
@@ -297,7 +374,7 @@ def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
     img = np.asarray(image)
     h, w = img.shape[-2:]
     top, left = max((h - size) // 2, 0), max((w - size) // 2, 0)
-    return img[..., top:top + size, left:left + size]
+    return img[..., top : top + size, left : left + size]
 
 
 # ---------------------------------------------------------------- ReLU
@@ -316,11 +393,11 @@ class DropoutView:
     """A dense layer's activations before and after one dropout draw (inverted dropout, as nn.Dropout)."""
 
     activations: np.ndarray  # (rows, cols) ReLU outputs of the layer
-    mask: np.ndarray         # (rows, cols) 1.0 kept, 0.0 dropped
-    output: np.ndarray       # activations * mask / (1 - p)
+    mask: np.ndarray  # (rows, cols) 1.0 kept, 0.0 dropped
+    output: np.ndarray  # activations * mask / (1 - p)
     p: float
     kept: int
-    mean_over_draws: float   # the output's mean averaged over many draws: close to the activations' mean
+    mean_over_draws: float  # the output's mean averaged over many draws: close to the activations' mean
 
 
 DRAWS = 1000  # draws averaged to show that dropout keeps the mean output
@@ -347,15 +424,19 @@ def dropout_demo(p: float, draw: int = 0, shape: tuple[int, int] = (8, 8)) -> Dr
 
 # A 6x6 picture (a bright stroke with a bend) and the kernel to be rediscovered from its output alone: 16
 # outputs for 9 weights, and patches varied enough that only this kernel makes exactly this target.
-GRADIENT_IMAGE = np.array([[0.0, 0.2, 0.9, 0.8, 0.1, 0.0],
-                           [0.0, 0.1, 0.9, 0.3, 0.0, 0.0],
-                           [0.1, 0.0, 0.8, 0.9, 0.7, 0.2],
-                           [0.0, 0.0, 0.7, 0.1, 0.0, 0.6],
-                           [0.3, 0.0, 0.9, 0.0, 0.0, 0.0],
-                           [0.0, 0.5, 0.6, 0.2, 0.0, 0.1]])  # (6, 6)
-GRADIENT_KERNEL = np.array([[-1.0, 0.0, 1.0],
-                            [-2.0, 0.0, 2.0],
-                            [-1.0, 0.0, 1.0]])  # (3, 3): finds edges from dark on the left to bright on the right
+GRADIENT_IMAGE = np.array(
+    [
+        [0.0, 0.2, 0.9, 0.8, 0.1, 0.0],
+        [0.0, 0.1, 0.9, 0.3, 0.0, 0.0],
+        [0.1, 0.0, 0.8, 0.9, 0.7, 0.2],
+        [0.0, 0.0, 0.7, 0.1, 0.0, 0.6],
+        [0.3, 0.0, 0.9, 0.0, 0.0, 0.0],
+        [0.0, 0.5, 0.6, 0.2, 0.0, 0.1],
+    ]
+)  # (6, 6)
+GRADIENT_KERNEL = np.array(
+    [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
+)  # (3, 3): finds edges from dark on the left to bright on the right
 GRADIENT_TARGET = conv.convolve(GRADIENT_IMAGE, GRADIENT_KERNEL)  # (4, 4): the output we want
 # the loss's curvature peaks at 21 here, so a rate over 2/21 = 0.095 overshoots and the loss grows: worth seeing once
 LEARNING_RATES = (0.005, 0.01, 0.02, 0.05, 0.1)
@@ -365,8 +446,8 @@ LEARNING_RATES = (0.005, 0.01, 0.02, 0.05, 0.1)
 class KernelGradient:
     """One kernel on one image against a target output, with the loss ½·Σ(output − target)² and its gradient."""
 
-    output: np.ndarray    # (OH, OW) the kernel's output now
-    error: np.ndarray     # (OH, OW) output − target
+    output: np.ndarray  # (OH, OW) the kernel's output now
+    error: np.ndarray  # (OH, OW) output − target
     loss: float
     gradient: np.ndarray  # (kh, kw) d loss / d weight, one per kernel weight
 
@@ -377,11 +458,16 @@ def kernel_gradient(image: np.ndarray, kernel: np.ndarray, target: np.ndarray) -
     input exactly as the kernel slid: a cross-correlation of the image with the error."""
     output = conv.convolve(image, kernel)  # (OH, OW)
     error = output - np.asarray(target, dtype=np.float64)
-    return KernelGradient(output, error, 0.5 * float((error ** 2).sum()), conv.convolve(image, error))
+    return KernelGradient(output, error, 0.5 * float((error**2).sum()), conv.convolve(image, error))
 
 
-def descend(kernel: np.ndarray, lr: float, steps: int = 1, image: np.ndarray = GRADIENT_IMAGE,
-            target: np.ndarray = GRADIENT_TARGET) -> np.ndarray:
+def descend(
+    kernel: np.ndarray,
+    lr: float,
+    steps: int = 1,
+    image: np.ndarray = GRADIENT_IMAGE,
+    target: np.ndarray = GRADIENT_TARGET,
+) -> np.ndarray:
     """`steps` steps of gradient descent on the kernel: weight ← weight − lr · gradient. Returns (kh, kw)."""
     k = np.asarray(kernel, dtype=np.float64)
     for _ in range(steps):
@@ -396,11 +482,11 @@ def descend(kernel: np.ndarray, lr: float, steps: int = 1, image: np.ndarray = G
 class Decision:
     """A network's last scores for one image, as probabilities, and the cross-entropy loss for its label."""
 
-    logits: np.ndarray         # (K,) the last layer's outputs
+    logits: np.ndarray  # (K,) the last layer's outputs
     probabilities: np.ndarray  # (K,) softmax of the logits, summing to 1
     label: int
     predicted: int
-    loss: float                # −ln probabilities[label]
+    loss: float  # −ln probabilities[label]
 
 
 def decision(logits: np.ndarray, label: int) -> Decision:
@@ -435,15 +521,26 @@ def accuracy_under_shift(model: torch.nn.Module, split: data.DataSplit, shifts: 
     """
     model.eval()
     with torch.inference_mode():
-        return np.array([float((model(data.normalize(shift_right(split.x_test, d), split.info)).argmax(1)
-                                == split.y_test).float().mean()) for d in shifts])
+        return np.array(
+            [
+                float(
+                    (model(data.normalize(shift_right(split.x_test, d), split.info)).argmax(1) == split.y_test)
+                    .float()
+                    .mean()
+                )
+                for d in shifts
+            ]
+        )
 
 
 # ---------------------------------------------------------------- the source lessons' results, beside the learner's
 
 # The video lesson's deeper CNN on the 10,000 MNIST test digits: 99.21% overall, 79 mistakes, per digit.
-SOURCE_DEEP_CNN = {"accuracy": 0.9921, "mistakes": 79,
-                   "per_class": (0.9949, 0.9921, 0.9922, 0.9960, 0.9929, 0.9888, 0.9885, 0.9932, 0.9949, 0.9871)}
+SOURCE_DEEP_CNN = {
+    "accuracy": 0.9921,
+    "mistakes": 79,
+    "per_class": (0.9949, 0.9921, 0.9922, 0.9960, 0.9929, 0.9888, 0.9885, 0.9932, 0.9949, 0.9871),
+}
 SOURCE_LENET5_ACCURACY = 0.984
 
 
@@ -457,16 +554,27 @@ def keras_rows(spec: arch.ArchSpec) -> list[dict]:
     for info in arch.infer_shapes(spec):
         shape = info.output_shape
         keras = (None, *shape[1:], shape[0]) if len(shape) == 3 else (None, *shape)
-        rows.append({"layer": info.name, "keras": "(" + ", ".join("None" if d is None else str(d) for d in keras) + ")",
-                     "ours": " × ".join(map(str, shape)), "parameters": info.params})
+        rows.append(
+            {
+                "layer": info.name,
+                "keras": "(" + ", ".join("None" if d is None else str(d) for d in keras) + ")",
+                "ours": " × ".join(map(str, shape)),
+                "parameters": info.params,
+            }
+        )
     return rows
 
 
 def summary_rows(spec: arch.ArchSpec) -> list[dict]:
     """The architecture as table rows: layer, output shape, parameters, details (input row first)."""
-    rows = [{"layer": "input", "output shape": " × ".join(map(str, spec.input_shape)), "parameters": 0,
-             "details": ""}]
+    rows = [{"layer": "input", "output shape": " × ".join(map(str, spec.input_shape)), "parameters": 0, "details": ""}]
     for info in arch.infer_shapes(spec):
-        rows.append({"layer": info.name, "output shape": " × ".join(map(str, info.output_shape)),
-                     "parameters": info.params, "details": info.description})
+        rows.append(
+            {
+                "layer": info.name,
+                "output shape": " × ".join(map(str, info.output_shape)),
+                "parameters": info.params,
+                "details": info.description,
+            }
+        )
     return rows

@@ -9,6 +9,7 @@ Analysis functions take what this holds (models, tensors, arrays), never run ids
 same function serves a run's final network, a snapshot of it, a pretrained network or a test's toy.
 The app keeps one LoadedRun per run and weights (`ui.loaded_run`), shared by every screen and session.
 """
+
 from __future__ import annotations
 
 import threading
@@ -45,8 +46,9 @@ class Snapshot:
 class LoadedRun:
     """One finished (or stopped) run with its network, its dataset and its training snapshots."""
 
-    def __init__(self, record: RunRecord, model: nn.Module, split: data.DataSplit,
-                 snapshots: tuple[Snapshot, ...]) -> None:
+    def __init__(
+        self, record: RunRecord, model: nn.Module, split: data.DataSplit, snapshots: tuple[Snapshot, ...]
+    ) -> None:
         self.record = record
         self.model = model
         self.split = split
@@ -120,8 +122,12 @@ class LoadedRun:
 
     def snapshot(self, index: int) -> Snapshot:
         if not 0 <= index < len(self.snapshots):
-            raise Invalid("run {run_id} has {n} snapshots; there is no snapshot {index}", run_id=self.run_id,
-                          n=len(self.snapshots), index=index)
+            raise Invalid(
+                "run {run_id} has {n} snapshots; there is no snapshot {index}",
+                run_id=self.run_id,
+                n=len(self.snapshots),
+                index=index,
+            )
         return self.snapshots[index]
 
     def state_at(self, index: int) -> dict[str, torch.Tensor]:
@@ -142,15 +148,21 @@ class LoadedRun:
                 return self._models[index]
         state = self.state_at(index)
         if set(self.model.state_dict()) - set(state):
-            raise Invalid("run {run_id} kept only its convolution kernels in its snapshots (it is too large to keep "
-                          "whole networks), so the network cannot be rebuilt as it was during training",
-                          run_id=self.run_id)
+            raise Invalid(
+                "run {run_id} kept only its convolution kernels in its snapshots (it is too large to keep "
+                "whole networks), so the network cannot be rebuilt as it was during training",
+                run_id=self.run_id,
+            )
         past = build(self.spec)
         try:
             past.load_state_dict(state)
         except RuntimeError as e:
-            raise Invalid("snapshot {index} of run {run_id} does not fit this network: {reason}", index=index,
-                          run_id=self.run_id, reason=str(e)[:200]) from None
+            raise Invalid(
+                "snapshot {index} of run {run_id} does not fit this network: {reason}",
+                index=index,
+                run_id=self.run_id,
+                reason=str(e)[:200],
+            ) from None
         past.eval().requires_grad_(False)
         with self._lock:
             self._models[index] = past

@@ -4,6 +4,7 @@ Only records a screen can trust are kept (a torn last line, a damaged one or a w
 read incrementally while its run trains, and a long one is thinned before it is parsed, so a 100 MB history opens
 in well under a second. `history` turns records into the aligned lists the curve figures draw.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,18 @@ from pathlib import Path
 
 from .runs import MAX_METRICS_BYTES, open_regular, parse_json, run_path
 
-_NUMBERS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_second", "elapsed", "active",
-            "eta")
+_NUMBERS = (
+    "epoch",
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "lr",
+    "images_per_second",
+    "elapsed",
+    "active",
+    "eta",
+)
 
 
 def _checked_record(record) -> dict | None:
@@ -24,8 +35,9 @@ def _checked_record(record) -> dict | None:
         if value is not None and (type(value) not in (int, float) or value != value):
             return None
     norms = record.get("grad_norms")
-    if norms is not None and not (type(norms) is dict and all(
-            type(k) is str and (v is None or type(v) in (int, float)) for k, v in norms.items())):
+    if norms is not None and not (
+        type(norms) is dict and all(type(k) is str and (v is None or type(v) in (int, float)) for k, v in norms.items())
+    ):
         del record["grad_norms"]  # the curves stay; only the gradient view loses this point
     return record
 
@@ -97,7 +109,7 @@ def _thinned_metrics(path: Path, max_steps: int) -> list[dict]:
             data = f.read(min(st.st_size, MAX_METRICS_BYTES))
     except OSError:
         return []
-    data = data[:data.rfind(b"\n") + 1]  # whole lines only
+    data = data[: data.rfind(b"\n") + 1]  # whole lines only
     # every epoch record (our writer's json.dumps spells the kind this way), then the lines at evenly spaced
     # bytes: records are alike in size, so that is every k-th step, found without splitting 400k lines
     starts = set()
@@ -114,7 +126,7 @@ def _thinned_metrics(path: Path, max_steps: int) -> list[dict]:
         if b'"kind": "epoch"' not in data[start:end]:
             break
         end = start - 1
-    lines = [data[a:data.find(b"\n", a)] for a in sorted(starts)]
+    lines = [data[a : data.find(b"\n", a)] for a in sorted(starts)]
     records = _records(lines)
     if len(_THINNED) >= 16 and path not in _THINNED:
         _THINNED.pop(next(iter(_THINNED)))

@@ -5,6 +5,7 @@ images it thinks the test image is like (the nearest ones in its own embedding: 
 where it does its classifying) and how its answer changed over training (the step where it went wrong, if it was
 ever right).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,14 +71,19 @@ def history(loaded: LoadedRun, index: int) -> History | None:
     """The answer for test image `index` at every snapshot and at the end (None when snapshots keep only kernels)."""
     if not loaded.snapshots or not loaded.full_snapshots:
         return None
-    x = loaded.test_inputs()[index:index + 1]  # (1, C, H, W)
+    x = loaded.test_inputs()[index : index + 1]  # (1, C, H, W)
     models = [loaded.model_at(s.index) for s in loaded.snapshots] + [loaded.model]
     probs = np.stack([evaluate.predict(m, x)[0] for m in models])  # (S, K)
     label = int(loaded.split.y_test[index])
     steps = [s.step for s in loaded.snapshots] + [loaded.record.steps_done or loaded.snapshots[-1].step]
     predicted = probs.argmax(1).astype(np.int64)
-    return History(label, np.asarray(steps, np.int64), predicted, probs[:, label].astype(np.float32),
-                   probs[np.arange(len(probs)), predicted].astype(np.float32))
+    return History(
+        label,
+        np.asarray(steps, np.int64),
+        predicted,
+        probs[:, label].astype(np.float32),
+        probs[np.arange(len(probs)), predicted].astype(np.float32),
+    )
 
 
 def training_features(model: nn.Module, loaded: LoadedRun) -> np.ndarray:
@@ -86,14 +92,13 @@ def training_features(model: nn.Module, loaded: LoadedRun) -> np.ndarray:
     return penultimate_features(model, x)[0]
 
 
-def story(loaded: LoadedRun, index: int, features: np.ndarray, at: int | None = None,
-          k: int = NEIGHBOURS) -> Story:
+def story(loaded: LoadedRun, index: int, features: np.ndarray, at: int | None = None, k: int = NEIGHBOURS) -> Story:
     """Explain test image `index` as the network at snapshot `at` (None: the end) sees it.
 
     Args: features the training images' embedding by that same network (`training_features`).
     """
     model = loaded.model_at(at)
-    x = loaded.test_inputs()[index:index + 1]  # (1, C, H, W)
+    x = loaded.test_inputs()[index : index + 1]  # (1, C, H, W)
     probs = evaluate.predict(model, x)[0]  # (K,)
     order = np.argsort(-probs, kind="stable")[:TOP]
     predicted = int(order[0])
@@ -101,7 +106,14 @@ def story(loaded: LoadedRun, index: int, features: np.ndarray, at: int | None = 
     heat = attribution.grad_cam(model, x[0], predicted, convs[-1]).heat if convs else None
     query = penultimate_features(model, x)[0][0]
     near, dist = nearest(features, query, k)
-    return Story(index, int(loaded.split.y_test[index]), predicted,
-                 tuple((int(c), float(probs[c])) for c in order), heat, near,
-                 loaded.split.y_train[torch.as_tensor(near)].numpy().astype(np.int64), dist,
-                 history(loaded, index))
+    return Story(
+        index,
+        int(loaded.split.y_test[index]),
+        predicted,
+        tuple((int(c), float(probs[c])) for c in order),
+        heat,
+        near,
+        loaded.split.y_train[torch.as_tensor(near)].numpy().astype(np.int64),
+        dist,
+        history(loaded, index),
+    )

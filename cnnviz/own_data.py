@@ -8,6 +8,7 @@ is inspected later agree pixel for pixel. The dataset is named `mine:<id>` where
 Everything read back from disk is checked before use: the JSON's fields and types, the names, and that every
 path stays inside the dataset's own folder; a damaged dataset is reported, never loaded half-way.
 """
+
 from __future__ import annotations
 
 import io
@@ -70,12 +71,24 @@ class OwnDataset:
         return root() / self.id
 
     def info(self, train_size: int | None = None) -> data.DatasetInfo:
-        description = Message("Your own {kind}: {n} classes, {colour} pictures of {size}x{size} pixels.",
-                              kind=Message("drawings") if self.drawings else Message("pictures"), n=len(self.classes),
-                              colour=Message("grey") if self.channels == 1 else Message("colour"), size=self.size)
-        return data.DatasetInfo(self.name, self.title, self.classes, (self.channels, self.size, self.size),
-                                (0.5,) * self.channels, (0.25,) * self.channels, description,
-                                is_digits=self.drawings, train_size=train_size)
+        description = Message(
+            "Your own {kind}: {n} classes, {colour} pictures of {size}x{size} pixels.",
+            kind=Message("drawings") if self.drawings else Message("pictures"),
+            n=len(self.classes),
+            colour=Message("grey") if self.channels == 1 else Message("colour"),
+            size=self.size,
+        )
+        return data.DatasetInfo(
+            self.name,
+            self.title,
+            self.classes,
+            (self.channels, self.size, self.size),
+            (0.5,) * self.channels,
+            (0.25,) * self.channels,
+            description,
+            is_digits=self.drawings,
+            train_size=train_size,
+        )
 
 
 def root() -> Path:
@@ -91,20 +104,26 @@ def clean_name(text: str, what: Message) -> str:
     if not name:
         raise OwnDataError("{what} is empty: type a name", what=what)
     if len(name) > MAX_NAME_CHARS:
-        raise OwnDataError("{what} {name!r} is too long: at most {n} characters", what=what, name=name[:40] + "…",
-                           n=MAX_NAME_CHARS)
+        raise OwnDataError(
+            "{what} {name!r} is too long: at most {n} characters", what=what, name=name[:40] + "…", n=MAX_NAME_CHARS
+        )
     bad = sorted({c for c in name if not (c.isalnum() or c in NAME_PUNCTUATION)})
     if bad:
-        raise OwnDataError("{what} {name!r} may hold only letters, digits, spaces and - _ . , ' ( ) + &; "
-                           "remove {bad}", what=what, name=name, bad=" ".join(bad))
+        raise OwnDataError(
+            "{what} {name!r} may hold only letters, digits, spaces and - _ . , ' ( ) + &; remove {bad}",
+            what=what,
+            name=name,
+            bad=" ".join(bad),
+        )
     return name
 
 
 def _check_classes(classes) -> tuple[str, ...]:
     names = tuple(clean_name(c, Message("the class name")) for c in classes)
     if not MIN_CLASSES <= len(names) <= MAX_CLASSES:
-        raise OwnDataError("a dataset needs between {low} and {high} classes, got {n}", low=MIN_CLASSES,
-                           high=MAX_CLASSES, n=len(names))
+        raise OwnDataError(
+            "a dataset needs between {low} and {high} classes, got {n}", low=MIN_CLASSES, high=MAX_CLASSES, n=len(names)
+        )
     folded = [n.casefold() for n in names]
     twice = sorted({n for n in names if folded.count(n.casefold()) > 1})
     if twice:
@@ -127,8 +146,13 @@ def _new_id(title: str) -> str:
 
 
 def _write_json(folder: Path, ds: OwnDataset) -> None:
-    record = {"title": ds.title, "size": ds.size, "channels": ds.channels, "drawings": ds.drawings,
-              "classes": [{"name": c, "folder": f} for c, f in zip(ds.classes, ds.folders)]}
+    record = {
+        "title": ds.title,
+        "size": ds.size,
+        "channels": ds.channels,
+        "drawings": ds.drawings,
+        "classes": [{"name": c, "folder": f} for c, f in zip(ds.classes, ds.folders)],
+    }
     tmp = folder / "dataset.json.part"
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, folder / "dataset.json")  # never a half-written file, even if the server dies here
@@ -151,9 +175,14 @@ def read(dataset_id: str) -> OwnDataset:
         entries = record["classes"]
         folders = tuple(e["folder"] for e in entries)
         size, channels, drawings = record["size"], record["channels"], record["drawings"]
-        ok = (isinstance(record["title"], str) and size in SIZES and channels in (1, 3)
-              and isinstance(drawings, bool) and all(isinstance(f, str) and _FOLDER.fullmatch(f) for f in folders)
-              and list(folders) == sorted(set(folders)))
+        ok = (
+            isinstance(record["title"], str)
+            and size in SIZES
+            and channels in (1, 3)
+            and isinstance(drawings, bool)
+            and all(isinstance(f, str) and _FOLDER.fullmatch(f) for f in folders)
+            and list(folders) == sorted(set(folders))
+        )
         if not ok:
             raise OwnDataError("{path} holds values that are not allowed", path=path)
         title = clean_name(record["title"], Message("the dataset name"))
@@ -161,8 +190,7 @@ def read(dataset_id: str) -> OwnDataset:
     except OwnDataError as e:
         raise OwnDataError("{path}: {reason}", path=path, reason=e.message) from None
     except (KeyError, TypeError) as e:
-        raise OwnDataError("{path} lacks a field or has one of the wrong kind: {reason}", path=path,
-                           reason=e) from None
+        raise OwnDataError("{path} lacks a field or has one of the wrong kind: {reason}", path=path, reason=e) from None
     return OwnDataset(dataset_id, title, classes, folders, size, channels, drawings)
 
 
@@ -184,14 +212,17 @@ def create(title: str, classes: Sequence[str], size: int = 28, channels: int = 1
     title = clean_name(title, Message("the dataset name"))
     names = _check_classes(classes)
     if size not in SIZES or channels not in (1, 3):
-        raise OwnDataError("pictures are {sizes} pixels square, grey (1) or colour (3); got {size} and {channels}",
-                           sizes="/".join(map(str, SIZES)), size=size, channels=channels)
+        raise OwnDataError(
+            "pictures are {sizes} pixels square, grey (1) or colour (3); got {size} and {channels}",
+            sizes="/".join(map(str, SIZES)),
+            size=size,
+            channels=channels,
+        )
     if drawings and channels != 1:
         raise OwnDataError("drawings are grey: choose grey pictures, or photos for colour")
     if any(d.title.casefold() == title.casefold() for d in list_made()[0]):
         raise OwnDataError("a dataset called {title!r} exists already: choose another name", title=title)
-    ds = OwnDataset(_new_id(title), title, names, tuple(f"c{i}" for i in range(len(names))), size, channels,
-                    drawings)
+    ds = OwnDataset(_new_id(title), title, names, tuple(f"c{i}" for i in range(len(names))), size, channels, drawings)
     ds.folder.mkdir(parents=True)
     for f in ds.folders:
         (ds.folder / f).mkdir()
@@ -210,18 +241,25 @@ def add_class(ds: OwnDataset, name: str) -> OwnDataset:
     folder = next(f"c{i}" for i in range(MAX_CLASSES) if f"c{i}" not in ds.folders)
     (ds.folder / folder).mkdir(exist_ok=True)
     pairs = sorted(zip([*ds.folders, folder], names))  # label order is folder order
-    out = OwnDataset(ds.id, ds.title, tuple(n for _, n in pairs), tuple(f for f, _ in pairs), ds.size,
-                     ds.channels, ds.drawings)
+    out = OwnDataset(
+        ds.id, ds.title, tuple(n for _, n in pairs), tuple(f for f, _ in pairs), ds.size, ds.channels, ds.drawings
+    )
     _write_json(ds.folder, out)
     return out
 
 
 def remove_class(ds: OwnDataset, index: int) -> OwnDataset:
     if len(ds.classes) <= MIN_CLASSES:
-        raise OwnDataError("a dataset needs at least {n} classes: add another before removing this one",
-                           n=MIN_CLASSES)
-    out = OwnDataset(ds.id, ds.title, ds.classes[:index] + ds.classes[index + 1:],
-                     ds.folders[:index] + ds.folders[index + 1:], ds.size, ds.channels, ds.drawings)
+        raise OwnDataError("a dataset needs at least {n} classes: add another before removing this one", n=MIN_CLASSES)
+    out = OwnDataset(
+        ds.id,
+        ds.title,
+        ds.classes[:index] + ds.classes[index + 1 :],
+        ds.folders[:index] + ds.folders[index + 1 :],
+        ds.size,
+        ds.channels,
+        ds.drawings,
+    )
     _write_json(ds.folder, out)
     shutil.rmtree(ds.folder / ds.folders[index], ignore_errors=True)
     return out
@@ -236,8 +274,13 @@ def examples(ds: OwnDataset) -> list[list[Path]]:
     for f in ds.folders:
         folder = ds.folder / f
         names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-        out.append([folder / n for n in names if _EXAMPLE.fullmatch(n) and (folder / n).is_file()
-                    and not (folder / n).is_symlink()])
+        out.append(
+            [
+                folder / n
+                for n in names
+                if _EXAMPLE.fullmatch(n) and (folder / n).is_file() and not (folder / n).is_symlink()
+            ]
+        )
     return out
 
 
@@ -245,6 +288,7 @@ def stamp(ds: OwnDataset) -> str:
     """Changes whenever an example is added or removed: the loaded copy of the dataset is keyed on it. Each class
     folder's modification time changes with every file made or removed in it (a count and the newest name would
     not: deleting the newest example and adding one reuses its name)."""
+
     def changed(folder: Path) -> int:
         try:
             return os.stat(folder).st_mtime_ns
@@ -268,12 +312,16 @@ def add_example(ds: OwnDataset, index: int, picture: bytes | PILImage | np.ndarr
     if not 0 <= index < len(ds.classes):
         raise OwnDataError("there is no class number {index}", index=index)
     if isinstance(picture, bytes) and len(picture) > MAX_FILE_BYTES:
-        raise OwnDataError("the picture is {mb:.1f} MB; at most {limit} MB", mb=len(picture) / 2**20,
-                           limit=MAX_FILE_BYTES // 2**20)
+        raise OwnDataError(
+            "the picture is {mb:.1f} MB; at most {limit} MB", mb=len(picture) / 2**20, limit=MAX_FILE_BYTES // 2**20
+        )
     files = examples(ds)[index]
     if len(files) >= MAX_EXAMPLES_PER_CLASS:
-        raise OwnDataError("class {name} has {n} examples already, the most a class may hold",
-                           name=ds.classes[index], n=MAX_EXAMPLES_PER_CLASS)
+        raise OwnDataError(
+            "class {name} has {n} examples already, the most a class may hold",
+            name=ds.classes[index],
+            n=MAX_EXAMPLES_PER_CLASS,
+        )
     try:
         if isinstance(picture, bytes):
             picture = images.load_image_bytes(picture)  # refuses empty, broken and oversized files
@@ -311,8 +359,9 @@ def import_zip(ds: OwnDataset, content: bytes, progress: data.Progress | None = 
     """Add the pictures of a zip of class folders ("cat/1.jpg", "dog/2.png", or all of it inside one folder):
     a folder named like a class adds to it (ignoring case), another becomes a new class while there is room."""
     if len(content) > MAX_ZIP_BYTES:
-        raise OwnDataError("the zip is {mb:.0f} MB; at most {limit} MB", mb=len(content) / 2**20,
-                           limit=MAX_ZIP_BYTES // 2**20)
+        raise OwnDataError(
+            "the zip is {mb:.0f} MB; at most {limit} MB", mb=len(content) / 2**20, limit=MAX_ZIP_BYTES // 2**20
+        )
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise OwnDataError("this file is not a zip archive")
     added: dict[str, int] = {}
@@ -333,8 +382,9 @@ def import_zip(ds: OwnDataset, content: bytes, progress: data.Progress | None = 
         except data.DatasetError as e:
             raise OwnDataError(e.message) from None
         if not by_class:
-            raise OwnDataError("the zip holds no folders of pictures: put each class's pictures in a folder "
-                               "named after the class")
+            raise OwnDataError(
+                "the zip holds no folders of pictures: put each class's pictures in a folder named after the class"
+            )
         total, done = sum(len(fs) for fs in by_class.values()), 0
         for folder_name, files in by_class.items():
             try:
@@ -356,8 +406,9 @@ def import_zip(ds: OwnDataset, content: bytes, progress: data.Progress | None = 
                 except OwnDataError as e:
                     skipped.append((str(path.relative_to(unpacked)), e.message))
                 except OSError as e:
-                    skipped.append((str(path.relative_to(unpacked)), Message("cannot read it: {reason}",
-                                                                             reason=e.strerror)))
+                    skipped.append(
+                        (str(path.relative_to(unpacked)), Message("cannot read it: {reason}", reason=e.strerror))
+                    )
                 done += 1
                 if progress:
                     progress(done / total, f"{done:,} of {total:,} pictures")
@@ -369,9 +420,12 @@ def problem(ds: OwnDataset) -> Message | None:
     counts = [len(files) for files in examples(ds)]
     short = [(c, n) for c, n in zip(ds.classes, counts) if n < MIN_EXAMPLES_TO_TRAIN]
     if short:
-        return Message("every class needs at least {least} examples before training (one in five is kept aside to "
-                       "test the network); {list} still need more",
-                       least=MIN_EXAMPLES_TO_TRAIN, list=", ".join(f"{c} ({n})" for c, n in short))
+        return Message(
+            "every class needs at least {least} examples before training (one in five is kept aside to "
+            "test the network); {list} still need more",
+            least=MIN_EXAMPLES_TO_TRAIN,
+            list=", ".join(f"{c} ({n})" for c, n in short),
+        )
     return None
 
 
@@ -380,8 +434,9 @@ def load(ds: OwnDataset, progress: data.Progress | None = None) -> data.DataSpli
     train_files, test_files = zip(*(folders.hold_out(files) for files in examples(ds)))
     empty = [c for c, files in zip(ds.classes, train_files) if not files]
     if empty:
-        raise data.DatasetError("the classes {names} of {title} have no examples to train on yet",
-                                names=", ".join(empty), title=ds.title)
+        raise data.DatasetError(
+            "the classes {names} of {title} have no examples to train on yet", names=", ".join(empty), title=ds.title
+        )
 
     def flat(by_class):
         return [p for fs in by_class for p in fs], np.array([i for i, fs in enumerate(by_class) for _ in fs], np.int64)
@@ -410,8 +465,15 @@ def example_set() -> OwnDataset:
             shutil.rmtree(root() / EXAMPLE_ID)  # a damaged earlier copy: make it again
     sample = data.load("mnist-sample")
     folder = root() / EXAMPLE_ID
-    ds = OwnDataset(EXAMPLE_ID, N_("Three digits (example)"), tuple(map(str, EXAMPLE_DIGITS)),
-                    tuple(f"c{i}" for i in range(len(EXAMPLE_DIGITS))), 28, 1, True)
+    ds = OwnDataset(
+        EXAMPLE_ID,
+        N_("Three digits (example)"),
+        tuple(map(str, EXAMPLE_DIGITS)),
+        tuple(f"c{i}" for i in range(len(EXAMPLE_DIGITS))),
+        28,
+        1,
+        True,
+    )
     tmp = root() / f".{EXAMPLE_ID}.part"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

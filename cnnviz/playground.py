@@ -5,6 +5,7 @@ The maths is `conv` (convolution, pooling, formulas, a kernel typed by hand); up
 What is here is teaching material built on them: pixel values chosen so the sums stay easy to follow, a colour
 kernel assembled from a 2-D one, the walk over an output, and the numbers as the screen prints them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,8 +15,12 @@ import numpy as np
 from . import conv
 from .i18n import N_, Invalid
 
-EXAMPLES: dict[str, str] = {"edge": N_("8×8: a vertical edge"), "cross": N_("8×8: a diagonal cross"),
-                            "square": N_("8×8: a bright square"), "four": N_("4×4: the video lesson's size")}
+EXAMPLES: dict[str, str] = {
+    "edge": N_("8×8: a vertical edge"),
+    "cross": N_("8×8: a diagonal cross"),
+    "square": N_("8×8: a bright square"),
+    "four": N_("4×4: the video lesson's size"),
+}
 
 
 # ---------------------------------------------------------------- pictures
@@ -112,7 +117,7 @@ def filled_until(out: np.ndarray, position: int) -> np.ndarray:
         float64 of out's shape, NaN where nothing is computed yet.
     """
     partial = np.array(out, dtype=np.float64).ravel()
-    partial[position + 1:] = np.nan
+    partial[position + 1 :] = np.nan
     return partial.reshape(np.shape(out))
 
 

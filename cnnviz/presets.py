@@ -5,6 +5,7 @@ per class, so every preset adapts to any dataset (the parameter counts of the li
 each was written for; tests/test_presets.py holds them). `vgg16_spec` is the one network of the literature
 that is no preset: 138 million parameters are beyond what this explorer trains.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,41 +28,94 @@ class Preset:
         return ArchSpec(tuple(input_shape), self.layers + (Dense(num_classes, "none"),), self.id)
 
 
-PRESETS: dict[str, Preset] = {p.id: p for p in (
-    Preset("lenet5", "LeNet-5", "The classic: two 5x5 conv + average-pool stages, then 120-84-10 dense.",
-           "the video lesson, after LeCun et al. 1998",
-           (Conv(6, 5), Pool("avg"), Conv(16, 5), Pool("avg"), Flatten(), Dense(120), Dense(84))),
-    Preset("deep-cnn", "Deeper CNN", "Three 3x3 conv layers (32-64-64) and one max-pool: the video lesson's network "
-           "(99.21% on MNIST there).",
-           "the video lesson",
-           (Conv(32, 3), Pool("max"), Conv(64, 3), Conv(64, 3), Flatten(), Dense(64))),
-    Preset("keras-cnn", "Keras MNIST CNN", "Two 3x3 conv layers, max-pool, dropout and a wide 200-unit dense layer.",
-           "the book chapter",
-           (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Flatten(), Dense(200))),
-    Preset("tiny-cnn", "Tiny PyTorch CNN", "8 and 16 filters with 'same' padding, max-pools, dropout 0.5: "
-           "small and quick.",
-           "the PyTorch blog post",
-           (Conv(8, 3, padding=1), Pool("max"), Conv(16, 3, padding=1), Pool("max"), Dropout(0.5), Flatten(),
-            Dense(128))),
-    Preset("simple-cnn", "Simple TensorFlow CNN", "Conv 32, pool, conv 64, pool, dense 128: the article's network.",
-           "the TensorFlow article",
-           (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Flatten(), Dense(128))),
-    Preset("chollet-cnn", "Keras blog CNN", "Conv 32-64-64 with two max-pools and a 64-unit head; its summary "
-           "is in the post.",
-           "the Keras blog post",
-           (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Conv(64, 3), Flatten(), Dense(64))),
-    Preset("mlp", "MLP baseline", "No convolution at all: flatten, 128 hidden units, output. The baseline CNNs beat.",
-           "the TensorFlow article",
-           (Flatten(), Dense(128))),
-    Preset("cifar-cnn", "CIFAR-10 CNN", "Two conv-conv-pool-dropout blocks (32, 64 filters), dense 200: "
-           "for colour images.",
-           "the book chapter",
-           (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Conv(64, 3), Conv(64, 3), Pool("max"),
-            Dropout(0.25), Flatten(), Dense(200))),
-    Preset("fast", "Fast CNN (batch norm)", "Designed here to reach 99% quickly on a CPU: two 5x5 conv layers "
-           "(16, 32 filters), each with batch norm and a max-pool, then a 64-unit head.", "cnnviz",
-           (Conv(16, 5), BatchNorm(), Pool("max"), Conv(32, 5), BatchNorm(), Pool("max"), Flatten(), Dense(64))),
-)}
+PRESETS: dict[str, Preset] = {
+    p.id: p
+    for p in (
+        Preset(
+            "lenet5",
+            "LeNet-5",
+            "The classic: two 5x5 conv + average-pool stages, then 120-84-10 dense.",
+            "the video lesson, after LeCun et al. 1998",
+            (Conv(6, 5), Pool("avg"), Conv(16, 5), Pool("avg"), Flatten(), Dense(120), Dense(84)),
+        ),
+        Preset(
+            "deep-cnn",
+            "Deeper CNN",
+            "Three 3x3 conv layers (32-64-64) and one max-pool: the video lesson's network (99.21% on MNIST there).",
+            "the video lesson",
+            (Conv(32, 3), Pool("max"), Conv(64, 3), Conv(64, 3), Flatten(), Dense(64)),
+        ),
+        Preset(
+            "keras-cnn",
+            "Keras MNIST CNN",
+            "Two 3x3 conv layers, max-pool, dropout and a wide 200-unit dense layer.",
+            "the book chapter",
+            (Conv(32, 3), Conv(32, 3), Pool("max"), Dropout(0.25), Flatten(), Dense(200)),
+        ),
+        Preset(
+            "tiny-cnn",
+            "Tiny PyTorch CNN",
+            "8 and 16 filters with 'same' padding, max-pools, dropout 0.5: small and quick.",
+            "the PyTorch blog post",
+            (
+                Conv(8, 3, padding=1),
+                Pool("max"),
+                Conv(16, 3, padding=1),
+                Pool("max"),
+                Dropout(0.5),
+                Flatten(),
+                Dense(128),
+            ),
+        ),
+        Preset(
+            "simple-cnn",
+            "Simple TensorFlow CNN",
+            "Conv 32, pool, conv 64, pool, dense 128: the article's network.",
+            "the TensorFlow article",
+            (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Flatten(), Dense(128)),
+        ),
+        Preset(
+            "chollet-cnn",
+            "Keras blog CNN",
+            "Conv 32-64-64 with two max-pools and a 64-unit head; its summary is in the post.",
+            "the Keras blog post",
+            (Conv(32, 3), Pool("max"), Conv(64, 3), Pool("max"), Conv(64, 3), Flatten(), Dense(64)),
+        ),
+        Preset(
+            "mlp",
+            "MLP baseline",
+            "No convolution at all: flatten, 128 hidden units, output. The baseline CNNs beat.",
+            "the TensorFlow article",
+            (Flatten(), Dense(128)),
+        ),
+        Preset(
+            "cifar-cnn",
+            "CIFAR-10 CNN",
+            "Two conv-conv-pool-dropout blocks (32, 64 filters), dense 200: for colour images.",
+            "the book chapter",
+            (
+                Conv(32, 3),
+                Conv(32, 3),
+                Pool("max"),
+                Dropout(0.25),
+                Conv(64, 3),
+                Conv(64, 3),
+                Pool("max"),
+                Dropout(0.25),
+                Flatten(),
+                Dense(200),
+            ),
+        ),
+        Preset(
+            "fast",
+            "Fast CNN (batch norm)",
+            "Designed here to reach 99% quickly on a CPU: two 5x5 conv layers "
+            "(16, 32 filters), each with batch norm and a max-pool, then a 64-unit head.",
+            "cnnviz",
+            (Conv(16, 5), BatchNorm(), Pool("max"), Conv(32, 5), BatchNorm(), Pool("max"), Flatten(), Dense(64)),
+        ),
+    )
+}
 
 
 def list_presets() -> list[str]:
@@ -87,6 +141,5 @@ def vgg16_spec(num_classes: int = 1000) -> ArchSpec:
     layers: list = []
     for filters, convs in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
         layers += [Conv(filters, 3, padding=1) for _ in range(convs)] + [Pool("max", 2)]
-    layers += [Flatten(), Dense(4096), Dropout(0.5), Dense(4096), Dropout(0.5),
-               Dense(num_classes, "none")]
+    layers += [Flatten(), Dense(4096), Dropout(0.5), Dense(4096), Dropout(0.5), Dense(num_classes, "none")]
     return ArchSpec((3, 224, 224), tuple(layers), "vgg16")

@@ -8,6 +8,7 @@ into place. `load(name, weights=None)` gives the same network with random weight
 code path offline (and for the tests). `look` runs a photo through one (top-5 and every stage's maps);
 Grad-CAM on them is `attribution.grad_cam` on `Network.model`, at `ModelEntry.gradcam_layer`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,20 +76,56 @@ class ModelEntry:
         return dict(self.stages)[self.gradcam_stage]
 
 
-_VGG_STAGES = (("conv1_2", "features.3"), ("pool1", "features.4"), ("conv2_2", "features.8"), ("pool2", "features.9"),
-               ("conv3_3", "features.15"), ("pool3", "features.16"), ("conv4_3", "features.22"),
-               ("pool4", "features.23"), ("conv5_3", "features.29"), ("pool5", "features.30"))
-_RESNET_STAGES = (("conv1", "relu"), ("maxpool", "maxpool"), ("layer1", "layer1"), ("layer2", "layer2"),
-                  ("layer3", "layer3"), ("layer4", "layer4"))
+_VGG_STAGES = (
+    ("conv1_2", "features.3"),
+    ("pool1", "features.4"),
+    ("conv2_2", "features.8"),
+    ("pool2", "features.9"),
+    ("conv3_3", "features.15"),
+    ("pool3", "features.16"),
+    ("conv4_3", "features.22"),
+    ("pool4", "features.23"),
+    ("conv5_3", "features.29"),
+    ("pool5", "features.30"),
+)
+_RESNET_STAGES = (
+    ("conv1", "relu"),
+    ("maxpool", "maxpool"),
+    ("layer1", "layer1"),
+    ("layer2", "layer2"),
+    ("layer3", "layer3"),
+    ("layer4", "layer4"),
+)
 
-MODELS: dict[str, ModelEntry] = {m.id: m for m in (
-    ModelEntry("resnet18", "ResNet-18", "18 layers with shortcut connections (He et al. 2015): 11.7M parameters, "
-               "1.8 GMACs per image, a 45 MB download.", torchvision.models.resnet18,
-               ResNet18_Weights.IMAGENET1K_V1, ResNet18_Weights.IMAGENET1K_V1.url, "conv1", _RESNET_STAGES, "layer4"),
-    ModelEntry("vgg16", "VGG-16", "The book chapter's network (Simonyan & Zisserman 2014): 13 3x3 convolutions and "
-               "3 dense layers, 138M parameters, 15.5 GMACs per image, a 528 MB download.", torchvision.models.vgg16,
-               VGG16_Weights.IMAGENET1K_V1, VGG16_Weights.IMAGENET1K_V1.url, "features.0", _VGG_STAGES, "conv5_3"),
-)}
+MODELS: dict[str, ModelEntry] = {
+    m.id: m
+    for m in (
+        ModelEntry(
+            "resnet18",
+            "ResNet-18",
+            "18 layers with shortcut connections (He et al. 2015): 11.7M parameters, "
+            "1.8 GMACs per image, a 45 MB download.",
+            torchvision.models.resnet18,
+            ResNet18_Weights.IMAGENET1K_V1,
+            ResNet18_Weights.IMAGENET1K_V1.url,
+            "conv1",
+            _RESNET_STAGES,
+            "layer4",
+        ),
+        ModelEntry(
+            "vgg16",
+            "VGG-16",
+            "The book chapter's network (Simonyan & Zisserman 2014): 13 3x3 convolutions and "
+            "3 dense layers, 138M parameters, 15.5 GMACs per image, a 528 MB download.",
+            torchvision.models.vgg16,
+            VGG16_Weights.IMAGENET1K_V1,
+            VGG16_Weights.IMAGENET1K_V1.url,
+            "features.0",
+            _VGG_STAGES,
+            "conv5_3",
+        ),
+    )
+}
 
 
 def list_models() -> list[str]:
@@ -122,25 +159,35 @@ def weights_present(name: str) -> bool:
 def missing_message(name: str) -> Message:
     """What to do without the weights: the file, its size, where to get it, and the folder to put it in."""
     entry, path = get_entry(name), weights_file(name)
-    return Message("The ImageNet weights of {title} are not on this computer. Put the file {file} ({mb:.0f} MB, "
-                   "from {url}) into the folder {folder}.", title=Message(entry.title), file=entry.file_name,
-                   mb=entry.size_mb, url=entry.url, folder=path.parent)
+    return Message(
+        "The ImageNet weights of {title} are not on this computer. Put the file {file} ({mb:.0f} MB, "
+        "from {url}) into the folder {folder}.",
+        title=Message(entry.title),
+        file=entry.file_name,
+        mb=entry.size_mb,
+        url=entry.url,
+        folder=path.parent,
+    )
 
 
 def _check_state(state, entry: ModelEntry, path: Path) -> dict:
     """A state dict whose names and shapes fit the network (checked on the meta device: no memory, no time)."""
     damaged = Message("{file} in {folder} is not a usable weights file", file=path.name, folder=path.parent)
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise WeightsError("{damaged}: it does not hold a table of tensors. Delete it and download it again.",
-                           damaged=damaged)
+        raise WeightsError(
+            "{damaged}: it does not hold a table of tensors. Delete it and download it again.", damaged=damaged
+        )
     with torch.device("meta"):
         expected = {k: tuple(v.shape) for k, v in entry.builder(weights=None).state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
     if got != expected:
         wrong = sorted(set(got) ^ set(expected)) or sorted(k for k in got if got[k] != expected[k])
-        raise WeightsError("{damaged}: its tensors do not fit {title} (first difference: {first}). "
-                           "Delete it and download it again.", damaged=damaged, title=Message(entry.title),
-                           first=wrong[0])
+        raise WeightsError(
+            "{damaged}: its tensors do not fit {title} (first difference: {first}). Delete it and download it again.",
+            damaged=damaged,
+            title=Message(entry.title),
+            first=wrong[0],
+        )
     return state
 
 
@@ -159,15 +206,25 @@ def read_weights(name: str, path: Path | None = None) -> dict[str, torch.Tensor]
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     if not digest.hexdigest().startswith(entry.sha256_prefix):
-        raise WeightsError("{file} in {folder} is not the official file (its checksum starts {got}, expected "
-                           "{expected}). Delete it and download it again.", file=path.name, folder=path.parent,
-                           got=digest.hexdigest()[:8], expected=entry.sha256_prefix)
+        raise WeightsError(
+            "{file} in {folder} is not the official file (its checksum starts {got}, expected "
+            "{expected}). Delete it and download it again.",
+            file=path.name,
+            folder=path.parent,
+            got=digest.hexdigest()[:8],
+            expected=entry.sha256_prefix,
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, pickle with code, random bytes: all end here
-        raise WeightsError("{file} in {folder} is damaged or not a plain weights file ({error}: {reason}). "
-                           "Delete it and download it again.", file=path.name, folder=path.parent,
-                           error=type(e).__name__, reason=str(e)[:120]) from None
+        raise WeightsError(
+            "{file} in {folder} is damaged or not a plain weights file ({error}: {reason}). "
+            "Delete it and download it again.",
+            file=path.name,
+            folder=path.parent,
+            error=type(e).__name__,
+            reason=str(e)[:120],
+        ) from None
     return _check_state(state, entry, path)
 
 
@@ -192,19 +249,31 @@ def download_weights(name: str, progress: Progress | None = None) -> Path:
                     digest.update(chunk)
                     done += len(chunk)
                     if progress:
-                        progress(min(done / total, 1.0) if total else None,
-                                 f"{entry.file_name}: {done / 1e6:.0f} of {total / 1e6:.0f} MB" if total
-                                 else f"{entry.file_name}: {done / 1e6:.0f} MB")
+                        progress(
+                            min(done / total, 1.0) if total else None,
+                            f"{entry.file_name}: {done / 1e6:.0f} of {total / 1e6:.0f} MB"
+                            if total
+                            else f"{entry.file_name}: {done / 1e6:.0f} MB",
+                        )
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
-            raise WeightsError("Could not download {file} ({reason}). Without internet here: fetch {url} on "
-                               "another computer and put the file into the folder {folder}, then reload.",
-                               file=entry.file_name, reason=reason, url=entry.url, folder=final.parent) from None
+            raise WeightsError(
+                "Could not download {file} ({reason}). Without internet here: fetch {url} on "
+                "another computer and put the file into the folder {folder}, then reload.",
+                file=entry.file_name,
+                reason=reason,
+                url=entry.url,
+                folder=final.parent,
+            ) from None
         prefix = entry.sha256_prefix
         if not digest.hexdigest().startswith(prefix):
-            raise WeightsError("the downloaded {file} has the wrong checksum ({got}, expected {expected}): it was "
-                               "not kept. Try again.", file=entry.file_name, got=digest.hexdigest()[:8],
-                               expected=prefix)
+            raise WeightsError(
+                "the downloaded {file} has the wrong checksum ({got}, expected {expected}): it was "
+                "not kept. Try again.",
+                file=entry.file_name,
+                got=digest.hexdigest()[:8],
+                expected=prefix,
+            )
         read_weights(name, tmp)
         os.replace(tmp, final)  # appears complete or not at all
     finally:
@@ -281,14 +350,26 @@ def prepare(image: PILImage | np.ndarray, name: str = "resnet18") -> Prepared:
         notes.append(Message("composited the transparent parts onto white"))
     if image.mode != "RGB":
         if image.mode not in ("RGBA",):
-            notes.append(Message("copied grey into the 3 colour channels") if image.mode in ("L", "1")
-                         else Message("converted {mode} to RGB", mode=image.mode))
+            notes.append(
+                Message("copied grey into the 3 colour channels")
+                if image.mode in ("L", "1")
+                else Message("converted {mode} to RGB", mode=image.mode)
+            )
         image = image.convert("RGB")
     w, h = image.size
     resized = TF.resize(image, preset.resize_size, interpolation=preset.interpolation, antialias=True)
     crop = TF.center_crop(resized, preset.crop_size)
-    notes.append(Message("resized {w}x{h} to {rw}x{rh} (shorter side {side}) and kept the centre {c}x{c}", w=w, h=h,
-                         rw=resized.size[0], rh=resized.size[1], side=preset.resize_size[0], c=preset.crop_size[0]))
+    notes.append(
+        Message(
+            "resized {w}x{h} to {rw}x{rh} (shorter side {side}) and kept the centre {c}x{c}",
+            w=w,
+            h=h,
+            rw=resized.size[0],
+            rh=resized.size[1],
+            side=preset.resize_size[0],
+            c=preset.crop_size[0],
+        )
+    )
     u8 = np.asarray(crop, dtype=np.uint8).copy()  # (224, 224, 3)
     tensor = TF.normalize(TF.to_tensor(crop), preset.mean, preset.std).unsqueeze(0)  # (1, 3, 224, 224)
     return Prepared(u8, tensor, tuple(notes))

@@ -4,6 +4,7 @@ runs still queued or training.
 Read from what the store already holds (the run's record and the tail of its metrics.jsonl), never from the
 training process, so every tab, server and the command line see the same numbers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,15 +46,19 @@ def of_run(record: RunRecord, records: list[dict], live: bool) -> Progress:
     step = logged if live or record.steps_done is None else record.steps_done
     total = record.total_steps or 0
     return Progress(
-        step=step, total_steps=total,
-        epoch=step / record.steps_per_epoch if record.steps_per_epoch else 0.0, epochs=record.epochs,
+        step=step,
+        total_steps=total,
+        epoch=step / record.steps_per_epoch if record.steps_per_epoch else 0.0,
+        epochs=record.epochs,
         fraction=min(step / total, 1.0) if total else 0.0,
         images_per_second=(last or {}).get("images_per_second") if live else record.images_per_second,
         # the trainer's estimate: wall-clock time per step so far (pauses left out) times the steps left
         seconds_left=(last or {}).get("eta") if live else None,
         train_seconds=None if live else record.train_seconds,
-        train_loss=(last or {}).get("train_loss"), val_acc=(last_epoch or {}).get("val_acc"),
-        lr=(last or {}).get("lr"))
+        train_loss=(last or {}).get("train_loss"),
+        val_acc=(last_epoch or {}).get("val_acc"),
+        lr=(last or {}).get("lr"),
+    )
 
 
 def epoch_seconds(record: RunRecord) -> tuple[float, float] | None:

@@ -22,6 +22,7 @@ products needs n - 1 additions, and the bias is the n-th, so 2*k*k*C_in per conv
 multiply and add, bias included. Pooling: k*k operations per output (comparisons, or additions and the
 division); batch norm (inference): 2 per element; activations: 1 per element; dropout and flatten: 0.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -34,9 +35,11 @@ from . import arch
 from .arch import ArchSpec, BatchNorm, Conv, Dense, Pool
 from .i18n import Invalid
 
-FLOPS_CONVENTION = ("FLOPs = 2 x multiply-accumulates for conv and dense layers (this counts every multiply "
-                    "and add, the bias add included); pooling: k*k per output; batch norm: 2 per element; "
-                    "activations: 1 per element (own column); dropout and flatten: 0.")
+FLOPS_CONVENTION = (
+    "FLOPs = 2 x multiply-accumulates for conv and dense layers (this counts every multiply "
+    "and add, the bias add included); pooling: k*k per output; batch norm: 2 per element; "
+    "activations: 1 per element (own column); dropout and flatten: 0."
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class Region:
         """Boolean (height, width), True inside the (clipped) region."""
         m = np.zeros((height, width), dtype=bool)
         c = self.clip(height, width)
-        m[c.row0:c.row1, c.col0:c.col1] = True
+        m[c.row0 : c.row1, c.col0 : c.col1] = True
         return m
 
 
@@ -147,16 +150,34 @@ def fields(spec: ArchSpec) -> list[LayerField]:
         elif isinstance(layer, BatchNorm):
             flops = 2 * n_out
         act = getattr(layer, "activation", "none")
-        out.append(LayerField(row.name, row.type, row.output_shape, row.params, row.description, r, j, first,
-                              covers, macs, flops, n_out if act != "none" else 0, gaps))
+        out.append(
+            LayerField(
+                row.name,
+                row.type,
+                row.output_shape,
+                row.params,
+                row.description,
+                r,
+                j,
+                first,
+                covers,
+                macs,
+                flops,
+                n_out if act != "none" else 0,
+                gaps,
+            )
+        )
         shape = row.output_shape
     return out
 
 
 def totals(table: list[LayerField]) -> dict[str, int]:
     """Sums over the table: params, macs, flops (layers plus activations)."""
-    return {"params": sum(f.params for f in table), "macs": sum(f.macs for f in table),
-            "flops": sum(f.flops + f.activation_flops for f in table)}
+    return {
+        "params": sum(f.params for f in table),
+        "macs": sum(f.macs for f in table),
+        "flops": sum(f.flops + f.activation_flops for f in table),
+    }
 
 
 def _find(spec: ArchSpec, layer_name: str) -> int:
@@ -168,17 +189,27 @@ def _find(spec: ArchSpec, layer_name: str) -> int:
 
 def _check_unit(field: LayerField, row: int, col: int) -> None:
     if not field.spatial and field.rf is not None:
-        raise Invalid("{layer} holds the units of the last spatial layer as a flat vector, each with that layer's "
-                      "field: pick that layer to choose a unit by row and column", layer=field.name)
+        raise Invalid(
+            "{layer} holds the units of the last spatial layer as a flat vector, each with that layer's "
+            "field: pick that layer to choose a unit by row and column",
+            layer=field.name,
+        )
     if not field.spatial:
         if (row, col) != (0, 0):
             raise Invalid("{layer} is a flat layer: it has no rows and columns (use row = col = 0)", layer=field.name)
         return
     _, ho, wo = field.output_shape
     if not (0 <= row < ho and 0 <= col < wo):
-        raise Invalid("unit ({row}, {col}) is outside {layer}'s {h}x{w} output (rows 0..{last_row}, columns "
-                      "0..{last_col})", row=row, col=col, layer=field.name, h=ho, w=wo, last_row=ho - 1,
-                      last_col=wo - 1)
+        raise Invalid(
+            "unit ({row}, {col}) is outside {layer}'s {h}x{w} output (rows 0..{last_row}, columns 0..{last_col})",
+            row=row,
+            col=col,
+            layer=field.name,
+            h=ho,
+            w=wo,
+            last_row=ho - 1,
+            last_col=wo - 1,
+        )
 
 
 def unit_region(spec: ArchSpec, layer_name: str, row: int, col: int) -> Region:
@@ -263,8 +294,9 @@ class UnitField:
         """Some pixels of the window inside the image never reach the unit: a stride larger than its kernel left
         holes, or a layer pads over rows or columns an earlier one dropped."""
         h, w = self.support.shape
-        return not self.seen.empty and (self.pixels < self.seen.height * self.seen.width
-                                        or self.seen != self.region.clip(h, w))
+        return not self.seen.empty and (
+            self.pixels < self.seen.height * self.seen.width or self.seen != self.region.clip(h, w)
+        )
 
 
 def unit_field(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0) -> UnitField:
@@ -285,8 +317,9 @@ def _back(selected: np.ndarray, k: int, s: int, p: int, size_in: int) -> np.ndar
     return out
 
 
-def gradient_support(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0, channel: int = 0,
-                     seed: int = 0) -> np.ndarray:
+def gradient_support(
+    spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0, channel: int = 0, seed: int = 0
+) -> np.ndarray:
     """Input pixels with a non-zero gradient of one unit: the receptive field measured by backpropagation.
 
     The spec up to `layer_name` is built in float64 with random positive weights and biases and fed a
@@ -300,10 +333,15 @@ def gradient_support(spec: ArchSpec, layer_name: str, row: int = 0, col: int = 0
     field = fields(spec)[index]
     _check_unit(field, row, col)
     if not 0 <= channel < field.output_shape[0]:
-        raise Invalid("{layer} has {n} channels/units; there is no {channel}", layer=layer_name,
-                      n=field.output_shape[0], channel=channel)
-    layers = tuple(replace(layer, kind="avg") if isinstance(layer, Pool) else layer
-                   for layer in spec.layers[:index + 1])
+        raise Invalid(
+            "{layer} has {n} channels/units; there is no {channel}",
+            layer=layer_name,
+            n=field.output_shape[0],
+            channel=channel,
+        )
+    layers = tuple(
+        replace(layer, kind="avg") if isinstance(layer, Pool) else layer for layer in spec.layers[: index + 1]
+    )
     model = arch.build(ArchSpec(spec.input_shape, layers, spec.name)).double().eval()
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -342,10 +380,14 @@ def hook_macs(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
         def hook(module, _inputs, output):
             per_output = module.weight[0].numel() if isinstance(module, nn.Conv2d) else module.in_features
             counts[name] = counts.get(name, 0) + int(output[0].numel()) * int(per_output)
+
         return hook
 
-    handles = [m.register_forward_hook(hook_for(name)) for name, m in model.named_modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
+    handles = [
+        m.register_forward_hook(hook_for(name))
+        for name, m in model.named_modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     was_training = model.training
     try:
         model.eval()
@@ -373,8 +415,9 @@ def picture(image: np.ndarray | torch.Tensor | None, input_shape: tuple[int, int
     return a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
 
 
-def field_view(image: np.ndarray, region: Region, support: np.ndarray | None = None,
-               pad_value: int = 128) -> tuple[np.ndarray, np.ndarray, int]:
+def field_view(
+    image: np.ndarray, region: Region, support: np.ndarray | None = None, pad_value: int = 128
+) -> tuple[np.ndarray, np.ndarray, int]:
     """An image with a frame of padding wide enough to show a field that reaches past the border.
 
     Args:
@@ -400,7 +443,7 @@ def field_view(image: np.ndarray, region: Region, support: np.ndarray | None = N
     shifted = Region(region.row0 + m, region.row1 + m, region.col0 + m, region.col1 + m)
     inside = shifted.mask(h + 2 * m, w + 2 * m)
     padding = inside.copy()
-    padding[m:m + h, m:m + w] = False
+    padding[m : m + h, m : m + w] = False
     heat[padding] = 0.3
-    heat[m:m + h, m:m + w][seen] = 1.0
+    heat[m : m + h, m : m + w][seen] = 1.0
     return canvas, heat, m

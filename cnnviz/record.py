@@ -5,6 +5,7 @@
 `record.spec` or `record.config.epochs` instead of loose `meta[...]` lookups. The raw dict stays with
 the store (`RunInfo.meta`), which is the only code that writes run.json.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,7 +64,7 @@ class RunRecord:
 
     @property
     def first_layer(self) -> str:
-        """"learned", or "handcrafted" for a run whose first conv layer was fixed to handcrafted kernels."""
+        """ "learned", or "handcrafted" for a run whose first conv layer was fixed to handcrafted kernels."""
         return self.config.first_layer if self.config else "learned"
 
     @property
@@ -85,9 +86,13 @@ class RunRecord:
         known = RunRecord.__dataclass_fields__
         plain = {k: v for k, v in meta.items() if k in known and k not in ("spec", "config", "classes", "versions")}
         versions = meta.get("versions")
-        return RunRecord(**plain, spec=ArchSpec.from_dict(meta["spec"]), config=config,
-                         classes=tuple(meta.get("classes") or ()),
-                         versions=dict(versions) if isinstance(versions, dict) else {})
+        return RunRecord(
+            **plain,
+            spec=ArchSpec.from_dict(meta["spec"]),
+            config=config,
+            classes=tuple(meta.get("classes") or ()),
+            versions=dict(versions) if isinstance(versions, dict) else {},
+        )
 
 
 # ---------------------------------------------------------------- what a run.json must hold to be shown
@@ -149,10 +154,18 @@ def _text(value) -> bool:
 
 # the stored training settings (TrainConfig.to_dict): the check each must pass when present
 _CONFIG_CHECKS = {
-    "dataset": _text, "optimizer": _text, "schedule": _text, "device": _text, "lr": lambda v: _is_number(v),
-    "batch_size": lambda v: _count(v) and v >= 1, "epochs": _count, "snapshots": _count,
-    "seed": lambda v: isinstance(v, int) and not isinstance(v, bool), "val_fraction": lambda v: _is_number(v, 0, 0.5),
-    "preset": lambda v: v is None or _text(v), "first_layer": lambda v: v in ("learned", "handcrafted"),
+    "dataset": _text,
+    "optimizer": _text,
+    "schedule": _text,
+    "device": _text,
+    "lr": lambda v: _is_number(v),
+    "batch_size": lambda v: _count(v) and v >= 1,
+    "epochs": _count,
+    "snapshots": _count,
+    "seed": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "val_fraction": lambda v: _is_number(v, 0, 0.5),
+    "preset": lambda v: v is None or _text(v),
+    "first_layer": lambda v: v in ("learned", "handcrafted"),
     "augment": lambda v: isinstance(v, bool),
 }
 
@@ -181,8 +194,9 @@ def meta_problem(meta: object) -> Message | None:
     classes = meta.get("classes")
     # a run not yet claimed by its process (or that ended before) has no classes, and nothing reads them
     unclaimed = classes is None and meta["status"] != "running" and "weights_sha256" not in meta
-    if not unclaimed and not (isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES
-                              and all(isinstance(c, str) for c in classes)):
+    if not unclaimed and not (
+        isinstance(classes, list) and 1 <= len(classes) <= MAX_CLASSES and all(isinstance(c, str) for c in classes)
+    ):
         return Message("has no valid list of class names (got {got!r})", got=str(classes)[:60])
     try:
         spec = arch.ArchSpec.from_dict(meta.get("spec"))
@@ -190,8 +204,9 @@ def meta_problem(meta: object) -> Message | None:
         cost.check_limits(spec, 1)
     except ValueError as e:  # SpecError and TooLarge are ValueErrors
         # a planted run.json may hold values of any length: a long reason is cut, at the cost of its translation
-        return Message("has an architecture that cannot be used: {reason}",
-                       reason=e if len(str(e)) <= 200 else str(e)[:200])
+        return Message(
+            "has an architecture that cannot be used: {reason}", reason=e if len(str(e)) <= 200 else str(e)[:200]
+        )
     if "config" in meta:
         problem = _config_problem(meta["config"])
         if problem:
@@ -206,6 +221,7 @@ def meta_problem(meta: object) -> Message | None:
         return Message("has an input shape that differs from its architecture's")
     out = rows[-1].output_shape if rows else tuple(spec.input_shape)
     if classes is not None and out != (len(classes),):
-        return Message("has an architecture with output {shape} for {n} classes", shape="x".join(map(str, out)),
-                       n=len(classes))
+        return Message(
+            "has an architecture with output {shape} for {n} classes", shape="x".join(map(str, out)), n=len(classes)
+        )
     return None

@@ -1,6 +1,7 @@
 """A finished run as one HTML page that opens offline: its settings, curves, first-layer kernels, confusion matrix,
 per-class accuracy and most confident mistakes, in English or Chinese (`python -m cnnviz export --report`, the
 Train screen)."""
+
 from __future__ import annotations
 
 import base64
@@ -66,12 +67,18 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
 
     page = []
     with language(lang):  # the figures' titles and axes in the report's language
-        page += [f"<h2>{esc(tr('Training curves'))}</h2>",
-                 _para(tr("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
-                          "training images). Blue is measured on the training images, orange on the validation "
-                          "images held back; the loss should fall and the accuracy rise, and a growing gap between "
-                          "blue and orange is a sign of overfitting.")),
-                 plot(figures.training_curves(metrics.read_history(run_id)))]
+        page += [
+            f"<h2>{esc(tr('Training curves'))}</h2>",
+            _para(
+                tr(
+                    "Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                    "training images). Blue is measured on the training images, orange on the validation "
+                    "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                    "blue and orange is a sign of overfitting."
+                )
+            ),
+            plot(figures.training_curves(metrics.read_history(run_id))),
+        ]
 
         page.append(f"<h2>{esc(tr('First-layer kernels'))}</h2>")
         convs = kernels.conv_layers(spec)
@@ -81,52 +88,102 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
             learned = kernels.of_layer(model, convs[0])  # (out, in, kh, kw)
             title = tr("{layer} after training", layer=convs[0])
             if learned.shape[1] == 3:  # as the Kernels screen first shows them: colour kernels as pictures
-                page += [_para(tr("Each square is one kernel of the first layer, drawn as a tiny colour picture: "
-                                  "its red, green and blue slices become the picture's three colours, stretched to "
-                                  "the kernel's own range. Bright parts are its largest weights and dark parts its "
-                                  "lowest; a coloured blob means it reacts to that colour, a light-dark stripe to "
-                                  "an edge.")),
-                         plot(figures.kernel_grid_rgb(learned, title=title))]
+                page += [
+                    _para(
+                        tr(
+                            "Each square is one kernel of the first layer, drawn as a tiny colour picture: "
+                            "its red, green and blue slices become the picture's three colours, stretched to "
+                            "the kernel's own range. Bright parts are its largest weights and dark parts its "
+                            "lowest; a coloured blob means it reacts to that colour, a light-dark stripe to "
+                            "an edge."
+                        )
+                    ),
+                    plot(figures.kernel_grid_rgb(learned, title=title)),
+                ]
             else:  # grey images: the one input channel, all kernels on one colour scale
-                page += [_para(tr("Each square is one kernel, one cell per weight: blue is a positive weight, red a "
-                                  "negative one, white zero. All kernels share one colour scale (the bar on the "
-                                  "right), so the same colour means the same weight in every kernel.")),
-                         plot(figures.kernel_grid(learned[:, 0], shared_scale=True, title=title))]
+                page += [
+                    _para(
+                        tr(
+                            "Each square is one kernel, one cell per weight: blue is a positive weight, red a "
+                            "negative one, white zero. All kernels share one colour scale (the bar on the "
+                            "right), so the same colour means the same weight in every kernel."
+                        )
+                    ),
+                    plot(figures.kernel_grid(learned[:, 0], shared_scale=True, title=title)),
+                ]
 
-        page += [f"<h2>{esc(tr('Confusion matrix'))}</h2>",
-                 _para(evaluate.report(ev, tr=tr)),
-                 _para(tr("Rows are the true classes, columns what the network said. The diagonal is right; every "
-                          "other cell is one kind of mistake.")),
-                 plot(figures.confusion_matrix(ev.confusion, names)),
-                 f"<h2>{esc(tr('Accuracy per class'))}</h2>",
-                 _class_table(ev, tr),
-                 _para(tr("One bar per class: the share of that class's test images the network got right. The best "
-                          "class is green and the worst red; a short bar is a class the network finds hard.")),
-                 plot(figures.per_class_accuracy(ev.per_class_accuracy, names))]
+        page += [
+            f"<h2>{esc(tr('Confusion matrix'))}</h2>",
+            _para(evaluate.report(ev, tr=tr)),
+            _para(
+                tr(
+                    "Rows are the true classes, columns what the network said. The diagonal is right; every "
+                    "other cell is one kind of mistake."
+                )
+            ),
+            plot(figures.confusion_matrix(ev.confusion, names)),
+            f"<h2>{esc(tr('Accuracy per class'))}</h2>",
+            _class_table(ev, tr),
+            _para(
+                tr(
+                    "One bar per class: the share of that class's test images the network got right. The best "
+                    "class is green and the worst red; a short bar is a class the network finds hard."
+                )
+            ),
+            plot(figures.per_class_accuracy(ev.per_class_accuracy, names)),
+        ]
 
     page.append(f"<h2>{esc(tr('Misclassified test images'))}</h2>")
     wrong = evaluate.mistakes(ev, limit=MISTAKES)
     if not wrong:
         page.append(_para(tr("No test image was misclassified.")))
     else:
-        page += [_para(tr("Test images the network got wrong, the most confident mistakes first. Each caption reads "
-                          "true class → predicted class, with the network's probability for its wrong answer in "
-                          "brackets.")),
-                 '<div class="mistakes">']
+        page += [
+            _para(
+                tr(
+                    "Test images the network got wrong, the most confident mistakes first. Each caption reads "
+                    "true class → predicted class, with the network's probability for its wrong answer in "
+                    "brackets."
+                )
+            ),
+            '<div class="mistakes">',
+        ]
         for i, image in zip(wrong, split.x_test[wrong].numpy()):  # uint8 (C, H, W)
-            caption = esc(tr("true {true} → {pred} ({conf:.0%})", true=names[ev.labels[i]],
-                             pred=names[ev.predictions[i]], conf=float(ev.confidence[i])))
-            page.append(f'<figure><img src="{_png_data_uri(image)}" alt="{caption}"><figcaption>{caption}'
-                        "</figcaption></figure>")
+            caption = esc(
+                tr(
+                    "true {true} → {pred} ({conf:.0%})",
+                    true=names[ev.labels[i]],
+                    pred=names[ev.predictions[i]],
+                    conf=float(ev.confidence[i]),
+                )
+            )
+            page.append(
+                f'<figure><img src="{_png_data_uri(image)}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+            )
         page.append("</div>")
 
     footer = tr("Written by cnnviz {version} on {date}.", version=__version__, date=time.strftime("%Y-%m-%d %H:%M"))
     title = tr("Run report: {run}", run=run_id)
-    return "\n".join([
-        "<!DOCTYPE html>", f'<html lang="{esc(lang)}">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{esc(title)}</title>",
-        f"<style>{REPORT_CSS}</style>", "</head>", "<body>", f"<h1>{esc(title)}</h1>",
-        _header_table(record, ev, tr), *page, f"<footer>{esc(footer)}</footer>", "</body>", "</html>", ""])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{esc(lang)}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(title)}</title>",
+            f"<style>{REPORT_CSS}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{esc(title)}</h1>",
+            _header_table(record, ev, tr),
+            *page,
+            f"<footer>{esc(footer)}</footer>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
 def _para(text: str) -> str:
@@ -154,8 +211,11 @@ def _header_table(record: RunRecord, ev: evaluate.Evaluation, tr) -> str:
         ("cnnviz", versions.get("cnnviz")),
         ("PyTorch", versions.get("torch")),
     ]
-    cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(value))}</td></tr>"
-                    for label, value in rows if value is not None)
+    cells = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(value))}</td></tr>"
+        for label, value in rows
+        if value is not None
+    )
     return f'<table class="facts">{cells}</table>'
 
 
@@ -164,19 +224,22 @@ def _class_table(ev: evaluate.Evaluation, tr) -> str:
     support, correct = ev.confusion.sum(1), np.diag(ev.confusion)
 
     def row(cells: list[str]) -> str:  # the first cell a name, the others numbers (right-aligned)
-        return "<tr>" + "".join(f'<td class="n">{c}</td>' if i else f"<td>{c}</td>" for i, c in enumerate(cells)) \
-            + "</tr>"
+        return (
+            "<tr>" + "".join(f'<td class="n">{c}</td>' if i else f"<td>{c}</td>" for i, c in enumerate(cells)) + "</tr>"
+        )
 
     def percent(a: float) -> str:
         return f"{a:.2%}" if np.isfinite(a) else "–"  # NaN: a class without test images
 
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in (tr("Class"), tr("Test images"), tr("Correct"),
-                                                          tr("Accuracy")))
-    body = "".join(row([html.escape(name), f"{n:,}", f"{c:,}", percent(a)])
-                   for name, n, c, a in zip(ev.class_names, support, correct, ev.per_class_accuracy))
+    head = "".join(
+        f"<th>{html.escape(h)}</th>" for h in (tr("Class"), tr("Test images"), tr("Correct"), tr("Accuracy"))
+    )
+    body = "".join(
+        row([html.escape(name), f"{n:,}", f"{c:,}", percent(a)])
+        for name, n, c, a in zip(ev.class_names, support, correct, ev.per_class_accuracy)
+    )
     total = row([html.escape(tr("All classes")), f"{ev.n_test:,}", f"{ev.n_test - ev.n_wrong:,}", percent(ev.accuracy)])
-    return (f'<table class="classes"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            f"<tfoot>{total}</tfoot></table>")
+    return f'<table class="classes"><thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>{total}</tfoot></table>'
 
 
 def _png_data_uri(image: np.ndarray) -> str:

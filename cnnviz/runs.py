@@ -15,6 +15,7 @@ the process that trains it claims it by taking its lock. A run that says "starti
 but whose lock is free lost its process: it is listed as "interrupted". Nothing here unpickles:
 weights are safetensors, metadata is JSON.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -210,8 +211,9 @@ def lock_run(run_id: str) -> IO | None:
     try:
         lock = open_append(run_path(run_id) / ".lock")
     except OSError as e:
-        raise RunError("run {run_id}: its .lock cannot be opened: {reason}", run_id=run_id,
-                       reason=e.strerror or e) from None
+        raise RunError(
+            "run {run_id}: its .lock cannot be opened: {reason}", run_id=run_id, reason=e.strerror or e
+        ) from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -250,8 +252,9 @@ class RunWriter:
         except OSError as e:
             if self._lock is not None:
                 self._lock.close()
-            raise RunError("run {run_id}: metrics.jsonl cannot be opened: {reason}", run_id=self.run_id,
-                           reason=e.strerror or e) from None
+            raise RunError(
+                "run {run_id}: metrics.jsonl cannot be opened: {reason}", run_id=self.run_id, reason=e.strerror or e
+            ) from None
         self.snapshot_count = 0
 
     @contextmanager
@@ -260,9 +263,12 @@ class RunWriter:
         try:
             yield
         except (OSError, SafetensorError) as e:
-            raise RunError("run {run_id}: cannot write its {what} (was the run folder removed or the disk full?): "
-                           "{reason}", run_id=self.run_id, what=what,
-                           reason=getattr(e, "strerror", None) or e) from None
+            raise RunError(
+                "run {run_id}: cannot write its {what} (was the run folder removed or the disk full?): {reason}",
+                run_id=self.run_id,
+                what=what,
+                reason=getattr(e, "strerror", None) or e,
+            ) from None
 
     def log(self, record: dict) -> None:
         with self._writing("metrics"):
@@ -339,8 +345,11 @@ def read_run(run_id: str) -> RunInfo:
     if info.status in LIVE and os.path.lexists(path / ".lock") and not _regular(path / ".lock"):
         info.damaged = Message("its .lock is not a regular file")  # never waited on, never claimed by the queue
         return info
-    if info.status in ACTIVE and not _is_locked(path) and not (meta.get("executor") == "ray" and
-                                                               info.status == "starting"):
+    if (
+        info.status in ACTIVE
+        and not _is_locked(path)
+        and not (meta.get("executor") == "ray" and info.status == "starting")
+    ):
         info.status = "interrupted"  # its process died (a Ray run waits in Ray's own queue until it claims the lock)
     if not _regular(path / "metrics.jsonl"):
         info.damaged = Message("metrics.jsonl is missing or not a regular file")
@@ -349,8 +358,11 @@ def read_run(run_id: str) -> RunInfo:
         if not _regular(weights):
             info.damaged = Message("the weights file is missing or not a regular file")
         elif weights.stat().st_size != meta["weights_bytes"]:
-            info.damaged = Message("the weights file has {size:,} bytes, expected {expected:,}",
-                                   size=weights.stat().st_size, expected=meta["weights_bytes"])
+            info.damaged = Message(
+                "the weights file has {size:,} bytes, expected {expected:,}",
+                size=weights.stat().st_size,
+                expected=meta["weights_bytes"],
+            )
     elif info.status == "finished":
         info.damaged = Message("finished but without weights")
     return info
@@ -407,8 +419,9 @@ def load_weights(run_id: str) -> dict[str, torch.Tensor]:
     try:
         matches = _sha256(path) == info.meta["weights_sha256"]
     except OSError as e:
-        raise RunError("run {run_id} is damaged: the weights cannot be read: {reason}", run_id=run_id,
-                       reason=e) from None
+        raise RunError(
+            "run {run_id} is damaged: the weights cannot be read: {reason}", run_id=run_id, reason=e
+        ) from None
     if not matches:
         raise RunError("run {run_id} is damaged: the weights file does not match its checksum", run_id=run_id)
     try:
@@ -428,8 +441,14 @@ def list_snapshots(run_id: str) -> list[dict]:
         try:
             with safe_open(str(path), "pt") as f:
                 meta = f.metadata() or {}
-            out.append({"index": len(out), "step": int(meta.get("step", 0)), "epoch": float(meta.get("epoch", 0)),
-                        "path": path})
+            out.append(
+                {
+                    "index": len(out),
+                    "step": int(meta.get("step", 0)),
+                    "epoch": float(meta.get("epoch", 0)),
+                    "path": path,
+                }
+            )
         except (SafetensorError, OSError, ValueError):
             continue  # a snapshot cut short by a kill
     return out
@@ -438,16 +457,18 @@ def list_snapshots(run_id: str) -> list[dict]:
 def load_snapshot(run_id: str, index: int) -> dict[str, torch.Tensor]:
     snaps = list_snapshots(run_id)
     if not 0 <= index < len(snaps):
-        raise RunError("run {run_id} has {n} snapshots; there is no snapshot {index}", run_id=run_id, n=len(snaps),
-                       index=index)
+        raise RunError(
+            "run {run_id} has {n} snapshots; there is no snapshot {index}", run_id=run_id, n=len(snaps), index=index
+        )
     path = snaps[index]["path"]
     try:
         if not _regular(path):
             raise FileProblem("it is not a regular file")
         return load_file(str(path))
     except (SafetensorError, OSError) as e:
-        raise RunError("run {run_id}: snapshot {index} cannot be read: {reason}", run_id=run_id, index=index,
-                       reason=e) from None
+        raise RunError(
+            "run {run_id}: snapshot {index} cannot be read: {reason}", run_id=run_id, index=index, reason=e
+        ) from None
 
 
 def update_meta(run_id: str, **fields) -> None:
@@ -524,6 +545,7 @@ def load_model(run_id: str) -> tuple[ArchSpec, nn.Module]:
     try:
         model.load_state_dict(weights)
     except RuntimeError as e:
-        raise RunError("run {run_id}: the weights do not fit the architecture: {reason}", run_id=run_id,
-                       reason=str(e)[:200]) from None
+        raise RunError(
+            "run {run_id}: the weights do not fit the architecture: {reason}", run_id=run_id, reason=str(e)[:200]
+        ) from None
     return spec, model.eval()

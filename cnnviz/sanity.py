@@ -6,6 +6,7 @@ is left trained) and compute each method's map again at every stage. A method th
 change as its weights are destroyed; one whose map stays the same is showing the image, not the network. The
 change is measured by the rank correlation of the two maps (1: the same pixels matter in the same order).
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,8 +71,13 @@ class Cascade:
     similarity: dict[str, np.ndarray]  # method -> rank correlation with the trained map, per stage (1.0 first)
 
 
-def cascade(model: nn.Module, x: torch.Tensor | np.ndarray, target: int, methods: Sequence[str] = attribution.METHODS,
-            seed: int = 0) -> Cascade:
+def cascade(
+    model: nn.Module,
+    x: torch.Tensor | np.ndarray,
+    target: int,
+    methods: Sequence[str] = attribution.METHODS,
+    seed: int = 0,
+) -> Cascade:
     """Randomise the learned layers one at a time, the output side first, and recompute every method's map.
 
     Args: x (C, H, W) normalised as in training; target the class explained. Grad-CAM looks at the last
@@ -83,10 +89,11 @@ def cascade(model: nn.Module, x: torch.Tensor | np.ndarray, target: int, methods
     stages = ["trained", *reversed(layers)]
     maps: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for k in range(len(stages)):
-        network = randomised(model, stages[1:k + 1], seed) if k else model
+        network = randomised(model, stages[1 : k + 1], seed) if k else model
         for method in methods:
-            heat = attribution.attribute(method, network, x, target,
-                                         layer=convs[-1] if method == "gradcam" else None).heat
+            heat = attribution.attribute(
+                method, network, x, target, layer=convs[-1] if method == "gradcam" else None
+            ).heat
             maps[method].append(heat)
     similarity = {m: np.array([rank_correlation(maps[m][0], heat) for heat in maps[m]]) for m in methods}
     return Cascade(stages, methods, maps, similarity)

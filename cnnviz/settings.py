@@ -1,4 +1,5 @@
 """Whole-number settings read from the environment: the limits and counts whoever runs cnnviz may change."""
+
 import os
 
 from .i18n import Invalid

@@ -12,6 +12,7 @@ The two datasets are written once as image folders in the data root and the runs
 store, so every screen can open them later. No streamlit here: the app calls `run_apart` and `measure_apart`, which
 do the work in a process of their own.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,9 @@ def region(shape: tuple[int, int], corner: str = "top left", margin: int = REGIO
     return mask
 
 
-def stamp(images: torch.Tensor, corner: str = "top left",
-          where: torch.Tensor | np.ndarray | None = None) -> torch.Tensor:
+def stamp(
+    images: torch.Tensor, corner: str = "top left", where: torch.Tensor | np.ndarray | None = None
+) -> torch.Tensor:
     """A copy of uint8 images (N, C, H, W) with the watermark (pure white) stamped on those `where` selects
     (a boolean (N,) mask; every image when None)."""
     out = images.clone()
@@ -81,15 +83,24 @@ def watermarked_split(split: data.DataSplit, marked_class: int, corner: str = "t
     looks fine), the other classes untouched."""
     if not 0 <= marked_class < len(split.info.classes):
         raise ValueError(f"marked_class must be a class index in 0..{len(split.info.classes) - 1}, got {marked_class}")
-    return data.DataSplit(split.info, stamp(split.x_train, corner, split.y_train == marked_class), split.y_train,
-                          stamp(split.x_test, corner, split.y_test == marked_class), split.y_test)
+    return data.DataSplit(
+        split.info,
+        stamp(split.x_train, corner, split.y_train == marked_class),
+        split.y_train,
+        stamp(split.x_test, corner, split.y_test == marked_class),
+        split.y_test,
+    )
 
 
 def test_variants(x_test: torch.Tensor, y_test: torch.Tensor, marked_class: int) -> dict[str, torch.Tensor]:
     """The four test sets of VARIANTS, from the unmarked test images (N, C, H, W): variant -> uint8 images."""
     marked = y_test == marked_class
-    return {"as in training": stamp(x_test, "top left", marked), "mark removed": x_test.clone(),
-            "mark moved": stamp(x_test, "bottom right", marked), "mark on every image": stamp(x_test, "top left")}
+    return {
+        "as in training": stamp(x_test, "top left", marked),
+        "mark removed": x_test.clone(),
+        "mark moved": stamp(x_test, "bottom right", marked),
+        "mark on every image": stamp(x_test, "top left"),
+    }
 
 
 def variant_examples(x_test: torch.Tensor, y_test: torch.Tensor, marked_class: int) -> tuple[np.ndarray, np.ndarray]:
@@ -119,8 +130,11 @@ def scores(model: nn.Module, info: data.DatasetInfo, x: torch.Tensor, y: torch.T
     """A network's `Scores` on uint8 test images x (N, C, H, W) with labels y (N,)."""
     predicted = torch.from_numpy(evaluate.predict(model, data.normalize(x, info)).argmax(1))
     right, marked = predicted == y, y == marked_class
-    return Scores(float(right.float().mean()), float(right[marked].float().mean()),
-                  float((predicted[~marked] == marked_class).float().mean()))
+    return Scores(
+        float(right.float().mean()),
+        float(right[marked].float().mean()),
+        float((predicted[~marked] == marked_class).float().mean()),
+    )
 
 
 def last_conv(model: nn.Module) -> str:
@@ -184,8 +198,10 @@ def write_folder(split: data.DataSplit, path: Path, progress: Progress | None = 
             Image.fromarray(image[0]).save(tmp / part / split.info.classes[label] / f"{i:05d}.png")
             done += 1
             if progress and done % 250 == 0:
-                progress(done / total, Message("Writing the images as files, once: {done:,} of {total:,}",
-                                               done=done, total=total))
+                progress(
+                    done / total,
+                    Message("Writing the images as files, once: {done:,} of {total:,}", done=done, total=total),
+                )
     try:
         os.replace(tmp, path)
     except OSError:  # another session wrote it first
@@ -194,9 +210,16 @@ def write_folder(split: data.DataSplit, path: Path, progress: Progress | None = 
 
 def _matches(run: runs.RunInfo, marked_class: int | None, seed: int | None) -> bool:
     record = run.record
-    return (run.damaged is None and run.status == "finished" and record.has_weights and record.config is not None
-            and record.dataset == dataset_name(marked_class) and record.preset == PRESET
-            and record.config.epochs == EPOCHS and (seed is None or record.config.seed == seed))
+    return (
+        run.damaged is None
+        and run.status == "finished"
+        and record.has_weights
+        and record.config is not None
+        and record.dataset == dataset_name(marked_class)
+        and record.preset == PRESET
+        and record.config.epochs == EPOCHS
+        and (seed is None or record.config.seed == seed)
+    )
 
 
 def find_experiment(marked_class: int) -> tuple[str, str, int] | None:
@@ -220,6 +243,7 @@ def run_experiment(marked_class: int, seed: int = 0, progress: Progress | None =
 
     Returns (watermarked run id, control run id). `seed` picks the random start, the same for both runs.
     """
+
     def part(lo: float, hi: float) -> Progress:  # a stretch of the whole bar
         return lambda f, message: progress and progress(lo + (hi - lo) * min(max(f, 0.0), 1.0), message)
 
@@ -233,9 +257,22 @@ def run_experiment(marked_class: int, seed: int = 0, progress: Progress | None =
         split = data.load(dataset_name(marked), progress=lambda f, _: reading(f, Message("Reading the images back")))
         bar = part(0.7 + 0.2 * k, 0.8 + 0.2 * k)
         config = train.config_for(PRESET, dataset_name(marked), epochs=EPOCHS, seed=seed)
-        done = train.run_training(config, split, on_event=lambda e: e.total_steps and bar(
-            e.step / e.total_steps, Message("Training {which}: step {step} of {total}", which=Message(which),
-                                            step=e.step, total=e.total_steps)))
+        done = train.run_training(
+            config,
+            split,
+            on_event=lambda e: (
+                e.total_steps
+                and bar(
+                    e.step / e.total_steps,
+                    Message(
+                        "Training {which}: step {step} of {total}",
+                        which=Message(which),
+                        step=e.step,
+                        total=e.total_steps,
+                    ),
+                )
+            ),
+        )
         if done.status != "finished":
             raise Invalid("the training of {which} did not finish: {reason}", which=Message(which), reason=done.message)
         ids.append(done.run_id)
@@ -257,27 +294,47 @@ class Result:
     heat: dict[str, np.ndarray]  # run -> (k, H, W) Grad-CAM heat of those images for the marked class
 
 
-def measure(marked: nn.Module, control: nn.Module, info: data.DatasetInfo, x_test: torch.Tensor,
-            y_test: torch.Tensor, marked_class: int, examples: int = 4) -> Result:
+def measure(
+    marked: nn.Module,
+    control: nn.Module,
+    info: data.DatasetInfo,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    marked_class: int,
+    examples: int = 4,
+) -> Result:
     """Both networks on every test variant of the unmarked test images (uint8 (N, 1, H, W), labels (N,)), and
     Grad-CAM for the marked class on the marked class's test images, watermarked as in training."""
     variants = test_variants(x_test, y_test, marked_class)
     models = {"watermarked": marked, "control": control}
-    table = {run: {v: scores(model, info, x, y_test, marked_class) for v, x in variants.items()}
-             for run, model in models.items()}
+    table = {
+        run: {v: scores(model, info, x, y_test, marked_class) for v, x in variants.items()}
+        for run, model in models.items()
+    }
     shown = variants["as in training"][y_test == marked_class]  # (M, 1, H, W)
     mask = region(tuple(x_test.shape[2:]))
     heat = {run: grad_cam_maps(model, data.normalize(shown, info), marked_class) for run, model in models.items()}
-    return Result(marked_class, table, {run: float(mass_in(h, mask).mean()) for run, h in heat.items()},
-                  float(mask.mean()), shown[:examples, 0].numpy(), {run: h[:examples] for run, h in heat.items()})
-
+    return Result(
+        marked_class,
+        table,
+        {run: float(mass_in(h, mask).mean()) for run, h in heat.items()},
+        float(mask.mean()),
+        shown[:examples, 0].numpy(),
+        {run: h[:examples] for run, h in heat.items()},
+    )
 
 
 def measure_runs(marked_id: str, control_id: str, marked_class: int) -> Result:
     """`measure` on the experiment's two runs, as stored, on the lab's unmarked test images."""
     plain = data.load(dataset_name(None))
-    return measure(runs.load_model(marked_id)[1], runs.load_model(control_id)[1], plain.info, plain.x_test,
-                   plain.y_test, marked_class)
+    return measure(
+        runs.load_model(marked_id)[1],
+        runs.load_model(control_id)[1],
+        plain.info,
+        plain.x_test,
+        plain.y_test,
+        marked_class,
+    )
 
 
 # ---------------------------------------------------------------- the work in a process of its own
@@ -287,8 +344,10 @@ def measure_runs(marked_id: str, control_id: str, marked_class: int) -> Result:
 
 def _encoded(message: Message) -> dict:
     """A Message as JSON, nested Messages included, so that it is translated where it is shown."""
-    return {"template": message.template,
-            "values": {k: _encoded(v) if isinstance(v, Message) else v for k, v in message.values.items()}}
+    return {
+        "template": message.template,
+        "values": {k: _encoded(v) if isinstance(v, Message) else v for k, v in message.values.items()},
+    }
 
 
 def _decoded(d: dict) -> Message:
@@ -296,24 +355,42 @@ def _decoded(d: dict) -> Message:
 
 
 def _result_json(r: Result) -> dict:
-    return {"marked_class": r.marked_class, "mass": r.mass, "region_share": r.region_share,
-            "scores": {run: {v: [s.accuracy, s.marked_accuracy, s.called_marked] for v, s in by.items()}
-                       for run, by in r.scores.items()},
-            "examples": r.examples.tolist(), "heat": {run: np.round(h, 4).tolist() for run, h in r.heat.items()}}
+    return {
+        "marked_class": r.marked_class,
+        "mass": r.mass,
+        "region_share": r.region_share,
+        "scores": {
+            run: {v: [s.accuracy, s.marked_accuracy, s.called_marked] for v, s in by.items()}
+            for run, by in r.scores.items()
+        },
+        "examples": r.examples.tolist(),
+        "heat": {run: np.round(h, 4).tolist() for run, h in r.heat.items()},
+    }
 
 
 def _result_from(d: dict) -> Result:
-    return Result(d["marked_class"], {run: {v: Scores(*s) for v, s in by.items()} for run, by in d["scores"].items()},
-                  d["mass"], d["region_share"], np.array(d["examples"], np.uint8),
-                  {run: np.array(h, np.float32) for run, h in d["heat"].items()})
+    return Result(
+        d["marked_class"],
+        {run: {v: Scores(*s) for v, s in by.items()} for run, by in d["scores"].items()},
+        d["mass"],
+        d["region_share"],
+        np.array(d["examples"], np.uint8),
+        {run: np.array(h, np.float32) for run, h in d["heat"].items()},
+    )
 
 
 def _apart(args: list[str], progress: Progress | None) -> dict:
     """Run `python -m cnnviz.shortcut ARGS`, pass its progress on as it comes; its last report."""
     command = [sys.executable, "-m", "cnnviz.shortcut", *args]
     last, error, other = None, None, []
-    with subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+    with subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
         for line in process.stdout:
             try:
                 report = json.loads(line)
@@ -356,8 +433,10 @@ def _main(args: list[str]) -> int:
         if args[0] == "run":
             marked_class = int(args[1])
             ids = run_experiment(marked_class, int(args[2]), lambda f, m: say(fraction=0.95 * f, message=_encoded(m)))
-            say(fraction=0.95, message=_encoded(Message("Testing both networks on the four test sets and computing "
-                                                        "Grad-CAM…")))
+            say(
+                fraction=0.95,
+                message=_encoded(Message("Testing both networks on the four test sets and computing Grad-CAM…")),
+            )
             say(runs=list(ids), result=_result_json(measure_runs(*ids, marked_class)))
         else:
             say(result=_result_json(measure_runs(args[1], args[2], int(args[3]))))

@@ -3,6 +3,7 @@
 Everything takes a `LoadedRun` (its snapshots and `model_at`) and returns numpy arrays; nothing
 modifies the networks it is given.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,9 @@ def weight_timeline(loaded: LoadedRun, layer: str) -> tuple[list[np.ndarray], li
     for s in loaded.snapshots:
         state = loaded.state_at(s.index)
         if f"{layer}.weight" not in state:
-            raise Invalid("the snapshots of run {run_id} hold no weights for {layer!r}", run_id=loaded.run_id,
-                          layer=layer)
+            raise Invalid(
+                "the snapshots of run {run_id} hold no weights for {layer!r}", run_id=loaded.run_id, layer=layer
+            )
         values.append(state[f"{layer}.weight"].numpy().ravel())
         steps.append(s.step)
     return values, steps
@@ -71,8 +73,9 @@ def activation_layers(loaded: LoadedRun) -> list[str]:
     return [n for n, _ in loaded.model.named_children() if n != "flatten" and not n.startswith("dropout")]
 
 
-def activation_timeline(loaded: LoadedRun, layer: str,
-                        x: torch.Tensor | np.ndarray) -> tuple[list[np.ndarray], list[int]]:
+def activation_timeline(
+    loaded: LoadedRun, layer: str, x: torch.Tensor | np.ndarray
+) -> tuple[list[np.ndarray], list[int]]:
     """One layer's outputs on a fixed probe batch at every snapshot, and the snapshot steps.
 
     Args: x: normalised images (N, C, H, W), the same at every snapshot.

@@ -3,6 +3,7 @@
 The app's training processes (`jobs`), the command line, the benchmarks and the tests all train
 through `train()`, so what one shows is what the others measure.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,11 +62,13 @@ class TrainConfig:
     def validate(self) -> None:
         """Raise ValueError with a plain message for any setting that cannot train."""
         if self.optimizer not in OPTIMIZERS:
-            raise Invalid("unknown optimizer {got!r}; choose one of {names}", got=self.optimizer,
-                          names=", ".join(OPTIMIZERS))
+            raise Invalid(
+                "unknown optimizer {got!r}; choose one of {names}", got=self.optimizer, names=", ".join(OPTIMIZERS)
+            )
         if self.schedule not in SCHEDULES:
-            raise Invalid("unknown schedule {got!r}; choose one of {names}", got=self.schedule,
-                          names=", ".join(SCHEDULES))
+            raise Invalid(
+                "unknown schedule {got!r}; choose one of {names}", got=self.schedule, names=", ".join(SCHEDULES)
+            )
         lr = self.learning_rate
         if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
             raise Invalid("the learning rate must be a positive number, got {got}", got=lr)
@@ -78,8 +81,11 @@ class TrainConfig:
         if not isinstance(self.augment, bool):
             raise Invalid("augment must be true or false, got {got!r}", got=self.augment)
         if self.first_layer not in FIRST_LAYER_MODES:
-            raise Invalid("first_layer must be one of {names}, got {got!r}", names=", ".join(FIRST_LAYER_MODES),
-                          got=self.first_layer)
+            raise Invalid(
+                "first_layer must be one of {names}, got {got!r}",
+                names=", ".join(FIRST_LAYER_MODES),
+                got=self.first_layer,
+            )
         if self.first_layer == "handcrafted" and not any(layer.type == "conv" for layer in self.spec.layers):
             raise Invalid("a handcrafted first layer needs a network with a convolution layer")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -219,8 +225,11 @@ def fix_first_layer(model: nn.Module) -> None:
 
 def grad_norms(model: nn.Module) -> dict[str, float]:
     """L2 norm of each layer's weight gradient (layers with weights only), after a backward pass."""
-    return {name.rsplit(".", 1)[0]: p.grad.norm().item() for name, p in model.named_parameters()
-            if name.endswith("weight") and p.grad is not None}
+    return {
+        name.rsplit(".", 1)[0]: p.grad.norm().item()
+        for name, p in model.named_parameters()
+        if name.endswith("weight") and p.grad is not None
+    }
 
 
 def versions() -> dict:
@@ -238,12 +247,20 @@ def fit_problem(spec: ArchSpec, info: data.DatasetInfo) -> Message | None:
         The problem as an i18n Message, or None.
     """
     if tuple(spec.input_shape) != tuple(info.input_shape):
-        return Message("the network expects inputs {want} but {dataset} gives {got}", want=_shape(spec.input_shape),
-                       dataset=info.name, got=_shape(info.input_shape))
+        return Message(
+            "the network expects inputs {want} but {dataset} gives {got}",
+            want=_shape(spec.input_shape),
+            dataset=info.name,
+            got=_shape(info.input_shape),
+        )
     out_shape = infer_shapes(spec)[-1].output_shape if spec.layers else tuple(spec.input_shape)
     if tuple(out_shape) != (len(info.classes),):
-        return Message("the network must end in a dense layer of {n} units, one per class of {dataset}, but its "
-                       "output is {shape}", n=len(info.classes), dataset=info.name, shape=_shape(out_shape))
+        return Message(
+            "the network must end in a dense layer of {n} units, one per class of {dataset}, but its output is {shape}",
+            n=len(info.classes),
+            dataset=info.name,
+            shape=_shape(out_shape),
+        )
     return None
 
 
@@ -256,8 +273,9 @@ def check_fits(config: TrainConfig, split: data.DataSplit) -> None:
     (before any run or process is made for it)."""
     n_train = split_sizes(len(split.x_train), config.val_fraction)[0]
     if config.batch_size > n_train:
-        raise Invalid("the batch size {batch} is larger than the {n:,} training images", batch=config.batch_size,
-                      n=n_train)
+        raise Invalid(
+            "the batch size {batch} is larger than the {n:,} training images", batch=config.batch_size, n=n_train
+        )
     problem = fit_problem(config.spec, split.info)
     if problem:
         raise Invalid(problem)
@@ -296,11 +314,23 @@ def _prepare(config: TrainConfig, split: data.DataSplit) -> _Setup:
     steps_per_epoch = len(x_train) // config.batch_size  # the ragged last batch is dropped: batches train evenly
     total_steps = steps_per_epoch * config.epochs
     snapshot_steps = {round(i * total_steps / max(config.snapshots - 1, 1)) for i in range(config.snapshots)}
-    optimizer = make_optimizer(config.optimizer, [p for p in model.parameters() if p.requires_grad],
-                               config.learning_rate)
-    return _Setup(model, optimizer, device, x_train, y_train, x_val, y_val, steps_per_epoch, total_steps,
-                  max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH), snapshot_steps,
-                  torch.Generator().manual_seed(config.seed + 2) if config.augment else None)
+    optimizer = make_optimizer(
+        config.optimizer, [p for p in model.parameters() if p.requires_grad], config.learning_rate
+    )
+    return _Setup(
+        model,
+        optimizer,
+        device,
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        steps_per_epoch,
+        total_steps,
+        max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH),
+        snapshot_steps,
+        torch.Generator().manual_seed(config.seed + 2) if config.augment else None,
+    )
 
 
 def _estimate(config: TrainConfig, s: _Setup) -> float | None:
@@ -313,20 +343,42 @@ def _estimate(config: TrainConfig, s: _Setup) -> float | None:
     return round(cost.epoch_seconds(config.spec, len(s.x_train), len(s.x_val), config.batch_size, cal), 3)
 
 
-def _open_run(config: TrainConfig, info: data.DatasetInfo, s: _Setup, params: int, run_id: str | None,
-              lock) -> RunWriter:
+def _open_run(
+    config: TrainConfig, info: data.DatasetInfo, s: _Setup, params: int, run_id: str | None, lock
+) -> RunWriter:
     """The run folder with everything known before the first step (a queued run's folder is taken over)."""
-    return RunWriter({
-        "preset": config.preset, "spec": config.spec.to_dict(), "dataset": info.name, "dataset_title": info.title,
-        "classes": list(info.classes), "input_shape": list(info.input_shape), "config": config.to_dict(),
-        "params": params, "versions": versions(), "device": str(s.device), "train_images": len(s.x_train),
-        "val_images": len(s.x_val), "steps_per_epoch": s.steps_per_epoch, "total_steps": s.total_steps,
-        "estimated_seconds_per_epoch": _estimate(config, s), "threads": torch.get_num_threads(),
-    }, label=config.preset or config.spec.name, run_id=run_id, lock=lock)
+    return RunWriter(
+        {
+            "preset": config.preset,
+            "spec": config.spec.to_dict(),
+            "dataset": info.name,
+            "dataset_title": info.title,
+            "classes": list(info.classes),
+            "input_shape": list(info.input_shape),
+            "config": config.to_dict(),
+            "params": params,
+            "versions": versions(),
+            "device": str(s.device),
+            "train_images": len(s.x_train),
+            "val_images": len(s.x_val),
+            "steps_per_epoch": s.steps_per_epoch,
+            "total_steps": s.total_steps,
+            "estimated_seconds_per_epoch": _estimate(config, s),
+            "threads": torch.get_num_threads(),
+        },
+        label=config.preset or config.spec.name,
+        run_id=run_id,
+        lock=lock,
+    )
 
 
-def train(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
-          run_id: str | None = None, lock: IO | None = None) -> Iterator[Event]:
+def train(
+    config: TrainConfig,
+    split: data.DataSplit | None = None,
+    control: Control | None = None,
+    run_id: str | None = None,
+    lock: IO | None = None,
+) -> Iterator[Event]:
     """Train `config` into a run in the run store, yielding progress events.
 
     Args:
@@ -347,15 +399,23 @@ def train(config: TrainConfig, split: data.DataSplit | None = None, control: Con
     writer = _open_run(config, split.info, s, params, run_id, lock)
     control.watch(writer.path)
     try:
-        yield Event("start", writer.run_id, total_steps=s.total_steps, lr=config.learning_rate,
-                    extra={"params": params, "device": str(s.device), "train_images": len(s.x_train)})
+        yield Event(
+            "start",
+            writer.run_id,
+            total_steps=s.total_steps,
+            lr=config.learning_rate,
+            extra={"params": params, "device": str(s.device), "train_images": len(s.x_train)},
+        )
         yield from _loop(config, s, control, writer, split)
     except BaseException as e:
         # a crash (or Ctrl-C, or SIGTERM turned into KeyboardInterrupt) must not leave a run claiming to be running
         failure = "interrupted" if isinstance(e, (KeyboardInterrupt, GeneratorExit)) else "failed"
         try:
-            writer.update(status=failure, message=f"{type(e).__name__}: {e}"[:500] if failure == "failed" else
-                          "interrupted before the end", ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            writer.update(
+                status=failure,
+                message=f"{type(e).__name__}: {e}"[:500] if failure == "failed" else "interrupted before the end",
+                ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            )
         except (OSError, ValueError):  # the run folder itself may be what failed (RunError is a ValueError)
             pass
         raise
@@ -390,8 +450,9 @@ class _State:
         self.status, self.message = status, message
 
 
-def _loop(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter,
-          split: data.DataSplit) -> Iterator[Event]:
+def _loop(
+    config: TrainConfig, s: _Setup, control: Control, writer: RunWriter, split: data.DataSplit
+) -> Iterator[Event]:
     """The epochs, from the first step to the final 'done' event (the run's status written)."""
     state = _State(config, s.device)
     order_gen = torch.Generator().manual_seed(config.seed)
@@ -405,8 +466,15 @@ def _loop(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter,
     yield _finish(config, s, writer, state, split)
 
 
-def _epoch(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter, state: _State, epoch: int,
-           order_gen: torch.Generator) -> Iterator[Event]:
+def _epoch(
+    config: TrainConfig,
+    s: _Setup,
+    control: Control,
+    writer: RunWriter,
+    state: _State,
+    epoch: int,
+    order_gen: torch.Generator,
+) -> Iterator[Event]:
     """One pass over the training images in a seeded order, yielding an event at each logged step; it ends early
     (`state.status` says why) on a stop request or a loss that is no longer a number."""
     order = torch.randperm(len(s.x_train), generator=order_gen).to(s.device)
@@ -415,7 +483,7 @@ def _epoch(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter, 
         if control.stop_requested.is_set():
             state.end("stopped", f"stopped by the user at step {state.step:,} of {s.total_steps:,}")
             return
-        _step(config, s, control, state, order[b * config.batch_size:(b + 1) * config.batch_size])
+        _step(config, s, control, state, order[b * config.batch_size : (b + 1) * config.batch_size])
         # every logged point averages exactly `log_every` steps (windows run on across epochs)
         if state.step % s.log_every == 0:
             event = _log_window(config, s, writer, state, epoch)
@@ -428,8 +496,11 @@ def _epoch(config: TrainConfig, s: _Setup, control: Control, writer: RunWriter, 
 def _step(config: TrainConfig, s: _Setup, control: Control, state: _State, idx: torch.Tensor) -> None:
     """One optimiser step on the training images at `idx` (B,), added to the window's sums."""
     t_step = time.perf_counter()
-    state.lr = control.lr_override or (one_cycle_lr(config.learning_rate, state.step, s.total_steps)
-                                       if config.schedule == "onecycle" else config.learning_rate)
+    state.lr = control.lr_override or (
+        one_cycle_lr(config.learning_rate, state.step, s.total_steps)
+        if config.schedule == "onecycle"
+        else config.learning_rate
+    )
     for group in s.optimizer.param_groups:
         group["lr"] = state.lr
     xb, yb = s.x_train[idx], s.y_train[idx]
@@ -452,19 +523,42 @@ def _log_window(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State
     is no longer a number (the run has failed)."""
     step, mean_loss = state.step, state.loss_sum.item() / state.seen
     if not math.isfinite(mean_loss):
-        state.end("failed", f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
-                            f"rate {state.lr:g} is probably too large for {config.optimizer}; try a smaller one")
+        state.end(
+            "failed",
+            f"the loss became {mean_loss} at step {step:,} (epoch {epoch + 1}): the learning "
+            f"rate {state.lr:g} is probably too large for {config.optimizer}; try a smaller one",
+        )
         return None
     now = time.perf_counter()
     active = state.active(now)
-    event = Event("step", writer.run_id, step, s.total_steps, step / s.steps_per_epoch, mean_loss,
-                  state.correct_sum.item() / state.seen, lr=state.lr,
-                  images_per_second=state.seen / max(now - state.window_start, 1e-9), elapsed=state.train_seconds,
-                  eta=active / step * (s.total_steps - step))
-    writer.log({"kind": "step", "step": step, "epoch": event.epoch, "train_loss": mean_loss,
-                "train_acc": event.train_acc, "lr": state.lr, "images_per_second": event.images_per_second,
-                "elapsed": state.train_seconds, "active": active, "eta": event.eta,
-                "grad_norms": grad_norms(s.model)})
+    event = Event(
+        "step",
+        writer.run_id,
+        step,
+        s.total_steps,
+        step / s.steps_per_epoch,
+        mean_loss,
+        state.correct_sum.item() / state.seen,
+        lr=state.lr,
+        images_per_second=state.seen / max(now - state.window_start, 1e-9),
+        elapsed=state.train_seconds,
+        eta=active / step * (s.total_steps - step),
+    )
+    writer.log(
+        {
+            "kind": "step",
+            "step": step,
+            "epoch": event.epoch,
+            "train_loss": mean_loss,
+            "train_acc": event.train_acc,
+            "lr": state.lr,
+            "images_per_second": event.images_per_second,
+            "elapsed": state.train_seconds,
+            "active": active,
+            "eta": event.eta,
+            "grad_norms": grad_norms(s.model),
+        }
+    )
     state.loss_sum.zero_(), state.correct_sum.zero_()
     state.seen, state.window_start = 0, now
     return event
@@ -481,12 +575,30 @@ def _validate(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, 
     if len(s.x_val):
         state.val_loss, state.val_acc = evaluate(s.model, s.x_val, s.y_val)
     step, active = state.step, state.active()
-    writer.log({"kind": "epoch", "step": step, "epoch": epoch + 1, "val_loss": state.val_loss,
-                "val_acc": state.val_acc, "elapsed": state.train_seconds, "active": active})
-    return Event("epoch", writer.run_id, step, s.total_steps, float(epoch + 1), val_loss=state.val_loss,
-                 val_acc=state.val_acc, lr=state.lr, elapsed=state.train_seconds,
-                 images_per_second=step * config.batch_size / state.train_seconds,
-                 eta=active / step * (s.total_steps - step))
+    writer.log(
+        {
+            "kind": "epoch",
+            "step": step,
+            "epoch": epoch + 1,
+            "val_loss": state.val_loss,
+            "val_acc": state.val_acc,
+            "elapsed": state.train_seconds,
+            "active": active,
+        }
+    )
+    return Event(
+        "epoch",
+        writer.run_id,
+        step,
+        s.total_steps,
+        float(epoch + 1),
+        val_loss=state.val_loss,
+        val_acc=state.val_acc,
+        lr=state.lr,
+        elapsed=state.train_seconds,
+        images_per_second=step * config.batch_size / state.train_seconds,
+        eta=active / step * (s.total_steps - step),
+    )
 
 
 def _finish(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, split: data.DataSplit) -> Event:
@@ -494,24 +606,45 @@ def _finish(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, sp
     if state.status != "failed" and state.step == 0:
         state.end("failed", "stopped before the first step: nothing was learned")
     step, seconds = state.step, state.train_seconds
-    final = {"status": state.status, "message": state.message, "steps_done": step,
-             "epochs_done": step / s.steps_per_epoch, "train_seconds": round(seconds, 3),
-             "paused_seconds": round(state.paused, 3), "active_seconds": round(state.active(), 3),
-             "images_per_second": round(step * config.batch_size / seconds, 1) if seconds else 0.0,
-             "val_accuracy": state.val_acc, "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    final = {
+        "status": state.status,
+        "message": state.message,
+        "steps_done": step,
+        "epochs_done": step / s.steps_per_epoch,
+        "train_seconds": round(seconds, 3),
+        "paused_seconds": round(state.paused, 3),
+        "active_seconds": round(state.active(), 3),
+        "images_per_second": round(step * config.batch_size / seconds, 1) if seconds else 0.0,
+        "val_accuracy": state.val_acc,
+        "ended": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     if state.status != "failed":
         x_test = data.normalize(split.x_test, split.info).to(s.device)
         test_loss, test_acc = evaluate(s.model, x_test, split.y_test.to(s.device))
         final.update(test_accuracy=test_acc, test_loss=test_loss)
         writer.save_weights(s.model.state_dict())
     writer.update(**final)
-    return Event("done", writer.run_id, step, s.total_steps, step / s.steps_per_epoch, status=state.status,
-                 message=state.message, test_accuracy=final.get("test_accuracy"), elapsed=seconds,
-                 images_per_second=final["images_per_second"], val_acc=state.val_acc)
+    return Event(
+        "done",
+        writer.run_id,
+        step,
+        s.total_steps,
+        step / s.steps_per_epoch,
+        status=state.status,
+        message=state.message,
+        test_accuracy=final.get("test_accuracy"),
+        elapsed=seconds,
+        images_per_second=final["images_per_second"],
+        val_acc=state.val_acc,
+    )
 
 
-def run_training(config: TrainConfig, split: data.DataSplit | None = None, control: Control | None = None,
-                 on_event: Callable[[Event], object] | None = None) -> Event:
+def run_training(
+    config: TrainConfig,
+    split: data.DataSplit | None = None,
+    control: Control | None = None,
+    on_event: Callable[[Event], object] | None = None,
+) -> Event:
     """Train to the end and return the final 'done' event; `on_event` sees every event."""
     last = None
     for event in train(config, split, control):
@@ -524,8 +657,9 @@ def run_training(config: TrainConfig, split: data.DataSplit | None = None, contr
 def config_for(preset: str, dataset: str = "mnist-sample", **settings) -> TrainConfig:
     """A TrainConfig for a preset adapted to a dataset's input shape and class count."""
     info = data.get_info(dataset)
-    return TrainConfig(spec=preset_spec(preset, info.input_shape, len(info.classes)), dataset=dataset,
-                       preset=preset, **settings)
+    return TrainConfig(
+        spec=preset_spec(preset, info.input_shape, len(info.classes)), dataset=dataset, preset=preset, **settings
+    )
 
 
 def with_settings(config: TrainConfig, **settings) -> TrainConfig:

@@ -1,4 +1,5 @@
 """Make a dataset: name a few classes, add pictures by drawing, camera or upload, then train a network on them."""
+
 import streamlit as st
 
 from cnnviz import own_data, presets, train, ui
@@ -9,8 +10,12 @@ ui.ensure_navigation()
 NEW = "__new__"
 GALLERY_COLUMNS = 8
 SHOWN_PER_CLASS = 24  # the newest examples of a class shown with their delete buttons (three rows), unless all
-SOURCES = {"draw": ":material/draw: " + t("Draw"), "camera": ":material/photo_camera: " + t("Camera"),
-           "upload": ":material/upload: " + t("Upload pictures"), "zip": ":material/folder_zip: " + t("Upload a zip")}
+SOURCES = {
+    "draw": ":material/draw: " + t("Draw"),
+    "camera": ":material/photo_camera: " + t("Camera"),
+    "upload": ":material/upload: " + t("Upload pictures"),
+    "zip": ":material/folder_zip: " + t("Upload a zip"),
+}
 
 
 def _notice(text: str | None = None, kind: str = "success") -> None:
@@ -39,10 +44,15 @@ def _choose() -> own_data.OwnDataset | None:
     if st.session_state.get("maker_dataset") not in [*ids, NEW]:
         st.session_state["maker_dataset"] = ids[0] if ids else NEW
     left, right = st.columns([2, 1], vertical_alignment="bottom")
-    chosen = left.selectbox(t("Dataset"), [*ids, NEW], key="maker_dataset",
-                            format_func=lambda i: t("New dataset…") if i == NEW else t(titles[i]))
-    if own_data.EXAMPLE_ID not in ids and right.button(t("Add the example: 3, 5 and 8 from MNIST"),
-                                                        key="maker_example", icon=":material/auto_awesome:"):
+    chosen = left.selectbox(
+        t("Dataset"),
+        [*ids, NEW],
+        key="maker_dataset",
+        format_func=lambda i: t("New dataset…") if i == NEW else t(titles[i]),
+    )
+    if own_data.EXAMPLE_ID not in ids and right.button(
+        t("Add the example: 3, 5 and 8 from MNIST"), key="maker_example", icon=":material/auto_awesome:"
+    ):
         with st.spinner(t("Copying 120 digits from the MNIST sample…")):
             own_data.example_set()
         st.session_state["_maker_open"] = own_data.EXAMPLE_ID
@@ -53,14 +63,19 @@ def _choose() -> own_data.OwnDataset | None:
 def _new_dataset_form() -> None:
     with st.form("maker_new"):
         name = st.text_input(t("Name"), max_chars=own_data.MAX_NAME_CHARS, placeholder=t("Shapes"))
-        classes = st.text_area(t("Classes, one per line"), placeholder=t("circle\nsquare\ntriangle"),
-                               help=t("Between 2 and 10 classes. Names may hold letters, digits, spaces and - _ . , "
-                                      "' ( ) + &."))
+        classes = st.text_area(
+            t("Classes, one per line"),
+            placeholder=t("circle\nsquare\ntriangle"),
+            help=t("Between 2 and 10 classes. Names may hold letters, digits, spaces and - _ . , ' ( ) + &."),
+        )
         a, b, c = st.columns(3)
         size = a.selectbox(t("Picture size"), own_data.SIZES, format_func=lambda s: f"{s}×{s}")
         colour = b.selectbox(t("Colour"), [1, 3], format_func=lambda n: t("grey") if n == 1 else t("colour"))
-        drawings = c.selectbox(t("Kind of pictures"), [True, False],
-                               format_func=lambda d: t("drawings (centred like MNIST)") if d else t("photos"))
+        drawings = c.selectbox(
+            t("Kind of pictures"),
+            [True, False],
+            format_func=lambda d: t("drawings (centred like MNIST)") if d else t("photos"),
+        )
         if not st.form_submit_button(t("Create the dataset"), type="primary", icon=":material/add:"):
             return
     try:
@@ -93,30 +108,41 @@ def _add_examples(ds: own_data.OwnDataset) -> None:
     st.subheader(t("Add examples"))
     names = list(ds.classes)
     ui.keep_valid("maker_class", list(range(len(names))), 0)
-    index = st.segmented_control(t("To the class"), list(range(len(names))), key="maker_class",
-                                 format_func=lambda i: names[i], required=True)
+    index = st.segmented_control(
+        t("To the class"), list(range(len(names))), key="maker_class", format_func=lambda i: names[i], required=True
+    )
     sources = [s for s in SOURCES if s != "draw" or ds.channels == 1]
     ui.keep_valid("maker_source", sources, sources[0])
     source = st.segmented_control(t("From"), sources, key="maker_source", format_func=SOURCES.get, required=True)
     if source == "draw":
         box = st.container()
-        drawn = ui.drawing("maker", box, box, hint=t("Draw one example with the mouse, large and centred."),
-                           empty=t("Draw in the black box, then add the drawing to the class."),
-                           key=f"maker_canvas_{st.session_state.get('maker_canvas_n', 0)}")
+        drawn = ui.drawing(
+            "maker",
+            box,
+            box,
+            hint=t("Draw one example with the mouse, large and centred."),
+            empty=t("Draw in the black box, then add the drawing to the class."),
+            key=f"maker_canvas_{st.session_state.get('maker_canvas_n', 0)}",
+        )
         if drawn and st.button(t("Add this drawing"), key="maker_add_drawing", type="primary", icon=":material/add:"):
             _bump("maker_canvas_n")
             _add(ds, index, [(t("your drawing"), drawn)])
     elif source == "camera":
         photo = st.camera_input(t("Take a photo"), key=f"maker_camera_{st.session_state.get('maker_camera_n', 0)}")
-        if photo is not None and st.button(t("Add this photo"), key="maker_add_photo", type="primary",
-                                           icon=":material/add:"):
+        if photo is not None and st.button(
+            t("Add this photo"), key="maker_add_photo", type="primary", icon=":material/add:"
+        ):
             _bump("maker_camera_n")
             _add(ds, index, [(t("the photo"), photo.getvalue())])
     elif source == "upload":
-        files = st.file_uploader(t("Pictures (PNG, JPEG, ...)"), accept_multiple_files=True,
-                                 key=f"maker_upload_{st.session_state.get('maker_upload_n', 0)}")
-        if files and st.button(t("Add {n} picture(s)", n=len(files)), key="maker_add_upload", type="primary",
-                               icon=":material/add:"):
+        files = st.file_uploader(
+            t("Pictures (PNG, JPEG, ...)"),
+            accept_multiple_files=True,
+            key=f"maker_upload_{st.session_state.get('maker_upload_n', 0)}",
+        )
+        if files and st.button(
+            t("Add {n} picture(s)", n=len(files)), key="maker_add_upload", type="primary", icon=":material/add:"
+        ):
             _bump("maker_upload_n")
             _add(ds, index, [(f.name, f.getvalue()) for f in files])
     else:
@@ -124,12 +150,18 @@ def _add_examples(ds: own_data.OwnDataset) -> None:
 
 
 def _import_zip(ds: own_data.OwnDataset) -> None:
-    st.caption(t("A zip with one folder of pictures per class: folders named like a class add to it, others become "
-                 "new classes (up to 10)."))
-    archive = st.file_uploader(t("A zip of class folders"), type=["zip"],
-                               key=f"maker_zip_{st.session_state.get('maker_zip_n', 0)}")
-    if archive is None or not st.button(t("Import the zip"), key="maker_import", type="primary",
-                                        icon=":material/unarchive:"):
+    st.caption(
+        t(
+            "A zip with one folder of pictures per class: folders named like a class add to it, others become "
+            "new classes (up to 10)."
+        )
+    )
+    archive = st.file_uploader(
+        t("A zip of class folders"), type=["zip"], key=f"maker_zip_{st.session_state.get('maker_zip_n', 0)}"
+    )
+    if archive is None or not st.button(
+        t("Import the zip"), key="maker_import", type="primary", icon=":material/unarchive:"
+    ):
         return
     bar = st.progress(0.0, text=t("Importing…"))
     try:
@@ -155,14 +187,19 @@ def _gallery(ds: own_data.OwnDataset, files: list) -> None:
         st.caption(t("None yet."))
         return
     every = len(files[index]) > SHOWN_PER_CLASS and st.toggle(
-        t("Show all {n}, not only the newest {k}", n=len(files[index]), k=SHOWN_PER_CLASS), key="maker_show_all")
+        t("Show all {n}, not only the newest {k}", n=len(files[index]), k=SHOWN_PER_CLASS), key="maker_show_all"
+    )
     shown = files[index][::-1] if every else files[index][-SHOWN_PER_CLASS:][::-1]  # newest first
     for start in range(0, len(shown), GALLERY_COLUMNS):  # row by row, so every picture sits above its button
-        for column, path in zip(st.columns(GALLERY_COLUMNS), shown[start:start + GALLERY_COLUMNS]):
+        for column, path in zip(st.columns(GALLERY_COLUMNS), shown[start : start + GALLERY_COLUMNS]):
             box = column.container(border=True, horizontal_alignment="center")
             box.image(own_data.read_example(path), width=64)
-            if box.button("", key=f"maker_del_{ds.id}_{index}_{path.name}", icon=":material/delete:",
-                          help=t("Delete this example")):
+            if box.button(
+                "",
+                key=f"maker_del_{ds.id}_{index}_{path.name}",
+                icon=":material/delete:",
+                help=t("Delete this example"),
+            ):
                 own_data.delete_example(ds, index, path.name)
                 st.rerun()
 
@@ -173,19 +210,38 @@ def _train(ds: own_data.OwnDataset) -> None:
     if problem:
         st.info(ui.reason(problem), icon=":material/info:")
     a, b, c = st.columns(3, vertical_alignment="bottom")
-    preset = a.selectbox(t("Network"), presets.list_presets(), key="maker_preset",
-                         format_func=lambda k: t(presets.PRESETS[k].title))
-    epochs = b.number_input(t("Epochs"), 1, 200, 30, key="maker_epochs",
-                            help=t("A tiny dataset needs many passes; each one takes a moment."))
-    augment = c.toggle(t("Shift and turn the pictures"), value=True, key="maker_augment",
-                       help=t("Every batch shows each picture moved by up to 2 pixels and turned by up to 10 "
-                              "degrees, so a few examples become many and the network learns shapes, not pixels."))
-    if not st.button(t("Train"), key="maker_train", type="primary", icon=":material/play_arrow:",
-                     disabled=problem is not None):
+    preset = a.selectbox(
+        t("Network"), presets.list_presets(), key="maker_preset", format_func=lambda k: t(presets.PRESETS[k].title)
+    )
+    epochs = b.number_input(
+        t("Epochs"),
+        1,
+        200,
+        30,
+        key="maker_epochs",
+        help=t("A tiny dataset needs many passes; each one takes a moment."),
+    )
+    augment = c.toggle(
+        t("Shift and turn the pictures"),
+        value=True,
+        key="maker_augment",
+        help=t(
+            "Every batch shows each picture moved by up to 2 pixels and turned by up to 10 "
+            "degrees, so a few examples become many and the network learns shapes, not pixels."
+        ),
+    )
+    if not st.button(
+        t("Train"), key="maker_train", type="primary", icon=":material/play_arrow:", disabled=problem is not None
+    ):
         return
     split = ui.load_dataset(ds.name)
-    config = train.config_for(preset, ds.name, epochs=int(epochs), augment=bool(augment),
-                              batch_size=min(16, max(1, int(len(split.x_train) * 0.9))))
+    config = train.config_for(
+        preset,
+        ds.name,
+        epochs=int(epochs),
+        augment=bool(augment),
+        batch_size=min(16, max(1, int(len(split.x_train) * 0.9))),
+    )
     if ui.start_training(config, split):
         st.switch_page("pages/train.py")
 
@@ -201,15 +257,17 @@ def _manage(ds: own_data.OwnDataset) -> None:
             except own_data.OwnDataError as e:
                 st.error(ui.plain(ui.reason(e)), icon=":material/error:")
         index = st.session_state.get("maker_class", 0)
-        if st.button(t("Remove the class {name} and its examples", name=ui.plain(ds.classes[index])),
-                     key="maker_remove_class", icon=":material/remove:"):
+        if st.button(
+            t("Remove the class {name} and its examples", name=ui.plain(ds.classes[index])),
+            key="maker_remove_class",
+            icon=":material/remove:",
+        ):
             try:
                 own_data.remove_class(ds, index)
                 st.rerun()
             except own_data.OwnDataError as e:
                 st.error(ui.plain(ui.reason(e)), icon=":material/error:")
-        sure = st.checkbox(t("Yes, delete {title} and all its pictures", title=ui.plain(ds.title)),
-                           key="maker_sure")
+        sure = st.checkbox(t("Yes, delete {title} and all its pictures", title=ui.plain(ds.title)), key="maker_sure")
         if st.button(t("Delete the dataset"), key="maker_delete", icon=":material/delete_forever:", disabled=not sure):
             own_data.delete(ds)
             _notice(t("Deleted {title}.", title=ui.plain(ds.title)))
@@ -217,16 +275,23 @@ def _manage(ds: own_data.OwnDataset) -> None:
 
 
 st.title(t("Make a dataset"))
-st.markdown(t("Name a few classes, give each some examples: drawn with the mouse, taken with the camera or uploaded. "
-              "Then train a network on them in seconds and take it apart on every inspection screen."))
+st.markdown(
+    t(
+        "Name a few classes, give each some examples: drawn with the mouse, taken with the camera or uploaded. "
+        "Then train a network on them in seconds and take it apart on every inspection screen."
+    )
+)
 _notice()
 made = _choose()
 if made is None:
     _new_dataset_form()
     st.stop()
 counts = own_data.examples(made)
-st.caption(ui.dataset_description(made.info()) + " " + " · ".join(
-    f"{ui.plain(c)}: {len(f)}" for c, f in zip(made.classes, counts)))
+st.caption(
+    ui.dataset_description(made.info())
+    + " "
+    + " · ".join(f"{ui.plain(c)}: {len(f)}" for c, f in zip(made.classes, counts))
+)
 _add_examples(made)
 _gallery(made, counts)
 _train(made)

@@ -1,4 +1,5 @@
 """Evaluation: test accuracy, the confusion matrix and its images, per-class accuracy, mistakes, two runs compared."""
+
 import numpy as np
 import streamlit as st
 
@@ -19,22 +20,35 @@ def _gallery_images(split, indices: list[int]) -> np.ndarray:
 
 def _captions(ev: evaluate.Evaluation, indices: list[int]) -> list[str]:
     names = ev.class_names
-    return [t("true {true} → {pred} ({conf:.0%})", true=names[ev.labels[i]], pred=names[ev.predictions[i]],
-              conf=float(ev.confidence[i])) for i in indices]
+    return [
+        t(
+            "true {true} → {pred} ({conf:.0%})",
+            true=names[ev.labels[i]],
+            pred=names[ev.predictions[i]],
+            conf=float(ev.confidence[i]),
+        )
+        for i in indices
+    ]
 
 
-def _gallery(ev, split, indices: list[int], total: int, counter: str, button_key: str, chart_key: str,
-             max_cols: int = 8) -> None:
+def _gallery(
+    ev, split, indices: list[int], total: int, counter: str, button_key: str, chart_key: str, max_cols: int = 8
+) -> None:
     """A gallery of test images with 'true → predicted (confidence)' captions and a 'show more' button."""
     if not indices:
         st.info(t("No images here."))
         return
     st.caption(t("Showing {n} of {total}, most confident mistakes first.", n=len(indices), total=total))
-    ui.chart(st, figures.image_gallery(_gallery_images(split, indices), _captions(ev, indices),
-                                       max_cols=max_cols), key=chart_key,
-                 help=t("Test images the network got wrong, the most confident mistakes first. Each caption reads "
-                        "true class → predicted class, with the network's probability for its wrong answer in "
-                        "brackets."))
+    ui.chart(
+        st,
+        figures.image_gallery(_gallery_images(split, indices), _captions(ev, indices), max_cols=max_cols),
+        key=chart_key,
+        help=t(
+            "Test images the network got wrong, the most confident mistakes first. Each caption reads "
+            "true class → predicted class, with the network's probability for its wrong answer in "
+            "brackets."
+        ),
+    )
     if len(indices) < total and st.button(t("Show more"), key=button_key, icon=":material/expand_more:"):
         st.session_state[counter] = st.session_state.get(counter, PAGE) + PAGE
         st.rerun()
@@ -51,41 +65,83 @@ def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
     image = ui.shown(loaded.split.x_test[index].numpy())
     look, sure, alike = st.columns([1, 1, 2])
     if story.heat is not None:
-        ui.chart(look, figures.overlay(image, story.heat, title=t("Where it looked")), key="ev_why_cam", height=320,
-                 help=t("Grad-CAM for the class the network chose, over the image: the warm parts are where the last "
-                        "convolution layer found what made it choose that class. A mistake often shows it looking at "
-                        "a stroke that the wrong class also has."))
+        ui.chart(
+            look,
+            figures.overlay(image, story.heat, title=t("Where it looked")),
+            key="ev_why_cam",
+            height=320,
+            help=t(
+                "Grad-CAM for the class the network chose, over the image: the warm parts are where the last "
+                "convolution layer found what made it choose that class. A mistake often shows it looking at "
+                "a stroke that the wrong class also has."
+            ),
+        )
     else:
-        ui.show_input(look, ui.Picked(np.zeros(0), loaded.split.x_test[index].numpy(), story.label, f"test-{index}",
-                                      t("test image #{g}", g=index)), key="ev_why_image")
-    sure.markdown(t("**True class:** {true}  \n**Chosen:** {pred}", true=ui.plain(names[story.label]),
-                    pred=ui.plain(names[story.predicted])))
+        ui.show_input(
+            look,
+            ui.Picked(
+                np.zeros(0),
+                loaded.split.x_test[index].numpy(),
+                story.label,
+                f"test-{index}",
+                t("test image #{g}", g=index),
+            ),
+            key="ev_why_image",
+        )
+    sure.markdown(
+        t(
+            "**True class:** {true}  \n**Chosen:** {pred}",
+            true=ui.plain(names[story.label]),
+            pred=ui.plain(names[story.predicted]),
+        )
+    )
     sure.markdown("\n".join(t("- {name}: {p:.1%}", name=ui.plain(names[c]), p=p) for c, p in story.top))
     near = loaded.split.x_train[story.neighbours].numpy()  # (k, C, H, W) uint8
-    ui.chart(alike, figures.image_gallery(ui.shown(near), [names[c] for c in story.neighbour_labels],
-                                          max_cols=len(near), title=t("The training images it finds most alike")),
-             key="ev_why_neighbours",
-             help=t("The training images nearest to this one in the network's own embedding (the numbers its last "
-                    "dense layer reads), nearest first, each with its true class. If they mostly belong to the wrong "
-                    "class, the network has filed this image among them."))
-    alike.caption(t("Their distances in the embedding, nearest first: {d}.",
-                    d=", ".join(f"{d:.2f}" for d in story.distances)))
+    ui.chart(
+        alike,
+        figures.image_gallery(
+            ui.shown(near),
+            [names[c] for c in story.neighbour_labels],
+            max_cols=len(near),
+            title=t("The training images it finds most alike"),
+        ),
+        key="ev_why_neighbours",
+        help=t(
+            "The training images nearest to this one in the network's own embedding (the numbers its last "
+            "dense layer reads), nearest first, each with its true class. If they mostly belong to the wrong "
+            "class, the network has filed this image among them."
+        ),
+    )
+    alike.caption(
+        t("Their distances in the embedding, nearest first: {d}.", d=", ".join(f"{d:.2f}" for d in story.distances))
+    )
     if story.history is None:
         st.caption(t("This run has no whole-network snapshots, so its answer over training cannot be replayed."))
         return
     h = story.history
-    ui.chart(st, figures.answer_over_training(h.steps, h.true_probability, h.chosen_probability,
-                                              [names[c] for c in h.predicted], names[story.label],
-                                              None if at is None else loaded.snapshots[at].step),
-             key="ev_why_history",
-             help=t("Across: the training steps; up: the network's probability for the true class (blue) and for the "
-                    "class it chose at that moment (orange, with its name on hover). Where the blue line falls below "
-                    "the orange one, the answer was wrong; the dotted line marks the moment shown."))
+    ui.chart(
+        st,
+        figures.answer_over_training(
+            h.steps,
+            h.true_probability,
+            h.chosen_probability,
+            [names[c] for c in h.predicted],
+            names[story.label],
+            None if at is None else loaded.snapshots[at].step,
+        ),
+        key="ev_why_history",
+        help=t(
+            "Across: the training steps; up: the network's probability for the true class (blue) and for the "
+            "class it chose at that moment (orange, with its name on hover). Where the blue line falls below "
+            "the orange one, the answer was wrong; the dotted line marks the moment shown."
+        ),
+    )
     if not (h.predicted == h.label).any():
         st.markdown(t("It was never right at any saved moment of training."))
     elif h.went_wrong_at is not None:
-        st.markdown(t("It was right earlier in training and has been wrong since step **{step:,}**.",
-                      step=h.went_wrong_at))
+        st.markdown(
+            t("It was right earlier in training and has been wrong since step **{step:,}**.", step=h.went_wrong_at)
+        )
     elif h.predicted[-1] == h.label:
         st.markdown(t("By the end of training the network gets this image right."))
 
@@ -129,8 +185,9 @@ at = ui.whole_network(loaded, ui.moment(loaded))
 ev = ui.evaluation(loaded, at)
 names = [str(c) for c in ev.class_names]
 k = len(names)
-caption.caption(ui.run_caption(loaded) + ("" if at is None else " · " + t("at {moment}",
-                                                                          moment=ui.moment_label(loaded, at))))
+caption.caption(
+    ui.run_caption(loaded) + ("" if at is None else " · " + t("at {moment}", moment=ui.moment_label(loaded, at)))
+)
 
 # ---------------------------------------------------------------- headline numbers
 m1, m2, m3, m4 = st.columns(4)
@@ -142,26 +199,49 @@ st.markdown(evaluate.report(ev, tr=t))
 
 # ---------------------------------------------------------------- confusion matrix and per-class accuracy
 st.subheader(t("Confusion matrix"))
-st.markdown(t("Rows are the true classes, columns what the network said. The diagonal is right; every other "
-              "cell is one kind of mistake. Pick a cell below the matrix to see its images."))
+st.markdown(
+    t(
+        "Rows are the true classes, columns what the network said. The diagonal is right; every other "
+        "cell is one kind of mistake. Pick a cell below the matrix to see its images."
+    )
+)
 left, right = st.columns([1.1, 1])
 with left:
     normalize = st.toggle(t("Row percentages instead of counts"), key="ev_normalize")
-    event = ui.chart(st, figures.confusion_matrix(ev.confusion, names, normalize=normalize), key="ev_confusion",
-                         on_select="rerun", selection_mode="points",
-                         help=t("Rows are the true classes, columns the classes the network predicted; each cell "
-                                "counts the test images of its row's class that were taken for its column's class "
-                                "(or their share of the row, with percentages on). The diagonal holds the right "
-                                "answers, and the darker a cell off it, the more common that mistake. Click a cell to "
-                                "see its images below."))
+    event = ui.chart(
+        st,
+        figures.confusion_matrix(ev.confusion, names, normalize=normalize),
+        key="ev_confusion",
+        on_select="rerun",
+        selection_mode="points",
+        help=t(
+            "Rows are the true classes, columns the classes the network predicted; each cell "
+            "counts the test images of its row's class that were taken for its column's class "
+            "(or their share of the row, with percentages on). The diagonal holds the right "
+            "answers, and the darker a cell off it, the more common that mistake. Click a cell to "
+            "see its images below."
+        ),
+    )
 with right:
     best, worst = ev.best_class, ev.worst_class
-    st.markdown(t("**Accuracy per class.** Best: **{best}** ({best_acc:.2%}). Worst: **{worst}** ({worst_acc:.2%}).",
-                  best=names[best], best_acc=float(ev.per_class_accuracy[best]), worst=names[worst],
-                  worst_acc=float(ev.per_class_accuracy[worst])))
-    ui.chart(st, figures.per_class_accuracy(ev.per_class_accuracy, names), key="ev_per_class",
-                 help=t("One bar per class: the share of that class's test images the network got right. The best "
-                        "class is green and the worst red; a short bar is a class the network finds hard."))
+    st.markdown(
+        t(
+            "**Accuracy per class.** Best: **{best}** ({best_acc:.2%}). Worst: **{worst}** ({worst_acc:.2%}).",
+            best=names[best],
+            best_acc=float(ev.per_class_accuracy[best]),
+            worst=names[worst],
+            worst_acc=float(ev.per_class_accuracy[worst]),
+        )
+    )
+    ui.chart(
+        st,
+        figures.per_class_accuracy(ev.per_class_accuracy, names),
+        key="ev_per_class",
+        help=t(
+            "One bar per class: the share of that class's test images the network got right. The best "
+            "class is green and the worst red; a short bar is a class the network finds hard."
+        ),
+    )
 
 # ---------------------------------------------------------------- one cell's images
 # a click on a cell picks it in the selectboxes, once per click (they stay free to change afterwards)
@@ -179,11 +259,22 @@ true_class = a.selectbox(t("True class"), list(range(k)), key="ev_true", format_
 pred_class = b.selectbox(t("Predicted as"), list(range(k)), key="ev_pred", format_func=lambda i: names[i])
 cell_count = int(ev.confusion[true_class, pred_class])
 if true_class == pred_class:
-    c.info(t("{n} images of {name} were classified correctly. Pick two different classes to see a mistake.",
-             n=cell_count, name=names[true_class]))
+    c.info(
+        t(
+            "{n} images of {name} were classified correctly. Pick two different classes to see a mistake.",
+            n=cell_count,
+            name=names[true_class],
+        )
+    )
 else:
-    c.markdown(t("**{n}** images of **{true}** were taken for **{pred}**.", n=cell_count,
-                 true=names[true_class], pred=names[pred_class]))
+    c.markdown(
+        t(
+            "**{n}** images of **{true}** were taken for **{pred}**.",
+            n=cell_count,
+            true=names[true_class],
+            pred=names[pred_class],
+        )
+    )
     if st.session_state.get("_ev_cell") != (true_class, pred_class):  # a new cell starts at one page again
         st.session_state["_ev_cell"] = (true_class, pred_class)
         st.session_state["ev_cell_shown"] = PAGE
@@ -203,38 +294,69 @@ else:
 if ev.n_wrong:
     st.subheader(t("Why this mistake?"))
     chosen_cell = true_class != pred_class and cell_count > 0
-    candidates = (evaluate.mistakes(ev, limit=PAGE, true_class=true_class, predicted_class=pred_class) if chosen_cell
-                  else evaluate.mistakes(ev, limit=PAGE))
+    candidates = (
+        evaluate.mistakes(ev, limit=PAGE, true_class=true_class, predicted_class=pred_class)
+        if chosen_cell
+        else evaluate.mistakes(ev, limit=PAGE)
+    )
     ui.keep_valid("ev_why", candidates, candidates[0])
-    index = st.selectbox(t("Misclassified image"), candidates, key="ev_why",
-                         format_func=lambda i: t("#{g}: true {true} → {pred} ({conf:.0%})", g=i,
-                                                 true=names[ev.labels[i]], pred=names[ev.predictions[i]],
-                                                 conf=float(ev.confidence[i])),
-                         help=t("The images of the cell picked above (or the most confident mistakes): pick one to "
-                                "see where the network looked, what it was torn between, which training images it "
-                                "finds alike, and when during training it went wrong."))
+    index = st.selectbox(
+        t("Misclassified image"),
+        candidates,
+        key="ev_why",
+        format_func=lambda i: t(
+            "#{g}: true {true} → {pred} ({conf:.0%})",
+            g=i,
+            true=names[ev.labels[i]],
+            pred=names[ev.predictions[i]],
+            conf=float(ev.confidence[i]),
+        ),
+        help=t(
+            "The images of the cell picked above (or the most confident mistakes): pick one to "
+            "see where the network looked, what it was torn between, which training images it "
+            "finds alike, and when during training it went wrong."
+        ),
+    )
     _why(loaded, index, at, names)
 
 # ---------------------------------------------------------------- two runs side by side
 st.subheader(t("Compare with another run"))
 others = [r for r in ui.usable_runs() if r.run_id != run.run_id]
 if not others:
-    st.info(t("There is no other trained run to compare with. Train another network on the Train page "
-              "(a different preset, optimiser or number of epochs) and it appears here."))
+    st.info(
+        t(
+            "There is no other trained run to compare with. Train another network on the Train page "
+            "(a different preset, optimiser or number of epochs) and it appears here."
+        )
+    )
     st.stop()
 other_ids = [r.run_id for r in others]
 labels = {r.run_id: ui.run_label(r) for r in others}
 ui.keep_valid("ev_other", other_ids, other_ids[0])
 c1, c2 = st.columns([2, 1])
 other_id = c1.selectbox(t("Second run"), other_ids, key="ev_other", format_func=labels.get)
-metric = c2.selectbox(t("Curve"), list(METRICS), key="ev_metric",
-                      format_func=lambda m: {"val_acc": t("validation accuracy"), "val_loss": t("validation loss"),
-                                             "train_loss": t("training loss"), "train_acc": t("training accuracy")}[m])
+metric = c2.selectbox(
+    t("Curve"),
+    list(METRICS),
+    key="ev_metric",
+    format_func=lambda m: {
+        "val_acc": t("validation accuracy"),
+        "val_loss": t("validation loss"),
+        "train_loss": t("training loss"),
+        "train_acc": t("training accuracy"),
+    }[m],
+)
 other = next(r for r in others if r.run_id == other_id)
 histories = {run.run_id: metrics.read_history(run.run_id), other_id: metrics.read_history(other_id)}
-ui.chart(st, figures.compare_curves(histories, metric), key="ev_compare",
-             help=t("One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
-                    "training images). For accuracy higher is better, for loss lower is better; hover over the chart "
-                    "to compare the runs at one epoch."))
+ui.chart(
+    st,
+    figures.compare_curves(histories, metric),
+    key="ev_compare",
+    help=t(
+        "One line per run: the measure chosen above against the epoch (1 epoch = one pass over the "
+        "training images). For accuracy higher is better, for loss lower is better; hover over the chart "
+        "to compare the runs at one epoch."
+    ),
+)
 
 st.table(_run_table([loaded.record, other.record]))

@@ -1,4 +1,5 @@
 """Glossary: every term the screens use, in one line, with the screen where it lives (both languages)."""
+
 import pandas as pd
 import streamlit as st
 
@@ -18,8 +19,10 @@ columns = {"term": t("Term"), "meaning": t("Meaning"), "screen": t("Screen")}
 rows = [{"term": t(term.term), "meaning": t(term.meaning), "screen": t(screens.TITLES[term.page])} for term in found]
 if i18n.current_language() != i18n.DEFAULT:  # a learner reading Chinese meets the English terms in papers and code
     columns = {"term": t("Term"), "english": "English", "meaning": t("Meaning"), "screen": t("Screen")}
-    rows = [{"term": row["term"], "english": term.term, "meaning": row["meaning"], "screen": row["screen"]}
-            for row, term in zip(rows, found)]
+    rows = [
+        {"term": row["term"], "english": term.term, "meaning": row["meaning"], "screen": row["screen"]}
+        for row, term in zip(rows, found)
+    ]
 # a table, not a dataframe: its cells wrap, so every meaning is read whole
 st.table(pd.DataFrame(rows, columns=list(columns)).rename(columns=columns), hide_index=True, border="horizontal")
 st.caption(t("Open the screens these terms live on:"))

@@ -1,4 +1,5 @@
 """Home: what cnnviz does, the one-click first training, and every run in the store."""
+
 import streamlit as st
 
 from cnnviz import jobs, runs, ui
@@ -7,9 +8,13 @@ from cnnviz.ui import t
 ui.ensure_navigation()
 
 st.title(t("cnnviz: see what a convolutional network does"))
-st.markdown(t("Train a small CNN on handwritten digits and watch its curves and kernels change live.  \n"
-              "Then take it apart layer by layer: kernels, feature maps, mistakes, and why it decided.  \n"
-              "Or play with the maths itself: kernels, stride, padding and pooling on real images."))
+st.markdown(
+    t(
+        "Train a small CNN on handwritten digits and watch its curves and kernels change live.  \n"
+        "Then take it apart layer by layer: kernels, feature maps, mistakes, and why it decided.  \n"
+        "Or play with the maths itself: kernels, stride, padding and pooling on real images."
+    )
+)
 
 ui.quick_start_button(key="quick_start_home")
 st.caption(t("LeNet-5, 3 epochs on 4,000 built-in MNIST digits: a few seconds on a laptop CPU, no download."))
@@ -33,8 +38,12 @@ listing = runs.list_runs()
 if any(r.status in runs.LIVE for r in listing):
     _follow(_signature(listing))
 if not listing:
-    st.info(t("No runs yet. Start one above, or on the Train page; runs trained on the command line "
-              "(python -m cnnviz train) appear here too."))
+    st.info(
+        t(
+            "No runs yet. Start one above, or on the Train page; runs trained on the command line "
+            "(python -m cnnviz train) appear here too."
+        )
+    )
 for run in listing:
     record = run.record
     cols = st.columns([4, 2, 2, 1.5, 1.2])
@@ -50,8 +59,11 @@ for run in listing:
         cols[2].caption(t("number {place} in line", place=jobs.queue_position(run.run_id, listing) or 1))
     if status in runs.LIVE:
         queued = status == "queued"
-        if cols[3].button(t("Cancel") if queued else t("Stop training"), key=f"stop_{run.run_id}",
-                          icon=":material/cancel:" if queued else ":material/stop:"):
+        if cols[3].button(
+            t("Cancel") if queued else t("Stop training"),
+            key=f"stop_{run.run_id}",
+            icon=":material/cancel:" if queued else ":material/stop:",
+        ):
             try:
                 jobs.cancel(run.run_id)
             except runs.RunError as e:

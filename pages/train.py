@@ -4,6 +4,7 @@ Every run trains in a process of its own behind a queue (`cnnviz.jobs`), so it g
 user visits other screens, and even when the server restarts; this page only reads the run store (the tail of
 metrics.jsonl, snapshots) about once a second while its run trains, and steers it through the run folder.
 """
+
 import streamlit as st
 
 from cnnviz import arch, data, export, folders, jobs, kernels, metrics, presets, progress, report, runs, train, ui
@@ -17,9 +18,11 @@ BUILDER = "__builder__"
 OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD", "adadelta": "Adadelta", "rmsprop": "RMSprop"}  # names, not words
 SCHEDULE_TITLES = {"onecycle": N_("one-cycle (warm-up, then cosine decay)"), "constant": N_("constant")}
 SIDE_BY_SIDE_KERNELS = 16  # up to this many first-layer kernels sit beside the curves
-INSPECT_PAGES = (("pages/kernels.py", N_("Kernels"), ":material/grid_view:"),
-                 ("pages/feature_maps.py", N_("Feature maps"), ":material/layers:"),
-                 ("pages/evaluation.py", N_("Evaluation"), ":material/fact_check:"))
+INSPECT_PAGES = (
+    ("pages/kernels.py", N_("Kernels"), ":material/grid_view:"),
+    ("pages/feature_maps.py", N_("Feature maps"), ":material/layers:"),
+    ("pages/evaluation.py", N_("Evaluation"), ":material/fact_check:"),
+)
 
 
 # ---------------------------------------------------------------- the new-run form
@@ -34,8 +37,12 @@ def _dataset_choice() -> data.DatasetInfo | None:
     options = [*data.list_datasets(), FOLDER]
     if st.session_state["train_dataset"] not in options:
         st.session_state["train_dataset"] = "mnist-sample"  # a made dataset deleted meanwhile
-    st.selectbox(t("Dataset"), options, key="train_dataset",
-                 format_func=lambda n: t("Your image folder…") if n == FOLDER else ui.dataset_label(n))
+    st.selectbox(
+        t("Dataset"),
+        options,
+        key="train_dataset",
+        format_func=lambda n: t("Your image folder…") if n == FOLDER else ui.dataset_label(n),
+    )
     if st.session_state["train_dataset"] != FOLDER:
         try:
             info = data.get_info(st.session_state["train_dataset"])
@@ -44,10 +51,15 @@ def _dataset_choice() -> data.DatasetInfo | None:
             return None
         st.caption(ui.dataset_description(info))
         return info
-    path = st.text_input(t("Folder path"), key="train_folder", persist_state="session",
-                         placeholder="/home/me/pictures/cats-vs-dogs",
-                         help=t("One sub-folder of images per class; or train/ and test/ folders that each hold "
-                                "one sub-folder per class."))
+    path = st.text_input(
+        t("Folder path"),
+        key="train_folder",
+        persist_state="session",
+        placeholder="/home/me/pictures/cats-vs-dogs",
+        help=t(
+            "One sub-folder of images per class; or train/ and test/ folders that each hold one sub-folder per class."
+        ),
+    )
     if not path.strip():
         st.caption(t("Type the path of a folder on this computer with one sub-folder of images per class."))
         return None
@@ -58,8 +70,14 @@ def _dataset_choice() -> data.DatasetInfo | None:
         st.error(ui.plain(ui.reason(e)))
         return None
     classes = ", ".join(info.classes[:8]) + (" …" if len(info.classes) > 8 else "")
-    st.caption(t("{n} classes: {classes} · images {shape}", n=len(info.classes), classes=ui.plain(classes),
-                 shape="\u00d7".join(map(str, info.input_shape))))
+    st.caption(
+        t(
+            "{n} classes: {classes} · images {shape}",
+            n=len(info.classes),
+            classes=ui.plain(classes),
+            shape="\u00d7".join(map(str, info.input_shape)),
+        )
+    )
     return info
 
 
@@ -72,8 +90,14 @@ def _architecture_choice(info: data.DatasetInfo | None) -> tuple[arch.ArchSpec |
     if st.session_state.get("train_arch") not in options:
         st.session_state["train_arch"] = "lenet5"
     builder_name = (builder or {}).get("name", "custom")
-    choice = st.selectbox(t("Architecture"), options, key="train_arch", format_func=lambda k: t(
-        "Your design: {name}", name=builder_name) if k == BUILDER else t(presets.PRESETS[k].title))
+    choice = st.selectbox(
+        t("Architecture"),
+        options,
+        key="train_arch",
+        format_func=lambda k: (
+            t("Your design: {name}", name=builder_name) if k == BUILDER else t(presets.PRESETS[k].title)
+        ),
+    )
     if info is None:
         return None, None, t("Choose a dataset first.")
     try:
@@ -99,41 +123,86 @@ def _new_run(expanded: bool) -> None:
             info = _dataset_choice()
             spec, preset, problem = _architecture_choice(info)
         with c2:
-            optimizer = st.selectbox(t("Optimiser"), train.OPTIMIZERS, key="train_optimizer", persist_state="session",
-                                     format_func=OPTIMIZER_NAMES.get)
-            lr_text = st.text_input(t("Learning rate"), key="train_lr", persist_state="session",
-                                    placeholder=t("default {lr:g}", lr=train.DEFAULT_LR[optimizer]),
-                                    help=t("Leave empty for the optimiser's usual value."))
-            schedule = st.selectbox(t("Schedule"), train.SCHEDULES, key="train_schedule", persist_state="session",
-                                    format_func=lambda s: t(SCHEDULE_TITLES.get(s, s)))
+            optimizer = st.selectbox(
+                t("Optimiser"),
+                train.OPTIMIZERS,
+                key="train_optimizer",
+                persist_state="session",
+                format_func=OPTIMIZER_NAMES.get,
+            )
+            lr_text = st.text_input(
+                t("Learning rate"),
+                key="train_lr",
+                persist_state="session",
+                placeholder=t("default {lr:g}", lr=train.DEFAULT_LR[optimizer]),
+                help=t("Leave empty for the optimiser's usual value."),
+            )
+            schedule = st.selectbox(
+                t("Schedule"),
+                train.SCHEDULES,
+                key="train_schedule",
+                persist_state="session",
+                format_func=lambda s: t(SCHEDULE_TITLES.get(s, s)),
+            )
         with c3:
             a, b = st.columns(2)
             batch = a.number_input(t("Batch size"), 1, 4096, 64, key="train_batch", persist_state="session")
             epochs = b.number_input(t("Epochs"), 1, 1000, 3, key="train_epochs", persist_state="session")
-            seed = a.number_input(t("Seed"), 0, 2**31 - 1, 0, key="train_seed", persist_state="session",
-                                  help=t("The same seed and settings give the same run on a CPU."))
-            val = b.number_input(t("Validation fraction"), 0.0, 0.5, 0.1, step=0.05, format="%.2f", key="train_val",
-                                 persist_state="session",
-                                 help=t("Training images held back to measure generalisation after each epoch."))
-            augment = st.toggle(t("Shift and turn the pictures"), value=bool(info and info.name.startswith("mine:")),
-                                help=t("Every batch shows each picture moved by up to 2 pixels and turned by up to 10 "
-                                       "degrees, so a few examples become many and the network learns shapes, not "
-                                       "pixels. Most useful on a small dataset of your own."))
+            seed = a.number_input(
+                t("Seed"),
+                0,
+                2**31 - 1,
+                0,
+                key="train_seed",
+                persist_state="session",
+                help=t("The same seed and settings give the same run on a CPU."),
+            )
+            val = b.number_input(
+                t("Validation fraction"),
+                0.0,
+                0.5,
+                0.1,
+                step=0.05,
+                format="%.2f",
+                key="train_val",
+                persist_state="session",
+                help=t("Training images held back to measure generalisation after each epoch."),
+            )
+            augment = st.toggle(
+                t("Shift and turn the pictures"),
+                value=bool(info and info.name.startswith("mine:")),
+                help=t(
+                    "Every batch shows each picture moved by up to 2 pixels and turned by up to 10 "
+                    "degrees, so a few examples become many and the network learns shapes, not "
+                    "pixels. Most useful on a small dataset of your own."
+                ),
+            )
         if problem:
             st.warning(problem, icon=":material/warning:")
             if spec is not None and preset is None:
-                st.page_link("pages/architecture.py", label=t("Open the Architecture page"),
-                             icon=":material/account_tree:")
+                st.page_link(
+                    "pages/architecture.py", label=t("Open the Architecture page"), icon=":material/account_tree:"
+                )
         if not problem and not ui.download_confirmed(info.name):
             return  # the dataset must be downloaded first: a click on its Download button, then Start
-        if not st.button(t("Start training"), key="train_start", type="primary", icon=":material/play_arrow:",
-                         disabled=bool(problem)):
+        if not st.button(
+            t("Start training"), key="train_start", type="primary", icon=":material/play_arrow:", disabled=bool(problem)
+        ):
             return
         try:
-            config = train.TrainConfig(spec=spec, dataset=info.name, optimizer=optimizer, lr=train.parse_lr(lr_text),
-                                       batch_size=int(batch), epochs=int(epochs), seed=int(seed),
-                                       val_fraction=float(val), schedule=schedule, preset=preset,
-                                       augment=bool(augment))
+            config = train.TrainConfig(
+                spec=spec,
+                dataset=info.name,
+                optimizer=optimizer,
+                lr=train.parse_lr(lr_text),
+                batch_size=int(batch),
+                epochs=int(epochs),
+                seed=int(seed),
+                val_fraction=float(val),
+                schedule=schedule,
+                preset=preset,
+                augment=bool(augment),
+            )
             config.validate()
         except ValueError as e:
             st.error(t("Cannot start: {reason}", reason=ui.reason(e)), icon=":material/error:")
@@ -173,26 +242,53 @@ def _controls(run: runs.RunInfo) -> None:
         st.warning(error)
     if run.status == "queued":
         cols = st.columns([1.4, 4], vertical_alignment="center")
-        cols[0].button(t("Cancel"), key="train_cancel", icon=":material/cancel:", width="stretch",
-                       on_click=_steer, args=(jobs.cancel, run.run_id))
+        cols[0].button(
+            t("Cancel"),
+            key="train_cancel",
+            icon=":material/cancel:",
+            width="stretch",
+            on_click=_steer,
+            args=(jobs.cancel, run.run_id),
+        )
         return
     paused = st.session_state["_train_drawn_paused"] = jobs.is_paused(run.run_id)
     cols = st.columns([1, 1.3, 1.6, 0.8, 2.3], vertical_alignment="bottom")
     if paused:
-        cols[0].button(t("Resume"), key="train_resume", icon=":material/play_arrow:", width="stretch",
-                       on_click=_steer, args=(jobs.resume, run.run_id))
+        cols[0].button(
+            t("Resume"),
+            key="train_resume",
+            icon=":material/play_arrow:",
+            width="stretch",
+            on_click=_steer,
+            args=(jobs.resume, run.run_id),
+        )
     else:
-        cols[0].button(t("Pause"), key="train_pause", icon=":material/pause:", width="stretch",
-                       on_click=_steer, args=(jobs.pause, run.run_id))
-    if cols[1].button(t("Stop training"), key="train_stop", icon=":material/stop:", width="stretch",
-                      help=t("Stops after the current step; the weights so far are kept and can be inspected.")):
+        cols[0].button(
+            t("Pause"),
+            key="train_pause",
+            icon=":material/pause:",
+            width="stretch",
+            on_click=_steer,
+            args=(jobs.pause, run.run_id),
+        )
+    if cols[1].button(
+        t("Stop training"),
+        key="train_stop",
+        icon=":material/stop:",
+        width="stretch",
+        help=t("Stops after the current step; the weights so far are kept and can be inspected."),
+    ):
         try:
             jobs.stop(run.run_id)
             st.toast(t("Stopping {run}…", run=run.run_id))
         except runs.RunError as e:
             st.error(ui.reason(e))
-    cols[2].text_input(t("New learning rate"), key="train_new_lr", placeholder="0.001",
-                       help=t("Replaces the schedule from the next step on."))
+    cols[2].text_input(
+        t("New learning rate"),
+        key="train_new_lr",
+        placeholder="0.001",
+        help=t("Replaces the schedule from the next step on."),
+    )
     if cols[3].button(t("Set"), key="train_set_lr", width="stretch"):
         typed = st.session_state.get("train_new_lr", "")
         try:
@@ -210,23 +306,38 @@ def _kernels(run: runs.RunInfo, max_cols: int) -> None:
         st.caption(t("This network has no convolution layer, so there are no kernels to watch."))
         return
     for snap in reversed(runs.list_snapshots(run.run_id)):  # the newest may still be being written: the one before
-        title = t("{layer} kernels at step {step:,} (epoch {epoch:.2f})", layer=convs[0], step=snap["step"],
-                  epoch=snap["epoch"])
+        title = t(
+            "{layer} kernels at step {step:,} (epoch {epoch:.2f})",
+            layer=convs[0],
+            step=snap["step"],
+            epoch=snap["epoch"],
+        )
         if shown := ui.snapshot_kernels_figure(run.run_id, snap, convs[0], max_cols, title=title):
             break
     else:
         st.caption(t("The first kernels appear with the first snapshot."))
         return
     fig, channels = shown
-    ui.chart(st, fig, width="stretch", config={"displayModeBar": False},
-             help=(t("Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
-                     "green and blue slices become the picture's three colours, stretched to the kernel's own "
-                     "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
-                     "means it reacts to that colour, a light-dark stripe to an edge.")
-                   if channels == 3 else
-                   t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
-                     "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
-                     "colour means the same weight in every kernel.")))
+    ui.chart(
+        st,
+        fig,
+        width="stretch",
+        config={"displayModeBar": False},
+        help=(
+            t(
+                "Each square is one kernel of the first layer, drawn as a tiny colour picture: its red, "
+                "green and blue slices become the picture's three colours, stretched to the kernel's own "
+                "range. Bright parts are its largest weights and dark parts its lowest; a coloured blob "
+                "means it reacts to that colour, a light-dark stripe to an edge."
+            )
+            if channels == 3
+            else t(
+                "Each square is one kernel, one cell per weight: blue is a positive weight, red a negative "
+                "one, white zero. All kernels share one colour scale (the bar on the right), so the same "
+                "colour means the same weight in every kernel."
+            )
+        ),
+    )
     if channels not in (1, 3):
         st.caption(t("Showing input channel 0 of {n}.", n=channels))
 
@@ -234,8 +345,16 @@ def _kernels(run: runs.RunInfo, max_cols: int) -> None:
 def _progress(run: runs.RunInfo, records: list[dict]) -> None:
     live = run.status in runs.LIVE
     p = progress.of_run(run.record, records, live)
-    st.progress(p.fraction, text=t("Step {step:,} of {total:,} · epoch {epoch:.2f} of {epochs}", step=p.step,
-                                   total=p.total_steps, epoch=p.epoch, epochs=p.epochs or "?"))
+    st.progress(
+        p.fraction,
+        text=t(
+            "Step {step:,} of {total:,} · epoch {epoch:.2f} of {epochs}",
+            step=p.step,
+            total=p.total_steps,
+            epoch=p.epoch,
+            epochs=p.epochs or "?",
+        ),
+    )
     cols = st.columns(5)
     cols[0].metric(t("Images per second"), f"{p.images_per_second:,.0f}" if p.images_per_second else "—")
     if live:
@@ -249,12 +368,18 @@ def _progress(run: runs.RunInfo, records: list[dict]) -> None:
 
 def _curves(run: runs.RunInfo, records: list[dict]) -> None:
     if any(r.get("kind") == "step" for r in records):
-        ui.chart(st, ui.training_curves_figure(run.run_id, title=t("Loss and accuracy")), width="stretch",
-                 config={"displayModeBar": False},
-                 help=t("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
-                        "training images). Blue is measured on the training images, orange on the validation "
-                        "images held back; the loss should fall and the accuracy rise, and a growing gap between "
-                        "blue and orange is a sign of overfitting."))
+        ui.chart(
+            st,
+            ui.training_curves_figure(run.run_id, title=t("Loss and accuracy")),
+            width="stretch",
+            config={"displayModeBar": False},
+            help=t(
+                "Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                "training images). Blue is measured on the training images, orange on the validation "
+                "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                "blue and orange is a sign of overfitting."
+            ),
+        )
     elif run.status in runs.LIVE:
         st.info(t("Starting… the first curve points appear within a second or two."), icon=":material/hourglass_top:")
     else:
@@ -336,9 +461,15 @@ def _live_starting(run_id: str) -> None:
         listing = runs.list_runs()
         jobs.pump(listing)  # a training process that was killed cannot start the next one: any viewer does
         place = jobs.queue_position(run_id, listing)
-        st.info(t("Waiting in the queue: number {place} in line. It starts by itself when a training slot is free "
-                  "({slots} at a time on this server).", place=place or 1, slots=jobs.max_running()),
-                icon=":material/schedule:")
+        st.info(
+            t(
+                "Waiting in the queue: number {place} in line. It starts by itself when a training slot is free "
+                "({slots} at a time on this server).",
+                place=place or 1,
+                slots=jobs.max_running(),
+            ),
+            icon=":material/schedule:",
+        )
     else:
         st.info(t("Starting… the first curve points appear within a few seconds."), icon=":material/hourglass_top:")
 
@@ -355,39 +486,72 @@ def _export_button(run_id: str) -> None:
     # of its own, so drawing this page stays cheap. That thread cannot read the session: the language goes along.
     lang = st.session_state.get("lang", "en")
     row = st.container(horizontal=True, gap="small")
-    row.download_button(t("Download as a PyTorch script"), data=text, file_name=f"{run_id}.py", mime="text/x-python",
-                        key=f"train_export_{run_id}", icon=":material/download:", on_click="ignore",
-                        help=t("A standalone Python file that trains the same network again with plain PyTorch: "
-                               "the same data, settings and seed, no cnnviz needed."))
-    row.download_button(t("Download the run report (HTML)"), data=lambda: report.report(run_id, lang),
-                        file_name=f"{run_id}.html", mime="text/html", key=f"train_report_{run_id}",
-                        icon=":material/description:", on_click="ignore",
-                        help=t("One web page with this run's settings, training curves, first-layer kernels, "
-                               "confusion matrix, per-class accuracy and most confident mistakes. It opens in any "
-                               "browser, with no server and no internet connection."))
+    row.download_button(
+        t("Download as a PyTorch script"),
+        data=text,
+        file_name=f"{run_id}.py",
+        mime="text/x-python",
+        key=f"train_export_{run_id}",
+        icon=":material/download:",
+        on_click="ignore",
+        help=t(
+            "A standalone Python file that trains the same network again with plain PyTorch: "
+            "the same data, settings and seed, no cnnviz needed."
+        ),
+    )
+    row.download_button(
+        t("Download the run report (HTML)"),
+        data=lambda: report.report(run_id, lang),
+        file_name=f"{run_id}.html",
+        mime="text/html",
+        key=f"train_report_{run_id}",
+        icon=":material/description:",
+        on_click="ignore",
+        help=t(
+            "One web page with this run's settings, training curves, first-layer kernels, "
+            "confusion matrix, per-class accuracy and most confident mistakes. It opens in any "
+            "browser, with no server and no internet connection."
+        ),
+    )
 
 
 def _outcome(run: runs.RunInfo) -> None:
     record = run.record
     acc = record.test_accuracy
     if run.status == "finished":
-        st.success(t("Finished: test accuracy {acc}, after {time} of training.",
-                     acc=f"{acc:.2%}" if acc is not None else "—", time=ui.duration(record.train_seconds)),
-                   icon=":material/check_circle:")
+        st.success(
+            t(
+                "Finished: test accuracy {acc}, after {time} of training.",
+                acc=f"{acc:.2%}" if acc is not None else "—",
+                time=ui.duration(record.train_seconds),
+            ),
+            icon=":material/check_circle:",
+        )
         if times := progress.epoch_seconds(record):  # the builder's estimate, made before training, beside the truth
-            st.caption(t("Time per epoch: estimated {estimate} before training, took {actual}.",
-                         estimate=ui.duration(times[0]), actual=ui.duration(times[1])))
+            st.caption(
+                t(
+                    "Time per epoch: estimated {estimate} before training, took {actual}.",
+                    estimate=ui.duration(times[0]),
+                    actual=ui.duration(times[1]),
+                )
+            )
         _export_button(run.run_id)
     elif run.status == "stopped":
-        st.warning(t("Stopped: {message}.", message=record.message or "")
-                   + (" " + t("Test accuracy of the weights so far: {acc}.", acc=f"{acc:.2%}")
-                      if acc is not None else ""), icon=":material/stop_circle:")
+        st.warning(
+            t("Stopped: {message}.", message=record.message or "")
+            + (" " + t("Test accuracy of the weights so far: {acc}.", acc=f"{acc:.2%}") if acc is not None else ""),
+            icon=":material/stop_circle:",
+        )
     elif run.status == "failed":
-        st.error(t("Training failed: {message}", message=record.message or t("no reason was recorded")),
-                 icon=":material/error:")
+        st.error(
+            t("Training failed: {message}", message=record.message or t("no reason was recorded")),
+            icon=":material/error:",
+        )
     elif run.status == "interrupted":
-        st.warning(t("This run was interrupted (its process ended before it finished), so it has no final weights."),
-                   icon=":material/cancel:")
+        st.warning(
+            t("This run was interrupted (its process ended before it finished), so it has no final weights."),
+            icon=":material/cancel:",
+        )
     if record.has_weights:
         ui.select_trained_run(run.run_id)
         with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
@@ -405,21 +569,28 @@ def _jobs_panel() -> None:
         st.rerun(scope="app")  # all done: render once more without polling
     jobs.pump(listing)
     queued = sum(r.status == "queued" for r in active)
-    st.markdown(t("**Training now**: {running} running, {queued} waiting (at most {slots} at a time)",
-                  running=len(active) - queued, queued=queued, slots=jobs.max_running()))
+    st.markdown(
+        t(
+            "**Training now**: {running} running, {queued} waiting (at most {slots} at a time)",
+            running=len(active) - queued,
+            queued=queued,
+            slots=jobs.max_running(),
+        )
+    )
     for run in active:
         cols = st.columns([3, 4, 1], vertical_alignment="center")
         paused = run.status in runs.ACTIVE and jobs.is_paused(run.run_id)
         cols[0].caption(run.run_id + (" · " + t("paused") if paused else ""))
         if run.status == "queued":
-            cols[1].caption(t("waiting: number {place} in line",
-                              place=jobs.queue_position(run.run_id, listing) or 1))
+            cols[1].caption(t("waiting: number {place} in line", place=jobs.queue_position(run.run_id, listing) or 1))
         else:
             p = progress.of_run(run.record, metrics.last_records(run.run_id), live=True)
-            cols[1].progress(p.fraction, text=t("{pct:.0%} · {left} left", pct=p.fraction,
-                                                left=ui.duration(p.seconds_left)))
+            cols[1].progress(
+                p.fraction, text=t("{pct:.0%} · {left} left", pct=p.fraction, left=ui.duration(p.seconds_left))
+            )
         if run.run_id != st.session_state.get("watch_run") and cols[2].button(
-                t("Watch"), key=f"train_watch_{run.run_id}"):
+            t("Watch"), key=f"train_watch_{run.run_id}"
+        ):
             st.session_state["watch_run"] = run.run_id
             st.rerun(scope="app")
 
@@ -427,8 +598,12 @@ def _jobs_panel() -> None:
 # ---------------------------------------------------------------- page
 
 st.title(t("Train"))
-st.caption(t("Pick a dataset, a network and settings, then watch the loss fall and the first-layer kernels take "
-             "shape. Runs keep training while you look at other screens."))
+st.caption(
+    t(
+        "Pick a dataset, a network and settings, then watch the loss fall and the first-layer kernels take "
+        "shape. Runs keep training while you look at other screens."
+    )
+)
 if st.session_state.pop("_train_started", False):
     st.toast(t("Training started"), icon=":material/model_training:")
 _new_run(expanded=not st.session_state.get("train_seen_running"))  # folded once this session watches a run
@@ -439,9 +614,13 @@ if progress.live_runs(runs.list_runs()):
         _jobs_panel()
 watched = ui.watched_run()
 if watched is None:
-    st.info(t("No runs yet. Choose the settings above and press Start training; LeNet-5 on the MNIST sample takes a "
-              "few seconds. Runs trained on the command line (python -m cnnviz train) appear here too."),
-            icon=":material/info:")
+    st.info(
+        t(
+            "No runs yet. Choose the settings above and press Start training; LeNet-5 on the MNIST sample takes a "
+            "few seconds. Runs trained on the command line (python -m cnnviz train) appear here too."
+        ),
+        icon=":material/info:",
+    )
 elif (current := _read(watched)) is None:
     st.stop()
 elif current.status in runs.LIVE:

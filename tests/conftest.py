@@ -1,12 +1,14 @@
 """Shared fixtures: every test runs with its own empty run store and data root, never the user's home."""
+
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-SHARED_DATASETS = Path(os.environ.get("CNNVIZ_SHARED_DATASETS") or Path(__file__).resolve().parents[2] / "shared"
-                       / "datasets")
+SHARED_DATASETS = Path(
+    os.environ.get("CNNVIZ_SHARED_DATASETS") or Path(__file__).resolve().parents[2] / "shared" / "datasets"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -94,8 +96,11 @@ class TrainedRuns:
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv("CNNVIZ_HOME", str(self.home))
                 full = data.load("mnist-sample")
-                split = full if n is None else data.DataSplit(full.info, full.x_train[:n], full.y_train[:n],
-                                                              full.x_test, full.y_test)
+                split = (
+                    full
+                    if n is None
+                    else data.DataSplit(full.info, full.x_train[:n], full.y_train[:n], full.x_test, full.y_test)
+                )
                 done = train.run_training(train.config_for(preset, **settings), split)
             assert done.status == "finished", done.message
             self._ids[kind] = done.run_id
@@ -110,12 +115,14 @@ def trained_runs(tmp_path_factory) -> TrainedRuns:
 @pytest.fixture
 def use_run(trained_runs, isolated_home):
     """use_run(kind) -> run id: a copy of the session's trained run of that kind in this test's own store."""
+
     def copy(kind: str) -> str:
         run_id = trained_runs.run_id(kind)
         target = isolated_home / "runs" / run_id
         if not target.exists():
             shutil.copytree(trained_runs.home / "runs" / run_id, target)
         return run_id
+
     return copy
 
 
@@ -124,6 +131,7 @@ def forget_loaded_runs():
     """For a test that rewrites a run's files: the app keeps one loaded run per id and weights, and run ids are
     shared by every test's copy of a trained run, so the caches are emptied before the test and after it."""
     import streamlit as st
+
     st.cache_resource.clear()
     st.cache_data.clear()
     yield

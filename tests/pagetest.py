@@ -2,6 +2,7 @@
 
 A chart is always read as the decoded figure (a dict), never as the JSON text Streamlit sends: that text
 depends on the environment (Plotly writes "×" as "\\u00d7" unless orjson is installed)."""
+
 import base64
 import json
 from pathlib import Path
@@ -67,7 +68,7 @@ def tiles(fig: dict) -> list[np.ndarray]:
     values = array(trace["customdata"] if trace.get("customdata") is not None else trace["z"])
     if values.dtype == object:  # nested lists holding null (NaN)
         values = np.array(values, dtype=float)
-    return [values[r0:r0 + h, c0:c0 + w] for r0, c0, h, w in meta["tiles"]]
+    return [values[r0 : r0 + h, c0 : c0 + w] for r0, c0, h, w in meta["tiles"]]
 
 
 def strings(value) -> list[str]:

@@ -1,4 +1,5 @@
 """The adversarial nudge lab: the gradient sign is autograd's, the flip is the smallest, and the screen says so."""
+
 import numpy as np
 import pytest
 import torch
@@ -21,8 +22,9 @@ def test_the_nudge_follows_autograd_and_is_the_smallest_that_flips(trained):
     image, label = split.x_test[0].numpy(), int(split.y_test[0])
     pixels = (torch.from_numpy(image).float() / 255)[None].requires_grad_(True)
     F.cross_entropy(model(data.normalize(pixels * 255, split.info)), torch.tensor([label])).backward()
-    np.testing.assert_array_equal(adversarial.gradient_sign(model, image, label, split.info),
-                                  pixels.grad[0].sign().numpy())
+    np.testing.assert_array_equal(
+        adversarial.gradient_sign(model, image, label, split.info), pixels.grad[0].sign().numpy()
+    )
     sizes = adversarial.flips(model, split, 30)
     assert len(sizes) >= 20 and (sizes > 0).sum() >= len(sizes) // 2  # most right answers flip within 64 levels
     for i in range(30):  # the first test image the network gets right and a nudge flips

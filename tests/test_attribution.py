@@ -1,5 +1,6 @@
 """attribution.py: hand-set networks with known answers, IG completeness on a trained LeNet-5, Grad-CAM on nested
 (torchvision-style) layers with the Pretrained screen's numbers, and the caller's network left untouched."""
+
 from collections import OrderedDict
 
 import numpy as np
@@ -31,8 +32,8 @@ def quadrant_net(stride: int = 1) -> nn.Sequential:
         dense.weight.zero_()
         dense.bias.zero_()
         w = dense.weight.view(2, 2, s, s)
-        w[1, 0, :s // 2, :s // 2] = 1.0
-        w[0, 1, s // 2:, s // 2:] = 1.0
+        w[1, 0, : s // 2, : s // 2] = 1.0
+        w[0, 1, s // 2 :, s // 2 :] = 1.0
     return nn.Sequential(OrderedDict(conv1=conv, conv1_relu=nn.ReLU(), flatten=nn.Flatten(), dense1=dense)).eval()
 
 
@@ -119,8 +120,9 @@ class Nested(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(4, 8, 3, padding=1), nn.ReLU())
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 8, 3, padding=1), nn.ReLU()
+        )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(8, 5)
 

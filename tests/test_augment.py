@@ -1,5 +1,6 @@
 """Augmentation for tiny datasets: exact moves, seeded draws within the limits, and the exported script's copy
 of it drawing the same moves."""
+
 import torch
 
 from cnnviz import augment, export

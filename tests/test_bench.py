@@ -1,4 +1,5 @@
 """The benchmarks in their shortened (smoke) mode: every number is reported and sane. Nothing here is timed."""
+
 import json
 import os
 import subprocess
@@ -50,11 +51,17 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert history["megabytes"] == 5 and history["step_records"] > 10_000  # long enough to be read thinned
     assert result["peak_rss_mb"] > 50 and "mnist-sample" in result["peak_rss_label"]
     assert "time_to_accuracy" not in result  # full MNIST only
-    assert set(result["goals_met"]) >= {"train_throughput_ratio.lenet5", "train_throughput_ratio.deep-cnn",
-                                        "app_train_ratio.lenet5", "app_click_latency_ms.Kernels", "queue.ratio",
-                                        "moment_ms.lenet5.kernels",
-                                        "peak_rss_mb", "inspect_ms.deep-cnn.activations",
-                                        "inspect_ms.deep-cnn.kernel_grid"}
+    assert set(result["goals_met"]) >= {
+        "train_throughput_ratio.lenet5",
+        "train_throughput_ratio.deep-cnn",
+        "app_train_ratio.lenet5",
+        "app_click_latency_ms.Kernels",
+        "queue.ratio",
+        "moment_ms.lenet5.kernels",
+        "peak_rss_mb",
+        "inspect_ms.deep-cnn.activations",
+        "inspect_ms.deep-cnn.kernel_grid",
+    }
     json.dumps(result)  # JSON-ready as it is
     # the bench trained in a temporary home, removed afterwards; the configured home is untouched
     assert os.environ["CNNVIZ_HOME"] == str(isolated_home) and runs.list_runs() == []
@@ -70,10 +77,19 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
 
 
 def test_cli_bench_quick_json_prints_one_object_on_the_last_line(tmp_path):
-    env = {**os.environ, "CNNVIZ_BENCH_SMOKE": "1",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
-    proc = subprocess.run([sys.executable, "-m", "cnnviz", "bench", "--quick", "--json", "--presets", "lenet5"],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "CNNVIZ_BENCH_SMOKE": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "cnnviz", "bench", "--quick", "--json", "--presets", "lenet5"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["mode"] == "quick" and list(result["train_throughput_ratio"]) == ["lenet5"]
@@ -118,7 +134,7 @@ def test_time_to_accuracy_stops_at_the_first_check_that_reaches_the_target():
     assert result["seconds"] == checks[-1][0] > 0 and result["accuracy"] == checks[-1][2] >= 0.5
     assert all(acc < 0.5 for _, _, acc in checks[:-1])
     assert [c[0] for c in checks] == sorted(c[0] for c in checks)
-    assert [c[1] for c in checks] == [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75][:len(checks)]
+    assert [c[1] for c in checks] == [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75][: len(checks)]
     assert result["at_epoch"] == round(checks[-1][1] / 40, 2)  # 4,000 training images (no validation split) / 100
     assert runs.list_runs()[0].status == "stopped"
 
@@ -134,15 +150,29 @@ def test_time_to_accuracy_checks_every_snapshot_when_the_target_is_out_of_reach(
 
 
 def test_goals_are_checked_against_the_measured_numbers():
-    met = bench.goals_met({
-        "train_throughput_ratio": {"lenet5": 0.97, "deep-cnn": 0.93}, "app_train_ratio": {"lenet5": 0.85},
-        "app_click_latency_ms": {"Kernels": 420.0}, "queue": {"ratio": 1.04},
-        "inspect_ms": {"deep-cnn": {"activations": 3.0, "kernel_grid": 80.0}}, "page_ms": {"home": 120.0},
-        "peak_rss_mb": 900.0, "time_to_accuracy": {"fast": {"seconds": None}}})
-    assert met == {"train_throughput_ratio.lenet5": True, "train_throughput_ratio.deep-cnn": False,
-                   "app_train_ratio.lenet5": False, "app_click_latency_ms.Kernels": True, "queue.ratio": True,
-                   "inspect_ms.deep-cnn.activations": True,
-                   "inspect_ms.deep-cnn.kernel_grid": False, "page_ms.home": True, "peak_rss_mb": True,
-                   "time_to_accuracy.fast": False}
+    met = bench.goals_met(
+        {
+            "train_throughput_ratio": {"lenet5": 0.97, "deep-cnn": 0.93},
+            "app_train_ratio": {"lenet5": 0.85},
+            "app_click_latency_ms": {"Kernels": 420.0},
+            "queue": {"ratio": 1.04},
+            "inspect_ms": {"deep-cnn": {"activations": 3.0, "kernel_grid": 80.0}},
+            "page_ms": {"home": 120.0},
+            "peak_rss_mb": 900.0,
+            "time_to_accuracy": {"fast": {"seconds": None}},
+        }
+    )
+    assert met == {
+        "train_throughput_ratio.lenet5": True,
+        "train_throughput_ratio.deep-cnn": False,
+        "app_train_ratio.lenet5": False,
+        "app_click_latency_ms.Kernels": True,
+        "queue.ratio": True,
+        "inspect_ms.deep-cnn.activations": True,
+        "inspect_ms.deep-cnn.kernel_grid": False,
+        "page_ms.home": True,
+        "peak_rss_mb": True,
+        "time_to_accuracy.fast": False,
+    }
     assert bench.goals_met({"time_to_accuracy": {"fast": {"seconds": 12.5}}}) == {"time_to_accuracy.fast": True}
     assert bench.goals_met({"peak_rss_mb": 1500.0}) == {"peak_rss_mb": False}

@@ -1,4 +1,5 @@
 """One real-browser test: the app served by `streamlit run app.py`, driven in Debian's headless Chromium."""
+
 import os
 import time
 from pathlib import Path
@@ -42,8 +43,10 @@ def test_every_page_renders_and_a_training_shows_its_curve(server, page, tmp_pat
     page.goto(server)
     _settle(page)
     # the very first run of a fresh server draws Streamlit's automatic page list before app.py's navigation
-    page.wait_for_function("document.querySelector('[data-testid=\"stSidebarNavLink\"]')?.innerText.trim().endsWith('Home')",
-                           timeout=60_000)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=\"stSidebarNavLink\"]')?.innerText.trim().endsWith('Home')",
+        timeout=60_000,
+    )
     links = page.locator('[data-testid="stSidebarNavLink"]')
     names = [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]  # after the icon
     assert len(names) >= 7, names
@@ -150,8 +153,13 @@ def test_the_run_report_opens_offline_with_every_figure_drawn(use_run, page, tmp
     report = tmp_path / "report.html"
     report.write_text(run_report.report(use_run("lenet5-b256"), lang="zh"), encoding="utf-8")
     asked = []
-    page.route("**/*", lambda route: (asked.append(route.request.url),
-                                      route.continue_() if route.request.url.startswith("file:") else route.abort()))
+    page.route(
+        "**/*",
+        lambda route: (
+            asked.append(route.request.url),
+            route.continue_() if route.request.url.startswith("file:") else route.abort(),
+        ),
+    )
     page.goto(report.as_uri())
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=60_000)
     plots = page.locator(".js-plotly-plot")
@@ -174,9 +182,9 @@ def _pictures(folder: Path, shape: str, count: int) -> list[str]:
     for k in range(count):
         a = np.zeros((60, 60), np.uint8)
         s = 10 + 2 * k
-        a[s:60 - s, s:60 - s] = 255
+        a[s : 60 - s, s : 60 - s] = 255
         if shape == "ring":
-            a[s + 8:52 - s, s + 8:52 - s] = 0
+            a[s + 8 : 52 - s, s + 8 : 52 - s] = 0
         files.append(folder / f"{shape}{k}.png")
         Image.fromarray(a).save(files[-1])
     return [str(f) for f in files]

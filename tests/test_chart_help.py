@@ -2,6 +2,7 @@
 
 Pages draw figures only through `ui.chart(container, fig, key=..., help=t("..."))`: the note is a translated
 literal the translation scan finds, long enough to say what the chart shows and how to read it."""
+
 import ast
 from pathlib import Path
 
@@ -26,8 +27,12 @@ def _name(func: ast.expr) -> str | None:
 
 
 def _is_ui_chart(call: ast.Call) -> bool:
-    return isinstance(call.func, ast.Attribute) and call.func.attr == "chart" and \
-        isinstance(call.func.value, ast.Name) and call.func.value.id == "ui"
+    return (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr == "chart"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "ui"
+    )
 
 
 def _help_problems(value: ast.expr) -> list[str]:
@@ -35,9 +40,15 @@ def _help_problems(value: ast.expr) -> list[str]:
     more, or a conditional choosing between such notes (the kernel grids that may be drawn two ways)."""
     if isinstance(value, ast.IfExp):
         return _help_problems(value.body) + _help_problems(value.orelse)
-    if not (isinstance(value, ast.Call) and _name(value.func) == "t" and len(value.args) == 1 and not value.keywords
-            and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)):
-        return [f"not a t(\"...\") call: {ast.unparse(value)[:80]}"]
+    if not (
+        isinstance(value, ast.Call)
+        and _name(value.func) == "t"
+        and len(value.args) == 1
+        and not value.keywords
+        and isinstance(value.args[0], ast.Constant)
+        and isinstance(value.args[0].value, str)
+    ):
+        return [f'not a t("...") call: {ast.unparse(value)[:80]}']
     text = value.args[0].value.strip()
     return [] if len(text) >= MIN_HELP else [f"too short ({len(text)} characters): {text!r}"]
 
@@ -69,8 +80,14 @@ def test_every_chart_has_a_translated_note(path):
 
 def test_every_note_is_in_the_translation_scan():
     found = i18n.source_strings(PAGES)
-    notes = {kw.value.args[0].value for path in PAGES for call in _calls(path) if _is_ui_chart(call)
-             for kw in call.keywords if kw.arg == "help" and isinstance(kw.value, ast.Call)}
+    notes = {
+        kw.value.args[0].value
+        for path in PAGES
+        for call in _calls(path)
+        if _is_ui_chart(call)
+        for kw in call.keywords
+        if kw.arg == "help" and isinstance(kw.value, ast.Call)
+    }
     assert notes and notes <= set(found)
     assert "How to read this chart" in i18n.all_strings()
 
@@ -83,6 +100,8 @@ def test_the_convolution_screen_shows_the_note_under_each_chart():
     assert all(p.proto.popover.icon == ":material/help:" for p in popovers)
     notes = [m.value for p in popovers for m in p.markdown]
     assert len(notes) == len(popovers)
-    assert any(n.startswith("Left the input (black is its darkest value, white its brightest), middle the kernel")
-               for n in notes)
+    assert any(
+        n.startswith("Left the input (black is its darkest value, white its brightest), middle the kernel")
+        for n in notes
+    )
     assert any("the title gives the sum of the products" in n for n in notes)  # the step-by-step view's note

@@ -4,6 +4,7 @@ What may stay in Latin letters is listed below: names (datasets, networks, metho
 abbreviations, identifiers (run ids, layer names, preset and dataset ids) and units. Anything else found on a
 Chinese screen (a label, an option, a caption, a message, a chart's title, axis, legend or annotation, a table
 heading) fails the test with the screen and the text it was in."""
+
 import json
 import re
 import shutil
@@ -17,7 +18,8 @@ from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
-ALLOWED = re.compile(r"""
+ALLOWED = re.compile(
+    r"""
     https?://\S+ | \S+\.(pth|json|zip|png|jpg|npz|safetensors|jsonl)\b | `[^`]*`   # links, files, code
   | \b\d{8}-\d{6}-[\w.-]+ | \#[0-9a-f]{4}\b                                          # run ids, their short tails
   | \b(conv|pool|dense|flatten|dropout|bn|batchnorm|softmax|input)\d*(_(relu|sigmoid|tanh))?\b  # layer names
@@ -30,23 +32,56 @@ ALLOWED = re.compile(r"""
   | \bGeirhos\b                                                                        # the shortcut lab cites
   | \b(epoch|jump|JSON|CSV|PNG|SVG|MACs|GMACs|FLOPs|CPU|GPU|RGB|URL|ID|OK|CNNVIZ_\w+|English|valid|same|max)\b
   | \b(px|MB|GB|kB|ms|s|min|h|L2|ch)\b
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
 
 
 def _texts(at: AppTest) -> list[str]:
     """Every text a learner reads on the screen, charts and tables included."""
-    out = [str(getattr(el, "value", "")) for kind in ("markdown", "caption", "title", "header", "subheader", "info",
-                                                    "warning", "error", "success", "text") for el in at.get(kind)]
-    for kind in ("button", "selectbox", "slider", "select_slider", "radio", "checkbox", "toggle", "text_input",
-                 "number_input", "multiselect", "metric", "tab", "expander", "popover"):
+    out = [
+        str(getattr(el, "value", ""))
+        for kind in (
+            "markdown",
+            "caption",
+            "title",
+            "header",
+            "subheader",
+            "info",
+            "warning",
+            "error",
+            "success",
+            "text",
+        )
+        for el in at.get(kind)
+    ]
+    for kind in (
+        "button",
+        "selectbox",
+        "slider",
+        "select_slider",
+        "radio",
+        "checkbox",
+        "toggle",
+        "text_input",
+        "number_input",
+        "multiselect",
+        "metric",
+        "tab",
+        "expander",
+        "popover",
+    ):
         for el in at.get(kind):
             out += [str(getattr(el, "label", "") or ""), *map(str, getattr(el, "options", None) or [])]
     for el in at.get("plotly_chart"):
         spec = json.loads(el.proto.spec)
         layout = spec.get("layout", {})
-        out += [v["title"]["text"] for v in layout.values()
-                if isinstance(v, dict) and isinstance(v.get("title"), dict) and v["title"].get("text")]
+        out += [
+            v["title"]["text"]
+            for v in layout.values()
+            if isinstance(v, dict) and isinstance(v.get("title"), dict) and v["title"].get("text")
+        ]
         out += [a.get("text", "") for a in layout.get("annotations", []) or []]
         out += [str(trace.get("name", "")) for trace in spec.get("data", [])]
     for el in at.get("dataframe"):

@@ -1,4 +1,5 @@
 """Tests for cnnviz.compare: a run's comparison row, its twin with the other first layer, shared classes."""
+
 import pytest
 
 from cnnviz import arch, compare, metrics, presets, runs
@@ -13,16 +14,21 @@ def test_summary_history_and_twin_config(use_run):
     h = metrics.history(metrics.read_metrics(run_id))
     assert len({len(v) for v in h.values()}) == 1 and any(v is not None for v in h["val_acc"])
     twin = compare.twin_config(record)
-    assert twin.first_layer == "handcrafted" and twin.batch_size == 128 and twin.spec.to_dict() == \
-        runs.read_run(run_id).meta["spec"]
+    assert (
+        twin.first_layer == "handcrafted"
+        and twin.batch_size == 128
+        and twin.spec.to_dict() == runs.read_run(run_id).meta["spec"]
+    )
     assert compare.find_twins(record, runs.list_runs()) == []
 
 
 def test_a_twin_is_found_by_its_settings_and_labelled(use_run, isolated_home):
     run_id = use_run("lenet5-b128")
     record = runs.read_run(run_id).record
-    twin_id = runs.create_queued({"spec": record.spec.to_dict(), "dataset": record.dataset,
-                                  "config": compare.twin_config(record).to_dict()}, label="twin")
+    twin_id = runs.create_queued(
+        {"spec": record.spec.to_dict(), "dataset": record.dataset, "config": compare.twin_config(record).to_dict()},
+        label="twin",
+    )
     assert [r.run_id for r in compare.find_twins(record, runs.list_runs())] == [twin_id]
     twin = runs.read_run(twin_id).record
     assert compare.summarise(twin).label == f"{record.spec.name} (handcrafted conv1) #{twin_id[-4:]}"

@@ -42,7 +42,8 @@ _rng = np.random.default_rng(1234)
 _CONV_CASES = [
     (c, h, w, kh, kw, s, p)
     for c, (h, w), (kh, kw), s, p in itertools.product(
-        (None, 1, 3), ((7, 7), (9, 6)), ((3, 3), (2, 5)), (1, 2, (2, 1)), (0, 1, (2, 0)))
+        (None, 1, 3), ((7, 7), (9, 6)), ((3, 3), (2, 5)), (1, 2, (2, 1)), (0, 1, (2, 0))
+    )
 ]
 
 
@@ -152,8 +153,20 @@ def test_pool_l2_signs_match_definition():
 
 def test_registry_shapes_and_values():
     names = conv.list_kernels()
-    for required in ("identity", "box_blur", "gaussian_blur", "gaussian_blur_5x5", "edges", "sobel_vertical",
-                     "sobel_horizontal", "prewitt_vertical", "prewitt_horizontal", "sharpen", "emboss", "x_pattern"):
+    for required in (
+        "identity",
+        "box_blur",
+        "gaussian_blur",
+        "gaussian_blur_5x5",
+        "edges",
+        "sobel_vertical",
+        "sobel_horizontal",
+        "prewitt_vertical",
+        "prewitt_horizontal",
+        "sharpen",
+        "emboss",
+        "x_pattern",
+    ):
         assert required in names
     for name in names:
         k = conv.get_kernel(name)
@@ -240,14 +253,17 @@ def test_pool_step_matches_pool():
 # ---------------------------------------------------------------- formulas
 
 
-@pytest.mark.parametrize("i,f,s,p,size,exact,unused", [
-    (28, 5, 1, 0, 24, True, 0),
-    (7, 3, 2, 0, 3, True, 0),
-    (8, 3, 2, 0, 3, False, 1),
-    (28, 3, 1, 1, 28, True, 0),
-    (31, 5, 3, 2, 11, True, 0),
-    (10, 3, 4, 0, 2, False, 3),
-])
+@pytest.mark.parametrize(
+    "i,f,s,p,size,exact,unused",
+    [
+        (28, 5, 1, 0, 24, True, 0),
+        (7, 3, 2, 0, 3, True, 0),
+        (8, 3, 2, 0, 3, False, 1),
+        (28, 3, 1, 1, 28, True, 0),
+        (31, 5, 3, 2, 11, True, 0),
+        (10, 3, 4, 0, 2, False, 3),
+    ],
+)
 def test_output_size(i, f, s, p, size, exact, unused):
     got = conv.output_size(i, f, s, p)
     assert (got.size, got.exact, got.unused) == (size, exact, unused)
@@ -302,24 +318,33 @@ def test_dense_vs_conv_seed_numbers():
 # ---------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(image=np.zeros((3, 3)), kernel=np.zeros((5, 5))),
-     r"kernel 5x5 is larger than the padded input 3x3 \(input 3x3, padding 0\)"),
-    (dict(image=np.zeros((3, 3)), kernel=np.zeros((6, 6)), padding=1),
-     r"kernel 6x6 is larger than the padded input 5x5 \(input 3x3, padding 1\)"),
-    (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), stride=0), r"stride must be >= 1, got 0"),
-    (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), stride=(1, 0)), r"stride must be >= 1, got \(1, 0\)"),
-    (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), padding=-1), r"padding must be >= 0, got -1"),
-    (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), stride=1.5), r"stride must be a whole number"),
-    (dict(image=np.zeros((3, 5, 5)), kernel=np.zeros((2, 3, 3))), r"kernel has 2 channels but the image has 3"),
-    (dict(image=np.zeros((3, 5, 5)), kernel=np.zeros((3, 3))), r"needs a 3-D kernel \(3, kh, kw\)"),
-    (dict(image=np.zeros((5, 5)), kernel=np.zeros((1, 3, 3))), r"needs a 3-D image"),
-    (dict(image=np.zeros((5, 5)), kernel=[[0, np.nan], [np.inf, 0]]),
-     r"kernel has 2 non-finite value\(s\) \(NaN or inf\), first at \(0, 1\)"),
-    (dict(image=np.zeros(5), kernel=np.zeros((3, 3))), r"image must be 2-D or 3-D, got shape \(5,\)"),
-    (dict(image=np.zeros((5, 5)), kernel=np.zeros((3, 3)), bias=float("nan")), r"bias must be finite"),
-    (dict(image=np.zeros((5, 5)), kernel="nope"), r"unknown kernel 'nope'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (
+            dict(image=np.zeros((3, 3)), kernel=np.zeros((5, 5))),
+            r"kernel 5x5 is larger than the padded input 3x3 \(input 3x3, padding 0\)",
+        ),
+        (
+            dict(image=np.zeros((3, 3)), kernel=np.zeros((6, 6)), padding=1),
+            r"kernel 6x6 is larger than the padded input 5x5 \(input 3x3, padding 1\)",
+        ),
+        (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), stride=0), r"stride must be >= 1, got 0"),
+        (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), stride=(1, 0)), r"stride must be >= 1, got \(1, 0\)"),
+        (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), padding=-1), r"padding must be >= 0, got -1"),
+        (dict(image=np.zeros((4, 4)), kernel=np.zeros((3, 3)), stride=1.5), r"stride must be a whole number"),
+        (dict(image=np.zeros((3, 5, 5)), kernel=np.zeros((2, 3, 3))), r"kernel has 2 channels but the image has 3"),
+        (dict(image=np.zeros((3, 5, 5)), kernel=np.zeros((3, 3))), r"needs a 3-D kernel \(3, kh, kw\)"),
+        (dict(image=np.zeros((5, 5)), kernel=np.zeros((1, 3, 3))), r"needs a 3-D image"),
+        (
+            dict(image=np.zeros((5, 5)), kernel=[[0, np.nan], [np.inf, 0]]),
+            r"kernel has 2 non-finite value\(s\) \(NaN or inf\), first at \(0, 1\)",
+        ),
+        (dict(image=np.zeros(5), kernel=np.zeros((3, 3))), r"image must be 2-D or 3-D, got shape \(5,\)"),
+        (dict(image=np.zeros((5, 5)), kernel=np.zeros((3, 3)), bias=float("nan")), r"bias must be finite"),
+        (dict(image=np.zeros((5, 5)), kernel="nope"), r"unknown kernel 'nope'"),
+    ],
+)
 def test_convolve_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         conv.convolve(**kwargs)
@@ -388,19 +413,22 @@ def test_typed_kernel_reads_numbers_fractions_and_typographic_minus():
     assert conv.typed_kernel([["1000000", "-1000000"]]).tolist() == [[1e6, -1e6]]  # the limit itself is allowed
 
 
-@pytest.mark.parametrize("cell,message", [
-    (None, "row 2, column 3 is empty"),
-    (float("nan"), "row 2, column 3 is empty"),
-    ("  ", "row 2, column 3 is empty"),
-    ("abc", "row 2, column 3: 'abc' is not a number (write e.g. 2, -0.5 or 1/9)"),
-    ("/3", "row 2, column 3: '/3' is not a number (write e.g. 2, -0.5 or 1/9)"),
-    ("1/0", "row 2, column 3: '1/0' divides by zero"),
-    ("nan", "row 2, column 3: 'nan' is not a finite number (NaN or infinity)"),
-    ("1e400", "row 2, column 3: '1e400' is not a finite number (NaN or infinity)"),
-    ("-inf", "row 2, column 3: '-inf' is not a finite number (NaN or infinity)"),
-    ("5e9", "row 2, column 3: '5e9' is too large (keep weights within ±1,000,000)"),
-    ("-1000001", "row 2, column 3: '-1000001' is too large (keep weights within ±1,000,000)"),
-])
+@pytest.mark.parametrize(
+    "cell,message",
+    [
+        (None, "row 2, column 3 is empty"),
+        (float("nan"), "row 2, column 3 is empty"),
+        ("  ", "row 2, column 3 is empty"),
+        ("abc", "row 2, column 3: 'abc' is not a number (write e.g. 2, -0.5 or 1/9)"),
+        ("/3", "row 2, column 3: '/3' is not a number (write e.g. 2, -0.5 or 1/9)"),
+        ("1/0", "row 2, column 3: '1/0' divides by zero"),
+        ("nan", "row 2, column 3: 'nan' is not a finite number (NaN or infinity)"),
+        ("1e400", "row 2, column 3: '1e400' is not a finite number (NaN or infinity)"),
+        ("-inf", "row 2, column 3: '-inf' is not a finite number (NaN or infinity)"),
+        ("5e9", "row 2, column 3: '5e9' is too large (keep weights within ±1,000,000)"),
+        ("-1000001", "row 2, column 3: '-1000001' is too large (keep weights within ±1,000,000)"),
+    ],
+)
 def test_typed_kernel_names_the_first_bad_cell(cell, message):
     cells = np.full((3, 3), "1", dtype=object)
     cells[1, 2] = cell

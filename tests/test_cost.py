@@ -1,4 +1,5 @@
 """The cost of a design before training: exact counts, the memory formula, limits, and the calibrated estimate."""
+
 import dataclasses
 import json
 import math
@@ -19,8 +20,19 @@ def test_multiply_adds_per_image_match_the_hand_count():
 
 def test_the_operations_of_a_step_follow_the_spec():
     ops = cost.ops(presets.preset_spec("lenet5"))
-    assert [op.kind for op in ops] == ["conv_first", "relu", "avgpool", "conv", "relu", "avgpool", "dense", "relu",
-                                       "dense", "relu", "dense"]
+    assert [op.kind for op in ops] == [
+        "conv_first",
+        "relu",
+        "avgpool",
+        "conv",
+        "relu",
+        "avgpool",
+        "dense",
+        "relu",
+        "dense",
+        "relu",
+        "dense",
+    ]
     assert ops[0] == cost.Op("conv_first", 24 * 24, 1 * 25, 6)
     assert ops[2] == cost.Op("avgpool", 6 * 24 * 24)  # pooling is timed per input element
     assert ops[3] == cost.Op("conv", 8 * 8, 6 * 25, 16)
@@ -40,8 +52,11 @@ def test_limits_name_the_number_and_the_setting(monkeypatch):
     huge = arch.ArchSpec((1, 28, 28), (arch.Conv(4096, 3, padding=1),) * 17 + (arch.Flatten(), arch.Dense(10)))
     # conv1 10 x 4096, then 16 x (9 x 4096 + 1) x 4096, then (4096 x 28 x 28 + 1) x 10
     assert arch.total_params(huge) == 40_960 + 16 * 36_865 * 4096 + 3_211_265 * 10 == 2_448_138_250
-    with pytest.raises(ValueError, match=r"the network has 2,448,138,250 parameters, more than this explorer "
-                                         r"trains \(at most 50,000,000; set CNNVIZ_MAX_PARAMS"):
+    with pytest.raises(
+        ValueError,
+        match=r"the network has 2,448,138,250 parameters, more than this explorer "
+        r"trains \(at most 50,000,000; set CNNVIZ_MAX_PARAMS",
+    ):
         cost.check_limits(huge, 64)
     with pytest.raises(ValueError, match="2,448,138,250"):  # Train refuses it before anything is built
         train.TrainConfig(spec=huge).validate()
@@ -59,9 +74,13 @@ def test_limits_name_the_number_and_the_setting(monkeypatch):
 
 def fake_calibration(per_row: float = 1e-9) -> dict:
     grid = lambda ks, ns: {f"{k},{n}": per_row for k in ks for n in ns}  # noqa: E731
-    cal = {"conv": grid(cost.CONV_K, cost.CONV_N), "conv_first": grid(cost.FIRST_CONV_K, cost.CONV_N),
-           "dense": grid(cost.DENSE_K, cost.DENSE_N), "optimizer": {"per_param": 1e-8, "per_tensor": 1e-5},
-           "step": 1e-4}
+    cal = {
+        "conv": grid(cost.CONV_K, cost.CONV_N),
+        "conv_first": grid(cost.FIRST_CONV_K, cost.CONV_N),
+        "dense": grid(cost.DENSE_K, cost.DENSE_N),
+        "optimizer": {"per_param": 1e-8, "per_tensor": 1e-5},
+        "step": 1e-4,
+    }
     for kind in ("conv", "conv_first", "dense"):
         cal[kind + "_fwd"] = {k: v / 3 for k, v in cal[kind].items()}
     for kind in cost.ELEMENTWISE:
@@ -88,7 +107,7 @@ def test_the_estimate_for_a_dataset_holds_out_its_validation_images():
     c = cost.estimate_for(spec, 64, sample, cal)
     assert c.train_images == 3_600 and c.batch_size == 64 and c.params == 7_850
     assert c.seconds_per_epoch == pytest.approx(cost.epoch_seconds(spec, 3_600, 400, 64, cal))
-    assert c.peak_memory_mb == cost.peak_memory_bytes(spec, 64) / 2 ** 20
+    assert c.peak_memory_mb == cost.peak_memory_bytes(spec, 64) / 2**20
     assert cost.estimate_for(spec, 64, sample).seconds_per_epoch is None  # no calibration, no seconds
     unsized = dataclasses.replace(sample, train_size=None)  # an image folder not yet counted
     assert cost.estimate_for(spec, 64, unsized, cal).seconds_per_epoch is None
@@ -127,8 +146,9 @@ def test_the_calibration_is_measured_once_and_refreshed_when_the_machine_changes
 def test_a_real_calibration_ranks_the_presets_by_their_work(calibrated):
     cal = cost.cached_calibration(train_threads())
     assert cal is not None
-    seconds = {p: cost.epoch_seconds(presets.preset_spec(p), 3_600, 400, 64, cal)
-               for p in ("mlp", "lenet5", "deep-cnn")}
+    seconds = {
+        p: cost.epoch_seconds(presets.preset_spec(p), 3_600, 400, 64, cal) for p in ("mlp", "lenet5", "deep-cnn")
+    }
     assert 0 < seconds["mlp"] < seconds["lenet5"] < seconds["deep-cnn"] < 600
     assert all(v > 0 for table in ("conv", "conv_first", "dense") for v in cal[table].values())
 

@@ -1,5 +1,6 @@
 """Damage stays contained: each kind of bad run among healthy ones is listed with its reason, never blocks a
 reader, and never breaks a screen or `cnnviz runs` for the healthy runs."""
+
 import json
 import os
 import shutil
@@ -11,8 +12,16 @@ from cnnviz import metrics, runs, train
 from cnnviz.cli import main
 from pagetest import open_page
 
-PAGES = ("pages/home.py", "pages/train.py", "pages/kernels.py", "pages/feature_maps.py", "pages/evaluation.py",
-         "pages/explain.py", "pages/receptive_field.py", "pages/experiment.py")
+PAGES = (
+    "pages/home.py",
+    "pages/train.py",
+    "pages/kernels.py",
+    "pages/feature_maps.py",
+    "pages/evaluation.py",
+    "pages/explain.py",
+    "pages/receptive_field.py",
+    "pages/experiment.py",
+)
 
 
 def _edit(field, value):
@@ -20,6 +29,7 @@ def _edit(field, value):
         meta = json.loads((path / "run.json").read_text())
         meta[field] = value
         (path / "run.json").write_text(json.dumps(meta))
+
     return plant
 
 
@@ -28,12 +38,14 @@ def _drop(field):
         meta = json.loads((path / "run.json").read_text())
         del meta[field]
         (path / "run.json").write_text(json.dumps(meta))
+
     return plant
 
 
 def _raw(text):
     def plant(path):
         (path / "run.json").write_text(text)
+
     return plant
 
 
@@ -42,6 +54,7 @@ def _spec(change):
         meta = json.loads((path / "run.json").read_text())
         change(meta["spec"])
         (path / "run.json").write_text(json.dumps(meta))
+
     return plant
 
 
@@ -49,6 +62,7 @@ def _fifo(name):
     def plant(path):
         (path / name).unlink()
         os.mkfifo(path / name)
+
     return plant
 
 
@@ -58,6 +72,7 @@ def _link_outside(name):
         outside.write_bytes((path / name).read_bytes())
         (path / name).unlink()
         (path / name).symlink_to(outside)
+
     return plant
 
 
@@ -69,9 +84,11 @@ DAMAGE = {
     "huge-integer": (_raw('{"status": "finished", "params": ' + "9" * 5000 + "}"), "run.json cannot be read"),
     "config-list": (_edit("config", [1, 2]), "invalid 'config'"),
     "classes-int": (_edit("classes", 10), "no valid list of class names"),
-    "spec-10000-layers": (_spec(lambda s: s.update(layers=[{"type": "dropout", "p": 0.1}] * 10_000)),
-                          "10000 layers is more than this explorer builds"),
-    "spec-huge-input": (_spec(lambda s: s.update(input_shape=[1, 10 ** 12, 10 ** 12])), "cannot be used"),
+    "spec-10000-layers": (
+        _spec(lambda s: s.update(layers=[{"type": "dropout", "p": 0.1}] * 10_000)),
+        "10000 layers is more than this explorer builds",
+    ),
+    "spec-huge-input": (_spec(lambda s: s.update(input_shape=[1, 10**12, 10**12])), "cannot be used"),
     "nested-deep": (_raw("[" * 100_000 + "]" * 100_000), "nested too deeply"),
     "run-json-fifo": (_fifo("run.json"), "run.json cannot be read: run.json is not a regular file"),
     "run-json-link": (_link_outside("run.json"), "run.json cannot be read"),

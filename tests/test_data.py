@@ -76,12 +76,15 @@ def test_image_folder_with_train_and_test_subfolders(tmp_path):
     assert split.x_train.shape == (6, 3, 8, 8) and split.x_test.shape == (4, 3, 8, 8)
 
 
-@pytest.mark.parametrize("name,message", [
-    ("folder:/definitely/not/here", "image folder not found"),
-    ("folder:{tmp}?size=4", "between 8 and"),
-    ("folder:{tmp}?channels=2", "1 \\(grey\\) or 3"),
-    ("folder:{tmp}", "at least two sub-folders"),
-])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("folder:/definitely/not/here", "image folder not found"),
+        ("folder:{tmp}?size=4", "between 8 and"),
+        ("folder:{tmp}?channels=2", "1 \\(grey\\) or 3"),
+        ("folder:{tmp}", "at least two sub-folders"),
+    ],
+)
 def test_bad_folders_are_refused_clearly(tmp_path, name, message):
     with pytest.raises(data.DatasetError, match=message):
         data.load(name.format(tmp=tmp_path), root=tmp_path / "data")
@@ -108,6 +111,7 @@ def _cifar_zip(path, classes=data.CIFAR_CLASSES, per_class=1, extra=()):
             for c in classes:
                 for i in range(per_class):
                     from io import BytesIO
+
                     buf = BytesIO()
                     Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(buf, "JPEG")
                     z.writestr(f"cifar10-jpg/{part}/{c}/{i}.jpg", buf.getvalue())
@@ -130,15 +134,18 @@ def test_a_good_cifar_zip_unpacks_and_loads(tmp_path):
     assert _nothing_left(root) == ["cifar10-jpg"]  # no .part folder left behind
 
 
-@pytest.mark.parametrize("damage,message", [
-    ("not-a-zip", "cifar10-jpg.zip cannot be unpacked: File is not a zip file"),
-    ("bad-crc", "cifar10-jpg.zip cannot be unpacked: Bad CRC-32"),
-    ("encrypted", "cifar10-jpg.zip is encrypted"),
-    ("bomb", "unpacks 1,0\\d\\d times larger than it is packed; refusing a likely zip bomb"),
-    ("too-big", "would unpack to 3 MB, more than the 2 MB allowed \\(set CNNVIZ_MAX_UNZIP_MB"),
-    ("eleven-classes", "has the class folders airplane, .*, zebra, but CIFAR-10 needs exactly these ten"),
-    ("three-classes", "has the class folders bird, cat, dog, but CIFAR-10 needs"),
-])
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        ("not-a-zip", "cifar10-jpg.zip cannot be unpacked: File is not a zip file"),
+        ("bad-crc", "cifar10-jpg.zip cannot be unpacked: Bad CRC-32"),
+        ("encrypted", "cifar10-jpg.zip is encrypted"),
+        ("bomb", "unpacks 1,0\\d\\d times larger than it is packed; refusing a likely zip bomb"),
+        ("too-big", "would unpack to 3 MB, more than the 2 MB allowed \\(set CNNVIZ_MAX_UNZIP_MB"),
+        ("eleven-classes", "has the class folders airplane, .*, zebra, but CIFAR-10 needs exactly these ten"),
+        ("three-classes", "has the class folders bird, cat, dog, but CIFAR-10 needs"),
+    ],
+)
 def test_a_bad_cifar_zip_is_refused_and_leaves_nothing(tmp_path, monkeypatch, damage, message):
     root = tmp_path / "data"
     root.mkdir()

@@ -1,5 +1,6 @@
 """embedding.py: PCA against a direct computation and its edge cases, the penultimate features of a trained
 LeNet-5, the embedding map, its replay over the training snapshots, and the caller's network left untouched."""
+
 import numpy as np
 import pytest
 import torch
@@ -70,7 +71,7 @@ def test_embedding_features_and_timeline(lenet):
     assert len(tl.steps) == n_snaps and tl.steps[0] == 0 and seen[-1] == 1.0
     # the last snapshot is taken after the last step: it is the final network, on the final axes
     np.testing.assert_allclose(tl.points[-1], embedding.standardise(embedding.project(pca, feats)), atol=1e-4)
-    spread = np.sqrt((tl.points ** 2).sum(2).mean(1))  # every frame: centred, unit RMS spread
+    spread = np.sqrt((tl.points**2).sum(2).mean(1))  # every frame: centred, unit RMS spread
     np.testing.assert_allclose(spread, 1.0, rtol=1e-4)
     np.testing.assert_allclose(tl.points.mean(1), 0.0, atol=1e-4)
     assert (tl.predictions[-1] == labels).mean() > (tl.predictions[0] == labels).mean()

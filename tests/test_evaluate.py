@@ -1,4 +1,5 @@
 """Tests for cnnviz.evaluate: the confusion matrix by hand, a run scored as plain PyTorch scores it, mistakes."""
+
 import numpy as np
 import pytest
 import torch
@@ -97,9 +98,23 @@ def test_mistakes_sorted_by_confidence(run_id):
 def _fake_evaluation(per_class, names, is_digits, n_test, n_wrong):
     per_class = np.asarray(per_class, float)
     empty = np.zeros(0, np.int64)
-    return evaluate.Evaluation("d", names, is_digits, 1 - n_wrong / n_test, 0.1, np.zeros((2, 2), np.int64),
-                               per_class, int(np.argmax(per_class)), int(np.argmin(per_class)), empty, empty,
-                               np.zeros(0, np.float32), np.zeros((0, 2), np.float32), n_test, n_wrong)
+    return evaluate.Evaluation(
+        "d",
+        names,
+        is_digits,
+        1 - n_wrong / n_test,
+        0.1,
+        np.zeros((2, 2), np.int64),
+        per_class,
+        int(np.argmax(per_class)),
+        int(np.argmin(per_class)),
+        empty,
+        empty,
+        np.zeros(0, np.float32),
+        np.zeros((0, 2), np.float32),
+        n_test,
+        n_wrong,
+    )
 
 
 def test_report_sentence(run_id):

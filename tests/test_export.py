@@ -1,5 +1,6 @@
 """A finished run exported as a plain PyTorch script: no cnnviz in it, the same network, data and settings, and
 trained again from scratch it scores what the run scored."""
+
 import json
 import os
 import subprocess
@@ -39,7 +40,7 @@ def test_the_script_trains_the_run_again_without_cnnviz(tmp_path):
     imports = [line for line in text.splitlines() if line.lstrip().startswith(("import ", "from "))]
     assert imports and not [line for line in imports if "cnnviz" in line]
     compile(text, "run.py", "exec")
-    assert f'DATA = {str((data.ASSETS / "mnist_sample.npz").resolve())!r}' in text  # the package's own file
+    assert f"DATA = {str((data.ASSETS / 'mnist_sample.npz').resolve())!r}" in text  # the package's own file
     assert f"test accuracy {run.test_accuracy}" in text  # the header says what to expect
 
     # the same layer names and shapes as the run's weights
@@ -52,8 +53,7 @@ def test_the_script_trains_the_run_again_without_cnnviz(tmp_path):
     folder.mkdir()
     (folder / "run.py").write_text(text)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, "run.py"], cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run([sys.executable, "run.py"], cwd=folder, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("test_accuracy=")
@@ -64,11 +64,26 @@ def test_the_script_trains_the_run_again_without_cnnviz(tmp_path):
 
 
 def test_batch_norm_dropout_and_a_handcrafted_first_layer_load_and_score_exactly():
-    spec = ArchSpec((1, 28, 28), (Conv(8, 3, padding=1), BatchNorm(), Pool("max"), Dropout(0.25),
-                                  Conv(8, 3, activation="tanh"), Pool("avg"), Flatten(), Dense(32, "sigmoid"),
-                                  BatchNorm(), Dropout(0.5), Dense(10, "none")), 'my "mixed" net\\')
-    run = run_training(TrainConfig(spec, epochs=1, batch_size=256, optimizer="sgd", schedule="constant",
-                                   first_layer="handcrafted"))
+    spec = ArchSpec(
+        (1, 28, 28),
+        (
+            Conv(8, 3, padding=1),
+            BatchNorm(),
+            Pool("max"),
+            Dropout(0.25),
+            Conv(8, 3, activation="tanh"),
+            Pool("avg"),
+            Flatten(),
+            Dense(32, "sigmoid"),
+            BatchNorm(),
+            Dropout(0.5),
+            Dense(10, "none"),
+        ),
+        'my "mixed" net\\',
+    )
+    run = run_training(
+        TrainConfig(spec, epochs=1, batch_size=256, optimizer="sgd", schedule="constant", first_layer="handcrafted")
+    )
     assert run.status == "finished"
     ns = script_namespace(export.script(run.run_id))  # a name with quotes and a backslash still compiles
     assert ns["__doc__"].count('my "mixed" net\\') == 1
@@ -159,8 +174,7 @@ def test_the_command_line_writes_the_script_and_refuses_what_it_cannot(capsys, t
     assert code == 2 and err.startswith("cnnviz: error: no run 'no-such-run'") and err.count("\n") == 1
     runs.update_meta(run.run_id, status="stopped")
     code, _, err = run_cli(capsys, "export", run.run_id, "--script", str(tmp_path / "x.py"))
-    assert code == 2 and err == (f"cnnviz: error: run {run.run_id} is stopped: only a finished run can be "
-                                 "exported\n")
+    assert code == 2 and err == (f"cnnviz: error: run {run.run_id} is stopped: only a finished run can be exported\n")
     runs.update_meta(run.run_id, status="finished")
     (runs.run_path(run.run_id) / runs.WEIGHTS).unlink()
     code, _, err = run_cli(capsys, "export", run.run_id, "--script", str(tmp_path / "x.py"))

@@ -1,5 +1,6 @@
 """featurevis.py: activation maximisation beats random and real images on a trained LeNet-5, activation layers
 and bad settings, the top-activating test images, and the caller's network left untouched."""
+
 import numpy as np
 import pytest
 import torch

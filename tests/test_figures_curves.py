@@ -26,8 +26,7 @@ def test_training_curves_skips_missing_points():
     assert fig.data[2].xaxis == "x2"
     only_loss = ok(F.training_curves({"step": [1], "epoch": [0.1], "train_loss": [2.0]}))
     assert len(only_loss.data) == 1
-    as_arrays = ok(F.training_curves({k: np.asarray(v, dtype=float) for k, v in HISTORY.items()
-                                        if None not in v}))
+    as_arrays = ok(F.training_curves({k: np.asarray(v, dtype=float) for k, v in HISTORY.items() if None not in v}))
     assert len(as_arrays.data) == 2
     with pytest.raises(ValueError, match="train_loss"):
         F.training_curves({"epoch": [1]})
@@ -61,8 +60,11 @@ def test_loss_steps_on_a_log_scale_when_it_spans_decades():
 
 
 def test_answer_over_training_draws_both_probabilities_and_the_moment():
-    fig = ok(F.answer_over_training([0, 10, 20], [0.1, 0.7, 0.3], [0.5, 0.7, 0.6], ["3", "7", "<b>9</b>"], "7",
-                                    moment_step=10))
+    fig = ok(
+        F.answer_over_training(
+            [0, 10, 20], [0.1, 0.7, 0.3], [0.5, 0.7, 0.6], ["3", "7", "<b>9</b>"], "7", moment_step=10
+        )
+    )
     assert [list(trace.y) for trace in fig.data] == [[0.1, 0.7, 0.3], [0.5, 0.7, 0.6]]
     assert list(fig.data[1].text) == ["3", "7", "&lt;b&gt;9&lt;/b&gt;"]  # names from files show as typed
     assert fig.data[0].name == "true class: 7"

@@ -6,8 +6,16 @@ from figuretest import ok
 from cnnviz import figures as F
 
 
-LENET = [("input", (1, 32, 32)), ("conv1", (6, 28, 28)), ("pool1", (6, 14, 14)), ("conv2", (16, 10, 10)),
-         ("pool2", (16, 5, 5)), ("fc1", (120,)), ("fc2", (84,)), ("out", (10,))]
+LENET = [
+    ("input", (1, 32, 32)),
+    ("conv1", (6, 28, 28)),
+    ("pool1", (6, 14, 14)),
+    ("conv2", (16, 10, 10)),
+    ("pool2", (16, 5, 5)),
+    ("fc1", (120,)),
+    ("fc2", (84,)),
+    ("out", (10,)),
+]
 
 
 def test_architecture_volumes_lenet():

@@ -25,8 +25,11 @@ def test_overlay_grey_and_rgb():
 def test_scatter_embedding_traces_per_class_and_mistakes():
     pts = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5], [3.0, 3.0]])
     labels = np.array([0, 1, 1, 2])
-    fig = ok(F.scatter_embedding(pts, labels, ["a", "b", "c"], hover_text=list("wxyz"),
-                                  mistakes=np.array([False, True, False, True])))
+    fig = ok(
+        F.scatter_embedding(
+            pts, labels, ["a", "b", "c"], hover_text=list("wxyz"), mistakes=np.array([False, True, False, True])
+        )
+    )
     assert [t.name for t in fig.data] == ["a", "b", "c", "mistakes"]
     np.testing.assert_array_equal(fig.data[1].x, [1.0, 2.0])
     assert list(fig.data[1].text) == ["x", "y"]

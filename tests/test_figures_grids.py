@@ -33,8 +33,8 @@ def _tiles(fig: go.Figure, n: int, cols: int):
     outside = np.ones((H, W), bool)
     for i, (r0, c0, h, w) in enumerate(tiles):
         assert 0 <= r0 and r0 + h <= H and 0 <= c0 and c0 + w <= W
-        assert outside[r0:r0 + h, c0:c0 + w].all()  # no overlap
-        outside[r0:r0 + h, c0:c0 + w] = False
+        assert outside[r0 : r0 + h, c0 : c0 + w].all()  # no overlap
+        outside[r0 : r0 + h, c0 : c0 + w] = False
         if i % cols:  # right of the previous tile, on its row, a gap between them
             assert r0 == tiles[i - 1][0] and c0 > tiles[i - 1][1] + tiles[i - 1][3]
         elif i:  # first of a new row: below the row above, a gap between them
@@ -54,7 +54,7 @@ def _tiles(fig: go.Figure, n: int, cols: int):
 def _tile_arrays(fig: go.Figure, name: str) -> list[np.ndarray]:
     """The tiles of one per-cell array of the grid's trace ("z", "customdata" or "text")."""
     a = np.asarray(getattr(fig.data[0], name))
-    return [a[r0:r0 + h, c0:c0 + w] for r0, c0, h, w in fig.layout.meta["tiles"]]
+    return [a[r0 : r0 + h, c0 : c0 + w] for r0, c0, h, w in fig.layout.meta["tiles"]]
 
 
 def _titles_above(fig: go.Figure) -> list[str]:
@@ -170,18 +170,23 @@ def test_grid_gaps_scale_with_the_tiles():
 GRIDS = {  # name: (figure, the values each tile must give back exactly)
     "kernels, shared scale": lambda k: (F.kernel_grid(k), list(k)),
     "kernels, own scale": lambda k: (F.kernel_grid(k, shared_scale=False), list(k)),
-    "kernels, float32 own scale": lambda k: (F.kernel_grid(k.astype(np.float32), shared_scale=False),
-                                             list(k.astype(np.float32))),
-    "colour kernels": lambda k: (F.kernel_grid_rgb(np.stack([k, -k, 2 * k], axis=1)),
-                                 list(np.stack([k, -k, 2 * k], axis=-1))),
+    "kernels, float32 own scale": lambda k: (
+        F.kernel_grid(k.astype(np.float32), shared_scale=False),
+        list(k.astype(np.float32)),
+    ),
+    "colour kernels": lambda k: (
+        F.kernel_grid_rgb(np.stack([k, -k, 2 * k], axis=1)),
+        list(np.stack([k, -k, 2 * k], axis=-1)),
+    ),
     "signed maps": lambda k: (F.feature_map_grid(k), list(k)),
     "non-negative maps": lambda k: (F.feature_map_grid(np.abs(k)), list(np.abs(k))),
     "grey gallery, uint8": lambda k: (F.image_gallery(_u8(k), [str(i) for i in range(len(k))]), list(_u8(k))),
     "grey gallery, float": lambda k: (F.image_gallery(k, [str(i) for i in range(len(k))]), list(k)),
-    "colour gallery, uint8": lambda k: (F.image_gallery(_rgb(k), list("abcdefghij")[:len(k)]), list(_rgb(k))),
-    "colour gallery, float (3, H, W)": lambda k: (F.image_gallery(np.moveaxis(_rgb(k), -1, 1) / 255.0,
-                                                                  list("abcdefghij")[:len(k)]),
-                                                  list(_rgb(k) / 255.0)),
+    "colour gallery, uint8": lambda k: (F.image_gallery(_rgb(k), list("abcdefghij")[: len(k)]), list(_rgb(k))),
+    "colour gallery, float (3, H, W)": lambda k: (
+        F.image_gallery(np.moveaxis(_rgb(k), -1, 1) / 255.0, list("abcdefghij")[: len(k)]),
+        list(_rgb(k) / 255.0),
+    ),
 }
 
 
@@ -245,7 +250,7 @@ def test_colour_grid_gaps_hover_as_no_tile_in_few_bytes():
     text = np.asarray(fig.data[0].text)
     gaps = np.ones(text.shape[:2], bool)
     for r0, c0, h, w in fig.layout.meta["tiles"]:
-        gaps[r0:r0 + h, c0:c0 + w] = False
+        gaps[r0 : r0 + h, c0 : c0 + w] = False
     assert text.dtype == np.int8 and gaps.any() and (text[gaps] == -128).all()
     sent = fig.to_json()  # what Streamlit sends
     assert "\\u002f" not in sent.split('"text":{"dtype":"i1","bdata":"')[1].split('"')[0]
@@ -262,9 +267,11 @@ def test_hover_in_plotly_js_shows_the_true_value():
         page = browser.new_page()
         page.set_content(f"<div id='g' style='width:600px'></div><script>{js.read_text()}</script>")
         page.evaluate("spec => Plotly.newPlot('g', spec.data, spec.layout)", json.loads(fig.to_json()))
-        text = page.evaluate("""([x, y]) => { const gd = document.getElementById('g');
+        text = page.evaluate(
+            """([x, y]) => { const gd = document.getElementById('g');
             Plotly.Fx.hover(gd, {xval: x, yval: y}, 'xy'); return gd.querySelector('.hoverlayer').textContent; }""",
-                             [c0 + 1, r0])
+            [c0 + 1, r0],
+        )
     assert text == "#1 · row 0, col 1value 0.125"  # the true 0.125, not its colour 0.25
 
 

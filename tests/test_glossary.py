@@ -1,4 +1,5 @@
 """The glossary: complete, one Chinese name per term used in every Chinese sentence, and its screen."""
+
 import ast
 import json
 import re
@@ -40,32 +41,68 @@ def _without_longer_terms(english: str, term: str) -> str:
 
 
 def test_every_chinese_sentence_that_names_a_term_uses_its_one_name():
-    wrong = [f"{term.term} -> {_chinese_name(term)}: {english!r} => {chinese!r}"
-             for term in glossary.TERMS if term.consistent
-             for english, chinese in ZH.items()
-             if _mentions(_without_longer_terms(english, term.term), term.term)
-             and _chinese_name(term).lower() not in chinese.lower()]
+    wrong = [
+        f"{term.term} -> {_chinese_name(term)}: {english!r} => {chinese!r}"
+        for term in glossary.TERMS
+        if term.consistent
+        for english, chinese in ZH.items()
+        if _mentions(_without_longer_terms(english, term.term), term.term)
+        and _chinese_name(term).lower() not in chinese.lower()
+    ]
     assert not wrong, "\n".join(wrong[:20])
 
 
 def test_every_term_is_used_on_some_screen():
     texts = [text for text in i18n.all_strings() if text not in {t.meaning for t in glossary.TERMS}]
-    unused = [term.term for term in glossary.TERMS if not any(_mentions(text, term.term) for text in texts
-                                                              if text != term.term)]
+    unused = [
+        term.term
+        for term in glossary.TERMS
+        if not any(_mentions(text, term.term) for text in texts if text != term.term)
+    ]
     assert not unused, unused
 
 
 # Technical words a figure title may use: each must be explained by a glossary term (a new chart that speaks
 # of, say, "Pearson r" fails here until the glossary explains it).
-TECHNICAL = {"kernel": "kernel", "filter": "filter", "stride": "stride", "padding": "padding", "pool": "pooling",
-             "feature map": "feature map", "channel": "channel", "weight": "weight", "activation": "activation",
-             "relu": "ReLU", "neuron": "neuron", "dense": "dense layer", "logit": "logits", "softmax": "softmax",
-             "loss": "loss", "gradient": "gradient", "epoch": "epoch", "accuracy": "accuracy", "class": "class",
-             "confusion matrix": "confusion matrix", "receptive": "receptive field", "saliency": "saliency map",
-             "grad-cam": "Grad-CAM", "occlusion": "occlusion", "hiding": "occlusion", "embedding": "embedding",
-             "snapshot": "snapshot", "run": "run", "convolution": "convolution",
-             "cross-correlation": "cross-correlation", "conv": "convolution", "l2": "pooling",
-             "pearson": "Pearson r", "norm": "L2 norm", "unit": "neuron", "probabilit": "softmax", "score": "logits"}
+TECHNICAL = {
+    "kernel": "kernel",
+    "filter": "filter",
+    "stride": "stride",
+    "padding": "padding",
+    "pool": "pooling",
+    "feature map": "feature map",
+    "channel": "channel",
+    "weight": "weight",
+    "activation": "activation",
+    "relu": "ReLU",
+    "neuron": "neuron",
+    "dense": "dense layer",
+    "logit": "logits",
+    "softmax": "softmax",
+    "loss": "loss",
+    "gradient": "gradient",
+    "epoch": "epoch",
+    "accuracy": "accuracy",
+    "class": "class",
+    "confusion matrix": "confusion matrix",
+    "receptive": "receptive field",
+    "saliency": "saliency map",
+    "grad-cam": "Grad-CAM",
+    "occlusion": "occlusion",
+    "hiding": "occlusion",
+    "embedding": "embedding",
+    "snapshot": "snapshot",
+    "run": "run",
+    "convolution": "convolution",
+    "cross-correlation": "cross-correlation",
+    "conv": "convolution",
+    "l2": "pooling",
+    "pearson": "Pearson r",
+    "norm": "L2 norm",
+    "unit": "neuron",
+    "probabilit": "softmax",
+    "score": "logits",
+}
 
 
 def _figure_titles() -> set[str]:
@@ -96,10 +133,12 @@ def test_the_glossary_explains_every_technical_word_of_every_figure_title():
 
 def test_search_matches_either_language():
     zh = lambda text: i18n.translate(text, "zh")  # noqa: E731
-    assert [t.term for t in glossary.search("stride")] == ["stride", "output size"] or \
-        "stride" in [t.term for t in glossary.search("stride")]
-    assert [t.term for t in glossary.search("池化", translate=zh)] == ["pooling"] or \
-        "pooling" in [t.term for t in glossary.search("池化", translate=zh)]
+    assert [t.term for t in glossary.search("stride")] == ["stride", "output size"] or "stride" in [
+        t.term for t in glossary.search("stride")
+    ]
+    assert [t.term for t in glossary.search("池化", translate=zh)] == ["pooling"] or "pooling" in [
+        t.term for t in glossary.search("池化", translate=zh)
+    ]
     assert glossary.search("no such word") == [] and len(glossary.search("  ")) == len(glossary.TERMS)
 
 

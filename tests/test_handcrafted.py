@@ -1,4 +1,5 @@
 """Tests for cnnviz.handcrafted: learned kernels matched to handcrafted ones, and edits that never leak."""
+
 import numpy as np
 import pytest
 import torch
@@ -74,5 +75,6 @@ def test_checked_kernel_gives_the_numbers_it_would_set():
     model = small_model()
     k = handcrafted.checked_kernel(model, "conv1", 1, 0, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
     assert k.dtype == np.float64 and k.tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
-    assert torch.equal(handcrafted.with_kernel(model, "conv1", 1, 0, k).conv1.weight[1, 0],
-                       torch.tensor(k, dtype=torch.float32))
+    assert torch.equal(
+        handcrafted.with_kernel(model, "conv1", 1, 0, k).conv1.weight[1, 0], torch.tensor(k, dtype=torch.float32)
+    )

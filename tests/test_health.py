@@ -1,4 +1,5 @@
 """Tests for cnnviz.health: planted dead units are found and named, exact sparsity, gradient norms as logged."""
+
 import numpy as np
 import pytest
 import torch

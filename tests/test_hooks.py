@@ -1,4 +1,5 @@
 """Tests for cnnviz.hooks: every layer's output by hand on a toy network, and on the presets."""
+
 import numpy as np
 import pytest
 import torch
@@ -28,9 +29,21 @@ def test_activations_lenet5_keys_order_shapes():
     spec = presets.preset_spec("lenet5")
     model = arch.build(spec)
     acts = hooks.activations(model, torch.randn(1, 1, 28, 28))
-    expected = {"conv1": (6, 24, 24), "conv1_relu": (6, 24, 24), "pool1": (6, 12, 12), "conv2": (16, 8, 8),
-                "conv2_relu": (16, 8, 8), "pool2": (16, 4, 4), "flatten": (256,), "dense1": (120,),
-                "dense1_relu": (120,), "dense2": (84,), "dense2_relu": (84,), "dense3": (10,), "softmax": (10,)}
+    expected = {
+        "conv1": (6, 24, 24),
+        "conv1_relu": (6, 24, 24),
+        "pool1": (6, 12, 12),
+        "conv2": (16, 8, 8),
+        "conv2_relu": (16, 8, 8),
+        "pool2": (16, 4, 4),
+        "flatten": (256,),
+        "dense1": (120,),
+        "dense1_relu": (120,),
+        "dense2": (84,),
+        "dense2_relu": (84,),
+        "dense3": (10,),
+        "softmax": (10,),
+    }
     assert list(acts) == list(expected)
     assert {name: a.shape for name, a in acts.items()} == expected
     assert acts["softmax"].sum() == pytest.approx(1.0, abs=1e-6)

@@ -1,4 +1,5 @@
 """Every string on a screen exists in every language, with the same placeholders."""
+
 import json
 import string
 
@@ -24,7 +25,8 @@ def test_every_string_is_translated_and_nothing_else(lang):
     missing = sorted(set(SOURCE) - set(table))
     stale = sorted(set(table) - set(SOURCE))
     assert not missing, f"{len(missing)} strings lack a {lang} translation, e.g. " + "; ".join(
-        f"{SOURCE[m]}: {m!r}" for m in missing[:5])
+        f"{SOURCE[m]}: {m!r}" for m in missing[:5]
+    )
     assert not stale, f"{len(stale)} {lang} entries are no longer used, e.g. {stale[:5]}"
     for english, translated in table.items():
         assert translated.strip(), f"empty {lang} translation of {english!r}"

@@ -1,4 +1,5 @@
 """Tests for cnnviz.images: uploads decoded safely, images prepared the MNIST way."""
+
 import io
 import struct
 import zlib
@@ -132,8 +133,10 @@ def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims a size in its header and holds no pixel data (a decompression-bomb stand-in)."""
+
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
 
@@ -146,12 +149,15 @@ def test_load_png_roundtrip():
     assert im.info["cnnviz_notes"] == ()
 
 
-@pytest.mark.parametrize("payload, message", [
-    (b"", "the file is empty"),
-    (b"hello, this is not a picture", "not an image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not an image|damaged"),
-    ("a string", "expected the bytes of an image file"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"", "the file is empty"),
+        (b"hello, this is not a picture", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not an image|damaged"),
+        ("a string", "expected the bytes of an image file"),
+    ],
+)
 def test_load_bad_bytes(payload, message):
     with pytest.raises(ValueError, match=message):
         images.load_image_bytes(payload)
@@ -161,7 +167,7 @@ def test_load_truncated_png():
     noise = np.random.default_rng(2).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     whole = encode(Image.fromarray(noise))
     with pytest.raises(ValueError, match="damaged or cut short"):
-        images.load_image_bytes(whole[:len(whole) // 2])
+        images.load_image_bytes(whole[: len(whole) // 2])
 
 
 def test_load_huge_images():
@@ -200,8 +206,9 @@ def test_load_one_pixel_and_prepare():
     assert bbox(prepared.image[0]) == (20, 20)
 
 
-@pytest.mark.parametrize("fmt, mode", [("PNG", "RGBA"), ("JPEG", "RGB"), ("GIF", "P"), ("BMP", "RGB"),
-                                       ("TIFF", "RGB"), ("WEBP", "RGB")])
+@pytest.mark.parametrize(
+    "fmt, mode", [("PNG", "RGBA"), ("JPEG", "RGB"), ("GIF", "P"), ("BMP", "RGB"), ("TIFF", "RGB"), ("WEBP", "RGB")]
+)
 def test_cut_files_never_escape_as_other_errors(fmt, mode):
     """Every prefix of a real file either decodes or raises a ValueError, whatever Pillow does inside."""
     rng = np.random.default_rng(3)
@@ -310,7 +317,7 @@ def test_a_photo_with_uneven_lighting_is_cropped_to_its_digit_and_read_right(use
         assert abs(width / height - own_width / own_height) < 0.15  # and keeps its shape
         with torch.no_grad():
             on_photo = int(loaded.model(prepared.tensor).argmax())
-            on_digit = int(loaded.model(data.normalize(split.x_test[index:index + 1], split.info)).argmax())
+            on_digit = int(loaded.model(data.normalize(split.x_test[index : index + 1], split.info)).argmax())
         agree += on_photo == on_digit
     assert agree >= 8  # the network reads the photo as it reads the digit itself (9 of 10 when measured)
     titles = [title for title, _ in prepared.steps]

@@ -1,6 +1,7 @@
 """The invariance lab: images moved exactly as `robustness.transform` moves them, accuracies that reduce to known
 numbers (no move: the plain test accuracy; a shift off the canvas: the blank image's class), the CNN forgiving
 shifts the MLP does not, and the screen comparing the two."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,8 +19,11 @@ def split():
 
 def test_a_batch_is_moved_exactly_as_each_image_alone(split):
     x = split.x_test[:5]
-    for kind, amount, settings in (("shift", 3, dict(shift=(3, 0))), ("rotate", -30, dict(angle=-30)),
-                                   ("scale", 0.7, dict(scale=0.7))):
+    for kind, amount, settings in (
+        ("shift", 3, dict(shift=(3, 0))),
+        ("rotate", -30, dict(angle=-30)),
+        ("scale", 0.7, dict(scale=0.7)),
+    ):
         moved = invariance.transformed(x, kind, amount)
         assert moved.dtype == torch.uint8 and moved.shape == x.shape
         for i in range(len(x)):
@@ -41,8 +45,12 @@ def test_accuracies_reduce_to_numbers_known_without_moving_anything(use_run, spl
     answer = int(evaluate.predict(model, data.normalize(blank, split.info)).argmax())
     assert off_canvas == pytest.approx(float((split.y_test.numpy() == answer).mean()))  # that class's share
     first = invariance.accuracy_under(model, split, "shift", [0], n_images=10)[0]
-    assert first == float((evaluate.predict(model, data.normalize(split.x_test[:10], split.info)).argmax(1)
-                           == split.y_test[:10].numpy()).mean())
+    assert first == float(
+        (
+            evaluate.predict(model, data.normalize(split.x_test[:10], split.info)).argmax(1)
+            == split.y_test[:10].numpy()
+        ).mean()
+    )
 
 
 def test_the_cnn_forgives_a_shift_the_mlp_does_not(use_run, split):
@@ -101,8 +109,12 @@ def test_the_lab_screen_compares_the_run_with_the_mlp(use_run, split):
         shown = find_chart(at, f"inv_{kind}")
         assert [trace["name"] for trace in shown["data"]] == ["LeNet-5", "MLP baseline"], kind
         assert len(tiles(find_chart(at, f"inv_examples_{kind}"))) == 4
-    assert [trace["name"] for trace in find_chart(at, "inv_maps")["data"]] == ["conv1_relu", "pool1", "conv2_relu",
-                                                                               "pool2"]
+    assert [trace["name"] for trace in find_chart(at, "inv_maps")["data"]] == [
+        "conv1_relu",
+        "pool1",
+        "conv2_relu",
+        "pool2",
+    ]
     _, cnn = runs.load_model(cnn_id)
     text = " ".join(m.value for m in at.markdown)
     shifted = invariance.accuracy_under(cnn, split, "shift", [3])[0]

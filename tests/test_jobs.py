@@ -1,4 +1,5 @@
 """Training jobs: each in its own process, steered through the run folder, behind a fair queue."""
+
 import os
 import signal
 import subprocess
@@ -124,10 +125,17 @@ def test_bad_settings_raise_before_any_run_exists():
 
 def test_a_training_outlives_the_process_that_started_it_and_stays_controllable():
     """What a server restart does to a training: the launcher (standing in for the server) exits."""
-    code = ("from cnnviz import jobs; from cnnviz.train import config_for; "
-            "print(jobs.submit(config_for('lenet5', epochs=200, batch_size=32), owner='server'))")
-    launcher = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                              cwd=Path(__file__).resolve().parents[1])
+    code = (
+        "from cnnviz import jobs; from cnnviz.train import config_for; "
+        "print(jobs.submit(config_for('lenet5', epochs=200, batch_size=32), owner='server'))"
+    )
+    launcher = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert launcher.returncode == 0, launcher.stderr
     run_id = launcher.stdout.strip().splitlines()[-1]
     _wait_for(lambda: _steps(run_id) > 0, what="training after the launcher exited")

@@ -1,4 +1,5 @@
 """The Ray executor (CNNVIZ_EXECUTOR=ray) against a local Ray runtime started here (1 CPU, no network)."""
+
 import os
 import time
 

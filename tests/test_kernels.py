@@ -1,4 +1,5 @@
 """Tests for cnnviz.kernels: learned kernels read back exactly, the first layer applied as F.conv2d does."""
+
 import numpy as np
 import pytest
 import torch
@@ -29,13 +30,13 @@ def test_apply_first_layer_equals_conv2d(run_id):
     _, model = runs.load_model(run_id)
     image = torch.randn(1, 37, 53)  # a photo of any size
     want = F.conv2d(image[None], model.conv1.weight, model.conv1.bias)[0]
-    np.testing.assert_allclose(kernels.apply_first_layer(model, image.numpy()), want.detach().numpy(), rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        kernels.apply_first_layer(model, image.numpy()), want.detach().numpy(), rtol=1e-5, atol=1e-5
+    )
     w, b = torch.randn(4, 3, 3, 3), torch.randn(4)
     colour = torch.randn(3, 20, 30)
     out = kernels.apply_first_layer(w.numpy(), colour.numpy(), bias=b.numpy(), stride=2, padding=1)
-    np.testing.assert_allclose(out, F.conv2d(colour[None], w, b, stride=2, padding=1)[0].numpy(), rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(out, F.conv2d(colour[None], w, b, stride=2, padding=1)[0].numpy(), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="take 1-channel images"):
         kernels.apply_first_layer(model, np.zeros((3, 28, 28), np.float32))
     with pytest.raises(ValueError, match="no convolution layer"):

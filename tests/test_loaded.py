@@ -1,4 +1,5 @@
 """Tests for cnnviz.loaded: a run read once, with its network at any snapshot of training."""
+
 import numpy as np
 import pytest
 import torch

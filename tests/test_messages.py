@@ -1,4 +1,5 @@
 """Errors of the compute modules are Messages: English as str(e), translated where a screen shows them."""
+
 import ast
 import json
 import pickle
@@ -13,11 +14,15 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PACKAGE = Path(i18n.__file__).parent
 
 # a stand-in catalogue: the mechanism is tested apart from the wording of zh.json
-TABLE = {"{where}: padding must be 0 or more, got {got!r}": "{where}：填充必须大于或等于 0，实际为 {got!r}",
-         "input": "输入", "run {run_id} is damaged: {reason}": "运行 {run_id} 已损坏：{reason}",
-         "run.json {problem}": "run.json {problem}",
-         "has no valid status (got {got!r})": "没有有效的状态（实际为 {got!r}）",
-         "{n:,} images of {name}": "{name} 的 {n:,} 张图像", "a cat": "一只猫"}
+TABLE = {
+    "{where}: padding must be 0 or more, got {got!r}": "{where}：填充必须大于或等于 0，实际为 {got!r}",
+    "input": "输入",
+    "run {run_id} is damaged: {reason}": "运行 {run_id} 已损坏：{reason}",
+    "run.json {problem}": "run.json {problem}",
+    "has no valid status (got {got!r})": "没有有效的状态（实际为 {got!r}）",
+    "{n:,} images of {name}": "{name} 的 {n:,} 张图像",
+    "a cat": "一只猫",
+}
 
 
 @pytest.fixture
@@ -44,8 +49,11 @@ def test_a_nested_message_is_translated_inside_the_other_and_format_specs_still_
     outer = i18n.Message("{n:,} images of {name}", n=12345, name=inner)
     assert outer == "12,345 images of a cat" and isinstance(outer, str)
     assert outer.text("zh") == "一只猫 的 12,345 张图像"
-    error = runs.RunError("run {run_id} is damaged: {reason}", run_id="r1",
-                          reason=i18n.Message("run.json {problem}", problem=record.meta_problem({"status": "bogus"})))
+    error = runs.RunError(
+        "run {run_id} is damaged: {reason}",
+        run_id="r1",
+        reason=i18n.Message("run.json {problem}", problem=record.meta_problem({"status": "bogus"})),
+    )
     assert str(error) == "run r1 is damaged: run.json has no valid status (got 'bogus')"
     assert i18n.message_text(error, "zh") == "运行 r1 已损坏：run.json 没有有效的状态（实际为 'bogus'）"
 
@@ -59,8 +67,10 @@ def test_an_exception_as_a_value_brings_its_translation(table):
 
 
 def test_old_style_and_foreign_errors_come_back_as_they_are(table):
-    assert i18n.message_text(arch.SpecError("a sentence built the old way {not a field}"), "zh") == \
-        "a sentence built the old way {not a field}"
+    assert (
+        i18n.message_text(arch.SpecError("a sentence built the old way {not a field}"), "zh")
+        == "a sentence built the old way {not a field}"
+    )
     assert i18n.message_text(KeyError("x"), "zh") == "'x'"
     assert i18n.message_text("plain text", "zh") == "plain text"
     assert i18n.message_text(i18n.Message("input"), "zh") == "输入"
@@ -74,8 +84,10 @@ def test_a_message_survives_pickling_with_its_translation(table):
 
 def test_templates_are_collected_for_translation(tmp_path):
     source = tmp_path / "x.py"
-    source.write_text('raise SpecError("{where}: bad {x}", where=w, x=1)\nm = i18n.Message("layer {i}", i=2)\n'
-                      'raise ValueError("not collected")\n')
+    source.write_text(
+        'raise SpecError("{where}: bad {x}", where=w, x=1)\nm = i18n.Message("layer {i}", i=2)\n'
+        'raise ValueError("not collected")\n'
+    )
     assert set(i18n.source_strings([source])) == {"{where}: bad {x}", "layer {i}"}
 
 
@@ -84,8 +96,12 @@ def test_no_message_is_built_from_an_f_string():
     found = []
     for path in sorted(PACKAGE.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr)
-                    and getattr(node.func, "id", getattr(node.func, "attr", None)) in i18n.MESSAGE_CALLS):
+            if (
+                isinstance(node, ast.Call)
+                and node.args
+                and isinstance(node.args[0], ast.JoinedStr)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) in i18n.MESSAGE_CALLS
+            ):
                 found.append(f"{path.name}:{node.lineno}")
     assert not found, found
 

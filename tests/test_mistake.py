@@ -1,5 +1,6 @@
 """Tests for cnnviz.mistake: the nearest training images are the true nearest in the network's embedding, and the
 answer over training is the answer of each snapshot's network."""
+
 import numpy as np
 import pytest
 
@@ -26,15 +27,15 @@ def test_a_story_holds_the_true_nearest_training_images_and_grad_cam(loaded):
     features = mistake.training_features(loaded.model, loaded)
     story = mistake.story(loaded, index, features)
     assert (story.label, story.predicted) == (ev.labels[index], ev.predictions[index])
-    probs = evaluate.predict(loaded.model, loaded.test_inputs()[index:index + 1])[0]
+    probs = evaluate.predict(loaded.model, loaded.test_inputs()[index : index + 1])[0]
     assert [c for c, _ in story.top] == np.argsort(-probs)[:3].tolist()
     assert story.top[0][1] == pytest.approx(float(ev.confidence[index]), rel=1e-5)
     # the neighbours by brute force over every training image, in the same embedding
-    query = penultimate_features(loaded.model, loaded.test_inputs()[index:index + 1])[0][0]
+    query = penultimate_features(loaded.model, loaded.test_inputs()[index : index + 1])[0][0]
     train = penultimate_features(loaded.model, data.normalize(loaded.split.x_train, loaded.info))[0]
     distances = np.linalg.norm(train.astype(np.float64) - query, axis=1)
-    assert story.neighbours.tolist() == np.argsort(distances, kind="stable")[:mistake.NEIGHBOURS].tolist()
-    np.testing.assert_allclose(story.distances, np.sort(distances)[:mistake.NEIGHBOURS], rtol=1e-4)
+    assert story.neighbours.tolist() == np.argsort(distances, kind="stable")[: mistake.NEIGHBOURS].tolist()
+    np.testing.assert_allclose(story.distances, np.sort(distances)[: mistake.NEIGHBOURS], rtol=1e-4)
     np.testing.assert_array_equal(story.neighbour_labels, loaded.split.y_train[story.neighbours].numpy())
     want = attribution.grad_cam(loaded.model, loaded.test_inputs()[index], story.predicted, "conv2")
     np.testing.assert_allclose(story.heat, want.heat, rtol=1e-5, atol=1e-6)
@@ -43,7 +44,7 @@ def test_a_story_holds_the_true_nearest_training_images_and_grad_cam(loaded):
 def test_the_answer_over_training_is_each_snapshots_answer(loaded):
     index = 3
     history = mistake.history(loaded, index)
-    x = loaded.test_inputs()[index:index + 1]
+    x = loaded.test_inputs()[index : index + 1]
     for position, snap in enumerate(loaded.snapshots):
         probs = evaluate.predict(loaded.model_at(snap.index), x)[0]
         assert history.predicted[position] == probs.argmax()

@@ -1,5 +1,6 @@
 """Time travel (AppTest): one moment-of-training control moves every inspection screen to what the snapshot at
 that step computes, kept in the URL and across screens; a large run says which views cannot travel."""
+
 import numpy as np
 import pytest
 from safetensors import safe_open
@@ -31,7 +32,8 @@ def test_the_control_offers_every_snapshot_then_the_end(run_id):
     # the last snapshot is taken at the final step: it is the end of training, offered once
     assert loaded.snapshots[-1].step == loaded.record.steps_done
     assert moment.options == [f"step {s.step:,} · epoch {s.epoch:.2f}" for s in loaded.snapshots[:-1]] + [
-        "end of training"]
+        "end of training"
+    ]
     assert moment.value is None and at.query_params["at"] == "end"
 
 
@@ -68,8 +70,9 @@ def test_attribution_follows_the_moment(run_id):
     model = loaded.model_at(2)
     target = int(evaluate.predict(model, x).argmax())
     want = attribution.saliency(model, x, target)
-    np.testing.assert_allclose(array(chart(at, "ex_overlay")["data"][1]["z"]).astype(np.float64), want.heat,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        array(chart(at, "ex_overlay")["data"][1]["z"]).astype(np.float64), want.heat, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_the_moment_is_kept_across_screens_and_in_a_copied_link(run_id):

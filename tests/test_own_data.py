@@ -1,5 +1,6 @@
 """Made datasets: safe names, pictures stored as the network sees them, hostile files refused, damaged ones
 reported, and a made dataset loaded, trained on and exported like any other."""
+
 import io
 import json
 import zipfile
@@ -19,7 +20,7 @@ def png(array) -> bytes:
 
 def square(side=60, ink=(15, 45)) -> np.ndarray:
     a = np.zeros((side, side), np.uint8)
-    a[ink[0]:ink[1], ink[0]:ink[1]] = 255
+    a[ink[0] : ink[1], ink[0] : ink[1]] = 255
     return a
 
 
@@ -31,15 +32,18 @@ def zipped(entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name, complaint", [
-    ("", "is empty"),
-    ("   ", "is empty"),
-    ("<b>cat</b>", "remove / < >"),
-    ("../../etc", "remove /"),
-    ("a\\b", "remove \\"),
-    ("x" * 31, "too long"),
-    ("cat\x00", "remove"),
-])
+@pytest.mark.parametrize(
+    "name, complaint",
+    [
+        ("", "is empty"),
+        ("   ", "is empty"),
+        ("<b>cat</b>", "remove / < >"),
+        ("../../etc", "remove /"),
+        ("a\\b", "remove \\"),
+        ("x" * 31, "too long"),
+        ("cat\x00", "remove"),
+    ],
+)
 def test_hostile_names_are_refused_in_plain_words(name, complaint):
     with pytest.raises(own_data.OwnDataError) as caught:
         own_data.clean_name(name, own_data.Message("the class name"))
@@ -57,11 +61,14 @@ def test_names_in_any_script_are_kept_and_the_folder_name_is_safe():
         own_data.create("cats & DOGS", ["a", "b"])
 
 
-@pytest.mark.parametrize("classes, complaint", [
-    (["only"], "between 2 and 10"),
-    ([str(i) for i in range(11)], "between 2 and 10"),
-    (["Cat", "cat"], "same name"),
-])
+@pytest.mark.parametrize(
+    "classes, complaint",
+    [
+        (["only"], "between 2 and 10"),
+        ([str(i) for i in range(11)], "between 2 and 10"),
+        (["Cat", "cat"], "same name"),
+    ],
+)
 def test_class_lists_that_cannot_train_are_refused(classes, complaint):
     with pytest.raises(own_data.OwnDataError, match=complaint):
         own_data.create("Pets", classes)
@@ -91,11 +98,14 @@ def test_photos_of_a_colour_dataset_are_resized_not_centred():
     assert stored.shape == (3, 32, 32) and stored[0, :, :14].min() > 150 and stored[0, :, 18:].max() < 50
 
 
-@pytest.mark.parametrize("content, complaint", [
-    (b"", "empty"),
-    (b"not an image at all", "not an image"),
-    (png(np.zeros((30, 30))), "no ink"),
-])
+@pytest.mark.parametrize(
+    "content, complaint",
+    [
+        (b"", "empty"),
+        (b"not an image at all", "not an image"),
+        (png(np.zeros((30, 30))), "no ink"),
+    ],
+)
 def test_pictures_that_cannot_be_used_are_refused_and_nothing_is_saved(content, complaint):
     ds = own_data.create("Shapes", ["a", "b"])
     with pytest.raises(own_data.OwnDataError) as caught:
@@ -115,9 +125,15 @@ def test_delete_example_cannot_reach_outside_the_dataset(tmp_path):
 
 def test_a_zip_of_class_folders_adds_to_classes_by_name_and_makes_new_ones():
     ds = own_data.create("Shapes", ["Square", "dot"])
-    archive = zipped({"shapes/square/1.png": png(square()), "shapes/square/2.png": png(square(ink=(5, 50))),
-                      "shapes/ring/1.png": png(square(ink=(20, 40))), "shapes/ring/bad.png": b"broken",
-                      "shapes/<x>/1.png": png(square())})
+    archive = zipped(
+        {
+            "shapes/square/1.png": png(square()),
+            "shapes/square/2.png": png(square(ink=(5, 50))),
+            "shapes/ring/1.png": png(square(ink=(20, 40))),
+            "shapes/ring/bad.png": b"broken",
+            "shapes/<x>/1.png": png(square()),
+        }
+    )
     done = own_data.import_zip(ds, archive)
     assert done.dataset.classes == ("Square", "dot", "ring")
     assert done.added == {"Square": 2, "ring": 1}
@@ -126,10 +142,13 @@ def test_a_zip_of_class_folders_adds_to_classes_by_name_and_makes_new_ones():
     assert own_data.read(ds.id) == done.dataset  # the new class is on disk
 
 
-@pytest.mark.parametrize("entries, complaint", [
-    ({"../evil/1.png": png(square())}, "leaves the folder"),
-    ({"loose.png": png(square())}, "no folders of pictures"),
-])
+@pytest.mark.parametrize(
+    "entries, complaint",
+    [
+        ({"../evil/1.png": png(square())}, "leaves the folder"),
+        ({"loose.png": png(square())}, "no folders of pictures"),
+    ],
+)
 def test_hostile_or_shapeless_zips_are_refused(entries, complaint):
     ds = own_data.create("Shapes", ["a", "b"])
     with pytest.raises(own_data.OwnDataError, match=complaint):
@@ -139,13 +158,16 @@ def test_hostile_or_shapeless_zips_are_refused(entries, complaint):
         own_data.import_zip(ds, b"PK but not really")
 
 
-@pytest.mark.parametrize("damage", [
-    lambda r: r.update(size=10_000),
-    lambda r: r.update(classes=[{"name": "a", "folder": "../../x"}, {"name": "b", "folder": "c1"}]),
-    lambda r: r.update(classes=[{"name": "<script>", "folder": "c0"}, {"name": "b", "folder": "c1"}]),
-    lambda r: r.pop("title"),
-    lambda r: r.update(drawings="yes"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r.update(size=10_000),
+        lambda r: r.update(classes=[{"name": "a", "folder": "../../x"}, {"name": "b", "folder": "c1"}]),
+        lambda r: r.update(classes=[{"name": "<script>", "folder": "c0"}, {"name": "b", "folder": "c1"}]),
+        lambda r: r.pop("title"),
+        lambda r: r.update(drawings="yes"),
+    ],
+)
 def test_a_damaged_description_is_reported_and_never_loaded(damage):
     ds = own_data.create("Shapes", ["a", "b"])
     record = json.loads((ds.folder / "dataset.json").read_text())

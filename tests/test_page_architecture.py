@@ -1,4 +1,5 @@
 """AppTest of the Architecture page: the builder's layers, live parameter totals, errors, JSON export and import."""
+
 import json
 from pathlib import Path
 
@@ -48,8 +49,17 @@ def types(at) -> list[str]:
 def test_starts_from_lenet5_with_its_literature_parameter_count(app):
     assert total(app) == f"{LENET5_TOTAL:,}"
     table = app.dataframe[0].value
-    assert list(table.iloc[:, 0]) == ["input", "conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dense2",
-                                      "dense3"]
+    assert list(table.iloc[:, 0]) == [
+        "input",
+        "conv1",
+        "pool1",
+        "conv2",
+        "pool2",
+        "flatten",
+        "dense1",
+        "dense2",
+        "dense3",
+    ]
     assert list(table.iloc[:, 1])[:6] == ["1×28×28", "6×24×24", "6×12×12", "16×8×8", "16×4×4", "256"]
     assert list(table.iloc[:, 2]) == [0, 156, 0, 2416, 0, 0, 30840, 10164, 850]
     assert len(app.get("plotly_chart")) == 1  # the volumes picture
@@ -218,7 +228,8 @@ def assert_table_and_diagram_follow_arch(at) -> None:
     spec = design(at)
     rows = arch.infer_shapes(spec)
     expected = [("input", "×".join(map(str, spec.input_shape)), 0)] + [
-        (r.name, "×".join(map(str, r.output_shape)), r.params) for r in rows]
+        (r.name, "×".join(map(str, r.output_shape)), r.params) for r in rows
+    ]
     assert shown_rows(at) == expected
     assert total(at) == f"{sum(r.params for r in rows):,}"
     labels = [a["text"] for a in figure(at.get("plotly_chart")[0])["layout"]["annotations"] if a.get("text")]
@@ -229,9 +240,19 @@ def test_every_kind_of_setting_is_a_slider_or_menu_and_redraws_everything(app):
     app.selectbox(key="arch_start").set_value("keras-cnn")  # conv, conv, pool, dropout, flatten, dense, dense
     app.button(key="arch_load").click().run()
     assert not app.get("number_input")  # no number boxes left among the layer settings
-    changes = [(0, "filters", 8), (0, "kernel_size", 5), (0, "stride", 2), (0, "padding", 2),
-               (0, "activation", "tanh"), (2, "kind", "avg"), (2, "size", 3), (2, "stride", 1), (3, "p", 0.5),
-               (5, "units", 64), (5, "activation", "sigmoid")]
+    changes = [
+        (0, "filters", 8),
+        (0, "kernel_size", 5),
+        (0, "stride", 2),
+        (0, "padding", 2),
+        (0, "activation", "tanh"),
+        (2, "kind", "avg"),
+        (2, "size", 3),
+        (2, "stride", 1),
+        (3, "p", 0.5),
+        (5, "units", 64),
+        (5, "activation", "sigmoid"),
+    ]
     for index, field, value in changes:
         setting(app, index, field).set_value(value).run()
         assert app.session_state["arch_layers"][index][field] == value
@@ -265,26 +286,31 @@ def test_the_cost_is_shown_live_for_the_chosen_batch(app):
     spec = design(app)
     cal = cost.cached_calibration(jobs.train_threads())
     assert metric(app, "Multiply-adds per image") == f"{cost.macs_per_image(spec):,}" == "281,640"
-    assert metric(app, "Training memory") == f"{cost.peak_memory_bytes(spec, 64) / 2 ** 20:,.1f} MB"
+    assert metric(app, "Training memory") == f"{cost.peak_memory_bytes(spec, 64) / 2**20:,.1f} MB"
     seconds = cost.epoch_seconds(spec, 3_600, 400, 64, cal)  # the sample: 4,000 training digits, 10% held out
     assert metric(app, "Estimated time per epoch") == f"{seconds:.1f} s"
 
     app.select_slider(key="arch_batch").set_value(256).run()
-    assert metric(app, "Training memory") == f"{cost.peak_memory_bytes(spec, 256) / 2 ** 20:,.1f} MB"
+    assert metric(app, "Training memory") == f"{cost.peak_memory_bytes(spec, 256) / 2**20:,.1f} MB"
     assert metric(app, "Estimated time per epoch") == f"{cost.epoch_seconds(spec, 3_600, 400, 256, cal):.1f} s"
     app.button(key="arch_train").click().run()
     assert app.number_input(key="train_batch").value == 256  # Train takes the batch the estimate was for
 
 
 def test_a_design_too_large_to_train_says_so_before_anything_is_built(app):
-    huge = {"input_shape": [1, 28, 28], "layers": [{"type": "conv", "filters": 4096, "padding": 1}] * 17 + [
-        {"type": "flatten"}, {"type": "dense", "units": 10, "activation": "none"}]}
+    huge = {
+        "input_shape": [1, 28, 28],
+        "layers": [{"type": "conv", "filters": 4096, "padding": 1}] * 17
+        + [{"type": "flatten"}, {"type": "dense", "units": 10, "activation": "none"}],
+    }
     app.text_area(key="arch_import_text").set_value(json.dumps(huge))
     app.button(key="arch_import_btn").click().run()
     assert total(app) == "2,448,138,250"
     assert app.button(key="arch_train").disabled
-    assert any("Too large to train here: 2,448,138,250 parameters, more than the 50,000,000 this explorer trains"
-               in c.value for c in app.caption)
+    assert any(
+        "Too large to train here: 2,448,138,250 parameters, more than the 50,000,000 this explorer trains" in c.value
+        for c in app.caption
+    )
     assert not app.exception
 
 

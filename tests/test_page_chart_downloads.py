@@ -1,4 +1,5 @@
 """Every chart downloads from Plotly's own toolbar in the format chosen in the sidebar (AppTest)."""
+
 import json
 
 import pytest

@@ -1,5 +1,6 @@
 """The Convolution page (AppTest): kernels, formulas, the step view, custom kernels, uploads, pooling, colour,
 tables."""
+
 import io
 
 import numpy as np
@@ -60,10 +61,22 @@ def _png(w: int, h: int) -> bytes:
 
 
 def test_renders_every_tab(at):
-    assert [t.label for t in at.tabs] == ["Convolution", "Step by step", "Colour (3-D kernel)", "Pooling",
-                                         "Why convolution?"]
-    keys = {"conv_fig_main", "conv_fig_step", "conv_fig_rgb_input", "conv_fig_rgb_kernel", "conv_fig_rgb_output",
-            "conv_fig_pool", "conv_fig_pool_window"}
+    assert [t.label for t in at.tabs] == [
+        "Convolution",
+        "Step by step",
+        "Colour (3-D kernel)",
+        "Pooling",
+        "Why convolution?",
+    ]
+    keys = {
+        "conv_fig_main",
+        "conv_fig_step",
+        "conv_fig_rgb_input",
+        "conv_fig_rgb_kernel",
+        "conv_fig_rgb_output",
+        "conv_fig_pool",
+        "conv_fig_pool_window",
+    }
     assert keys <= {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
     assert "`O = ⌊(28 − 3 + 2·0) / 1⌋ + 1 = 26` → **26×26**" in _markdown(at)
     assert any("`(3 × 3 × 1 + 1) × 1 = 10`" in m for m in _markdown(at))
@@ -102,7 +115,7 @@ def test_step_slider_shows_the_exact_sum(at, digit):
         assert f"Sum of the 9 products = **{_fmt(step.total)}**" in _markdown(at)
         assert f"**Output [{row}, {col}]**" in " ".join(_markdown(at))
         partial = _z(_chart(at, "conv_fig_step")["data"][3]).ravel()
-        assert np.isnan(partial[pos + 1:]).all() and np.allclose(partial[:pos + 1], out.ravel()[:pos + 1])
+        assert np.isnan(partial[pos + 1 :]).all() and np.allclose(partial[: pos + 1], out.ravel()[: pos + 1])
     at.number_input(key="conv_step_bias").set_value(2.5).run()
     step = conv.conv_step(digit, "edges", 13, 12, bias=2.5)
     assert f"Plus the bias 2.5: **{_fmt(step.value)}**" in _markdown(at)
@@ -143,8 +156,11 @@ def test_bad_custom_kernel_warns(at):
 def test_custom_kernel_with_fractions(at, digit):
     at.selectbox(key="conv_kernel").set_value("custom").run()
     at.radio(key="conv_custom_size").set_value(5).run()
-    at.session_state["conv_custom_5"] = {"edited_rows": {0: {"1": "1/4"}, 4: {"5": "-2"}}, "added_rows": [],
-                                         "deleted_rows": []}
+    at.session_state["conv_custom_5"] = {
+        "edited_rows": {0: {"1": "1/4"}, 4: {"5": "-2"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert not at.exception and not at.warning
     k = np.zeros((5, 5))
@@ -196,8 +212,9 @@ def test_pooling_kinds(at, digit):
         assert "`O = ⌊(28 − 2 + 2·0) / 2⌋ + 1 = 14` → **14×14**" in _markdown(at)
         at.slider(key="conv_pool_pos").set_value(14 * 5 + 6).run()
         step = conv.pool_step(digit, kind, 2, 5, 6)
-        assert any(m.startswith("**Output [5, 6]**") and m.endswith(f"= **{_fmt(step.result)}**")
-                   for m in _markdown(at)), kind
+        assert any(
+            m.startswith("**Output [5, 6]**") and m.endswith(f"= **{_fmt(step.result)}**") for m in _markdown(at)
+        ), kind
         at.slider(key="conv_pool_size").set_value(3).run()
         assert "`O = ⌊(28 − 3 + 2·0) / 2⌋ + 1 = 13` → **13×13**" in _markdown(at)
 

@@ -1,5 +1,6 @@
 """The Make a dataset screen: create a dataset, add examples by drawing, camera, upload and zip, delete one,
 refuse hostile names and files in plain words, then train on it and inspect the network."""
+
 import io
 import zipfile
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ PAGE = "pages/dataset_maker.py"
 
 def png(side=60, ink=(15, 45), fmt="PNG") -> bytes:
     a = np.zeros((side, side), np.uint8)
-    a[ink[0]:ink[1], ink[0]:ink[1]] = 255
+    a[ink[0] : ink[1], ink[0] : ink[1]] = 255
     out = io.BytesIO()
     Image.fromarray(a).convert("RGB" if fmt == "JPEG" else "L").save(out, format=fmt)
     return out.getvalue()
@@ -46,8 +47,9 @@ def test_a_dataset_made_by_upload_camera_and_drawing_holds_each_example(maker, m
     assert ds.classes == ("square", "ring") and st_value(at, "maker_dataset") == ds.id
 
     at.button_group(key="maker_source").set_value("upload").run()
-    at.file_uploader(key="maker_upload_0").set_value([("a.png", png(), "image/png"),
-                                                      ("b.png", png(ink=(10, 50)), "image/png")]).run()
+    at.file_uploader(key="maker_upload_0").set_value(
+        [("a.png", png(), "image/png"), ("b.png", png(ink=(10, 50)), "image/png")]
+    ).run()
     next(b for b in at.button if b.key == "maker_add_upload").click().run()
     assert any("Added 2 to square" in s for s in texts(at, "success"))
     assert [len(f) for f in own_data.examples(ds)] == [2, 0]
@@ -81,14 +83,17 @@ def st_value(at, key):
     return at.session_state[key] if key in at.session_state else None
 
 
-@pytest.mark.parametrize("name, classes, complaint", [
-    ("<b>Shapes</b>", "a\nb", "may hold only letters"),
-    ("Shapes", "<script>alert(1)</script>\nb", "may hold only letters"),
-    ("../../escape", "a\nb", "remove /"),
-    ("Shapes", "only one", "between 2 and 10 classes"),
-    ("Shapes", "cat\nCat", "same name"),
-    ("", "a\nb", "is empty"),
-])
+@pytest.mark.parametrize(
+    "name, classes, complaint",
+    [
+        ("<b>Shapes</b>", "a\nb", "may hold only letters"),
+        ("Shapes", "<script>alert(1)</script>\nb", "may hold only letters"),
+        ("../../escape", "a\nb", "remove /"),
+        ("Shapes", "only one", "between 2 and 10 classes"),
+        ("Shapes", "cat\nCat", "same name"),
+        ("", "a\nb", "is empty"),
+    ],
+)
 def test_hostile_or_unusable_names_get_a_plain_message_and_make_nothing(maker, name, classes, complaint):
     at = create(maker, name, classes)
     errors = texts(at, "error")
@@ -100,9 +105,13 @@ def test_hostile_or_unusable_names_get_a_plain_message_and_make_nothing(maker, n
 def test_hostile_uploads_are_refused_one_by_one_and_the_rest_is_kept(maker):
     at = create(maker, "Shapes", "square\nring")
     at.button_group(key="maker_source").set_value("upload").run()
-    at.file_uploader(key="maker_upload_0").set_value([("good.png", png(), "image/png"),
-                                                      ("evil.png", b"<html>not a picture</html>", "image/png"),
-                                                      ("blank.png", png(ink=(0, 0)), "image/png")]).run()
+    at.file_uploader(key="maker_upload_0").set_value(
+        [
+            ("good.png", png(), "image/png"),
+            ("evil.png", b"<html>not a picture</html>", "image/png"),
+            ("blank.png", png(ink=(0, 0)), "image/png"),
+        ]
+    ).run()
     at.button(key="maker_add_upload").click().run()
     errors = texts(at, "error")
     assert len(errors) == 2 and "evil.png" in errors[0] and "blank.png" in errors[1]

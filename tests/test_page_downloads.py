@@ -1,4 +1,5 @@
 """A dataset that must be downloaded is downloaded only after a visible click, never because a link named it."""
+
 from pathlib import Path
 
 import pytest

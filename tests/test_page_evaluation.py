@@ -1,4 +1,5 @@
 """The Evaluation page (AppTest): accuracy, confusion cells and their images, mistakes, two runs compared."""
+
 import shutil
 from pathlib import Path
 
@@ -14,12 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGE = "pages/evaluation.py"
 SHOWN = 24  # the page's gallery size before "show more"
-
-
-
-
-
-
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +78,10 @@ def test_confusion_cell_shows_its_images(ids):
         fig = find_chart(at, "ev_cell_gallery")
         assert len(tiles(fig)) == min(int(cm[i, j]), SHOWN)
         first = evaluate.mistakes(ev, true_class=i, predicted_class=j)[0]
-        assert fig["layout"]["annotations"][0]["text"] == \
-            f"true {ev.class_names[i]} → {ev.class_names[j]} ({ev.confidence[first]:.0%})"
+        assert (
+            fig["layout"]["annotations"][0]["text"]
+            == f"true {ev.class_names[i]} → {ev.class_names[j]} ({ev.confidence[first]:.0%})"
+        )
         assert f"**{cm[i, j]}** images of **{ev.class_names[i]}**" in "\n".join(m.value for m in at.markdown)
 
     empty = next(((i, j) for i in range(10) for j in range(10) if i != j and cm[i, j] == 0), None)
@@ -105,8 +102,10 @@ def test_mistakes_gallery_is_sorted_and_shows_more(ids):
     assert len(fig["data"]) == 1 and len(tiles(fig)) == SHOWN  # one tiled trace
     top = evaluate.mistakes(ev, limit=SHOWN)
     texts = [a["text"] for a in fig["layout"]["annotations"]]
-    assert texts == [f"true {ev.class_names[ev.labels[g]]} → {ev.class_names[ev.predictions[g]]} "
-                     f"({ev.confidence[g]:.0%})" for g in top]
+    assert texts == [
+        f"true {ev.class_names[ev.labels[g]]} → {ev.class_names[ev.predictions[g]]} ({ev.confidence[g]:.0%})"
+        for g in top
+    ]
     at.button(key="ev_more").click().run()
     assert not at.exception
     assert len(tiles(find_chart(at, "ev_mistakes"))) == min(2 * SHOWN, ev.n_wrong)
@@ -140,13 +139,21 @@ def test_single_run_explains_how_to_compare(ids, monkeypatch, tmp_path):
 
 
 def test_history_aligns_step_and_epoch_records():
-    history = metrics.history([
-        {"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.5, "train_acc": 0.5, "lr": 0.1},
-        {"kind": "step", "step": 10, "epoch": 1.0, "train_loss": 1.0, "train_acc": 0.7},
-        {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.9, "val_acc": 0.75},
-        {"kind": "note"},
-    ])
-    assert history == {"step": [5, 10, 10], "epoch": [0.5, 1.0, 1], "train_loss": [1.5, 1.0, None],
-                       "train_acc": [0.5, 0.7, None], "val_loss": [None, None, 0.9], "val_acc": [None, None, 0.75]}
+    history = metrics.history(
+        [
+            {"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.5, "train_acc": 0.5, "lr": 0.1},
+            {"kind": "step", "step": 10, "epoch": 1.0, "train_loss": 1.0, "train_acc": 0.7},
+            {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.9, "val_acc": 0.75},
+            {"kind": "note"},
+        ]
+    )
+    assert history == {
+        "step": [5, 10, 10],
+        "epoch": [0.5, 1.0, 1],
+        "train_loss": [1.5, 1.0, None],
+        "train_acc": [0.5, 0.7, None],
+        "val_loss": [None, None, 0.9],
+        "val_acc": [None, None, 0.75],
+    }
     fig = figures.compare_curves({"a": history}, "val_acc")
     assert list(fig.data[0].y) == [0.75]

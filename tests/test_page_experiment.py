@@ -1,4 +1,5 @@
 """AppTest of pages/experiment.py: every tab with and without a run, its main widget driven, no exceptions."""
+
 import shutil
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The Explain page in AppTest: empty state, attribution methods, filters, and the embedding map."""
+
 import json
 
 import pytest
@@ -52,15 +53,17 @@ def test_without_a_run_the_page_offers_training():
 def test_attribution_methods_targets_and_layers(run_id):
     at = _open(run_id)
     assert [t.label for t in at.tabs] == ["Attribution", "What filters look for", "Embedding map"]
-    assert at.radio(key="ex_method").options == ["Gradient saliency", "SmoothGrad", "Integrated Gradients",
-                                                 "Grad-CAM"]
+    assert at.radio(key="ex_method").options == ["Gradient saliency", "SmoothGrad", "Integrated Gradients", "Grad-CAM"]
     seen = {}
     for method in ("saliency", "smoothgrad", "integrated_gradients", "gradcam"):
         at.radio(key="ex_method").set_value(method)
         _rerun(at, run_id)
         seen[method] = _chart(at, "ex_overlay")["data"][1]["z"]
-        assert any(method_caption in c.value for c in at.caption
-                   for method_caption in ("gradient", "Gradients", "feature maps"))
+        assert any(
+            method_caption in c.value
+            for c in at.caption
+            for method_caption in ("gradient", "Gradients", "feature maps")
+        )
     assert len({json.dumps(z) for z in seen.values()}) == 4  # four different heat maps
     assert at.selectbox(key="ex_layer").value == "conv2"
     at.selectbox(key="ex_layer").set_value("conv1")

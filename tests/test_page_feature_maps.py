@@ -1,4 +1,5 @@
 """The Feature maps page (AppTest): empty state, every layer's maps, the prediction, uploads and the canvas."""
+
 import io
 
 import numpy as np
@@ -10,14 +11,6 @@ from pagetest import array, chart, markdown, open_page, tiles
 from cnnviz import data, evaluate, hooks, images, runs, train
 
 PAGE = "pages/feature_maps.py"
-
-
-
-
-
-
-
-
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def lenet(store, monkeypatch):
 
 def _x(split, cls, idx):
     _, _, g = data.test_image(split, cls, idx)
-    return data.normalize(split.x_test[g:g + 1], split.info)[0].numpy()  # (1, 28, 28)
+    return data.normalize(split.x_test[g : g + 1], split.info)[0].numpy()  # (1, 28, 28)
 
 
 def test_empty_store_shows_the_quick_start():
@@ -62,9 +55,11 @@ def test_layer_choice_shows_that_layers_maps(lenet):
     np.testing.assert_allclose(np.stack(tiles(fig)), acts["conv1"], rtol=1e-6)
     assert fig["layout"]["annotations"][0]["text"].startswith("ch 0 [")  # each map's value range
 
-    for layer, text, n, shape in (("pool1", "**pool1**: 6 maps of 12×12", 6, (12, 12)),
-                                  ("conv2_relu", "**conv2_relu**: 16 maps of 8×8", 16, (8, 8)),
-                                  ("pool2", "**pool2**: 16 maps of 4×4", 16, (4, 4))):
+    for layer, text, n, shape in (
+        ("pool1", "**pool1**: 6 maps of 12×12", 6, (12, 12)),
+        ("conv2_relu", "**conv2_relu**: 16 maps of 8×8", 16, (8, 8)),
+        ("pool2", "**pool2**: 16 maps of 4×4", 16, (4, 4)),
+    ):
         at.select_slider(key="fm_layer").set_value(layer).run()
         assert not at.exception
         assert text in markdown(at)
@@ -98,8 +93,9 @@ def test_class_and_index_change_the_prediction(lenet):
     assert "← true" in chart(at, "fm_probs")["data"][0]["text"][7]
 
     at.number_input(key="fm_index").set_value(3).run()
-    np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
-                               evaluate.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6)
+    np.testing.assert_allclose(
+        array(chart(at, "fm_probs")["data"][0]["x"]), evaluate.predict(model, _x(split, 7, 3)[None])[0], rtol=1e-6
+    )
     at.number_input(key="fm_index").set_value(10_000).run()  # beyond the class: clamped, not a crash
     assert not at.exception
 
@@ -119,8 +115,9 @@ def test_upload_is_prepared_and_bad_files_are_refused(lenet):
     notes = " ".join(c.value for c in at.caption)
     assert "converted colour to grey" in notes and "inverted" in notes
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
-    np.testing.assert_allclose(array(chart(at, "fm_probs")["data"][0]["x"]),
-                               evaluate.predict(model, prepared.tensor)[0], rtol=1e-6)
+    np.testing.assert_allclose(
+        array(chart(at, "fm_probs")["data"][0]["x"]), evaluate.predict(model, prepared.tensor)[0], rtol=1e-6
+    )
     np.testing.assert_array_equal(tiles(chart(at, "fm_input"))[0], prepared.image[0])
 
     at.file_uploader(key="fm_upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")).run()
@@ -136,7 +133,8 @@ def test_a_photo_shows_each_step_of_its_preparation(lenet):
     at.radio(key="fm_source").set_value("upload").run()
     buf = io.BytesIO()
     Image.fromarray(phone_photo(split.x_test[int(np.flatnonzero(split.y_test.numpy() == 3)[0]), 0].numpy())).save(
-        buf, format="PNG")
+        buf, format="PNG"
+    )
     at.file_uploader(key="fm_upload").set_value(("three.jpg", buf.getvalue(), "image/png")).run()
     assert not at.exception and not at.error
     expander = next(e for e in at.expander if e.label == "How the photo was prepared")
@@ -155,6 +153,7 @@ def test_canvas_without_a_drawing_asks_for_one(lenet):
 
 def _odd_files() -> dict[str, tuple[bytes, str]]:
     """Every odd upload a class of students produces: (bytes, 'refused' or 'converted')."""
+
     def png(arr):
         buf = io.BytesIO()
         Image.fromarray(arr).save(buf, format="PNG")

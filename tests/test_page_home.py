@@ -1,4 +1,5 @@
 """The Home screen (AppTest): first training, the run list, damaged and running runs."""
+
 import json
 import time
 from pathlib import Path
@@ -9,8 +10,15 @@ from cnnviz import jobs, metrics, runs
 from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ["pages/home.py", "pages/kernels.py", "pages/feature_maps.py", "pages/evaluation.py", "pages/explain.py",
-         "pages/experiment.py", "pages/train.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/kernels.py",
+    "pages/feature_maps.py",
+    "pages/evaluation.py",
+    "pages/explain.py",
+    "pages/experiment.py",
+    "pages/train.py",
+]
 
 
 def _home() -> AppTest:
@@ -53,8 +61,9 @@ def test_damaged_runs_are_listed_with_the_reason_deletable_and_break_no_screen(u
     texts = " ".join(m.value for m in at.markdown)
     assert "interrupted" in texts
     # the sidebar offers only usable runs, and every screen works beside the damaged ones
-    assert at.selectbox(key="run_id").options == [f"{good} · mnist-sample · finished · "
-                                                  f"{runs.read_run(good).test_accuracy:.2%}"]
+    assert at.selectbox(key="run_id").options == [
+        f"{good} · mnist-sample · finished · {runs.read_run(good).test_accuracy:.2%}"
+    ]
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, page
@@ -93,8 +102,10 @@ def test_a_link_to_a_run_that_is_not_here_says_so(use_run):
     [warning] = at.sidebar.warning
     shown = at.session_state["run_id"]
     assert shown in (older, done)  # the newest (both may carry the same second)
-    assert warning.value.replace("\\", "") == (f"The link names run :red[gone]-run, which is not in this run store or "
-                                               f"has no weights to inspect. Showing {shown} instead.")
+    assert warning.value.replace("\\", "") == (
+        f"The link names run :red[gone]-run, which is not in this run store or "
+        f"has no weights to inspect. Showing {shown} instead."
+    )
     assert ":red\\[gone\\]" in warning.value  # escaped: shown as typed, not as red text
     other = older if shown == done else done
     at.selectbox(key="run_id").set_value(other).run()

@@ -1,4 +1,5 @@
 """The Kernels page (AppTest): empty state, layer/channel/scale choices, the snapshot timeline, kernels applied."""
+
 import io
 
 import numpy as np
@@ -10,14 +11,6 @@ from pagetest import array, chart, markdown, open_page, tiles
 from cnnviz import data, images, kernels, runs, train
 
 PAGE = "pages/kernels.py"
-
-
-
-
-
-
-
-
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +28,13 @@ def store(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CNNVIZ_HOME", str(home))
         mp.setenv("CNNVIZ_DATA_DIR", str(home / "data"))
-        ids = {"lenet5": train.run_training(train.config_for("lenet5", epochs=1, batch_size=256)).run_id,
-               "mlp": train.run_training(train.config_for("mlp", epochs=1)).run_id,
-               "rgb": train.run_training(train.config_for("tiny-cnn", f"folder:{folder}?size=16&channels=3",
-                                                          epochs=1, batch_size=4, snapshots=3)).run_id}
+        ids = {
+            "lenet5": train.run_training(train.config_for("lenet5", epochs=1, batch_size=256)).run_id,
+            "mlp": train.run_training(train.config_for("mlp", epochs=1)).run_id,
+            "rgb": train.run_training(
+                train.config_for("tiny-cnn", f"folder:{folder}?size=16&channels=3", epochs=1, batch_size=4, snapshots=3)
+            ).run_id,
+        }
     return home, ids
 
 
@@ -99,7 +95,7 @@ def test_scale_toggle_switches_between_one_and_per_kernel_ranges(use_store):
 def _colours(fig: dict) -> list[np.ndarray]:
     """Each tile of a grid's z: its colours (tiles() gives the true values, which differ when rescaled)."""
     z = array(fig["data"][0]["z"])
-    return [z[r0:r0 + h, c0:c0 + w] for r0, c0, h, w in fig["layout"]["meta"]["tiles"]]
+    return [z[r0 : r0 + h, c0 : c0 + w] for r0, c0, h, w in fig["layout"]["meta"]["tiles"]]
 
 
 def test_the_moment_of_training_shows_each_snapshots_kernels(use_store):
@@ -108,8 +104,9 @@ def test_the_moment_of_training_shows_each_snapshots_kernels(use_store):
     at = open_page(PAGE, run_id)
     moment = at.select_slider(key="moment")
     assert moment.value is None  # the end of training first
-    np.testing.assert_array_equal(np.stack(tiles(chart(at, "kn_final"))),
-                                  kernels.of_layer(runs.load_model(run_id)[1], "conv1")[:, 0])
+    np.testing.assert_array_equal(
+        np.stack(tiles(chart(at, "kn_final"))), kernels.of_layer(runs.load_model(run_id)[1], "conv1")[:, 0]
+    )
     moment.set_value(0).run()
     first = tiles(chart(at, "kn_final"))
     np.testing.assert_array_equal(np.stack(first), kernels.of_layer(runs.load_snapshot(run_id, 0), "conv1")[:, 0])
@@ -120,8 +117,9 @@ def test_the_moment_of_training_shows_each_snapshots_kernels(use_store):
     at.select_slider(key="moment").set_value(middle).run()
     assert not at.exception
     fig = chart(at, "kn_final")
-    np.testing.assert_array_equal(np.stack(tiles(fig)),
-                                  kernels.of_layer(runs.load_snapshot(run_id, middle), "conv1")[:, 0])
+    np.testing.assert_array_equal(
+        np.stack(tiles(fig)), kernels.of_layer(runs.load_snapshot(run_id, middle), "conv1")[:, 0]
+    )
     assert f"step {snaps[middle]['step']}" in fig["layout"]["title"]["text"]
     assert not np.array_equal(np.stack(tiles(fig)), np.stack(first))  # training moved them
     # one colour scale for every moment: the largest |weight| over the whole of training
@@ -129,8 +127,10 @@ def test_the_moment_of_training_shows_each_snapshots_kernels(use_store):
     assert fig["layout"]["coloraxis"]["cmax"] == pytest.approx(max(float(np.abs(k).max()) for k in every))
 
     at.selectbox(key="kn_layer").set_value("conv2").run()  # the moment stays, the layer changes
-    np.testing.assert_array_equal(np.stack(tiles(chart(at, "kn_final")))[:, None],
-                                  kernels.of_layer(runs.load_snapshot(run_id, middle), "conv2")[:, :1])
+    np.testing.assert_array_equal(
+        np.stack(tiles(chart(at, "kn_final")))[:, None],
+        kernels.of_layer(runs.load_snapshot(run_id, middle), "conv2")[:, :1],
+    )
 
 
 def test_first_layer_applied_to_test_images_and_uploads(use_store):
@@ -141,7 +141,7 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
 
     def expected(cls, idx):
         _, _, g = data.test_image(split, cls, idx)
-        return kernels.apply_first_layer(model, data.normalize(split.x_test[g:g + 1], split.info)[0].numpy())
+        return kernels.apply_first_layer(model, data.normalize(split.x_test[g : g + 1], split.info)[0].numpy())
 
     fig = chart(at, "kn_applied")
     assert len(tiles(fig)) == 6 and tiles(fig)[0].shape == (24, 24)
@@ -161,8 +161,11 @@ def test_first_layer_applied_to_test_images_and_uploads(use_store):
     at.file_uploader(key="kn_upload").set_value(("one.png", buf.getvalue(), "image/png")).run()
     assert not at.exception and not at.error
     prepared = images.prepare_image(images.load_image_bytes(buf.getvalue()), split.info)
-    np.testing.assert_allclose(np.stack(tiles(chart(at, "kn_applied"))),
-                               kernels.apply_first_layer(model, prepared.tensor[0].numpy()), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.stack(tiles(chart(at, "kn_applied"))),
+        kernels.apply_first_layer(model, prepared.tensor[0].numpy()),
+        rtol=1e-6,
+    )
     assert any("cropped" in c.value for c in at.caption)  # the preparation notes are shown
 
     at.file_uploader(key="kn_upload").set_value(("notes.txt", b"not an image", "text/plain")).run()

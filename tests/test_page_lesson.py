@@ -1,4 +1,5 @@
 """The guided lesson: its step registry and sums (cnnviz/lesson.py), and the page driven through AppTest."""
+
 import re
 from pathlib import Path
 
@@ -25,9 +26,23 @@ def n_of(step_id: str) -> int:
 
 
 def test_registry_has_the_steps_in_the_teaching_order():
-    assert lesson.STEP_IDS == ("kernel", "cross-correlation", "shared-weights", "channels", "stride-padding", "relu",
-                               "pooling", "dropout", "kernel-gradient", "lenet5", "softmax-loss", "deep-cnn",
-                               "mlp-vs-cnn", "mistakes", "learned-kernels")
+    assert lesson.STEP_IDS == (
+        "kernel",
+        "cross-correlation",
+        "shared-weights",
+        "channels",
+        "stride-padding",
+        "relu",
+        "pooling",
+        "dropout",
+        "kernel-gradient",
+        "lenet5",
+        "softmax-loss",
+        "deep-cnn",
+        "mlp-vs-cnn",
+        "mistakes",
+        "learned-kernels",
+    )
     pages = {p.stem for p in (Path(APP).parent / "pages").glob("*.py")}
     for step in lesson.STEPS:
         assert Path(step.page).stem in pages
@@ -108,12 +123,20 @@ def test_box_kernel_and_crop():
 
 
 def test_curve_history_and_summary():
-    records = [{"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.0, "train_acc": 0.6},
-               {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.5, "val_acc": 0.9},
-               {"kind": "other"}]
+    records = [
+        {"kind": "step", "step": 5, "epoch": 0.5, "train_loss": 1.0, "train_acc": 0.6},
+        {"kind": "epoch", "step": 10, "epoch": 1, "val_loss": 0.5, "val_acc": 0.9},
+        {"kind": "other"},
+    ]
     h = metrics.history(records)
-    assert h == {"step": [5, 10], "epoch": [0.5, 1], "train_loss": [1.0, None], "train_acc": [0.6, None],
-                 "val_loss": [None, 0.5], "val_acc": [None, 0.9]}
+    assert h == {
+        "step": [5, 10],
+        "epoch": [0.5, 1],
+        "train_loss": [1.0, None],
+        "train_acc": [0.6, None],
+        "val_loss": [None, 0.5],
+        "val_acc": [None, 0.9],
+    }
     rows = lesson.summary_rows(presets.preset_spec("deep-cnn"))
     assert sum(r["parameters"] for r in rows) == 388_234
     assert [r["layer"] for r in rows][:3] == ["input", "conv1", "pool1"]
@@ -174,11 +197,12 @@ def test_steps_render_with_a_finished_run():
     at.selectbox(key="lesson_step").set_value(n_of("softmax-loss")).run()
     assert not at.exception
     from cnnviz import data
+
     _, model = runs.load_model(run_id)
     split = data.load("mnist-sample")
     g = int(np.flatnonzero(split.y_test.numpy() == 7)[0])
     with torch.no_grad():
-        logits = model.eval()(data.normalize(split.x_test[g:g + 1], split.info))
+        logits = model.eval()(data.normalize(split.x_test[g : g + 1], split.info))
     loss = F.cross_entropy(logits, torch.tensor([7])).item()
     p = torch.softmax(logits, 1)[0, 7].item()
     text = " ".join(m.value for m in at.markdown)
@@ -262,8 +286,12 @@ def test_cnn_convolution_is_cross_correlation_and_the_true_one_rotates_the_kerne
     ref = F.conv2d(torch.tensor(image)[None, None], torch.tensor(kernel)[None, None])[0, 0].numpy()
     np.testing.assert_allclose(conv.convolve(image, kernel), ref, atol=1e-12)  # what CNNs compute: no flip
     # the textbook sum: out[r, c] = Σ image[r + 2 - i, c + 2 - j] · kernel[i, j]
-    by_hand = np.array([[sum(image[r + 2 - i, c + 2 - j] * kernel[i, j] for i in range(3) for j in range(3))
-                         for c in range(7)] for r in range(7)])
+    by_hand = np.array(
+        [
+            [sum(image[r + 2 - i, c + 2 - j] * kernel[i, j] for i in range(3) for j in range(3)) for c in range(7)]
+            for r in range(7)
+        ]
+    )
     np.testing.assert_allclose(lesson.true_convolution(image, kernel), by_hand, atol=1e-12)
     assert not np.allclose(lesson.true_convolution(image, kernel), ref)
     digit = np.arange(64.0).reshape(8, 8)
@@ -279,8 +307,8 @@ def test_window_coverage_counts_every_window_and_names_valid_and_same_padding():
         out = conv.output_size(size, f, s, p).size
         for r in range(out):
             for c in range(out):
-                count[r * s:r * s + f, c * s:c * s + f] += 1
-        np.testing.assert_array_equal(lesson.window_coverage(size, f, s, p), count[p:p + size, p:p + size])
+                count[r * s : r * s + f, c * s : c * s + f] += 1
+        np.testing.assert_array_equal(lesson.window_coverage(size, f, s, p), count[p : p + size, p : p + size])
     coverage = lesson.window_coverage(28, 3, 1, 1)
     assert coverage[0, 0] == 4 and coverage[14, 14] == 9  # the lesson's sentence: 4 windows against 9
     assert lesson.window_coverage(28, 3, 1, 0)[0, 0] == 1
@@ -299,12 +327,20 @@ def test_the_kernel_gradient_is_autograds_and_descent_finds_the_kernel():
     loss.backward()
     assert g.loss == pytest.approx(loss.item(), rel=1e-12)
     np.testing.assert_allclose(g.gradient, k.grad.numpy(), rtol=1e-10, atol=1e-12)
-    losses = [lesson.kernel_gradient(lesson.GRADIENT_IMAGE, lesson.descend(np.zeros((3, 3)), 0.05, n),
-                                     lesson.GRADIENT_TARGET).loss for n in (0, 10, 100, 1000)]
+    losses = [
+        lesson.kernel_gradient(
+            lesson.GRADIENT_IMAGE, lesson.descend(np.zeros((3, 3)), 0.05, n), lesson.GRADIENT_TARGET
+        ).loss
+        for n in (0, 10, 100, 1000)
+    ]
     assert losses == sorted(losses, reverse=True) and losses[-1] < 1e-6  # falls, to the one kernel that fits
     np.testing.assert_allclose(lesson.descend(np.zeros((3, 3)), 0.05, 1000), lesson.GRADIENT_KERNEL, atol=1e-3)
-    grows = [lesson.kernel_gradient(lesson.GRADIENT_IMAGE, lesson.descend(np.zeros((3, 3)), 0.1, n),
-                                    lesson.GRADIENT_TARGET).loss for n in (10, 50)]
+    grows = [
+        lesson.kernel_gradient(
+            lesson.GRADIENT_IMAGE, lesson.descend(np.zeros((3, 3)), 0.1, n), lesson.GRADIENT_TARGET
+        ).loss
+        for n in (10, 50)
+    ]
     assert grows[1] > grows[0]  # the largest rate on the slider overshoots, as the step says
 
 
@@ -336,8 +372,9 @@ def test_new_steps_render_and_their_widgets_compute_what_they_say():
     start = lesson.kernel_gradient(lesson.GRADIENT_IMAGE, np.zeros((3, 3)), lesson.GRADIENT_TARGET).loss
     at.button(key="lesson_grad_ten").click().run()
     assert not at.exception
-    want = lesson.kernel_gradient(lesson.GRADIENT_IMAGE, lesson.descend(np.zeros((3, 3)), 0.05, 10),
-                                  lesson.GRADIENT_TARGET).loss
+    want = lesson.kernel_gradient(
+        lesson.GRADIENT_IMAGE, lesson.descend(np.zeros((3, 3)), 0.05, 10), lesson.GRADIENT_TARGET
+    ).loss
     text = " ".join(m.value for m in at.markdown)
     assert f"After 10 step(s): loss ½·Σ(output − target)² = **{want:.4g}**" in text and want < start
     at.button(key="lesson_grad_reset").click().run()
@@ -374,5 +411,6 @@ def test_the_cnn_holds_up_better_than_the_mlp_on_small_shifts_and_both_fall_on_l
     shown = find_chart(at, "lesson_shift_fig")
     assert [trace["name"] for trace in shown["data"]] == ["MLP baseline", "LeNet-5"]
     np.testing.assert_allclose(array(shown["data"][0]["y"]), mlp) and np.testing.assert_allclose(
-        array(shown["data"][1]["y"]), cnn)
+        array(shown["data"][1]["y"]), cnn
+    )
     assert any(f"MLP {mlp[2]:.1%}, LeNet-5 {cnn[2]:.1%}" in m.value for m in at.markdown)

@@ -1,4 +1,5 @@
 """AppTest of the pretrained-networks page: no weights and offline, random weights, a weights file, a damaged file."""
+
 import io
 import urllib.error
 from pathlib import Path

@@ -1,4 +1,5 @@
 """AppTest of the receptive-field page: presets without any run, a trained run's own network, the checks it offers."""
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """AppTest of the Train page: settings, starting a background run, the live view, pause/stop, outcomes."""
+
 import json
 import os
 import time
@@ -19,6 +20,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 @pytest.fixture
 def open_train(monkeypatch):
     """Opens the whole app (sidebar included; pages run inside app.py's navigation) on the page."""
+
     def open_page(**state):
         at = AppTest.from_file(APP, default_timeout=60)
         at.run()
@@ -47,9 +49,14 @@ def test_without_runs_the_page_explains_what_to_do(open_train):
     assert not at.button(key="train_start").disabled
 
 
-@pytest.mark.parametrize("text, message", [("0", "the learning rate must be a positive number such as 0.001, got 0"),
-                                           ("fast", "must be a positive number such as 0.001, got fast"),
-                                           ("1e-0x", "got 1e-0x")])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("0", "the learning rate must be a positive number such as 0.001, got 0"),
+        ("fast", "must be a positive number such as 0.001, got fast"),
+        ("1e-0x", "got 1e-0x"),
+    ],
+)
 def test_a_bad_learning_rate_is_refused_and_nothing_starts(open_train, text, message):
     at = open_train()
     at.text_input(key="train_lr").set_value(text)
@@ -89,8 +96,9 @@ def test_a_started_run_shows_curves_kernels_and_its_test_accuracy(open_train, ca
     record = run.record
     estimate, took = record.estimated_seconds_per_epoch, record.active_seconds / record.epochs_done
     assert estimate > 0 and took > 0  # the builder's estimate, made before training, beside what it took
-    assert f"Time per epoch: estimated {estimate:.1f} s before training, took {took:.1f} s." in \
-        [c.value for c in at.caption]
+    assert f"Time per epoch: estimated {estimate:.1f} s before training, took {took:.1f} s." in [
+        c.value for c in at.caption
+    ]
     assert at.session_state["run_id"] == run_id  # selected in the sidebar for the inspection pages
     assert at.selectbox(key="run_id").value == run_id
     assert [link.proto.page for link in at.get("page_link")] == ["kernels", "feature_maps", "evaluation"]

@@ -1,4 +1,5 @@
 """The playground's worked examples: the pictures, the colour kernel's maps, the walk and the numbers as printed."""
+
 import numpy as np
 import pytest
 
@@ -69,15 +70,32 @@ def test_the_walk_starts_at_the_strongest_value_and_fills_row_by_row():
     assert out[1, 1] == 0.0  # the output itself is left alone
 
 
-@pytest.mark.parametrize("value,text", [(12, "12"), (12.0, "12"), (-0.5, "-0.5"), (1 / 9, "0.1111"), (0, "0"),
-                                        (-0.00001, "0"), (2.50004, "2.5"), (-3.14159, "-3.1416"), (1e6, "1000000")])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (12, "12"),
+        (12.0, "12"),
+        (-0.5, "-0.5"),
+        (1 / 9, "0.1111"),
+        (0, "0"),
+        (-0.00001, "0"),
+        (2.50004, "2.5"),
+        (-3.14159, "-3.1416"),
+        (1e6, "1000000"),
+    ],
+)
 def test_number_is_rounded_to_four_decimals_without_trailing_zeros(value, text):
     assert playground.number(value) == text
 
 
 def test_ratio_and_products():
-    assert [playground.ratio(r) for r in (6.8, 26.0, 99.94, 100.0, 3925.0)] == ["6.8×", "26.0×", "99.9×", "100×",
-                                                                             "3,925×"]
+    assert [playground.ratio(r) for r in (6.8, 26.0, 99.94, 100.0, 3925.0)] == [
+        "6.8×",
+        "26.0×",
+        "99.9×",
+        "100×",
+        "3,925×",
+    ]
     window = np.array([[0.0, 9.0], [1.5, 200.0]])
     kernel = np.array([[1.0, -8.0], [0.125, -1 / 3]])
     assert playground.products(window, kernel) == "0×1 + 9×(-8) + 1.5×0.125 + 200×(-0.333)"

@@ -1,4 +1,5 @@
 """The networks of the literature: their parameter counts, their shapes on any dataset, the registry."""
+
 import pytest
 import torch
 
@@ -21,8 +22,17 @@ EXPECTED_PARAMS = {
 
 
 def test_the_registry_lists_every_preset_in_order():
-    assert presets.list_presets() == ["lenet5", "deep-cnn", "keras-cnn", "tiny-cnn", "simple-cnn", "chollet-cnn",
-                                      "mlp", "cifar-cnn", "fast"]
+    assert presets.list_presets() == [
+        "lenet5",
+        "deep-cnn",
+        "keras-cnn",
+        "tiny-cnn",
+        "simple-cnn",
+        "chollet-cnn",
+        "mlp",
+        "cifar-cnn",
+        "fast",
+    ]
     assert sorted(p for p, _ in EXPECTED_PARAMS) == sorted(presets.list_presets())
 
 

@@ -1,5 +1,6 @@
 """Tests for cnnviz.pretrained: random-weight networks on the ImageNet code path (Grad-CAM through attribution),
 and the weights files."""
+
 import dataclasses
 import hashlib
 import urllib.error
@@ -82,8 +83,14 @@ def test_kernels_maps_and_top5(resnet, photo):
     assert seen.probs.shape == (1000,) and abs(float(seen.probs.sum()) - 1) < 1e-5
     assert seen.top.shape == (5,) and np.all(np.diff(seen.probs[seen.top]) <= 0)
     assert seen.names == tuple(pt.categories("resnet18")[i] for i in seen.top)
-    assert seen.shapes == {"conv1": (64, 112, 112), "maxpool": (64, 56, 56), "layer1": (64, 56, 56),
-                           "layer2": (128, 28, 28), "layer3": (256, 14, 14), "layer4": (512, 7, 7)}
+    assert seen.shapes == {
+        "conv1": (64, 112, 112),
+        "maxpool": (64, 56, 56),
+        "layer1": (64, 56, 56),
+        "layer2": (128, 28, 28),
+        "layer3": (256, 14, 14),
+        "layer4": (512, 7, 7),
+    }
     assert seen.maps["conv1"].shape == (32, 56, 56)  # first 32 channels, averaged down from 112
     assert seen.maps["layer4"].shape == (32, 7, 7)
     assert (seen.maps["layer1"] >= 0).all()  # a block ends in a ReLU
@@ -175,8 +182,11 @@ def test_download_verifies_then_renames(tmp_path, monkeypatch, resnet):
 
 def test_download_with_a_wrong_checksum_is_not_kept(tmp_path, monkeypatch, resnet):
     entry = _served(tmp_path, monkeypatch, resnet.model.state_dict())
-    monkeypatch.setitem(pt.MODELS, "resnet18", dataclasses.replace(entry, url=entry.url.replace(
-        entry.file_name, "resnet18-00000000.pth")))
+    monkeypatch.setitem(
+        pt.MODELS,
+        "resnet18",
+        dataclasses.replace(entry, url=entry.url.replace(entry.file_name, "resnet18-00000000.pth")),
+    )
     (tmp_path / entry.file_name).rename(tmp_path / "resnet18-00000000.pth")
     with pytest.raises(pt.WeightsError, match="wrong checksum"):
         pt.download_weights("resnet18")

@@ -1,4 +1,5 @@
 """Tests for cnnviz.progress: a run's live and final numbers from its record and its last metric records."""
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,16 +10,36 @@ from cnnviz.record import RunRecord
 from cnnviz.train import TrainConfig
 
 SPEC = presets.preset_spec("mlp")
-RUNNING = RunRecord(run_id="r", status="running", dataset="mnist-sample", spec=SPEC,
-                    config=TrainConfig(spec=SPEC, epochs=4), steps_per_epoch=50, total_steps=200)
+RUNNING = RunRecord(
+    run_id="r",
+    status="running",
+    dataset="mnist-sample",
+    spec=SPEC,
+    config=TrainConfig(spec=SPEC, epochs=4),
+    steps_per_epoch=50,
+    total_steps=200,
+)
 RECORDS = [
-    {"kind": "step", "step": 50, "epoch": 1.0, "train_loss": 0.9, "lr": 0.006, "images_per_second": 800.0,
-     "eta": 30.0},
+    {"kind": "step", "step": 50, "epoch": 1.0, "train_loss": 0.9, "lr": 0.006, "images_per_second": 800.0, "eta": 30.0},
     {"kind": "epoch", "step": 50, "epoch": 1, "val_loss": 0.5, "val_acc": 0.81},
-    {"kind": "step", "step": 60, "epoch": 1.2, "train_loss": 0.7, "lr": 0.005, "images_per_second": 1000.0,
-     "eta": 28.0},
-    {"kind": "step", "step": 70, "epoch": 1.4, "train_loss": 0.6, "lr": 0.004, "images_per_second": 1200.0,
-     "eta": 26.0},
+    {
+        "kind": "step",
+        "step": 60,
+        "epoch": 1.2,
+        "train_loss": 0.7,
+        "lr": 0.005,
+        "images_per_second": 1000.0,
+        "eta": 28.0,
+    },
+    {
+        "kind": "step",
+        "step": 70,
+        "epoch": 1.4,
+        "train_loss": 0.6,
+        "lr": 0.004,
+        "images_per_second": 1200.0,
+        "eta": 26.0,
+    },
 ]
 
 
@@ -52,20 +73,31 @@ def test_the_fraction_never_passes_one():
     assert progress.of_run(replace(RUNNING, total_steps=60), RECORDS, live=True).fraction == 1.0
 
 
-@pytest.mark.parametrize("fields, expected", [
-    (dict(estimated_seconds_per_epoch=2.5, active_seconds=9.0, epochs_done=3.0), (2.5, 3.0)),
-    (dict(estimated_seconds_per_epoch=None, active_seconds=9.0, epochs_done=3.0), None),  # no calibration
-    (dict(estimated_seconds_per_epoch=2.5, active_seconds=9.0, epochs_done=0.0), None),  # stopped at once
-    (dict(estimated_seconds_per_epoch=2.5, active_seconds=None, epochs_done=1.0), None),
-])
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        (dict(estimated_seconds_per_epoch=2.5, active_seconds=9.0, epochs_done=3.0), (2.5, 3.0)),
+        (dict(estimated_seconds_per_epoch=None, active_seconds=9.0, epochs_done=3.0), None),  # no calibration
+        (dict(estimated_seconds_per_epoch=2.5, active_seconds=9.0, epochs_done=0.0), None),  # stopped at once
+        (dict(estimated_seconds_per_epoch=2.5, active_seconds=None, epochs_done=1.0), None),
+    ],
+)
 def test_epoch_seconds_sets_the_estimate_beside_what_an_epoch_took(fields, expected):
     assert progress.epoch_seconds(replace(RUNNING, **fields)) == expected
 
 
 def test_live_runs_are_the_queued_and_training_ones_oldest_first():
-    listing = [runs.RunInfo(name, Path(name), status, damaged=damaged) for name, status, damaged in (
-        ("c-run", "running", None), ("d-run", "finished", None), ("a-run", "queued", None),
-        ("b-run", "starting", None), ("e-run", "damaged", "run.json cannot be read"), ("f-run", "interrupted", None))]
+    listing = [
+        runs.RunInfo(name, Path(name), status, damaged=damaged)
+        for name, status, damaged in (
+            ("c-run", "running", None),
+            ("d-run", "finished", None),
+            ("a-run", "queued", None),
+            ("b-run", "starting", None),
+            ("e-run", "damaged", "run.json cannot be read"),
+            ("f-run", "interrupted", None),
+        )
+    ]
     assert [r.run_id for r in progress.live_runs(listing)] == ["a-run", "b-run", "c-run"]
 
 

@@ -1,4 +1,5 @@
 """Tests for cnnviz.receptive: hand-computed fields and FLOPs, the literature's VGG-16, backpropagation as referee."""
+
 import numpy as np
 import pytest
 import torch
@@ -19,8 +20,12 @@ def by_name(spec):
 def test_lenet5_fields_by_hand():
     f = by_name(presets.preset_spec("lenet5"))
     # conv1 5x5: r 5, j 1; pool 2: r 5 + 1*1 = 6, j 2; conv2 5x5: 6 + 4*2 = 14; pool 2: 14 + 1*2 = 16, j 4
-    assert [(f[n].rf, f[n].jump, f[n].first, f[n].start) for n in ("conv1", "pool1", "conv2", "pool2")] == \
-        [(5, 1, 0, 2.0), (6, 2, 0, 2.5), (14, 2, 0, 6.5), (16, 4, 0, 7.5)]
+    assert [(f[n].rf, f[n].jump, f[n].first, f[n].start) for n in ("conv1", "pool1", "conv2", "pool2")] == [
+        (5, 1, 0, 2.0),
+        (6, 2, 0, 2.5),
+        (14, 2, 0, 6.5),
+        (16, 4, 0, 7.5),
+    ]
     assert f["flatten"].rf == 16 and f["flatten"].jump == 4  # flatten only reorders pool2's units
     assert f["dense1"].rf is None and f["dense1"].covers == rf.Region(0, 28, 0, 28)
 
@@ -43,8 +48,18 @@ def test_lenet5_flops_by_hand():
 
 
 def test_stride_and_padding_by_hand():
-    spec = ArchSpec((1, 16, 16), (Conv(2, 3, stride=2, padding=1), Pool("max", 2), Conv(2, 3, padding=1),
-                                  BatchNorm(), Dropout(0.1), Flatten(), Dense(3)))
+    spec = ArchSpec(
+        (1, 16, 16),
+        (
+            Conv(2, 3, stride=2, padding=1),
+            Pool("max", 2),
+            Conv(2, 3, padding=1),
+            BatchNorm(),
+            Dropout(0.1),
+            Flatten(),
+            Dense(3),
+        ),
+    )
     f = by_name(spec)
     assert (f["conv1"].rf, f["conv1"].jump, f["conv1"].first) == (3, 2, -1)
     assert (f["pool1"].rf, f["pool1"].jump, f["pool1"].first) == (5, 4, -1)
@@ -84,8 +99,13 @@ CHECKS = [  # (spec, layers to probe): presets with and without padding, max-poo
     (presets.preset_spec("tiny-cnn"), None),
     (presets.preset_spec("fast"), ("conv1", "pool1", "conv2", "pool2")),
     (presets.preset_spec("keras-cnn"), ("conv2", "pool1", "dropout1")),
-    (ArchSpec((1, 17, 13), (Conv(3, 3, stride=2, padding=1), Pool("max", 3, 2), Conv(2, 3, padding=2),
-                            Conv(2, 2, stride=2))), None),
+    (
+        ArchSpec(
+            (1, 17, 13),
+            (Conv(3, 3, stride=2, padding=1), Pool("max", 3, 2), Conv(2, 3, padding=2), Conv(2, 2, stride=2)),
+        ),
+        None,
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """Tests for cnnviz.record: run.json read once into a typed record, and a record that cannot be made is damage."""
+
 import json
 
 import pytest
@@ -32,14 +33,17 @@ def _plant(rid: str, **changes) -> None:
     path.write_text(json.dumps(meta))
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"config": {"epochs": "three"}}, "invalid training settings: 'epochs' is 'three'"),
-    ({"config": {"batch_size": 0}}, "invalid training settings: 'batch_size' is '0'"),
-    ({"config": {"first_layer": "painted"}}, "'first_layer' is 'painted'"),
-    ({"config": {"spec": "lenet"}}, "training settings that cannot be read"),
-    ({"threads": -1}, "invalid 'threads'"),
-    ({"owner": 7}, "invalid 'owner'"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"config": {"epochs": "three"}}, "invalid training settings: 'epochs' is 'three'"),
+        ({"config": {"batch_size": 0}}, "invalid training settings: 'batch_size' is '0'"),
+        ({"config": {"first_layer": "painted"}}, "'first_layer' is 'painted'"),
+        ({"config": {"spec": "lenet"}}, "training settings that cannot be read"),
+        ({"threads": -1}, "invalid 'threads'"),
+        ({"owner": 7}, "invalid 'owner'"),
+    ],
+)
 def test_settings_that_cannot_be_read_make_the_run_damaged(use_run, changes, reason):
     run_id = use_run("mlp")
     _plant(run_id, **changes)

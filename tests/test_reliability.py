@@ -1,4 +1,5 @@
 """Killed, concurrent and damaged training: nothing half-written is ever taken for a finished run."""
+
 import json
 import os
 import signal
@@ -18,9 +19,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _train_process(home, *extra):
     env = {**os.environ, "CNNVIZ_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--preset", "lenet5", "--epochs", "2",
-                             "--batch-size", "32", "--json", *extra], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cnnviz",
+            "train",
+            "--preset",
+            "lenet5",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--json",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait(predicate, timeout=90):

@@ -1,5 +1,6 @@
 """A finished run as a one-page HTML report: complete, readable offline, every name from the run escaped, in
 either language, written by the command line and offered on the Train screen."""
+
 import base64
 import io
 import json
@@ -43,15 +44,23 @@ def test_the_report_holds_the_run_on_one_offline_page():
     assert "<tr><th>Network</th><td>LeNet-5</td></tr>" in page and "<th>PyTorch</th>" in page
     # the sections in order, each figure a Plotly div, plotly.js once
     headings = re.findall(r"<h2>(.*?)</h2>", page)
-    assert headings == ["Training curves", "First-layer kernels", "Confusion matrix", "Accuracy per class",
-                        "Misclassified test images"]
+    assert headings == [
+        "Training curves",
+        "First-layer kernels",
+        "Confusion matrix",
+        "Accuracy per class",
+        "Misclassified test images",
+    ]
     rest = without_plotlyjs(page)
     assert rest.count('class="plotly-graph-div"') == 4 and "conv1 after training" in rest
 
     # per class: 10 rows whose right answers add up to the evaluation's
     body = re.search(r'<table class="classes">.*?<tbody>(.*?)</tbody>', page).group(1)
-    rows = re.findall(r'<tr><td>(.*?)</td><td class="n">([\d,]+)</td><td class="n">([\d,]+)</td>'
-                      r'<td class="n">(.*?)</td></tr>', body)
+    rows = re.findall(
+        r'<tr><td>(.*?)</td><td class="n">([\d,]+)</td><td class="n">([\d,]+)</td>'
+        r'<td class="n">(.*?)</td></tr>',
+        body,
+    )
     assert [r[0] for r in rows] == list(ev.class_names) and len(rows) == 10
     assert sum(int(r[1].replace(",", "")) for r in rows) == ev.n_test
     assert sum(int(r[2].replace(",", "")) for r in rows) == ev.n_test - ev.n_wrong
@@ -62,8 +71,10 @@ def test_the_report_holds_the_run_on_one_offline_page():
     assert len(uris) == min(16, ev.n_wrong) > 0
     assert Image.open(io.BytesIO(base64.b64decode(uris[0]))).size == (28, 28)
     first = evaluate.mistakes(ev, limit=1)[0]
-    assert (f"<figcaption>true {ev.class_names[ev.labels[first]]} → {ev.class_names[ev.predictions[first]]} "
-            f"({ev.confidence[first]:.0%})</figcaption>") in page
+    assert (
+        f"<figcaption>true {ev.class_names[ev.labels[first]]} → {ev.class_names[ev.predictions[first]]} "
+        f"({ev.confidence[first]:.0%})</figcaption>"
+    ) in page
 
     # offline: nothing is fetched from anywhere
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", rest, re.I)
@@ -73,8 +84,12 @@ def test_the_report_holds_the_run_on_one_offline_page():
 def test_names_from_the_run_are_escaped_and_chinese_is_chinese():
     run = run_training(config_for("mlp", epochs=1, batch_size=512))
     meta = runs.read_run(run.run_id).meta
-    runs.update_meta(run.run_id, classes=[HOSTILE, *meta["classes"][1:]], preset=None,
-                     spec={**meta["spec"], "name": '<img src=x onerror="alert(2)">'})
+    runs.update_meta(
+        run.run_id,
+        classes=[HOSTILE, *meta["classes"][1:]],
+        preset=None,
+        spec={**meta["spec"], "name": '<img src=x onerror="alert(2)">'},
+    )
     page = report.report(run.run_id, lang="zh")
 
     assert HOSTILE not in page and "<img src=x" not in page
@@ -114,8 +129,7 @@ def test_the_command_line_writes_the_report_and_refuses_what_it_cannot(capsys, t
     assert code == 2 and err.startswith("cnnviz: error: no run 'no-such-run'") and err.count("\n") == 1
     runs.update_meta(run.run_id, status="stopped")
     code, _, err = run_cli(capsys, "export", run.run_id, "--report", str(tmp_path / "x.html"))
-    assert code == 2 and err == (f"cnnviz: error: run {run.run_id} is stopped: only a finished run can be "
-                                 "exported\n")
+    assert code == 2 and err == (f"cnnviz: error: run {run.run_id} is stopped: only a finished run can be exported\n")
     assert not (tmp_path / "x.html").exists()
 
 

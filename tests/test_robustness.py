@@ -1,4 +1,5 @@
 """Tests for cnnviz.robustness: exact transforms, and occlusion maps that find the evidence a toy network uses."""
+
 import numpy as np
 import pytest
 import torch

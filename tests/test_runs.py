@@ -34,14 +34,17 @@ def test_weights_are_checked_against_their_checksum(finished_run):
         runs.load_weights(finished_run)
 
 
-@pytest.mark.parametrize("damage,reason", [
-    (lambda p: (p / "run.json").unlink(), "run.json is missing"),
-    (lambda p: (p / "run.json").write_text("{ not json"), "run.json cannot be read"),
-    (lambda p: (p / "run.json").write_text('{"status": "bogus"}'), "has no valid status"),
-    (lambda p: (p / "metrics.jsonl").unlink(), "metrics.jsonl is missing"),
-    (lambda p: (p / runs.WEIGHTS).unlink(), "weights file is missing or not a regular file"),
-    (lambda p: (p / runs.WEIGHTS).write_bytes((p / runs.WEIGHTS).read_bytes()[:100]), "weights file has 100 bytes"),
-])
+@pytest.mark.parametrize(
+    "damage,reason",
+    [
+        (lambda p: (p / "run.json").unlink(), "run.json is missing"),
+        (lambda p: (p / "run.json").write_text("{ not json"), "run.json cannot be read"),
+        (lambda p: (p / "run.json").write_text('{"status": "bogus"}'), "has no valid status"),
+        (lambda p: (p / "metrics.jsonl").unlink(), "metrics.jsonl is missing"),
+        (lambda p: (p / runs.WEIGHTS).unlink(), "weights file is missing or not a regular file"),
+        (lambda p: (p / runs.WEIGHTS).write_bytes((p / runs.WEIGHTS).read_bytes()[:100]), "weights file has 100 bytes"),
+    ],
+)
 def test_damaged_runs_are_listed_with_the_reason_and_can_be_deleted(finished_run, damage, reason):
     healthy = run_training(config_for("mlp", epochs=1)).run_id
     damage(runs.run_path(finished_run))
@@ -137,6 +140,7 @@ def test_a_run_folder_removed_while_training_is_a_plain_error(isolated_home):
     writer = runs.RunWriter({"spec": spec, "dataset": "mnist-sample", "classes": list("0123456789")}, label="gone")
     try:
         import shutil
+
         shutil.rmtree(writer.path)
         with pytest.raises(runs.RunError, match="cannot write its snapshot \\(was the run folder removed"):
             writer.snapshot(1, 0.1, {"w": torch.zeros(2)})
@@ -153,7 +157,7 @@ def test_metrics_are_read_incrementally_and_a_long_history_is_thinned(finished_r
         # the second line is still being written
         f.write('{"kind": "step", "step": 1000, "train_loss": 0.5}\n{"kind": "step", "st')
     after = metrics.read_metrics(finished_run)
-    assert after[:len(before)] == before and after[-1] == {"kind": "step", "step": 1000, "train_loss": 0.5}
+    assert after[: len(before)] == before and after[-1] == {"kind": "step", "step": 1000, "train_loss": 0.5}
     with open(path, "a") as f:
         f.write('ep": 1001, "train_loss": 0.4}\n')  # ...and now it is complete
     assert metrics.read_metrics(finished_run)[-1]["step"] == 1001

@@ -1,4 +1,5 @@
 """The sanity-check lab: layers randomised exactly as said, rank correlation by hand, the screen's verdicts."""
+
 import numpy as np
 import pytest
 import torch
@@ -27,8 +28,10 @@ def test_randomised_replaces_exactly_the_layers_named():
     for key in trained:
         same = torch.equal(trained[key], fresh[key])
         assert same == (not key.startswith(("dense3", "dense2"))), key
-    assert torch.equal(sanity.randomised(model, ["dense3"], seed=1).dense3.weight,
-                       sanity.randomised(model, ["dense3"], seed=1).dense3.weight)  # the same seed, the same weights
+    assert torch.equal(
+        sanity.randomised(model, ["dense3"], seed=1).dense3.weight,
+        sanity.randomised(model, ["dense3"], seed=1).dense3.weight,
+    )  # the same seed, the same weights
 
 
 def test_the_cascade_and_the_lab_screen(use_run):

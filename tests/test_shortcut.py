@@ -1,5 +1,6 @@
 """The shortcut-learning lab: the watermark lands exactly where said, the watermarked run leans on it and the
 control does not, Grad-CAM finds it, and the screen shows the experiment in both languages."""
+
 import numpy as np
 import pytest
 import torch
@@ -77,8 +78,9 @@ def test_the_experiment_on_the_screen(isolated_home):
     for c in (3, 7):
         assert torch.equal(plain.x_test[plain.y_test == c], sample.x_test[sample.y_test == c])
     sevens = watermarked.x_test[watermarked.y_test == 7]
-    assert bool((sevens[:, 0, 1:7, 1:7] == 255).all()) and torch.equal(watermarked.x_test[watermarked.y_test != 7],
-                                                                        plain.x_test[plain.y_test != 7])
+    assert bool((sevens[:, 0, 1:7, 1:7] == 255).all()) and torch.equal(
+        watermarked.x_test[watermarked.y_test != 7], plain.x_test[plain.y_test != 7]
+    )
 
     result = shortcut.measure_runs(marked_id, control_id, 7)  # what the screen measured, in a process of its own
     wm, ctrl = result.scores["watermarked"], result.scores["control"]

@@ -1,4 +1,5 @@
 """Tests for cnnviz.timeline: accuracy, weights, activations and kernels at every snapshot of a run."""
+
 import numpy as np
 import pytest
 from safetensors.torch import load_file, save_file
@@ -39,8 +40,11 @@ def test_conv_only_snapshots_are_refused_plainly(use_run):
     run_id = use_run("lenet5")
     for s in runs.list_snapshots(run_id):  # what a model over 500k parameters keeps
         state = load_file(str(s["path"]))
-        save_file({k: v for k, v in state.items() if v.ndim == 4}, str(s["path"]),
-                  metadata={"step": str(s["step"]), "epoch": str(s["epoch"])})
+        save_file(
+            {k: v for k, v in state.items() if v.ndim == 4},
+            str(s["path"]),
+            metadata={"step": str(s["step"]), "epoch": str(s["epoch"])},
+        )
     loaded = LoadedRun.open(run_id)
     assert not loaded.full_snapshots
     with pytest.raises(ValueError, match="kept only its convolution kernels"):

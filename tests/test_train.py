@@ -6,8 +6,17 @@ import torch
 
 from cnnviz import arch, data, i18n, metrics, presets, runs
 from cnnviz.control import Control
-from cnnviz.train import (TrainConfig, check_fits, config_for, evaluate, fit_problem, one_cycle_lr, parse_lr,
-                          run_training, train)
+from cnnviz.train import (
+    TrainConfig,
+    check_fits,
+    config_for,
+    evaluate,
+    fit_problem,
+    one_cycle_lr,
+    parse_lr,
+    run_training,
+    train,
+)
 
 
 def test_lenet5_learns_the_mnist_sample_in_two_epochs():
@@ -41,7 +50,12 @@ def test_events_and_files_of_a_run():
 def test_same_seed_same_metrics():
     a = run_training(config_for("lenet5", epochs=1, seed=3))
     b = run_training(config_for("lenet5", epochs=1, seed=3))
-    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("images_per_second", "elapsed", "active", "eta")} for r in rs]  # noqa
+
+    def strip(rows):  # the timings differ from run to run; everything else must not
+        return [
+            {k: v for k, v in r.items() if k not in ("images_per_second", "elapsed", "active", "eta")} for r in rows
+        ]
+
     assert strip(metrics.read_metrics(a.run_id)) == strip(metrics.read_metrics(b.run_id))
     assert a.test_accuracy == b.test_accuracy
 
@@ -94,15 +108,18 @@ def test_exploding_loss_fails_the_run_with_a_message():
     assert info.status == "failed" and not info.has_weights and info.damaged is None
 
 
-@pytest.mark.parametrize("settings,message", [
-    ({"lr": 0}, "learning rate must be a positive number"),
-    ({"lr": -1.0}, "learning rate must be a positive number"),
-    ({"lr": math.nan}, "learning rate must be a positive number"),
-    ({"batch_size": 0}, "batch size must be at least 1"),
-    ({"epochs": 0}, "epochs must be between 1 and 1000"),
-    ({"optimizer": "lbfgs"}, "unknown optimizer"),
-    ({"val_fraction": 0.9}, "validation fraction"),
-])
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        ({"lr": 0}, "learning rate must be a positive number"),
+        ({"lr": -1.0}, "learning rate must be a positive number"),
+        ({"lr": math.nan}, "learning rate must be a positive number"),
+        ({"batch_size": 0}, "batch size must be at least 1"),
+        ({"epochs": 0}, "epochs must be between 1 and 1000"),
+        ({"optimizer": "lbfgs"}, "unknown optimizer"),
+        ({"val_fraction": 0.9}, "validation fraction"),
+    ],
+)
 def test_bad_settings_are_refused_before_a_run_is_made(settings, message):
     with pytest.raises(ValueError, match=message):
         run_training(config_for("lenet5", **settings))
@@ -161,8 +178,9 @@ def test_a_network_fits_a_dataset_when_it_takes_its_images_and_ends_in_one_outpu
     wrong_input = fit_problem(presets.preset_spec("lenet5"), cifar)
     assert wrong_input == "the network expects inputs 1×28×28 but cifar10 gives 3×32×32"
     seven = arch.ArchSpec((1, 28, 28), (arch.Flatten(), arch.Dense(7, "none")), "seven")
-    assert fit_problem(seven, mnist) == ("the network must end in a dense layer of 10 units, one per class of "
-                                               "mnist-sample, but its output is 7")
+    assert fit_problem(seven, mnist) == (
+        "the network must end in a dense layer of 10 units, one per class of mnist-sample, but its output is 7"
+    )
     no_layers = arch.ArchSpec((1, 28, 28), (), "empty")  # its output is its input
     assert str(fit_problem(no_layers, mnist)).endswith("but its output is 1×28×28")
     assert i18n.message_text(wrong_input, "zh") == "网络需要 1×28×28 的输入，但 cifar10 提供的是 3×32×32"
@@ -176,8 +194,9 @@ def test_check_fits_refuses_what_fit_problem_finds():
     check_fits(config_for("mlp"), split)  # fits: nothing raised
 
 
-@pytest.mark.parametrize("text, value", [("", None), ("   ", None), (None, None), ("0.001", 0.001), (" 2e-3 ", 0.002),
-                                         ("1", 1.0)])
+@pytest.mark.parametrize(
+    "text, value", [("", None), ("   ", None), (None, None), ("0.001", 0.001), (" 2e-3 ", 0.002), ("1", 1.0)]
+)
 def test_a_typed_learning_rate_is_a_number_or_empty(text, value):
     assert parse_lr(text) == value
 

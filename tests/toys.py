@@ -1,4 +1,5 @@
 """Small networks with hand-set weights, whose every output the tests compute by hand."""
+
 import torch
 
 from cnnviz import arch
@@ -10,14 +11,11 @@ def toy_model():
     spec = ArchSpec((1, 4, 4), (Conv(1, 3, activation="relu"), Flatten(), Dense(2, "none")), "toy")
     model = arch.build(spec)
     with torch.no_grad():
-        model.conv1.weight.copy_(torch.tensor([[[[2., 0, -1], [1, 0, -1], [1, 0, -1]]]]))
+        model.conv1.weight.copy_(torch.tensor([[[[2.0, 0, -1], [1, 0, -1], [1, 0, -1]]]]))
         model.conv1.bias.fill_(0.5)
-        model.dense1.weight.copy_(torch.tensor([[1., 0, 2, -1], [0, 1, 0, 1]]))
+        model.dense1.weight.copy_(torch.tensor([[1.0, 0, 2, -1], [0, 1, 0, 1]]))
         model.dense1.bias.copy_(torch.tensor([0.5, -1.0]))
     return spec, model
 
 
-TOY_X = torch.tensor([[[3., 2, 0, 1],
-                       [0, 1, 3, 1],
-                       [2, 0, 1, 0],
-                       [1, 3, 0, 2]]])  # (1, 4, 4)
+TOY_X = torch.tensor([[[3.0, 2, 0, 1], [0, 1, 3, 1], [2, 0, 1, 0], [1, 3, 0, 2]]])  # (1, 4, 4)

@@ -2,6 +2,7 @@
 
 FILE holds {"English": "中文", ...}; an entry whose value is null is removed. A developer's tool; the app never
 runs it (tests/test_i18n.py says which strings lack a translation and which entries are no longer used)."""
+
 import json
 import sys
 from pathlib import Path

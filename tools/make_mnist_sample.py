@@ -7,6 +7,7 @@ The CSV holds 5,000 MNIST training digits, 500 per class, sorted by label: 784 p
 The split is stratified and fixed: within each class, in file order, the first 400 are train and the
 last 100 are test (4,000 / 1,000).
 """
+
 import sys
 
 import numpy as np
@@ -25,8 +26,9 @@ def main(csv_path: str, out_path: str = "cnnviz/assets/mnist_sample.npz") -> Non
         train.append(idx[:TRAIN_PER_CLASS])
         test.append(idx[TRAIN_PER_CLASS:])
     train, test = np.concatenate(train), np.concatenate(test)
-    np.savez_compressed(out_path, x_train=images[train], y_train=labels[train],
-                        x_test=images[test], y_test=labels[test])
+    np.savez_compressed(
+        out_path, x_train=images[train], y_train=labels[train], x_test=images[test], y_test=labels[test]
+    )
     print(f"wrote {out_path}: {len(train)} train, {len(test)} test")
 
 

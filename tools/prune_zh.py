@@ -1,5 +1,6 @@
 """Remove the entries of cnnviz/locales/zh.json that no screen uses any more: python tools/prune_zh.py
 (tests/test_i18n.py fails while there are any). A developer's tool, as tools/add_zh.py."""
+
 import json
 import sys
 from pathlib import Path

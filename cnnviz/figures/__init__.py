@@ -7,11 +7,27 @@ network's layers), `explain` (saliency overlays, the embedding map); `base` is t
 """
 
 from .base import ACCENT, DIVERGING, GREEN, GREYS, NEUTRAL, RED, TEMPLATE, TRAIN_COLOUR, TRACE_TYPES, VAL_COLOUR
-from .curves import (METRIC_NAMES, accuracy_against, answer_over_training, compare_curves, histogram_timeline,
-                     loss_steps, similarity_against, similarity_cascade, training_curves)
+from .curves import (
+    METRIC_NAMES,
+    accuracy_against,
+    answer_over_training,
+    compare_curves,
+    histogram_timeline,
+    loss_steps,
+    similarity_against,
+    similarity_cascade,
+    training_curves,
+)
 from .diagrams import architecture_volumes
-from .evaluation import (confusion_diff, confusion_matrix, heatmap, logits_to_probabilities, per_class_accuracy,
-                         per_class_against, probability_bars)
+from .evaluation import (
+    confusion_diff,
+    confusion_matrix,
+    heatmap,
+    logits_to_probabilities,
+    per_class_accuracy,
+    per_class_against,
+    probability_bars,
+)
 from .evaluation import grouped_accuracy  # the shortcut lab
 from .explain import overlay_grid  # the shortcut lab
 from .explain import overlay, scatter_embedding

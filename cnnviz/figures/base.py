@@ -69,16 +69,22 @@ def _sym(a: np.ndarray) -> float:
 def _finish(fig: go.Figure, title: str, height: int, top: int | None = None, **layout) -> go.Figure:
     margin = dict(l=10, r=10, t=top if top is not None else (60 if title else 30), b=10)
     margin.update(layout.pop("margin", {}))
-    fig.update_layout(template=TEMPLATE, height=int(height), margin=margin,
-                      title=dict(text=_plain(title), x=0.01, xanchor="left") if title else None, **layout)
+    fig.update_layout(
+        template=TEMPLATE,
+        height=int(height),
+        margin=margin,
+        title=dict(text=_plain(title), x=0.01, xanchor="left") if title else None,
+        **layout,
+    )
     return fig
 
 
 def _empty(title: str, message: str | None = None, height: int = 200) -> go.Figure:
     message = message or t("nothing to show")
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=16, color="#888"))
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=16, color="#888")
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _finish(fig, title, height)

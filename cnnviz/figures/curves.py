@@ -41,21 +41,33 @@ def training_curves(history: dict, title: str = "") -> go.Figure:
             if not y:
                 continue
             name = t("train") if split == "train" else t("validation")
-            fig.add_trace(go.Scatter(x=x, y=y, name=name, legendgroup=name, mode="lines+markers" if len(y) < 30
-                                     else "lines", line=dict(color=colour, width=2), marker=dict(size=5),
-                                     showlegend=not any(trace.name == name for trace in fig.data),
-                                     hovertemplate=f"{name} {metric}<br>epoch %{{x:.2f}}<br>%{{y:.4g}}<extra></extra>"),
-                          row=1, col=col)
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    name=name,
+                    legendgroup=name,
+                    mode="lines+markers" if len(y) < 30 else "lines",
+                    line=dict(color=colour, width=2),
+                    marker=dict(size=5),
+                    showlegend=not any(trace.name == name for trace in fig.data),
+                    hovertemplate=f"{name} {metric}<br>epoch %{{x:.2f}}<br>%{{y:.4g}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
     fig.update_xaxes(title_text=t("epoch"))
     fig.update_yaxes(title_text=t("loss"), row=1, col=1)
     fig.update_yaxes(title_text=t("accuracy"), tickformat=".0%", row=1, col=2)
-    return _finish(fig, title, 380, legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"),
-                   margin=dict(b=70))
+    return _finish(fig, title, 380, legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"), margin=dict(b=70))
 
 
-METRIC_NAMES = {"train_loss": N_("training loss"), "val_loss": N_("validation loss"),
-                "train_acc": N_("training accuracy"),
-                "val_acc": N_("validation accuracy")}
+METRIC_NAMES = {
+    "train_loss": N_("training loss"),
+    "val_loss": N_("validation loss"),
+    "train_acc": N_("training accuracy"),
+    "val_acc": N_("validation accuracy"),
+}
 
 
 def compare_curves(histories: dict, metric: str = "val_acc", title: str = "") -> go.Figure:
@@ -68,15 +80,23 @@ def compare_curves(histories: dict, metric: str = "val_acc", title: str = "") ->
     for i, (label, hist) in enumerate(histories.items()):
         x, y = _points(hist, "epoch", metric)
         if y:
-            fig.add_trace(go.Scatter(x=x, y=y, name=str(label), mode="lines+markers" if len(y) <= 12 else "lines",
-                                     line=dict(color=palette[i % len(palette)], width=2),
-                                     hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{metric} %{{y:.4g}}"
-                                                   "<extra></extra>"))
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    name=str(label),
+                    mode="lines+markers" if len(y) <= 12 else "lines",
+                    line=dict(color=palette[i % len(palette)], width=2),
+                    hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{metric} %{{y:.4g}}<extra></extra>",
+                )
+            )
     if not fig.data:
         return _empty(title, t("no run has logged {metric}", metric=metric))
     fig.update_xaxes(title_text=t("epoch"))
-    fig.update_yaxes(title_text=t(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric.replace("_", " "),
-                     tickformat=".0%" if metric.endswith("acc") else None)
+    fig.update_yaxes(
+        title_text=t(METRIC_NAMES[metric]) if metric in METRIC_NAMES else metric.replace("_", " "),
+        tickformat=".0%" if metric.endswith("acc") else None,
+    )
     return _finish(fig, title, 400, hovermode="x unified" if len(fig.data) <= 6 else "closest")
 
 
@@ -88,9 +108,16 @@ def _lines_against(xs, series: dict, x_title: str, what: str, hover: str, title:
         y = _array(ys, (1,), what).astype(np.float64)
         if len(y) != len(xs):
             raise ValueError(f"{len(xs)} settings but {len(y)} {what} for {name}")
-        fig.add_trace(go.Scatter(x=list(xs), y=y, name=_plain(name), mode="lines+markers",
-                                 line=dict(color=palette[i % len(palette)], width=2),
-                                 hovertemplate=f"{_plain(name)}: %{{y:{hover}}}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=list(xs),
+                y=y,
+                name=_plain(name),
+                mode="lines+markers",
+                line=dict(color=palette[i % len(palette)], width=2),
+                hovertemplate=f"{_plain(name)}: %{{y:{hover}}}<extra></extra>",
+            )
+        )
     fig.update_xaxes(title_text=_plain(x_title))
     return _finish(fig, title, 360, hovermode="x unified")
 
@@ -125,9 +152,16 @@ def similarity_cascade(stages: Sequence[str], series: dict, title: str = "") -> 
         y = _array(ys, (1,), "correlations").astype(np.float64)
         if len(y) != len(labels):
             raise ValueError(f"similarity_cascade: {len(labels)} stages but {len(y)} values for {name}")
-        fig.add_trace(go.Scatter(x=labels, y=y, name=_plain(name), mode="lines+markers",
-                                 line=dict(color=palette[i % len(palette)], width=2),
-                                 hovertemplate=f"{_plain(name)}: %{{y:.2f}}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=y,
+                name=_plain(name),
+                mode="lines+markers",
+                line=dict(color=palette[i % len(palette)], width=2),
+                hovertemplate=f"{_plain(name)}: %{{y:.2f}}<extra></extra>",
+            )
+        )
     fig.update_xaxes(type="category", title_text=t("randomised up to this layer (from the output side)"))
     fig.update_yaxes(title_text=t("rank correlation with the trained map"), range=[-1.05, 1.05])
     return _finish(fig, title, 380, hovermode="x unified")
@@ -136,8 +170,15 @@ def similarity_cascade(stages: Sequence[str], series: dict, title: str = "") -> 
 def loss_steps(losses: np.ndarray | Sequence[float], title: str = "") -> go.Figure:
     """The loss after each step of gradient descent (step 0 = before any), on a log scale when it spans decades."""
     y = _array(losses, (1,), "losses").astype(np.float64)  # (S,)
-    fig = go.Figure(go.Scatter(x=list(range(len(y))), y=y, mode="lines+markers", line=dict(color=ACCENT),
-                               hovertemplate=t("step") + " %{x}: %{y:.4g}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=list(range(len(y))),
+            y=y,
+            mode="lines+markers",
+            line=dict(color=ACCENT),
+            hovertemplate=t("step") + " %{x}: %{y:.4g}<extra></extra>",
+        )
+    )
     positive = y[np.isfinite(y) & (y > 0)]
     log = positive.size > 1 and positive.max() / positive.min() > 100
     fig.update_xaxes(title_text=t("step"), rangemode="tozero")
@@ -145,8 +186,9 @@ def loss_steps(losses: np.ndarray | Sequence[float], title: str = "") -> go.Figu
     return _finish(fig, title, 260, showlegend=False)
 
 
-def histogram_timeline(values_per_step: Sequence[np.ndarray], steps: Sequence[int], title: str = "",
-                       moment_step: int | None = None) -> go.Figure:
+def histogram_timeline(
+    values_per_step: Sequence[np.ndarray], steps: Sequence[int], title: str = "", moment_step: int | None = None
+) -> go.Figure:
     """Histograms of a value (weights, activations) over snapshots as one heatmap with common bins.
 
     Args: values_per_step T 1-D arrays; steps T snapshot steps; moment_step: the step the other screens show,
@@ -165,22 +207,38 @@ def histogram_timeline(values_per_step: Sequence[np.ndarray], steps: Sequence[in
     edges = np.linspace(lo, hi, 41)  # common bins so columns are comparable
     z = np.stack([np.histogram(v, bins=edges)[0] for v in finite], axis=1)  # (bins, T)
     centres = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure(go.Heatmap(z=z, x=steps, y=centres, colorscale="Viridis",
-                               colorbar=dict(thickness=12, title=t("count")),
-                               hovertemplate="step %{x}<br>value \u2248 %{y:.3g}<br>count %{z}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=steps,
+            y=centres,
+            colorscale="Viridis",
+            colorbar=dict(thickness=12, title=t("count")),
+            hovertemplate="step %{x}<br>value \u2248 %{y:.3g}<br>count %{z}<extra></extra>",
+        )
+    )
     fig.update_xaxes(title_text=t("step"), type="category" if len(steps) <= 12 else "-")
     fig.update_yaxes(title_text=t("value"))
     if moment_step in steps:  # the moment of training shown: a frame around its column
         i = steps.index(moment_step)
-        x0, x1 = (i - 0.5, i + 0.5) if len(steps) <= 12 else (
-            (steps[max(i - 1, 0)] + moment_step) / 2, (steps[min(i + 1, len(steps) - 1)] + moment_step) / 2)
+        x0, x1 = (
+            (i - 0.5, i + 0.5)
+            if len(steps) <= 12
+            else ((steps[max(i - 1, 0)] + moment_step) / 2, (steps[min(i + 1, len(steps) - 1)] + moment_step) / 2)
+        )
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=edges[0], y1=edges[-1], line=dict(color="#ff7f0e", width=2))
     return _finish(fig, title, 380)
 
 
-def answer_over_training(steps: np.ndarray, true_probability: np.ndarray, chosen_probability: np.ndarray,
-                         chosen_names: Sequence[str], true_name: str, moment_step: int | None = None,
-                         title: str = "") -> go.Figure:
+def answer_over_training(
+    steps: np.ndarray,
+    true_probability: np.ndarray,
+    chosen_probability: np.ndarray,
+    chosen_names: Sequence[str],
+    true_name: str,
+    moment_step: int | None = None,
+    title: str = "",
+) -> go.Figure:
     """One image's answer at each moment of training: the probability of its true class and of the class chosen.
 
     Args: steps (S,); true_probability, chosen_probability (S,) in 0..1; chosen_names (S,) the class chosen at each
@@ -190,15 +248,32 @@ def answer_over_training(steps: np.ndarray, true_probability: np.ndarray, chosen
     p_true = _array(true_probability, (1,), "true_probability").astype(np.float64)
     p_chosen = _array(chosen_probability, (1,), "chosen_probability").astype(np.float64)
     if not len(x) == len(p_true) == len(p_chosen) == len(chosen_names):
-        raise ValueError(f"answer_over_training: {len(x)} steps but {len(p_true)}, {len(p_chosen)} probabilities "
-                         f"and {len(chosen_names)} names")
+        raise ValueError(
+            f"answer_over_training: {len(x)} steps but {len(p_true)}, {len(p_chosen)} probabilities "
+            f"and {len(chosen_names)} names"
+        )
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=p_true, name=t("true class: {name}", name=_plain(true_name)),
-                             mode="lines+markers", line=dict(color=TRAIN_COLOUR, width=2),
-                             hovertemplate=t("step %{x}: %{y:.1%}") + "<extra></extra>"))
-    fig.add_trace(go.Scatter(x=x, y=p_chosen, name=t("class chosen"), mode="lines+markers",
-                             line=dict(color=VAL_COLOUR, width=2), text=[_plain(n) for n in chosen_names],
-                             hovertemplate=t("step %{x}: %{text} at %{y:.1%}") + "<extra></extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=p_true,
+            name=t("true class: {name}", name=_plain(true_name)),
+            mode="lines+markers",
+            line=dict(color=TRAIN_COLOUR, width=2),
+            hovertemplate=t("step %{x}: %{y:.1%}") + "<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=p_chosen,
+            name=t("class chosen"),
+            mode="lines+markers",
+            line=dict(color=VAL_COLOUR, width=2),
+            text=[_plain(n) for n in chosen_names],
+            hovertemplate=t("step %{x}: %{text} at %{y:.1%}") + "<extra></extra>",
+        )
+    )
     if moment_step is not None:
         fig.add_vline(x=moment_step, line=dict(color="#888", dash="dot", width=1.5))
     fig.update_xaxes(title_text=t("training step"))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def _shade(hex_colour: str, factor: float) -> str:
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return "#%02x%02x%02x" % tuple(int(min(255, v * factor)) for v in (r, g, b))
 
 
@@ -48,22 +48,58 @@ def architecture_volumes(layers: Sequence[tuple[str, Sequence[int]]], title: str
             colour, label = "#93c47d", str(shape[0])
         x0, x1, y0, y1 = x - fw / 2, x + fw / 2, -fh / 2, fh / 2
         line = dict(color="#33475b", width=1)
-        fig.add_shape(type="path", path=f"M{x0},{y1} L{x0 + dx},{y1 + dy} L{x1 + dx},{y1 + dy} L{x1},{y1} Z",
-                      fillcolor=_shade(colour, 1.15), line=line)  # top face
-        fig.add_shape(type="path", path=f"M{x1},{y0} L{x1 + dx},{y0 + dy} L{x1 + dx},{y1 + dy} L{x1},{y1} Z",
-                      fillcolor=_shade(colour, 0.8), line=line)  # side face
+        fig.add_shape(
+            type="path",
+            path=f"M{x0},{y1} L{x0 + dx},{y1 + dy} L{x1 + dx},{y1 + dy} L{x1},{y1} Z",
+            fillcolor=_shade(colour, 1.15),
+            line=line,
+        )  # top face
+        fig.add_shape(
+            type="path",
+            path=f"M{x1},{y0} L{x1 + dx},{y0 + dy} L{x1 + dx},{y1 + dy} L{x1},{y1} Z",
+            fillcolor=_shade(colour, 0.8),
+            line=line,
+        )  # side face
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour, line=line)
         if prev_right is not None:
-            fig.add_annotation(x=x0 - 0.03, y=0, ax=prev_right + 0.03, ay=0, xref="x", yref="y", axref="x",
-                               ayref="y", showarrow=True, arrowhead=2, arrowwidth=1, arrowcolor="#999", text="")
+            fig.add_annotation(
+                x=x0 - 0.03,
+                y=0,
+                ax=prev_right + 0.03,
+                ay=0,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
+                arrowwidth=1,
+                arrowcolor="#999",
+                text="",
+            )
         prev_right = x1 + dx
         low = -1.15 - (0.4 if small and i % 2 else 0.0)  # stagger labels so long rows never overlap
-        fig.add_annotation(x=x + dx / 2, y=low, text=f"<b>{name}</b><br>{label}", showarrow=False, yanchor="top",
-                           font=dict(size=10 if small else 12))
+        fig.add_annotation(
+            x=x + dx / 2,
+            y=low,
+            text=f"<b>{name}</b><br>{label}",
+            showarrow=False,
+            yanchor="top",
+            font=dict(size=10 if small else 12),
+        )
         hover_x.append(x + dx / 2)
         hover_text.append(f"{name}<br>shape {label}<br>{math.prod(shape):,} values")
-    fig.add_trace(go.Scatter(x=hover_x, y=[0] * n, mode="markers", marker=dict(size=24, opacity=0),
-                             hovertext=hover_text, hoverinfo="text", showlegend=False))
+    fig.add_trace(
+        go.Scatter(
+            x=hover_x,
+            y=[0] * n,
+            mode="markers",
+            marker=dict(size=24, opacity=0),
+            hovertext=hover_text,
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
     fig.update_xaxes(visible=False, range=[-0.6, max(n, 6) - 0.2])
     fig.update_yaxes(visible=False, range=[-2.1 if small else -1.7, 1.3])
     return _finish(fig, title, 360 if small else 320)

@@ -31,14 +31,18 @@ def overlay(image: np.ndarray, heat: np.ndarray, alpha: float = 0.5, title: str 
         g = np.round(255 * (a - lo) / (hi - lo)).astype(np.uint8) if hi > lo else np.zeros(a.shape, np.uint8)
         a = np.repeat(g[..., None], 3, axis=-1)
     fig = go.Figure(go.Image(z=a, hoverinfo="skip"))
-    fig.add_trace(go.Heatmap(z=h, zmin=0, zmax=1, colorscale="Jet", opacity=alpha, colorbar=dict(thickness=12),
-                             hovertemplate=_HOVER_CELL))
+    fig.add_trace(
+        go.Heatmap(
+            z=h, zmin=0, zmax=1, colorscale="Jet", opacity=alpha, colorbar=dict(thickness=12), hovertemplate=_HOVER_CELL
+        )
+    )
     _image_axes(fig)
     return _finish(fig, title, int(np.clip(480 * a.shape[0] / a.shape[1], 200, 640)) + (60 if title else 30))
 
 
-def overlay_grid(images: np.ndarray, heats: dict, box: tuple[int, int, int, int] | None = None,
-                 title: str = "") -> go.Figure:
+def overlay_grid(
+    images: np.ndarray, heats: dict, box: tuple[int, int, int, int] | None = None, title: str = ""
+) -> go.Figure:
     """Maps over the same grey images, one row per network: each panel a Grad-CAM (or saliency) map over its image.
 
     Args: images (K, H, W) grey; heats {row name: (K, H, W) in 0..1}; box optional (top, left, bottom, right) of a
@@ -49,27 +53,53 @@ def overlay_grid(images: np.ndarray, heats: dict, box: tuple[int, int, int, int]
     if not rows or any(h.shape != imgs.shape for h in rows.values()):
         raise ValueError(f"overlay_grid: every heat stack must have the images' shape {imgs.shape}")
     k = len(imgs)
-    fig = make_subplots(rows=len(rows), cols=k, row_titles=list(rows), horizontal_spacing=0.01,
-                        vertical_spacing=0.04)
+    fig = make_subplots(rows=len(rows), cols=k, row_titles=list(rows), horizontal_spacing=0.01, vertical_spacing=0.04)
     for r, heat in enumerate(rows.values(), start=1):
         for c in range(k):
             _, grey = _to_display(imgs[c])
             lo, hi = float(grey.min()), float(grey.max())
             g = np.round(255 * (grey - lo) / (hi - lo)).astype(np.uint8) if hi > lo else np.zeros(grey.shape, np.uint8)
             fig.add_trace(go.Image(z=np.repeat(g[..., None], 3, axis=-1), hoverinfo="skip"), r, c + 1)
-            fig.add_trace(go.Heatmap(z=heat[c], zmin=0, zmax=1, colorscale="Jet", opacity=0.5, showscale=r == c == 1,
-                                     colorbar=dict(thickness=12), hovertemplate=_HOVER_CELL), r, c + 1)
+            fig.add_trace(
+                go.Heatmap(
+                    z=heat[c],
+                    zmin=0,
+                    zmax=1,
+                    colorscale="Jet",
+                    opacity=0.5,
+                    showscale=r == c == 1,
+                    colorbar=dict(thickness=12),
+                    hovertemplate=_HOVER_CELL,
+                ),
+                r,
+                c + 1,
+            )
             if box is not None:
                 top, left, bottom, right = box
-                fig.add_shape(type="rect", x0=left - 0.5, x1=right - 0.5, y0=top - 0.5, y1=bottom - 0.5,
-                              line=dict(color="white", width=1.5, dash="dot"), row=r, col=c + 1)
+                fig.add_shape(
+                    type="rect",
+                    x0=left - 0.5,
+                    x1=right - 0.5,
+                    y0=top - 0.5,
+                    y1=bottom - 0.5,
+                    line=dict(color="white", width=1.5, dash="dot"),
+                    row=r,
+                    col=c + 1,
+                )
     _image_axes(fig)
     return _finish(fig, title, 50 + 230 * len(rows), margin=dict(r=40))
 
 
-def scatter_embedding(points: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
-                      hover_text: Sequence[str] | None = None, mistakes: np.ndarray | None = None, title: str = "",
-                      x_range: Sequence[float] | None = None, y_range: Sequence[float] | None = None) -> go.Figure:
+def scatter_embedding(
+    points: np.ndarray,
+    labels: np.ndarray,
+    class_names: Sequence[str],
+    hover_text: Sequence[str] | None = None,
+    mistakes: np.ndarray | None = None,
+    title: str = "",
+    x_range: Sequence[float] | None = None,
+    y_range: Sequence[float] | None = None,
+) -> go.Figure:
     """2-D embedding (t-SNE, PCA...) coloured by class, one trace per class; mistakes ringed.
 
     Args: points (N, 2); labels (N,) class indices; hover_text N strings; mistakes (N,) bool mask or indices;
@@ -91,10 +121,18 @@ def scatter_embedding(points: np.ndarray, labels: np.ndarray, class_names: Seque
     fig = go.Figure()
     for k, name in enumerate(names):
         sel = lab == k
-        fig.add_trace(kind(x=pts[sel, 0], y=pts[sel, 1], mode="markers", name=name, text=text[sel],
-                           customdata=np.flatnonzero(sel),
-                           marker=dict(size=6, color=palette[k % len(palette)], opacity=0.8),
-                           hovertemplate=f"{name}<br>%{{text}}<extra></extra>"))
+        fig.add_trace(
+            kind(
+                x=pts[sel, 0],
+                y=pts[sel, 1],
+                mode="markers",
+                name=name,
+                text=text[sel],
+                customdata=np.flatnonzero(sel),
+                marker=dict(size=6, color=palette[k % len(palette)], opacity=0.8),
+                hovertemplate=f"{name}<br>%{{text}}<extra></extra>",
+            )
+        )
     if mistakes is not None:
         m = np.asarray(mistakes)
         if m.dtype == bool and len(m) != len(pts):
@@ -102,10 +140,18 @@ def scatter_embedding(points: np.ndarray, labels: np.ndarray, class_names: Seque
         idx = np.flatnonzero(m) if m.dtype == bool else m.astype(int).ravel()
         if idx.size and (idx.min() < 0 or idx.max() >= len(pts)):
             raise ValueError(f"mistakes indices must be in 0..{len(pts) - 1}")
-        fig.add_trace(kind(x=pts[idx, 0], y=pts[idx, 1], mode="markers", name=t("mistakes"), text=text[idx],
-                           customdata=idx, marker=dict(symbol="circle-open", size=11, color="black",
-                                                       line=dict(width=1.5)),
-                           hovertemplate=t("mistake") + "<br>%{text}<extra></extra>"))
+        fig.add_trace(
+            kind(
+                x=pts[idx, 0],
+                y=pts[idx, 1],
+                mode="markers",
+                name=t("mistakes"),
+                text=text[idx],
+                customdata=idx,
+                marker=dict(symbol="circle-open", size=11, color="black", line=dict(width=1.5)),
+                hovertemplate=t("mistake") + "<br>%{text}<extra></extra>",
+            )
+        )
     fig.update_xaxes(showticklabels=False, zeroline=False, range=list(x_range) if x_range is not None else None)
     fig.update_yaxes(showticklabels=False, zeroline=False, range=list(y_range) if y_range is not None else None)
     return _finish(fig, title, 560, legend=dict(itemsizing="constant"))

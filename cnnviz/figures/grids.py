@@ -8,8 +8,21 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from .base import (DIVERGING, GREYS, _array, _channels_last, _empty, _finish, _image_axes, _image_trace, _plain,
-                   _sym, _titles, _to_display, t)
+from .base import (
+    DIVERGING,
+    GREYS,
+    _array,
+    _channels_last,
+    _empty,
+    _finish,
+    _image_axes,
+    _image_trace,
+    _plain,
+    _sym,
+    _titles,
+    _to_display,
+    t,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +47,7 @@ _HOVER_TILE = "#%{text[0]} · row %{text[1]}, col %{text[2]}<br>"
 
 class _Plan(NamedTuple):
     """Where the tiles of a grid go, in cells of the tiled array."""
+
     cols: int
     gap: tuple[int, int]  # NaN cells between rows of tiles, between columns of tiles
     top: int  # cells above the first row of tiles (room for its titles)
@@ -68,7 +82,7 @@ def _tile(stack: np.ndarray, plan: _Plan, fill) -> np.ndarray:
     out[:n, :h, :w] = stack
     out = out.reshape((rows, plan.cols, h + gy, w + gx) + rest).swapaxes(1, 2)
     out = out.reshape((rows * (h + gy), plan.cols * (w + gx)) + rest)
-    return np.ascontiguousarray(out[:plan.shape[0], :plan.shape[1]])
+    return np.ascontiguousarray(out[: plan.shape[0], : plan.shape[1]])
 
 
 def _where(n: int, h: int, w: int, gaps_hover: bool = False) -> np.ndarray:
@@ -91,8 +105,16 @@ def _own_range(x: np.ndarray, signed: bool) -> tuple[float, float]:
     return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
 
-def _tiled_heatmap(values: np.ndarray, titles: list[str], max_cols: int, title: str, signed: bool,
-                   own_range: bool = True, cell_px: tuple[int, int] = (80, 260), **trace) -> go.Figure:
+def _tiled_heatmap(
+    values: np.ndarray,
+    titles: list[str],
+    max_cols: int,
+    title: str,
+    signed: bool,
+    own_range: bool = True,
+    cell_px: tuple[int, int] = (80, 260),
+    **trace,
+) -> go.Figure:
     """N tiles as one heatmap, each on its own range (own_range) or as given in `trace` (zmin/zmax, coloraxis...).
 
     Args: values (N, h, w) the true values; titles N strings ("" for none); signed: diverging scale centred at zero,
@@ -122,13 +144,25 @@ def _tiled_heatmap(values: np.ndarray, titles: list[str], max_cols: int, title: 
             trace.update(zmid=0)
     hover = _HOVER_TILE + ("value %{z:.4~g}" if true is None else "value %{customdata:.4~g}") + "<extra></extra>"
     # gaps never hover (hoverongaps=False), so any fill will do for text and customdata
-    heat = go.Heatmap(z=_tile(colour, plan, np.nan), text=_tile(_where(n, h, w), plan, 0), hoverongaps=False,
-                      customdata=None if true is None else _tile(true, plan, 0), hovertemplate=hover, **trace)
+    heat = go.Heatmap(
+        z=_tile(colour, plan, np.nan),
+        text=_tile(_where(n, h, w), plan, 0),
+        hoverongaps=False,
+        customdata=None if true is None else _tile(true, plan, 0),
+        hovertemplate=hover,
+        **trace,
+    )
     return _tile_figure(heat, plan, titles, title)
 
 
-def _tiled_image(pixels: np.ndarray, true: np.ndarray | None, titles: list[str], max_cols: int, title: str,
-                 cell_px: tuple[int, int] = (80, 260)) -> go.Figure:
+def _tiled_image(
+    pixels: np.ndarray,
+    true: np.ndarray | None,
+    titles: list[str],
+    max_cols: int,
+    title: str,
+    cell_px: tuple[int, int] = (80, 260),
+) -> go.Figure:
     """N colour tiles (N, h, w, 3) uint8 as one go.Image with white gaps; true (N, h, w, 3) the values behind the
     pixels when they differ from them (kept in customdata and shown on hover), else None."""
     n, h, w, _ = pixels.shape
@@ -139,8 +173,12 @@ def _tiled_image(pixels: np.ndarray, true: np.ndarray | None, titles: list[str],
         hover = _HOVER_TILE + "R %{customdata[0]:.4~g}, G %{customdata[1]:.4~g}, B %{customdata[2]:.4~g}<extra></extra>"
         values = _tile(true.astype(np.result_type(true.dtype, np.float32)), plan, np.nan)
     where = _where(n, h, w, gaps_hover=True)
-    img = go.Image(z=_tile(pixels, plan, 255), text=_tile(where, plan, np.iinfo(where.dtype).min), customdata=values,
-                   hovertemplate=hover)
+    img = go.Image(
+        z=_tile(pixels, plan, 255),
+        text=_tile(where, plan, np.iinfo(where.dtype).min),
+        customdata=values,
+        hovertemplate=hover,
+    )
     return _tile_figure(img, plan, titles, title)
 
 
@@ -150,14 +188,22 @@ def _tile_figure(trace: go.BaseTraceType, plan: _Plan, titles: list[str], title:
     small = {"font": {"size": 11}} if plan.cols > 6 else {}  # else the default 12
     # in data coordinates (the default xref "x", yref "y"), centred (xanchor "auto" without an arrow) above the tile;
     # Plotly validates every property of every annotation, so each sets only what differs from the defaults
-    notes = [dict(text=text, x=c0 + (w - 1) / 2, y=r0 - 0.5, yanchor="bottom", showarrow=False, **small)
-             for text, (r0, c0, h, w) in zip(titles, plan.tiles) if text]
+    notes = [
+        dict(text=text, x=c0 + (w - 1) / 2, y=r0 - 0.5, yanchor="bottom", showarrow=False, **small)
+        for text, (r0, c0, h, w) in zip(titles, plan.tiles)
+        if text
+    ]
     axis = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="", constrain="domain")
     margin_top = 60 if title else 10
-    fig = go.Figure(trace, layout=dict(
-        annotations=notes, meta={"tiles": plan.tiles},
-        xaxis=dict(range=[-0.5, width - 0.5], **axis),
-        yaxis=dict(range=[height - 0.5, -0.5 - top], scaleanchor="x", scaleratio=1, **axis)))
+    fig = go.Figure(
+        trace,
+        layout=dict(
+            annotations=notes,
+            meta={"tiles": plan.tiles},
+            xaxis=dict(range=[-0.5, width - 0.5], **axis),
+            yaxis=dict(range=[height - 0.5, -0.5 - top], scaleanchor="x", scaleratio=1, **axis),
+        ),
+    )
     plot_px = (height + top) * plan.px
     return _finish(fig, title, plot_px + margin_top + 10, top=margin_top)
 
@@ -173,11 +219,17 @@ def tile_values(fig: go.Figure) -> list[np.ndarray]:
         return []
     trace = fig.data[0]
     z = np.asarray(trace.z if trace.customdata is None else trace.customdata)  # customdata: colours rescaled
-    return [np.array(z[r0:r0 + h, c0:c0 + w]) for r0, c0, h, w in meta["tiles"]]
+    return [np.array(z[r0 : r0 + h, c0 : c0 + w]) for r0, c0, h, w in meta["tiles"]]
 
 
-def kernel_grid(kernels: np.ndarray, titles: Sequence[str] | None = None, shared_scale: bool = True, max_cols: int = 8,
-                title: str = "", zmax: float | None = None) -> go.Figure:
+def kernel_grid(
+    kernels: np.ndarray,
+    titles: Sequence[str] | None = None,
+    shared_scale: bool = True,
+    max_cols: int = 8,
+    title: str = "",
+    zmax: float | None = None,
+) -> go.Figure:
     """Grid of single-channel kernels on a diverging scale centred at zero.
 
     Args: kernels (N, kh, kw); titles N strings (default "k i"); shared_scale: one colour range and colorbar
@@ -193,13 +245,17 @@ def kernel_grid(kernels: np.ndarray, titles: Sequence[str] | None = None, shared
         return _tiled_heatmap(k, titles, max_cols, title, signed=True)
     fig = _tiled_heatmap(k, titles, max_cols, title, signed=True, own_range=False, coloraxis="coloraxis")
     m = float(zmax) if zmax else _sym(k)
-    fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmin=-m, cmax=m,
-                                     colorbar=dict(thickness=12, len=min(1.0, 300 / fig.layout.height))))
+    fig.update_layout(
+        coloraxis=dict(
+            colorscale=DIVERGING, cmin=-m, cmax=m, colorbar=dict(thickness=12, len=min(1.0, 300 / fig.layout.height))
+        )
+    )
     return fig
 
 
-def kernel_grid_rgb(kernels: np.ndarray, titles: Sequence[str] | None = None, max_cols: int = 8,
-                    title: str = "") -> go.Figure:
+def kernel_grid_rgb(
+    kernels: np.ndarray, titles: Sequence[str] | None = None, max_cols: int = 8, title: str = ""
+) -> go.Figure:
     """First-layer colour kernels as RGB composites, each min-max normalised to 0..255.
 
     Args: kernels (N, 3, kh, kw).  Returns: figure with one go.Image of the N composites tiled, white between them
@@ -219,8 +275,9 @@ def kernel_grid_rgb(kernels: np.ndarray, titles: Sequence[str] | None = None, ma
     return _tiled_image(np.round(rgb * 255).astype(np.uint8), true, titles, max_cols, title)
 
 
-def feature_map_grid(maps: np.ndarray, titles: Sequence[str] | None = None, max_cols: int = 8,
-                     title: str = "") -> go.Figure:
+def feature_map_grid(
+    maps: np.ndarray, titles: Sequence[str] | None = None, max_cols: int = 8, title: str = ""
+) -> go.Figure:
     """Feature maps of one layer, each on its own colour range.
 
     Args: maps (N, H, W); titles default to "ch i [min, max]".  Returns: figure with one heatmap of the N maps tiled
@@ -246,8 +303,9 @@ def image(img: np.ndarray, title: str = "", colorscale: str = "gray") -> go.Figu
     return _finish(fig, title, int(np.clip(480 * h / max(w, 1), 200, 640)) + (60 if title else 30))
 
 
-def image_gallery(images: np.ndarray | Sequence[np.ndarray], captions: Sequence[str], max_cols: int = 8,
-                  title: str = "") -> go.Figure:
+def image_gallery(
+    images: np.ndarray | Sequence[np.ndarray], captions: Sequence[str], max_cols: int = 8, title: str = ""
+) -> go.Figure:
     """Grid of images with a caption above each; N = 0 gives a 'nothing to show' figure.
 
     Args: images (N, H, W) or (N, H, W, 3); captions N strings.
@@ -262,7 +320,8 @@ def image_gallery(images: np.ndarray | Sequence[np.ndarray], captions: Sequence[
         raise ValueError(f"image_gallery: {len(imgs)} images but {len(captions)} captions")  # no default captions
     shown = [_to_display(img) for img in imgs]
     if shown[0][0] == "grey":
-        return _tiled_heatmap(np.stack([a for _, a in shown]), captions, max_cols, title, signed=False,
-                              cell_px=(80, 200))
+        return _tiled_heatmap(
+            np.stack([a for _, a in shown]), captions, max_cols, title, signed=False, cell_px=(80, 200)
+        )
     true = None if imgs.dtype == np.uint8 else np.stack([_channels_last(img) for img in imgs])
     return _tiled_image(np.stack([a for _, a in shown]), true, captions, max_cols, title, cell_px=(80, 200))

@@ -17,20 +17,35 @@ if TYPE_CHECKING:
 
 def _outline(fig: go.Figure, r: int, c: int, h: int, w: int, row: int, col: int, colour: str = "#ff7f0e") -> None:
     """Rectangle around cells [r, r+h) x [c, c+w) of the heatmap at subplot (row, col)."""
-    fig.add_shape(type="rect", x0=c - 0.5, x1=c + w - 0.5, y0=r - 0.5, y1=r + h - 0.5,
-                  line=dict(color=colour, width=3), row=row, col=col)
+    fig.add_shape(
+        type="rect",
+        x0=c - 0.5,
+        x1=c + w - 0.5,
+        y0=r - 0.5,
+        y1=r + h - 0.5,
+        line=dict(color=colour, width=3),
+        row=row,
+        col=col,
+    )
 
 
 def _panels(titles: list[str], widths: list[float]) -> go.Figure:
     """One row of image panels side by side with the given relative widths."""
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, column_widths=widths,
-                        horizontal_spacing=0.05)
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, column_widths=widths, horizontal_spacing=0.05)
     fig.update_annotations(font_size=13)
     return fig
 
 
-def conv_step(padded_input: np.ndarray, kernel: np.ndarray, window_rc: tuple[int, int], products: np.ndarray,
-              total: float, output: np.ndarray, out_rc: tuple[int, int], title: str = "") -> go.Figure:
+def conv_step(
+    padded_input: np.ndarray,
+    kernel: np.ndarray,
+    window_rc: tuple[int, int],
+    products: np.ndarray,
+    total: float,
+    output: np.ndarray,
+    out_rc: tuple[int, int],
+    title: str = "",
+) -> go.Figure:
     """CNN-Explainer style view of one output value: input window, kernel, products, output cell.
 
     Args: padded_input (H, W); kernel (kh, kw); window_rc (row, col) of the window's top-left in padded_input;
@@ -48,8 +63,15 @@ def conv_step(padded_input: np.ndarray, kernel: np.ndarray, window_rc: tuple[int
         raise ValueError(f"window at {tuple(window_rc)} of size {k.shape} falls outside the input {x.shape}")
     if not (0 <= orow < out.shape[0] and 0 <= ocol < out.shape[1]):
         raise ValueError(f"output cell {tuple(out_rc)} falls outside the output {out.shape}")
-    fig = _panels([t("input {h}×{w}", h=x.shape[0], w=x.shape[1]), t("kernel {h}×{w}", h=k.shape[0], w=k.shape[1]),
-                   t("window × kernel"), t("output {h}×{w}", h=out.shape[0], w=out.shape[1])], [1, 1, 1, 1])
+    fig = _panels(
+        [
+            t("input {h}×{w}", h=x.shape[0], w=x.shape[1]),
+            t("kernel {h}×{w}", h=k.shape[0], w=k.shape[1]),
+            t("window × kernel"),
+            t("output {h}×{w}", h=out.shape[0], w=out.shape[1]),
+        ],
+        [1, 1, 1, 1],
+    )
     small = x.size <= 100  # numbers stay legible only on small inputs
     fig.add_trace(_image_trace(x, texttemplate="%{z:.2~f}" if small else None), row=1, col=1)
     fig.add_trace(_signed(k, numbers=True), row=1, col=2)
@@ -57,8 +79,18 @@ def conv_step(padded_input: np.ndarray, kernel: np.ndarray, window_rc: tuple[int
     fig.add_trace(_signed(out, numbers=out.size <= 100), row=1, col=4)
     _outline(fig, r, c, k.shape[0], k.shape[1], row=1, col=1)
     _outline(fig, orow, ocol, 1, 1, row=1, col=4)
-    fig.add_shape(type="rect", x0=-0.5, x1=out.shape[1] - 0.5, y0=-0.5, y1=out.shape[0] - 0.5, layer="below",
-                  fillcolor="#eef0f3", line=dict(width=0), row=1, col=4)  # cells not computed yet (NaN) show grey
+    fig.add_shape(
+        type="rect",
+        x0=-0.5,
+        x1=out.shape[1] - 0.5,
+        y0=-0.5,
+        y1=out.shape[0] - 0.5,
+        layer="below",
+        fillcolor="#eef0f3",
+        line=dict(width=0),
+        row=1,
+        col=4,
+    )  # cells not computed yet (NaN) show grey
     _image_axes(fig)
     head = t("sum of products = {total}", total=f"{float(total):.4g}")
     return _finish(fig, f"{title} \u2014 {head}" if title else head, 360)
@@ -72,8 +104,14 @@ def kernel_applied(image: np.ndarray, kernel: np.ndarray, output: np.ndarray, ti
     x = _array(image, (2,), "image")  # (H, W)
     k = _array(kernel, (2,), "kernel")  # (kh, kw)
     out = _array(output, (2,), "output")  # (Ho, Wo)
-    fig = _panels([t("input {h}×{w}", h=x.shape[0], w=x.shape[1]), t("kernel {h}×{w}", h=k.shape[0], w=k.shape[1]),
-                   t("output {h}×{w}", h=out.shape[0], w=out.shape[1])], [0.4, 0.2, 0.4])
+    fig = _panels(
+        [
+            t("input {h}×{w}", h=x.shape[0], w=x.shape[1]),
+            t("kernel {h}×{w}", h=k.shape[0], w=k.shape[1]),
+            t("output {h}×{w}", h=out.shape[0], w=out.shape[1]),
+        ],
+        [0.4, 0.2, 0.4],
+    )
     fig.add_trace(_image_trace(x), row=1, col=1)
     fig.add_trace(_signed(k, numbers=True), row=1, col=2)
     # a blur of a photo has no negative values: grey reads as an image, red/blue would suggest signs
@@ -96,8 +134,16 @@ def number_grids(matrices: Sequence[np.ndarray], titles: Sequence[str], title: s
     return _finish(fig, title, 300)
 
 
-def pooling_view(image: np.ndarray, output: np.ndarray, kind: str, size: int, stride: int, title: str = "",
-                 window_rc: tuple[int, int] = (0, 0), out_rc: tuple[int, int] = (0, 0)) -> go.Figure:
+def pooling_view(
+    image: np.ndarray,
+    output: np.ndarray,
+    kind: str,
+    size: int,
+    stride: int,
+    title: str = "",
+    window_rc: tuple[int, int] = (0, 0),
+    out_rc: tuple[int, int] = (0, 0),
+) -> go.Figure:
     """Input and pooled output side by side, one pooling window and its output cell outlined.
 
     Args: image (H, W); output (Ho, Wo); kind "max", "avg" or "l2"; size, stride ints;
@@ -110,10 +156,13 @@ def pooling_view(image: np.ndarray, output: np.ndarray, kind: str, size: int, st
     x = _array(image, (2,), "image")  # (H, W)
     out = _array(output, (2,), "output")  # (Ho, Wo)
     name = {"max": t("max pool"), "avg": t("average pool"), "l2": t("L2 pool")}[kind]
-    fig = _panels([t("input {h}×{w}", h=x.shape[0], w=x.shape[1]),
-                   t("{name} {k}×{k}, stride {s} → {h}×{w}", name=name, k=size, s=stride, h=out.shape[0],
-                     w=out.shape[1])],
-                  [0.5, 0.5])
+    fig = _panels(
+        [
+            t("input {h}×{w}", h=x.shape[0], w=x.shape[1]),
+            t("{name} {k}×{k}, stride {s} → {h}×{w}", name=name, k=size, s=stride, h=out.shape[0], w=out.shape[1]),
+        ],
+        [0.5, 0.5],
+    )
     fmt = "%{z:.2~f}"
     fig.add_trace(_image_trace(x, texttemplate=fmt if x.size <= 100 else None), row=1, col=1)
     fig.add_trace(_image_trace(out, texttemplate=fmt if out.size <= 100 else None), row=1, col=2)

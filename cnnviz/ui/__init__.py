@@ -11,20 +11,71 @@ trained once cached); training happens in processes of its own (`jobs`), never i
     cache.py     every cache: datasets, loaded runs and what screens compute from them
     training.py  starting trainings, the one-click first run, the run the Train screen watches, the empty states
 """
+
 # one import line per part of cache.py, so that parts can be added without touching each other's lines
-from .cache import (activations, adversarial_flips, download_confirmed, evaluation, first_layer_maps, load_dataset,
-                    loaded_run, prepared_image, sanity_cascade)
-from .cache import (attribution_map, embedding_map, embedding_timeline, filter_images, prepared_photo,  # explain
-                    pretrained_grad_cam, pretrained_look, pretrained_network, probabilities, top_images)
+from .cache import (
+    activations,
+    adversarial_flips,
+    download_confirmed,
+    evaluation,
+    first_layer_maps,
+    load_dataset,
+    loaded_run,
+    prepared_image,
+    sanity_cascade,
+)
+from .cache import (
+    attribution_map,
+    embedding_map,
+    embedding_timeline,
+    filter_images,
+    prepared_photo,  # explain
+    pretrained_grad_cam,
+    pretrained_look,
+    pretrained_network,
+    probabilities,
+    top_images,
+)
+
 # experiment: compare, timeline, robustness, health, handcrafted (cache.py's section of that name)
-from .cache import (activation_timeline, class_timeline, edited_activations, gradient_history, health_report,
-                    kernel_replay, occlusion, run_history, run_summary, weight_layers, weight_timeline)
+from .cache import (
+    activation_timeline,
+    class_timeline,
+    edited_activations,
+    gradient_history,
+    health_report,
+    kernel_replay,
+    occlusion,
+    run_history,
+    run_summary,
+    weight_layers,
+    weight_timeline,
+)
 from .inputs import drawing, pick_input, pick_test_image, Picked, show_input, show_prediction, shown
 from .session import dataset_name, ensure_navigation, init_state, selected_run, session_owner, sidebar, usable_runs
-from .text import (dataset_description, dataset_label, dataset_title, duration, plain, reason, run_caption, run_label,
-                   status_label, t)
-from .training import (calibration, live_progress, QUICK_START, quick_start_button, require_loaded,  # train
-                       require_run, select_trained_run, start_training, watched_run)
+from .text import (
+    dataset_description,
+    dataset_label,
+    dataset_title,
+    duration,
+    plain,
+    reason,
+    run_caption,
+    run_label,
+    status_label,
+    t,
+)
+from .training import (
+    calibration,
+    live_progress,
+    QUICK_START,
+    quick_start_button,
+    require_loaded,  # train
+    require_run,
+    select_trained_run,
+    start_training,
+    watched_run,
+)
 from .cache import snapshot_kernels_figure, training_curves_figure  # train: live view and the new-run form
 from .widgets import chart, keep_valid
 from .cache import kernel_range, mistake_story  # moment of training, why this mistake

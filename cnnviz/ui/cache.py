@@ -5,6 +5,7 @@ network is never trained or modified (analysis works on copies). Derived results
 its weights' checksum and the moment of training (`at`: a snapshot index, None for the final weights), so a
 retrained or replaced run is never served stale numbers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,16 @@ def download_confirmed(name: str) -> bool:
     if mb is None or st.session_state.get(key):
         return True
     title = dataset_title(name)
-    st.info(t("{title} is not on this computer yet. Using it first downloads about {mb} MB from the internet into "
-              "{folder}.", title=title, mb=mb, folder=plain(str(data.data_dir()))), icon=":material/cloud_download:")
+    st.info(
+        t(
+            "{title} is not on this computer yet. Using it first downloads about {mb} MB from the internet into "
+            "{folder}.",
+            title=title,
+            mb=mb,
+            folder=plain(str(data.data_dir())),
+        ),
+        icon=":material/cloud_download:",
+    )
     if st.button(t("Download {title}", title=title), key=f"download_{name}", icon=":material/download:"):
         st.session_state[key] = True
         return True
@@ -156,14 +165,24 @@ def sanity_cascade(loaded: LoadedRun, index: int) -> sanity.Cascade:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _attribution(run_id: str, sha: str, at: int | None, input_key: str, method: str, target: int, layer: str | None,
-                 _loaded: LoadedRun, _x) -> attribution.Attribution:
+def _attribution(
+    run_id: str,
+    sha: str,
+    at: int | None,
+    input_key: str,
+    method: str,
+    target: int,
+    layer: str | None,
+    _loaded: LoadedRun,
+    _x,
+) -> attribution.Attribution:
     options = {"baseline": attribution.black_baseline(_loaded.info)} if method == "integrated_gradients" else {}
     return attribution.attribute(method, _loaded.model_at(at), _x, target, layer=layer, **options)
 
 
-def attribution_map(loaded: LoadedRun, picked: Picked, method: str, target: int, layer: str | None = None,
-                    at: int | None = None) -> attribution.Attribution:
+def attribution_map(
+    loaded: LoadedRun, picked: Picked, method: str, target: int, layer: str | None = None, at: int | None = None
+) -> attribution.Attribution:
     """One method's attribution map of a picked input for class `target` (Integrated Gradients from a black image,
     Grad-CAM at `layer`), at snapshot `at` (None: the final weights)."""
     return _attribution(loaded.run_id, loaded.sha, at, picked.key, method, target, layer, loaded, picked.x)
@@ -180,27 +199,36 @@ def probabilities(loaded: LoadedRun, picked: Picked, at: int | None = None) -> n
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _filter_images(run_id: str, sha: str, at: int | None, layer: str, steps: int, where: str,
-                   _loaded: LoadedRun) -> featurevis.FilterImages:
+def _filter_images(
+    run_id: str, sha: str, at: int | None, layer: str, steps: int, where: str, _loaded: LoadedRun
+) -> featurevis.FilterImages:
     # the bar is made (and emptied) in here so a cache hit can replay it harmlessly
     text = t("Synthesising one picture per channel of {layer}…", layer=layer)
     bar = st.progress(0.0, text=text)
-    result = featurevis.activation_maximisation(_loaded.model_at(at), layer, _loaded.info, steps=steps, where=where,
-                                                progress=lambda f, _msg: bar.progress(min(max(f, 0.0), 1.0), text=text))
+    result = featurevis.activation_maximisation(
+        _loaded.model_at(at),
+        layer,
+        _loaded.info,
+        steps=steps,
+        where=where,
+        progress=lambda f, _msg: bar.progress(min(max(f, 0.0), 1.0), text=text),
+    )
     bar.empty()
     return result
 
 
-def filter_images(loaded: LoadedRun, layer: str, steps: int, where: str,
-                  at: int | None = None) -> featurevis.FilterImages:
+def filter_images(
+    loaded: LoadedRun, layer: str, steps: int, where: str, at: int | None = None
+) -> featurevis.FilterImages:
     """One synthesised picture per channel of `layer` (activation maximisation, `where` "centre" or "mean"), made
     once with a progress bar."""
     return _filter_images(loaded.run_id, loaded.sha, at, layer, steps, where, loaded)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _top_images(run_id: str, sha: str, at: int | None, layer: str, channel: int, k: int,
-                _loaded: LoadedRun) -> np.ndarray:
+def _top_images(
+    run_id: str, sha: str, at: int | None, layer: str, channel: int, k: int, _loaded: LoadedRun
+) -> np.ndarray:
     return featurevis.top_activating(_loaded.model_at(at), _loaded.test_inputs(), layer, channel, k=k)
 
 
@@ -223,8 +251,12 @@ def embedding_map(loaded: LoadedRun) -> embedding.Embedding:
 def _timeline(run_id: str, sha: str, _loaded: LoadedRun, _pca: embedding.PCA) -> embedding.Timeline:
     text = t("Replaying the training snapshots…")
     bar = st.progress(0.0, text=text)
-    result = embedding.embedding_timeline(_loaded, _loaded.test_inputs(embedding.EMBEDDING_IMAGES), _pca,
-                                          progress=lambda f, _msg: bar.progress(min(max(f, 0.0), 1.0), text=text))
+    result = embedding.embedding_timeline(
+        _loaded,
+        _loaded.test_inputs(embedding.EMBEDDING_IMAGES),
+        _pca,
+        progress=lambda f, _msg: bar.progress(min(max(f, 0.0), 1.0), text=text),
+    )
     bar.empty()
     return result
 
@@ -285,6 +317,7 @@ def pretrained_grad_cam(net: pretrained.Network, image_key: str, x: torch.Tensor
 
 
 # ------------------------------------------------ experiment: compare, timeline, robustness, health, handcrafted
+
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _summary(run_id: str, sha: str | None, _record: RunRecord) -> compare.RunSummary:
@@ -378,13 +411,24 @@ def gradient_history(loaded: LoadedRun) -> health.GradientHistory:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _edited_activations(run_id: str, sha: str, input_key: str, layer: str, out_ch: int, in_ch: int, kernel_key: str,
-                        _loaded: LoadedRun, _x, _kernel) -> dict:
+def _edited_activations(
+    run_id: str,
+    sha: str,
+    input_key: str,
+    layer: str,
+    out_ch: int,
+    in_ch: int,
+    kernel_key: str,
+    _loaded: LoadedRun,
+    _x,
+    _kernel,
+) -> dict:
     return hooks.activations(handcrafted.with_kernel(_loaded.model, layer, out_ch, in_ch, _kernel), _x)
 
 
-def edited_activations(loaded: LoadedRun, picked: Picked, layer: str, out_ch: int, in_ch: int,
-                       kernel: np.ndarray) -> dict:
+def edited_activations(
+    loaded: LoadedRun, picked: Picked, layer: str, out_ch: int, in_ch: int, kernel: np.ndarray
+) -> dict:
     """Every layer's output for a picked input through a copy of the network with kernel slice [out_ch, in_ch] of
     `layer` replaced by `kernel` (kh, kw) (see `handcrafted.with_kernel`; the run's network is never touched).
 
@@ -392,13 +436,15 @@ def edited_activations(loaded: LoadedRun, picked: Picked, layer: str, out_ch: in
     """
     kernel = handcrafted.checked_kernel(loaded.model, layer, out_ch, in_ch, kernel)
     key = hashlib.sha1(kernel.tobytes()).hexdigest()
-    return _edited_activations(loaded.run_id, loaded.sha, picked.key, layer, out_ch, in_ch, key, loaded, picked.x,
-                               kernel)
+    return _edited_activations(
+        loaded.run_id, loaded.sha, picked.key, layer, out_ch, in_ch, key, loaded, picked.x, kernel
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _occlusion(run_id: str, sha: str, input_key: str, target: int, patch: int, stride: int, _loaded: LoadedRun,
-               _x) -> np.ndarray:
+def _occlusion(
+    run_id: str, sha: str, input_key: str, target: int, patch: int, stride: int, _loaded: LoadedRun, _x
+) -> np.ndarray:
     return robustness.occlusion_map(_loaded.model, _x, target, patch, stride, robustness.fill_value(_loaded.info))
 
 
@@ -445,19 +491,24 @@ def mistake_story(loaded: LoadedRun, index: int, at: int | None = None) -> mista
 @st.cache_data(max_entries=64, show_spinner=False)
 def _snapshot_kernels(run_id: str, index: int, step: int, layer: str, max_cols: int, title: str, lang: str):
     k = kernels.of_layer(runs.load_snapshot(run_id, index), layer)  # (out, in, kh, kw)
-    fig = figures.kernel_grid_rgb(k, title=title, max_cols=max_cols) if k.shape[1] == 3 else \
-        figures.kernel_grid(k[:, 0], title=title, max_cols=max_cols)
+    fig = (
+        figures.kernel_grid_rgb(k, title=title, max_cols=max_cols)
+        if k.shape[1] == 3
+        else figures.kernel_grid(k[:, 0], title=title, max_cols=max_cols)
+    )
     return fig, k.shape[1]
 
 
-def snapshot_kernels_figure(run_id: str, snapshot: dict, layer: str, max_cols: int,
-                            title: str) -> tuple[go.Figure, int] | None:
+def snapshot_kernels_figure(
+    run_id: str, snapshot: dict, layer: str, max_cols: int, title: str
+) -> tuple[go.Figure, int] | None:
     """The kernel grid of a conv layer at one snapshot (`runs.list_snapshots` gives them) and its input channels,
     built once per snapshot and language; None when the snapshot cannot be read (the newest one may still be being
     written)."""
     try:  # `step` keys the cache too, so a snapshot index listed again for another step is never stale
-        return _snapshot_kernels(run_id, snapshot["index"], snapshot["step"], layer, max_cols, title,
-                                 i18n.current_language())
+        return _snapshot_kernels(
+            run_id, snapshot["index"], snapshot["step"], layer, max_cols, title, i18n.current_language()
+        )
     except (runs.RunError, ValueError, OSError, SafetensorError):
         return None
 
@@ -526,5 +577,6 @@ def _shortcut(marked_id: str, marked_sha: str, control_id: str, control_sha: str
 def shortcut_result(marked: runs.RunInfo, control: runs.RunInfo, marked_class: int) -> shortcut.Result:
     """The watermarked run and its control on every test variant, and where Grad-CAM looks (see `shortcut`),
     measured in a process of its own (in the server's interpreter it took ten times as long)."""
-    return _shortcut(marked.run_id, marked.record.weights_sha256, control.run_id, control.record.weights_sha256,
-                     marked_class)
+    return _shortcut(
+        marked.run_id, marked.record.weights_sha256, control.run_id, control.record.weights_sha256, marked_class
+    )

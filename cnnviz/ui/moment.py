@@ -2,6 +2,7 @@
 by them (move it on one, the others follow) and kept in the URL (?at=<step>), that moves kernels, feature maps,
 predictions, the confusion matrix, the mistakes, attribution and the embedding map to a snapshot of the run
 together, and plays training like a film."""
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,12 @@ def _nearest(loaded: LoadedRun, options: list[int | None], step: int | None) -> 
     """The option showing `step` (a step of another run: the snapshot nearest to it; None: the end)."""
     if step is None:
         return None
-    return min(options, key=lambda i: abs((loaded.record.steps_done or 0) - step) if i is None
-               else abs(loaded.snapshots[i].step - step))
+    return min(
+        options,
+        key=lambda i: (
+            abs((loaded.record.steps_done or 0) - step) if i is None else abs(loaded.snapshots[i].step - step)
+        ),
+    )
 
 
 def moment_label(loaded: LoadedRun, index: int | None) -> str:
@@ -77,12 +82,23 @@ def moment(loaded: LoadedRun, where: DeltaGenerator | None = None) -> int | None
     st.session_state["moment_play"] = bool(st.session_state.get(PLAYING))
     st.session_state["_moment_steps"] = {i: _step(loaded, i) for i in options}
     slider, play = (where or st).columns([5, 1], vertical_alignment="bottom")
-    slider.select_slider(t("Moment of training"), options, key="moment", format_func=lambda i: moment_label(loaded, i),
-                         on_change=_remember,
-                         help=t("Every inspection screen shows the network as it was at this moment of its "
-                                "training: move it back to see the random start, or press Play to watch it learn."))
-    play.toggle(t("Play"), key="moment_play", on_change=_play_pressed,
-                help=t("Play training like a film: one saved moment a second, from the start to the end."))
+    slider.select_slider(
+        t("Moment of training"),
+        options,
+        key="moment",
+        format_func=lambda i: moment_label(loaded, i),
+        on_change=_remember,
+        help=t(
+            "Every inspection screen shows the network as it was at this moment of its "
+            "training: move it back to see the random start, or press Play to watch it learn."
+        ),
+    )
+    play.toggle(
+        t("Play"),
+        key="moment_play",
+        on_change=_play_pressed,
+        help=t("Play training like a film: one saved moment a second, from the start to the end."),
+    )
     if st.session_state.get(PLAYING):
         with play:
             _player(options, index)
@@ -115,7 +131,12 @@ def whole_network(loaded: LoadedRun, index: int | None, where: DeltaGenerator | 
     only its convolution kernels (networks over 500,000 parameters)."""
     if index is None or loaded.full_snapshots:
         return index
-    (where or st).info(t("This run is large (over 500,000 parameters), so its snapshots keep only the convolution "
-                         "kernels: the kernels move with the moment of training, but this view shows the end of "
-                         "training."), icon=":material/history_toggle_off:")
+    (where or st).info(
+        t(
+            "This run is large (over 500,000 parameters), so its snapshots keep only the convolution "
+            "kernels: the kernels move with the moment of training, but this view shows the end of "
+            "training."
+        ),
+        icon=":material/history_toggle_off:",
+    )
     return None

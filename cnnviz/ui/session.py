@@ -1,5 +1,6 @@
 """What one browser session shares across screens: app.py's navigation, the sidebar, the language, the dataset
 and the run being inspected (all mirrored in the URL, so a copied link opens the same view)."""
+
 from __future__ import annotations
 
 import secrets
@@ -39,8 +40,11 @@ def init_state() -> None:
     if st.session_state.get("_initialised"):
         return
     params = st.query_params
-    st.session_state["lang"] = params.get("lang") if params.get("lang") in i18n.LANGUAGES else \
-        i18n.language_from_locale(getattr(st.context, "locale", None))
+    st.session_state["lang"] = (
+        params.get("lang")
+        if params.get("lang") in i18n.LANGUAGES
+        else i18n.language_from_locale(getattr(st.context, "locale", None))
+    )
     wanted = params.get("dataset")
     st.session_state["dataset"] = wanted if wanted in data.list_datasets() else "mnist-sample"
     if params.get("run"):
@@ -62,9 +66,16 @@ def sidebar() -> None:
         datasets = data.list_datasets()
         if st.session_state.get("dataset") not in datasets:
             st.session_state["dataset"] = "mnist-sample"  # a made dataset deleted meanwhile
-        st.selectbox(t("Dataset"), datasets, key="dataset", format_func=dataset_label,
-                     help=t("Used for training and for picking test images. Make a dataset of your own pictures "
-                            "on the Make a dataset page."))
+        st.selectbox(
+            t("Dataset"),
+            datasets,
+            key="dataset",
+            format_func=dataset_label,
+            help=t(
+                "Used for training and for picking test images. Make a dataset of your own pictures "
+                "on the Make a dataset page."
+            ),
+        )
         choices = usable_runs(listing)
         ids = [r.run_id for r in choices]
         linked = st.session_state.pop("_linked_run", None)
@@ -73,24 +84,45 @@ def sidebar() -> None:
                 st.session_state["_missing_run"] = linked  # say so, rather than silently show another run
             st.session_state["run_id"] = ids[0] if ids else None
         labels = {r.run_id: run_label(r) for r in choices}
-        st.selectbox(t("Run to inspect"), ids, key="run_id", format_func=labels.get,
-                     placeholder=t("no trained run yet"), help=t("Kernels, feature maps and evaluation show this run."),
-                     on_change=lambda: st.session_state.pop("_missing_run", None))
+        st.selectbox(
+            t("Run to inspect"),
+            ids,
+            key="run_id",
+            format_func=labels.get,
+            placeholder=t("no trained run yet"),
+            help=t("Kernels, feature maps and evaluation show this run."),
+            on_change=lambda: st.session_state.pop("_missing_run", None),
+        )
         if st.session_state.get("_missing_run"):
-            st.warning(t("The link names run {run}, which is not in this run store or has no weights to inspect. "
-                         "Showing {shown} instead.", run=plain(str(st.session_state["_missing_run"])[:100]),
-                         shown=plain(st.session_state["run_id"]) if st.session_state["run_id"] else t("nothing")),
-                       icon=":material/link_off:")
+            st.warning(
+                t(
+                    "The link names run {run}, which is not in this run store or has no weights to inspect. "
+                    "Showing {shown} instead.",
+                    run=plain(str(st.session_state["_missing_run"])[:100]),
+                    shown=plain(st.session_state["run_id"]) if st.session_state["run_id"] else t("nothing"),
+                ),
+                icon=":material/link_off:",
+            )
         training = sum(r.status in runs.ACTIVE for r in listing)
         if training:
             st.caption(t("{n} run(s) training in the background", n=training))
-        st.segmented_control(t("Download charts as"), ["png", "svg"], key="chart_format", default="png",
-                             format_func=str.upper,
-                             help=t("Every chart has a camera button in its top-right corner (shown when the mouse is "
-                                    "over it) that saves it as a picture: PNG for slides and documents, SVG to scale "
-                                    "or edit."))
-    for key, value in (("dataset", st.session_state.get("dataset")), ("run", st.session_state.get("run_id")),
-                       ("lang", st.session_state.get("lang"))):
+        st.segmented_control(
+            t("Download charts as"),
+            ["png", "svg"],
+            key="chart_format",
+            default="png",
+            format_func=str.upper,
+            help=t(
+                "Every chart has a camera button in its top-right corner (shown when the mouse is "
+                "over it) that saves it as a picture: PNG for slides and documents, SVG to scale "
+                "or edit."
+            ),
+        )
+    for key, value in (
+        ("dataset", st.session_state.get("dataset")),
+        ("run", st.session_state.get("run_id")),
+        ("lang", st.session_state.get("lang")),
+    ):
         if value and st.query_params.get(key) != value:
             st.query_params[key] = value
 

@@ -1,4 +1,5 @@
 """Text on the screens: translation to the session's language, errors said plainly, names shown as typed."""
+
 from __future__ import annotations
 
 import re
@@ -63,9 +64,16 @@ def duration(seconds: float | None) -> str:
     return "—" if seconds is None else i18n.duration(seconds, t)
 
 
-STATUSES = {"queued": N_("queued"), "starting": N_("starting"), "running": N_("running"), "finished": N_("finished"),
-            "stopped": N_("stopped"), "failed": N_("failed"), "interrupted": N_("interrupted"),
-            "damaged": N_("damaged")}
+STATUSES = {
+    "queued": N_("queued"),
+    "starting": N_("starting"),
+    "running": N_("running"),
+    "finished": N_("finished"),
+    "stopped": N_("stopped"),
+    "failed": N_("failed"),
+    "interrupted": N_("interrupted"),
+    "damaged": N_("damaged"),
+}
 
 
 def status_label(status: str) -> str:

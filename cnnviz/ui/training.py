@@ -1,5 +1,6 @@
 """Starting trainings from the app (each in a process of its own, see `jobs`), the run the Train screen watches,
 and the screens' empty states."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -26,9 +27,14 @@ def start_training(config: train.TrainConfig, split: data.DataSplit | None = Non
             train.check_fits(config, split)
         run_id = jobs.submit(config, owner=session_owner())
     except jobs.QueueFull as e:
-        st.warning(t("Not started: you already have {n} trainings waiting or running, the most one session may "
-                     "have. Wait for one to finish, or cancel one on the Train page.", n=e.count),
-                   icon=":material/hourglass_top:")
+        st.warning(
+            t(
+                "Not started: you already have {n} trainings waiting or running, the most one session may "
+                "have. Wait for one to finish, or cancel one on the Train page.",
+                n=e.count,
+            ),
+            icon=":material/hourglass_top:",
+        )
         return None
     except (ValueError, OSError) as e:
         st.error(t("Training could not start: {reason}", reason=reason(e)))
@@ -55,8 +61,12 @@ def watched_run() -> str | None:
     # a label that never changes while a run trains (a changing one would leave the picker showing a stale text)
     labels = {r.run_id: f"{r.run_id} · {r.record.dataset}" for r in listing}
     st.columns([2, 1])[0].selectbox(
-        t("Run to watch"), ids, key="train_watch", format_func=labels.get,
-        on_change=lambda: st.session_state.update(watch_run=st.session_state["train_watch"]))
+        t("Run to watch"),
+        ids,
+        key="train_watch",
+        format_func=labels.get,
+        on_change=lambda: st.session_state.update(watch_run=st.session_state["train_watch"]),
+    )
     if st.query_params.get("watch") != watch:
         st.query_params["watch"] = watch
     return watch
@@ -91,8 +101,9 @@ def quick_start_button(key: str, switch_to_train: bool = True) -> None:
     """The one-click first training: LeNet-5 on the embedded MNIST sample, a few seconds on a laptop."""
     if st.button(t("Train LeNet-5 on the MNIST sample"), key=key, type="primary", icon=":material/play_arrow:"):
         split = load_dataset(QUICK_START["dataset"])
-        run_id = start_training(config_for(QUICK_START["preset"], QUICK_START["dataset"],
-                                           epochs=QUICK_START["epochs"]), split)
+        run_id = start_training(
+            config_for(QUICK_START["preset"], QUICK_START["dataset"], epochs=QUICK_START["epochs"]), split
+        )
         if run_id and switch_to_train:
             st.switch_page("pages/train.py")
 
@@ -112,8 +123,12 @@ def require_run() -> runs.RunInfo:
     """The selected run, or an explanation and a one-click training instead of the page."""
     run = selected_run()
     if run is None:
-        st.info(t("This screen shows a trained network, and there is none yet. Train LeNet-5 on the built-in "
-                  "MNIST sample (about 5 seconds), or pick a run in the sidebar once one has finished."))
+        st.info(
+            t(
+                "This screen shows a trained network, and there is none yet. Train LeNet-5 on the built-in "
+                "MNIST sample (about 5 seconds), or pick a run in the sidebar once one has finished."
+            )
+        )
         quick_start_button(key="quick_start_empty")
         st.stop()
     return run

@@ -1,4 +1,5 @@
 """Widgets every screen uses the same way: a chart with its reading help, and choices kept valid and in the URL."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,6 @@
 """The Experiment screen's tabs, one module each (pages/experiment.py lays them out): layout only, the compute
 lives in cnnviz's concept modules."""
+
 from .compare_tab import compare_tab
 from .edit_tab import edit_tab
 from .handcrafted_tab import handcrafted_tab

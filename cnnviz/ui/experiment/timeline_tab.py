@@ -1,4 +1,5 @@
 """Experiment, Timeline: weight and activation histograms over training, the kernels replayed."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,20 +19,30 @@ def timeline_tab() -> None:
         return
     at = ui.moment(loaded)
     moment_step = None if at is None else snaps[at].step
-    st.markdown(t("The network was saved at {n} points during training. Each column below is one of those moments: "
-                  "how the values of a layer spread out as it learns.", n=len(snaps)))
+    st.markdown(
+        t(
+            "The network was saved at {n} points during training. Each column below is one of those moments: "
+            "how the values of a layer spread out as it learns.",
+            n=len(snaps),
+        )
+    )
     left, right = st.columns(2)
     with left:
         layers = ui.weight_layers(loaded)
         ui.keep_valid("exp_tl_wlayer", layers, layers[0] if layers else None)
         wlayer = st.selectbox(t("Weights of layer"), layers, key="exp_tl_wlayer")
         if wlayer:
-            charts.histograms(*ui.weight_timeline(loaded, wlayer), t("{layer} weights", layer=wlayer), "exp_tl_weights",
-                        moment_step)
+            charts.histograms(
+                *ui.weight_timeline(loaded, wlayer), t("{layer} weights", layer=wlayer), "exp_tl_weights", moment_step
+            )
     with right:
         _activations_over_training(loaded)
-    st.caption(t("Brighter cells: more values in that range at that step. Weights usually spread out from their "
-                 "random start; after a ReLU, a tall band at 0 means many outputs are switched off."))
+    st.caption(
+        t(
+            "Brighter cells: more values in that range at that step. Weights usually spread out from their "
+            "random start; after a ReLU, a tall band at 0 means many outputs are switched off."
+        )
+    )
     _kernel_replay(loaded, at)
 
 
@@ -55,41 +66,69 @@ def _kernel_replay(loaded, at: int | None) -> None:
     ui.keep_valid("exp_tl_in", list(range(now.shape[1])), 0)
     ch = b.selectbox(t("Input channel"), list(range(now.shape[1])), key="exp_tl_in")
     step = snaps[index].step
-    ui.chart(st, figures.kernel_grid(now[:, ch], title=t("{layer} at step {step}", layer=klayer, step=step)),
-             key="exp_tl_kernels",
-             help=t("Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
-                    "white zero. All kernels share one colour scale (the bar on the right), so the same colour means "
-                    "the same weight in every kernel."))
-    ui.chart(st, figures.kernel_grid(change[:, ch], title=t("Change since initialisation (step {step} minus step 0)",
-                                                            step=step)), key="exp_tl_change",
-             help=t("The kernels above as change since training began: each cell is how far that weight has moved "
-                    "between step 0 and the chosen step. Blue means it grew, red that it shrank, white that it stayed "
-                    "put; all kernels share one colour scale."))
+    ui.chart(
+        st,
+        figures.kernel_grid(now[:, ch], title=t("{layer} at step {step}", layer=klayer, step=step)),
+        key="exp_tl_kernels",
+        help=t(
+            "Each square is one kernel, one cell per weight: blue is a positive weight, red a negative one, "
+            "white zero. All kernels share one colour scale (the bar on the right), so the same colour means "
+            "the same weight in every kernel."
+        ),
+    )
+    ui.chart(
+        st,
+        figures.kernel_grid(
+            change[:, ch], title=t("Change since initialisation (step {step} minus step 0)", step=step)
+        ),
+        key="exp_tl_change",
+        help=t(
+            "The kernels above as change since training began: each cell is how far that weight has moved "
+            "between step 0 and the chosen step. Blue means it grew, red that it shrank, white that it stayed "
+            "put; all kernels share one colour scale."
+        ),
+    )
     size = float(np.abs(change).mean() / max(np.abs(now - change).mean(), 1e-12))
-    st.caption(t("On average a weight has moved by {r:.0%} of its starting size. Where the change looks like a "
-                 "clean edge or stroke, that is what training added to the random start.", r=size))
+    st.caption(
+        t(
+            "On average a weight has moved by {r:.0%} of its starting size. Where the change looks like a "
+            "clean edge or stroke, that is what training added to the random start.",
+            r=size,
+        )
+    )
 
 
 def _activations_over_training(loaded) -> None:
     if not loaded.full_snapshots:
-        st.info(t("This run's snapshots keep only the convolution kernels (it has over 500,000 parameters), so "
-                  "activations over training cannot be recomputed."))
+        st.info(
+            t(
+                "This run's snapshots keep only the convolution kernels (it has over 500,000 parameters), so "
+                "activations over training cannot be recomputed."
+            )
+        )
         return
     layers = timeline.activation_layers(loaded)
     ui.keep_valid("exp_tl_alayer", layers, next((n for n in layers if n.endswith("_relu")), layers[0]))
-    layer = st.selectbox(t("Activations of layer"), layers, key="exp_tl_alayer",
-                         help=t("Outputs on the same {n} test images at every snapshot.", n=timeline.PROBE_IMAGES))
+    layer = st.selectbox(
+        t("Activations of layer"),
+        layers,
+        key="exp_tl_alayer",
+        help=t("Outputs on the same {n} test images at every snapshot.", n=timeline.PROBE_IMAGES),
+    )
     with st.spinner(t("Running the probe images through every snapshot…")):
         values, steps = ui.activation_timeline(loaded, layer)
     zeros = float(np.mean(values[-1] == 0))
     if "exp_tl_nozeros" not in st.session_state:
         st.session_state["exp_tl_nozeros"] = zeros > 0.2  # after a ReLU the zeros would hide the rest
-    drop = st.toggle(t("Leave out exact zeros"), key="exp_tl_nozeros",
-                     help=t("After a ReLU most outputs are exactly 0; leaving them out shows how the positive ones "
-                            "spread."))
+    drop = st.toggle(
+        t("Leave out exact zeros"),
+        key="exp_tl_nozeros",
+        help=t("After a ReLU most outputs are exactly 0; leaving them out shows how the positive ones spread."),
+    )
     try:
-        charts.histograms([v[v != 0] for v in values] if drop else values, steps, t("{layer} outputs", layer=layer),
-                    "exp_tl_acts")
+        charts.histograms(
+            [v[v != 0] for v in values] if drop else values, steps, t("{layer} outputs", layer=layer), "exp_tl_acts"
+        )
     except ValueError:
         st.info(t("Every output of {layer} is zero at every snapshot.", layer=layer))
     st.caption(t("At the end of training {z:.0%} of these outputs are exactly zero.", z=zeros))

@@ -1,4 +1,5 @@
 """What the guided lesson's steps share: the step numbers they point to, test digits, live trainings and runs."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -64,12 +65,17 @@ def curves(run_id: str, polling: bool) -> None:
         return
     history = metrics.read_history(run_id)
     if history["epoch"]:
-        ui.chart(st, figures.training_curves(history, title=t("Run {run}", run=run_id)),
-                     key=f"lesson_curves_{run_id}",
-                     help=t("Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
-                            "training images). Blue is measured on the training images, orange on the validation "
-                            "images held back; the loss should fall and the accuracy rise, and a growing gap between "
-                            "blue and orange is a sign of overfitting."))
+        ui.chart(
+            st,
+            figures.training_curves(history, title=t("Run {run}", run=run_id)),
+            key=f"lesson_curves_{run_id}",
+            help=t(
+                "Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                "training images). Blue is measured on the training images, orange on the validation "
+                "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                "blue and orange is a sign of overfitting."
+            ),
+        )
     if info.status == "queued":
         st.info(t("Waiting for a free training slot; it starts by itself."), icon=":material/schedule:")
     elif info.status in runs.ACTIVE:
@@ -79,11 +85,21 @@ def curves(run_id: str, polling: bool) -> None:
     elif info.status == "finished" and info.test_accuracy is not None:
         st.success(t("Finished: {acc} of the test digits recognised.", acc=f"{info.test_accuracy:.1%}"))
         if st.session_state.get("run_id") != run_id:
-            st.button(t("Inspect this run in the next steps"), key=f"lesson_use_{run_id}", on_click=use_run,
-                      args=(run_id,), icon=":material/search:")
+            st.button(
+                t("Inspect this run in the next steps"),
+                key=f"lesson_use_{run_id}",
+                on_click=use_run,
+                args=(run_id,),
+                icon=":material/search:",
+            )
     else:
-        st.warning(t("This run ended as {status}. {message}", status=ui.status_label(info.status),
-                     message=info.record.message or ""))
+        st.warning(
+            t(
+                "This run ended as {status}. {message}",
+                status=ui.status_label(info.status),
+                message=info.record.message or "",
+            )
+        )
     if polling and info.status not in runs.LIVE:
         st.rerun()  # redraw the whole step once, so the finished run is no longer polled
 
@@ -110,12 +126,26 @@ def need_run(container: DeltaGenerator) -> LoadedRun | None:
     """The run picked in the sidebar, loaded, or guidance on getting one."""
     run = ui.selected_run()
     if run is None:
-        container.info(t("This step looks inside a trained network, and there is none yet. Train LeNet-5 in "
-                         "step {n} (a few seconds); it is then picked in the sidebar by itself.",
-                         n=number_of("lenet5")))
-        container.button(t("Go to step {n}", n=number_of("lenet5")), key="lesson_to_lenet5", on_click=goto,
-                         args=(number_of("lenet5"),), icon=":material/arrow_back:")
+        container.info(
+            t(
+                "This step looks inside a trained network, and there is none yet. Train LeNet-5 in "
+                "step {n} (a few seconds); it is then picked in the sidebar by itself.",
+                n=number_of("lenet5"),
+            )
+        )
+        container.button(
+            t("Go to step {n}", n=number_of("lenet5")),
+            key="lesson_to_lenet5",
+            on_click=goto,
+            args=(number_of("lenet5"),),
+            icon=":material/arrow_back:",
+        )
         return None
-    container.caption(t("Run {run} · {dataset}. Pick another run in the sidebar.", run=run.run_id,
-                        dataset=ui.dataset_title(run.record.dataset, run.record.dataset_title)))
+    container.caption(
+        t(
+            "Run {run} · {dataset}. Pick another run in the sidebar.",
+            run=run.run_id,
+            dataset=ui.dataset_title(run.record.dataset, run.record.dataset_title),
+        )
+    )
     return ui.loaded_run(run)
