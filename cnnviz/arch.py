@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import ClassVar, Iterator
 
 import torch
@@ -235,99 +235,114 @@ def _layer_rows(spec: ArchSpec) -> Iterator[LayerInfo]:
         )
     shape: tuple[int, ...] = (c, h, w)
     for name, layer in zip(layer_names(spec), spec.layers):
-        where = f"{name}"
-        flat = len(shape) == 1
-        if isinstance(layer, Conv):
-            _check_positive(where, filters=layer.filters, kernel_size=layer.kernel_size, stride=layer.stride)
-            if not _is_int(layer.padding) or layer.padding < 0:
-                raise SpecError("{where}: padding must be 0 or more, got {got!r}", where=where, got=layer.padding)
-            _check_activation(where, layer.activation)
-            if flat:
-                raise SpecError(
-                    "{where}: a convolution needs an image (C, H, W) but gets a flat vector of {n}",
-                    where=where,
-                    n=shape[0],
-                )
-            ci, hi, wi = shape
-            k, s, p = layer.kernel_size, layer.stride, layer.padding
-            if k > min(hi, wi) + 2 * p:
-                raise SpecError(
-                    "{where}: kernel {k}x{k} is larger than its padded input {ph}x{pw} (input {h}x{w}, padding {p})",
-                    where=where,
-                    k=k,
-                    ph=hi + 2 * p,
-                    pw=wi + 2 * p,
-                    h=hi,
-                    w=wi,
-                    p=p,
-                )
-            shape = (layer.filters, output_size(hi, k, s, p), output_size(wi, k, s, p))
-            params = (k * k * ci + 1) * layer.filters
-            desc = Message(
-                "{filters}@{k}x{k}, stride {s}, padding {p}, {activation}",
-                filters=layer.filters,
-                k=k,
-                s=s,
-                p=p,
-                activation=Message(WORDS[layer.activation]),
-            )
-        elif isinstance(layer, Pool):
-            stride = layer.stride if layer.stride is not None else layer.size
-            _check_positive(where, size=layer.size, stride=stride)
-            if layer.kind not in POOL_KINDS:
-                raise SpecError(
-                    "{where}: pooling kind must be one of {kinds}, got {got!r}",
-                    where=where,
-                    kinds=", ".join(POOL_KINDS),
-                    got=layer.kind,
-                )
-            if flat:
-                raise SpecError(
-                    "{where}: pooling needs an image (C, H, W) but gets a flat vector of {n}", where=where, n=shape[0]
-                )
-            ci, hi, wi = shape
-            if layer.size > min(hi, wi):
-                raise SpecError(
-                    "{where}: pooling window {k}x{k} is larger than its input {h}x{w}",
-                    where=where,
-                    k=layer.size,
-                    h=hi,
-                    w=wi,
-                )
-            shape = (ci, output_size(hi, layer.size, stride, 0), output_size(wi, layer.size, stride, 0))
-            params = 0
-            desc = Message("{kind} {k}x{k}, stride {s}", kind=Message(WORDS[layer.kind]), k=layer.size, s=stride)
-        elif isinstance(layer, Dropout):
-            if not isinstance(layer.p, (int, float)) or isinstance(layer.p, bool) or not 0 <= layer.p < 1:
-                raise SpecError("{where}: dropout p must be in [0, 1), got {got!r}", where=where, got=layer.p)
-            params, desc = 0, f"p = {layer.p}"
-        elif isinstance(layer, BatchNorm):
-            params = 2 * shape[0]  # scale and shift per channel (running stats are buffers, not parameters)
-            desc = Message("per-channel normalisation") if not flat else Message("per-unit normalisation")
-        elif isinstance(layer, Flatten):
-            n = 1
-            for d in shape:
-                n *= d
-            shape, params, desc = (n,), 0, Message("to a vector")
-        else:  # Dense
-            _check_positive(where, units=layer.units)
-            _check_activation(where, layer.activation)
-            if not flat:
-                raise SpecError(
-                    "{where}: a dense layer needs a flat vector; add a flatten layer before it (its input is {shape})",
-                    where=where,
-                    shape="x".join(map(str, shape)),
-                )
-            params = (shape[0] + 1) * layer.units
-            shape = (layer.units,)
-            desc = Message(
-                "{units} units, {activation}", units=layer.units, activation=Message(WORDS[layer.activation])
-            )
+        shape, params, desc = _LAYER_RULES[layer.type](f"{name}", layer, shape)
         if min(shape) < 1:
             raise SpecError(
-                "{where}: output size {shape} has collapsed to nothing", where=where, shape="x".join(map(str, shape))
+                "{where}: output size {shape} has collapsed to nothing", where=name, shape="x".join(map(str, shape))
             )
         yield LayerInfo(name, layer.type, shape, params, desc)
+
+
+# One rule per layer type: (where, layer, input shape) -> (output shape, parameters, description), or SpecError.
+Row = tuple[tuple[int, ...], int, str]
+
+
+def _conv_row(where: str, layer: Conv, shape: tuple[int, ...]) -> Row:
+    _check_positive(where, filters=layer.filters, kernel_size=layer.kernel_size, stride=layer.stride)
+    if not _is_int(layer.padding) or layer.padding < 0:
+        raise SpecError("{where}: padding must be 0 or more, got {got!r}", where=where, got=layer.padding)
+    _check_activation(where, layer.activation)
+    if len(shape) == 1:
+        raise SpecError(
+            "{where}: a convolution needs an image (C, H, W) but gets a flat vector of {n}", where=where, n=shape[0]
+        )
+    ci, hi, wi = shape
+    k, s, p = layer.kernel_size, layer.stride, layer.padding
+    if k > min(hi, wi) + 2 * p:
+        raise SpecError(
+            "{where}: kernel {k}x{k} is larger than its padded input {ph}x{pw} (input {h}x{w}, padding {p})",
+            where=where,
+            k=k,
+            ph=hi + 2 * p,
+            pw=wi + 2 * p,
+            h=hi,
+            w=wi,
+            p=p,
+        )
+    desc = Message(
+        "{filters}@{k}x{k}, stride {s}, padding {p}, {activation}",
+        filters=layer.filters,
+        k=k,
+        s=s,
+        p=p,
+        activation=Message(WORDS[layer.activation]),
+    )
+    return (layer.filters, output_size(hi, k, s, p), output_size(wi, k, s, p)), (k * k * ci + 1) * layer.filters, desc
+
+
+def _pool_row(where: str, layer: Pool, shape: tuple[int, ...]) -> Row:
+    stride = layer.stride if layer.stride is not None else layer.size
+    _check_positive(where, size=layer.size, stride=stride)
+    if layer.kind not in POOL_KINDS:
+        raise SpecError(
+            "{where}: pooling kind must be one of {kinds}, got {got!r}",
+            where=where,
+            kinds=", ".join(POOL_KINDS),
+            got=layer.kind,
+        )
+    if len(shape) == 1:
+        raise SpecError(
+            "{where}: pooling needs an image (C, H, W) but gets a flat vector of {n}", where=where, n=shape[0]
+        )
+    ci, hi, wi = shape
+    if layer.size > min(hi, wi):
+        raise SpecError(
+            "{where}: pooling window {k}x{k} is larger than its input {h}x{w}", where=where, k=layer.size, h=hi, w=wi
+        )
+    out = (ci, output_size(hi, layer.size, stride, 0), output_size(wi, layer.size, stride, 0))
+    return out, 0, Message("{kind} {k}x{k}, stride {s}", kind=Message(WORDS[layer.kind]), k=layer.size, s=stride)
+
+
+def _dropout_row(where: str, layer: Dropout, shape: tuple[int, ...]) -> Row:
+    if not isinstance(layer.p, (int, float)) or isinstance(layer.p, bool) or not 0 <= layer.p < 1:
+        raise SpecError("{where}: dropout p must be in [0, 1), got {got!r}", where=where, got=layer.p)
+    return shape, 0, f"p = {layer.p}"
+
+
+def _batchnorm_row(where: str, layer: BatchNorm, shape: tuple[int, ...]) -> Row:
+    # scale and shift per channel (running stats are buffers, not parameters)
+    desc = Message("per-channel normalisation") if len(shape) != 1 else Message("per-unit normalisation")
+    return shape, 2 * shape[0], desc
+
+
+def _flatten_row(where: str, layer: Flatten, shape: tuple[int, ...]) -> Row:
+    n = 1
+    for d in shape:
+        n *= d
+    return (n,), 0, Message("to a vector")
+
+
+def _dense_row(where: str, layer: Dense, shape: tuple[int, ...]) -> Row:
+    _check_positive(where, units=layer.units)
+    _check_activation(where, layer.activation)
+    if len(shape) != 1:
+        raise SpecError(
+            "{where}: a dense layer needs a flat vector; add a flatten layer before it (its input is {shape})",
+            where=where,
+            shape="x".join(map(str, shape)),
+        )
+    desc = Message("{units} units, {activation}", units=layer.units, activation=Message(WORDS[layer.activation]))
+    return (layer.units,), (shape[0] + 1) * layer.units, desc
+
+
+_LAYER_RULES = {
+    "conv": _conv_row,
+    "pool": _pool_row,
+    "dropout": _dropout_row,
+    "batchnorm": _batchnorm_row,
+    "flatten": _flatten_row,
+    "dense": _dense_row,
+}
 
 
 def _check_activation(where: str, activation: str) -> None:
@@ -353,60 +368,6 @@ def summary_table(spec: ArchSpec) -> str:
         lines.append(f"{r.name:<12}{str(r.output_shape):<18}{r.params:>10,}  {r.description}")
     lines += ["-" * 64, f"total parameters: {sum(r.params for r in rows):,}"]
     return "\n".join(lines)
-
-
-# What the builder lets a learner set, per field: (kind, lowest, highest); a tuple kind lists the allowed words.
-# The bounds only keep the editor's widgets sane; `infer_shapes` says what cannot work.
-EDITABLE: dict[str, tuple] = {
-    "filters": (int, 1, 4096),
-    "kernel_size": (int, 1, 256),
-    "stride": (int, 1, 256),
-    "padding": (int, 0, 256),
-    "activation": (ACTIVATIONS, None, None),
-    "kind": (POOL_KINDS, None, None),
-    "size": (int, 1, 256),
-    "p": (float, 0.0, 1.0),
-    "units": (int, 1, 100_000),
-}
-
-
-def check_editable(spec: ArchSpec) -> None:
-    """Raise SpecError unless the builder can show every value of `spec`: of the right kind and within EDITABLE."""
-    if len(spec.layers) > MAX_LAYERS:
-        raise SpecError(
-            "{n} layers is more than this explorer builds (at most {limit})", n=len(spec.layers), limit=MAX_LAYERS
-        )
-    if min(spec.input_shape) < 1:
-        raise SpecError("input_shape must be three positive whole numbers, got {shape}", shape=list(spec.input_shape))
-    for name, layer in zip(layer_names(spec), spec.layers):
-        for key, value in asdict(layer).items():
-            kind, lo, hi = EDITABLE[key]
-            if key == "stride" and isinstance(layer, Pool) and value is None:
-                continue  # a pooling stride that follows the window
-            if isinstance(kind, tuple):
-                ok = value in kind
-            elif kind is float:
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
-            else:
-                ok = _is_int(value) and lo <= value <= hi
-            if not ok:
-                allowed = ", ".join(kind) if isinstance(kind, tuple) else f"{lo} to {hi}"
-                raise SpecError(
-                    "{layer}: {field} must be {allowed}, got {value}",
-                    layer=name,
-                    field=key,
-                    allowed=allowed,
-                    value=repr(value),
-                )
-
-
-def adapt(spec: ArchSpec, input_shape: tuple[int, int, int], num_classes: int) -> ArchSpec:
-    """`spec` for another dataset: the dataset's input shape (C, H, W), and a final dense layer of one unit per
-    class (any other last layer is kept as it is)."""
-    layers = spec.layers
-    if layers and isinstance(layers[-1], Dense):
-        layers = layers[:-1] + (replace(layers[-1], units=num_classes),)
-    return ArchSpec(tuple(input_shape), layers, spec.name)
 
 
 _ACT_MODULES = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}

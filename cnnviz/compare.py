@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from . import runs
 from .i18n import Invalid
 from .record import RunRecord
-from .train import TrainConfig
+from .train_config import TrainConfig
 
 TWIN_SETTINGS = ("spec", "dataset", "optimizer", "lr", "batch_size", "epochs", "seed", "first_layer")
 

@@ -102,59 +102,20 @@ def activation_maximisation(
     channels indices (default all); progress(fraction, message) called as it goes.
     Returns: FilterImages with images (K, C, H, W) in 0..1 and the activation each reached.
     """
-    if where not in ("centre", "mean"):
-        raise ValueError(f"where must be 'centre' or 'mean', got {where!r}")
-    if not 1 <= steps <= 5000 or not 0 < lr <= 10 or jitter < 0 or blur_every < 0 or l2 < 0:
-        raise Invalid(
-            "unusable settings: steps {steps} (1..5000), lr {lr} (0..10], jitter {jitter}, "
-            "blur_every {blur_every}, l2 {l2} (all >= 0)",
-            steps=steps,
-            lr=lr,
-            jitter=jitter,
-            blur_every=blur_every,
-            l2=l2,
-        )
+    _check_settings(where, steps, lr, jitter, blur_every, l2)
     shown = _prefix(working_copy(model), layer)
     work = shown[:-1] if len(shown) > 1 and isinstance(shown[-1], _MONOTONIC) else shown
     c, h, w = info.input_shape
     mean = torch.tensor(info.mean, dtype=torch.float32).view(1, -1, 1, 1)
     std = torch.tensor(info.std, dtype=torch.float32).view(1, -1, 1, 1)
     lo, hi = (0 - mean) / std, (1 - mean) / std  # the valid pixel range in normalised units
-    with torch.no_grad():
-        out = hooks.run(work, torch.zeros(1, c, h, w))
-    if out.ndim != 4:
-        raise Invalid(
-            "{layer} has no channels to visualise (its output shape is {shape})",
-            layer=layer,
-            shape=tuple(out.shape[1:]),
-        )
-    n_channels = out.shape[1]
-    channels = list(range(n_channels)) if channels is None else [int(ch) for ch in channels]
-    if not channels or min(channels) < 0 or max(channels) >= n_channels:
-        raise Invalid("{layer} has channels 0..{last}, got {got}", layer=layer, last=n_channels - 1, got=channels)
+    channels = _chosen_channels(work, layer, info, channels)
     gen = torch.Generator().manual_seed(seed)
     images, reached, field = [], [], torch.zeros(h, w, dtype=torch.bool)
-    total = len(channels) * steps
+    ascent = _Ascent(work, where, steps, lr, jitter, blur_every, blur_sigma, l2, lo, hi, gen, progress)
     for start in range(0, len(channels), batch_size):
         chunk = torch.tensor(channels[start : start + batch_size])
-        x = (0.1 * torch.randn(len(chunk), c, h, w, generator=gen)).clamp(lo, hi).requires_grad_()  # (K, C, H, W)
-        optimiser = torch.optim.Adam([x], lr=lr)
-        for step in range(steps):
-            settle = step >= 0.75 * steps  # the last quarter sharpens without regularisers
-            dy, dx = (0, 0) if settle else (int(v) for v in torch.randint(-jitter, jitter + 1, (2,), generator=gen))
-            acts = work(torch.roll(x, (dy, dx), dims=(2, 3)))  # (K, channels, h', w')
-            objective = _objective(acts[torch.arange(len(chunk)), chunk], where)  # (K,)
-            loss = -objective.sum() + l2 * x.pow(2).sum()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            with torch.no_grad():
-                if blur_every and (step + 1) % blur_every == 0 and not settle:
-                    x.copy_(_gaussian_blur(x, blur_sigma))
-                x.copy_(torch.maximum(torch.minimum(x, hi), lo))
-            done = start * steps + (step + 1) * len(chunk)
-            if progress and (step % max(1, steps // 20) == 0 or step == steps - 1):
-                progress(done / total, f"channel {int(chunk[0])}-{int(chunk[-1])}: step {step + 1} of {steps}")
+        x = ascent.run(chunk, info.input_shape, start * steps, len(channels) * steps)  # (K, C, H, W)
         probe = x.detach().clone().requires_grad_()
         grad = torch.autograd.grad(_objective(work(probe)[torch.arange(len(chunk)), chunk], where).sum(), probe)[0]
         field |= grad.abs().sum((0, 1)) > 0  # (H, W): where the objective looks
@@ -170,6 +131,80 @@ def activation_maximisation(
         torch.cat(reached).numpy().astype(np.float32),
         box,
     )
+
+
+def _check_settings(where: str, steps: int, lr: float, jitter: int, blur_every: int, l2: float) -> None:
+    """Refuse settings activation maximisation cannot use (see `activation_maximisation`)."""
+    if where not in ("centre", "mean"):
+        raise ValueError(f"where must be 'centre' or 'mean', got {where!r}")
+    if not 1 <= steps <= 5000 or not 0 < lr <= 10 or jitter < 0 or blur_every < 0 or l2 < 0:
+        raise Invalid(
+            "unusable settings: steps {steps} (1..5000), lr {lr} (0..10], jitter {jitter}, "
+            "blur_every {blur_every}, l2 {l2} (all >= 0)",
+            steps=steps,
+            lr=lr,
+            jitter=jitter,
+            blur_every=blur_every,
+            l2=l2,
+        )
+
+
+def _chosen_channels(work: nn.Module, layer: str, info: data.DatasetInfo, channels: Sequence[int] | None) -> list[int]:
+    """The channels to synthesise (all when None), checked against the layer's output on a blank image."""
+    with torch.no_grad():
+        out = hooks.run(work, torch.zeros(1, *info.input_shape))
+    if out.ndim != 4:
+        raise Invalid(
+            "{layer} has no channels to visualise (its output shape is {shape})",
+            layer=layer,
+            shape=tuple(out.shape[1:]),
+        )
+    n_channels = out.shape[1]
+    channels = list(range(n_channels)) if channels is None else [int(ch) for ch in channels]
+    if not channels or min(channels) < 0 or max(channels) >= n_channels:
+        raise Invalid("{layer} has channels 0..{last}, got {got}", layer=layer, last=n_channels - 1, got=channels)
+    return channels
+
+
+@dataclass(frozen=True, eq=False)
+class _Ascent:
+    """The gradient ascent of `activation_maximisation`, one batch of channels at a time, from one generator."""
+
+    work: nn.Module
+    where: str
+    steps: int
+    lr: float
+    jitter: int
+    blur_every: int
+    blur_sigma: float
+    l2: float
+    lo: torch.Tensor  # (1, C, 1, 1) the valid pixel range in normalised units
+    hi: torch.Tensor
+    gen: torch.Generator
+    progress: Progress | None
+
+    def run(self, chunk: torch.Tensor, shape: tuple[int, int, int], done_before: int, total: int) -> torch.Tensor:
+        """The images (K, C, H, W), normalised, that excite the K channels of `chunk` most."""
+        steps, jitter, lo, hi, gen = self.steps, self.jitter, self.lo, self.hi, self.gen
+        x = (0.1 * torch.randn(len(chunk), *shape, generator=gen)).clamp(lo, hi).requires_grad_()  # (K, C, H, W)
+        optimiser = torch.optim.Adam([x], lr=self.lr)
+        for step in range(steps):
+            settle = step >= 0.75 * steps  # the last quarter sharpens without regularisers
+            dy, dx = (0, 0) if settle else (int(v) for v in torch.randint(-jitter, jitter + 1, (2,), generator=gen))
+            acts = self.work(torch.roll(x, (dy, dx), dims=(2, 3)))  # (K, channels, h', w')
+            objective = _objective(acts[torch.arange(len(chunk)), chunk], self.where)  # (K,)
+            loss = -objective.sum() + self.l2 * x.pow(2).sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            with torch.no_grad():
+                if self.blur_every and (step + 1) % self.blur_every == 0 and not settle:
+                    x.copy_(_gaussian_blur(x, self.blur_sigma))
+                x.copy_(torch.maximum(torch.minimum(x, hi), lo))
+            done = done_before + (step + 1) * len(chunk)
+            if self.progress and (step % max(1, steps // 20) == 0 or step == steps - 1):
+                self.progress(done / total, f"channel {int(chunk[0])}-{int(chunk[-1])}: step {step + 1} of {steps}")
+        return x
 
 
 def channel_max_activation(

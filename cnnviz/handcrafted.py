@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import conv
+from .kernel_catalogue import BANK_ORDER, handcrafted_bank
 from .i18n import Invalid
 
 
@@ -23,18 +23,18 @@ class KernelMatch:
     """A learned kernel's nearest handcrafted kernel."""
 
     channel: int  # output channel of the learned layer
-    name: str | None  # conv.KERNELS name; None when the kernel is flat (constant) and matches nothing
+    name: str | None  # kernel_catalogue.KERNELS name; None when the kernel is flat (constant) and matches nothing
     correlation: float  # |Pearson r| in 0..1
     sign: int  # +1: the same pattern, -1: the negated pattern (an edge of the opposite polarity)
 
 
 def handcrafted_candidates(size: int) -> dict[str, np.ndarray]:
-    """The handcrafted kernels placed in a size x size window exactly as conv.handcrafted_bank places them.
+    """The handcrafted kernels placed in a size x size window exactly as `handcrafted_bank` places them.
 
     Kernels that become constant there (a 3x3 box blur) carry no pattern to correlate with and are left out.
     """
-    bank = conv.handcrafted_bank(len(conv.BANK_ORDER), 1, size)[:, 0].astype(np.float64)  # (M, size, size)
-    return {name: k for name, k in zip(conv.BANK_ORDER, bank) if np.ptp(k) > 1e-12}
+    bank = handcrafted_bank(len(BANK_ORDER), 1, size)[:, 0].astype(np.float64)  # (M, size, size)
+    return {name: k for name, k in zip(BANK_ORDER, bank) if np.ptp(k) > 1e-12}
 
 
 def correlations(kernels: np.ndarray) -> tuple[list[str], np.ndarray]:

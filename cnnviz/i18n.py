@@ -185,9 +185,9 @@ def source_strings(paths: Iterable[str | Path]) -> dict[str, str]:
 
 def registry_strings() -> set[str]:
     """Titles and explanations from the registries users pick from (kernels, presets, datasets, models)."""
-    from . import conv, data, presets, pretrained
+    from . import conv, data, kernel_catalogue, presets, pretrained
 
-    texts = {text for k in conv.KERNELS.values() for text in (k.title, k.explanation)}
+    texts = {text for k in kernel_catalogue.KERNELS.values() for text in (k.title, k.explanation)}
     texts |= set(conv.POOL_KINDS.values())
     texts |= {text for p in presets.PRESETS.values() for text in (p.title, p.description)}
     texts |= {text for d in data.DATASETS.values() for text in (d.title, d.description)}

@@ -2,7 +2,8 @@
 
 `load_image_bytes` turns anything Pillow can read into a plain grey/colour image, refusing what is not an
 image, damaged or too large; every upload of the app goes through it. `prepare_image` converts channels and
-size, and centres a drawn or photographed digit the way MNIST digits were made; both say what they changed.
+size, and centres a drawn or photographed digit the way MNIST digits were made (a photo's uneven lighting first
+removed by `photo`); both say what they changed.
 `colour_picture`, `shrink` and `grey` give the convolution playground plain pixels to compute on.
 """
 
@@ -18,6 +19,7 @@ import torch
 
 from . import data
 from .i18n import N_, Message, Translated
+from .photo import WORK_SIDE, photo_ink
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -237,107 +239,6 @@ def _resize(channel: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.clip(np.asarray(im.resize((width, height), Image.LANCZOS), dtype=np.float64), 0.0, 255.0)
 
 
-PHOTO_WORK_SIDE = 160  # a photo's lighting is evened out at this size: plenty for a 20-pixel digit, and fast
-UNEVEN_LIGHTING = 20  # grey levels between the darkest and brightest lighting: above this it is a photo, not a drawing
-TWO_TONE_LEVELS, TWO_TONE_SHARE = 8, 0.97  # a drawing: 97% of its pixels within 8 levels of its darkest or brightest
-
-
-def _grey_u8(g: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(g), 0, 255).astype(np.uint8)
-
-
-def _lighting(g: np.ndarray) -> np.ndarray:
-    """The lighting under light strokes on a darker background: the strokes opened away (a minimum then a maximum
-    filter wider than any stroke), then blurred smooth."""
-    from PIL import Image, ImageFilter
-
-    size = max(3, (max(g.shape) // 5) | 1)  # odd, a fifth of the photo: wider than any pen stroke
-    im = Image.fromarray(_grey_u8(g)).filter(ImageFilter.MinFilter(size)).filter(ImageFilter.MaxFilter(size))
-    return np.asarray(im.filter(ImageFilter.GaussianBlur(size / 2)), dtype=np.float64)
-
-
-def _otsu(values: np.ndarray) -> float:
-    """Otsu's threshold: the grey level that best splits the values into two classes (most between-class variance)."""
-    hist = np.bincount(_grey_u8(values).ravel(), minlength=256).astype(np.float64)
-    levels = np.arange(256)
-    weight = np.cumsum(hist)
-    mass = np.cumsum(hist * levels)
-    total, total_mass = weight[-1], mass[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (total_mass * weight - total * mass) ** 2 / (weight * (total - weight))
-    return float(np.nanargmax(between[:-1]))
-
-
-def _regions(mask: np.ndarray) -> np.ndarray:
-    """Labels of the 8-connected regions of a boolean mask (0: not in the mask), by flood fill."""
-    labels = np.zeros(mask.shape, np.int32)
-    h, w = mask.shape
-    count = 0
-    for start in zip(*np.nonzero(mask)):
-        if labels[start]:
-            continue
-        count += 1
-        labels[start] = count
-        stack = [start]
-        while stack:
-            y, x = stack.pop()
-            for ny in (y - 1, y, y + 1):
-                for nx in (x - 1, x, x + 1):
-                    if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not labels[ny, nx]:
-                        labels[ny, nx] = count
-                        stack.append((ny, nx))
-    return labels
-
-
-def _photo_ink(g: np.ndarray, notes: list[str], steps: list) -> np.ndarray | None:
-    """Light strokes on a dark but unevenly lit background -> the strokes alone on black, or None when the lighting
-    is even (a drawing, a scan, an MNIST image: those keep the plain path)."""
-    from PIL import Image, ImageFilter
-
-    scale = PHOTO_WORK_SIDE / max(g.shape)
-    if scale < 1:
-        h, w = max(1, round(g.shape[0] * scale)), max(1, round(g.shape[1] * scale))
-        g = _resize(g, w, h)
-    low, high = float(g.min()), float(g.max())
-    if np.mean((g <= low + TWO_TONE_LEVELS) | (g >= high - TWO_TONE_LEVELS)) >= TWO_TONE_SHARE:
-        return None  # ink and paper and hardly a tone between: a drawing or a clean graphic, whatever its shapes
-    lighting = _lighting(g)
-    if np.percentile(lighting, 98) - np.percentile(lighting, 2) <= UNEVEN_LIGHTING:
-        return None
-    ink = np.clip(g - lighting, 0.0, None)
-    threshold = _otsu(ink)
-    labels = _regions(ink > threshold)
-    areas = np.bincount(labels.ravel())[1:]
-    if not len(areas):
-        return None
-    keep = np.flatnonzero(areas >= 0.15 * areas.max()) + 1  # the digit's parts; specks and paper grain go
-    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
-    inner = [k for k in keep if k not in border]  # a shadow or the paper's edge touches the border; a digit need not
-    keep = inner or list(keep)
-    strokes = np.isin(labels, keep)
-    near = np.asarray(Image.fromarray(strokes.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
-    kept = np.where(near, ink, 0.0)  # the strokes with their soft edges
-    notes.append(
-        Message(
-            "a photo: evened out its lighting and kept the ink ({n} region(s), threshold {level:.0f})",
-            n=len(keep),
-            level=threshold,
-        )
-    )
-
-    def stretched(a: np.ndarray) -> np.ndarray:
-        return a * (255.0 / max(float(a.max()), 1.0))
-
-    for title, image in (
-        (N_("the photo in grey, ink made light"), g),
-        (N_("its lighting, estimated"), lighting),
-        (N_("lighting removed"), stretched(ink)),
-        (N_("the ink: Otsu's threshold, specks dropped"), stretched(kept)),
-    ):
-        steps.append((title, _grey_u8(image)))
-    return kept
-
-
 def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str], steps: list | None = None) -> np.ndarray:
     """A grey image (H0, W0) made into an MNIST-style digit: light ink on black, 20 px box, centred by mass.
     A photo's uneven lighting is removed first (its steps go to `steps`)."""
@@ -349,7 +250,7 @@ def _centre_digit(g: np.ndarray, height: int, width: int, notes: list[str], step
     if background > 127.5:
         g, background = 255.0 - g, 255.0 - background
         notes.append(Message("inverted: dark digit on light background"))
-    photo = _photo_ink(g, notes, steps if steps is not None else []) if min(g.shape) >= 16 else None
+    photo = photo_ink(shrink(g, WORK_SIDE), notes, steps if steps is not None else []) if min(g.shape) >= 16 else None
     if photo is not None:
         g, background = photo, 0.0
     ink = np.clip(g - background, 0.0, None)

@@ -22,7 +22,8 @@ from . import data, evaluate, hooks, robustness, runs
 from .arch import ArchSpec
 from .i18n import Invalid
 from .record import RunRecord
-from .train import TrainConfig, config_for
+from .train import config_for
+from .train_config import TrainConfig
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

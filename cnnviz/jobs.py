@@ -27,9 +27,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import data, runs, settings
+from . import data, run_writer, runs, settings
 from .i18n import Invalid, Message, Translated
-from .train import TrainConfig
+from .safe_files import open_append
+from .train_config import TrainConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXECUTORS = ("local", "ray")
@@ -118,7 +119,7 @@ def submit(config: TrainConfig, owner: str = "cli") -> str:
     limit = max_per_session()
     if owner != "cli" and len(mine) >= limit:
         raise QueueFull(len(mine), limit)
-    run_id = runs.create_queued(
+    run_id = run_writer.create_queued(
         {
             "preset": config.preset,
             "spec": config.spec.to_dict(),
@@ -173,7 +174,7 @@ def cancel(run_id: str) -> None:
     with _queue_lock():
         info = runs.read_run(run_id)
         if info.status == "queued" or (info.status == "starting" and info.record and info.record.executor == "ray"):
-            lock = runs.lock_run(run_id)  # a run being claimed this instant holds its lock: then it is running
+            lock = run_writer.lock_run(run_id)  # a run being claimed this instant holds its lock: then it is running
             if lock is not None:
                 lock.close()
                 runs.delete_run(run_id)
@@ -250,13 +251,13 @@ def _launch_local(run_id: str) -> bool:
     running at once, so the next pump cannot start one run too many; if the child dies the kernel frees
     the lock and the run reads as interrupted.
     """
-    lock = runs.lock_run(run_id)
+    lock = run_writer.lock_run(run_id)
     if lock is None:
         return False
     try:
         info = runs.read_run(run_id)
         runs.update_meta(run_id, status="starting", executor="local", launched=time.time())
-        with runs.open_append(info.path / "worker.log", "ab") as log:
+        with open_append(info.path / "worker.log", "ab") as log:
             command = [sys.executable, "-m", "cnnviz", "worker", run_id, "--lock-fd", str(lock.fileno())]
             process = subprocess.Popen(
                 command,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .runs import MAX_METRICS_BYTES, open_regular, parse_json, run_path
+from .runs import MAX_METRICS_BYTES, run_path
+from .safe_files import open_regular, parse_json
 
 _NUMBERS = (
     "epoch",

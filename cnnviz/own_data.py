@@ -11,14 +11,12 @@ path stays inside the dataset's own folder; a damaged dataset is reported, never
 
 from __future__ import annotations
 
-import io
+import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import data, folders, images
-from .i18n import N_, Message, Translated
+from .i18n import Message, Translated
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,7 +38,6 @@ MIN_EXAMPLES_TO_TRAIN = 5  # per class: one in five is held out to test, so five
 MAX_NAME_CHARS = 30
 SIZES = (28, 32, 64)  # picture sides offered: MNIST's, CIFAR's, and a larger one for photos
 MAX_FILE_BYTES = 10 * 2**20  # one uploaded picture
-MAX_ZIP_BYTES = 50 * 2**20
 NAME_PUNCTUATION = set(" -_.,'()+&")  # besides letters and digits of any script
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
 _FOLDER = re.compile(r"c[0-9]")
@@ -145,7 +142,8 @@ def _new_id(title: str) -> str:
 # ---------------------------------------------------------------- reading and writing dataset.json
 
 
-def _write_json(folder: Path, ds: OwnDataset) -> None:
+def write_json(folder: Path, ds: OwnDataset) -> None:
+    """Write `folder`/dataset.json for `ds` (its title, picture size, colour, kind and classes), atomically."""
     record = {
         "title": ds.title,
         "size": ds.size,
@@ -226,7 +224,7 @@ def create(title: str, classes: Sequence[str], size: int = 28, channels: int = 1
     ds.folder.mkdir(parents=True)
     for f in ds.folders:
         (ds.folder / f).mkdir()
-    _write_json(ds.folder, ds)
+    write_json(ds.folder, ds)
     return ds
 
 
@@ -244,7 +242,7 @@ def add_class(ds: OwnDataset, name: str) -> OwnDataset:
     out = OwnDataset(
         ds.id, ds.title, tuple(n for _, n in pairs), tuple(f for f, _ in pairs), ds.size, ds.channels, ds.drawings
     )
-    _write_json(ds.folder, out)
+    write_json(ds.folder, out)
     return out
 
 
@@ -260,7 +258,7 @@ def remove_class(ds: OwnDataset, index: int) -> OwnDataset:
         ds.channels,
         ds.drawings,
     )
-    _write_json(ds.folder, out)
+    write_json(ds.folder, out)
     shutil.rmtree(ds.folder / ds.folders[index], ignore_errors=True)
     return out
 
@@ -285,17 +283,22 @@ def examples(ds: OwnDataset) -> list[list[Path]]:
 
 
 def stamp(ds: OwnDataset) -> str:
-    """Changes whenever an example is added or removed: the loaded copy of the dataset is keyed on it. Each class
-    folder's modification time changes with every file made or removed in it (a count and the newest name would
-    not: deleting the newest example and adding one reuses its name)."""
+    """Changes whenever an example is added or removed: the loaded copy of the dataset is keyed on it. A count and
+    the newest name would not (deleting the newest example and adding one reuses its name), and a folder's
+    modification time alone may not either (two changes within one tick of the file system's clock): so each
+    example's name, size and modification time."""
 
-    def changed(folder: Path) -> int:
+    def version(path: Path) -> str:
         try:
-            return os.stat(folder).st_mtime_ns
+            st = os.stat(path)
         except OSError:
-            return 0
+            return f"{path.name}:gone"
+        return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
 
-    return ";".join(f"{f}:{changed(ds.folder / f)}" for f in ds.folders)
+    digest = hashlib.sha256()
+    for folder, files in zip(ds.folders, examples(ds)):
+        digest.update(";".join([folder, *map(version, files)]).encode() + b"\n")
+    return digest.hexdigest()[:16]
 
 
 def read_example(path: Path) -> np.ndarray:
@@ -329,11 +332,12 @@ def add_example(ds: OwnDataset, index: int, picture: bytes | PILImage | np.ndarr
     except images.ImageError as e:
         raise OwnDataError(e.message) from None
     number = int(files[-1].stem) + 1 if files else 1
-    _save_png(prepared.image, ds.folder / ds.folders[index] / f"{number:06d}.png")
+    save_png(prepared.image, ds.folder / ds.folders[index] / f"{number:06d}.png")
     return prepared.image
 
 
-def _save_png(image: np.ndarray, path: Path) -> None:
+def save_png(image: np.ndarray, path: Path) -> None:
+    """Store one example, uint8 (C, H, W), as a PNG file, atomically."""
     from PIL import Image
 
     a = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
@@ -346,73 +350,6 @@ def delete_example(ds: OwnDataset, index: int, filename: str) -> None:
     if not 0 <= index < len(ds.classes) or not _EXAMPLE.fullmatch(filename):
         raise OwnDataError("there is no example {name!r} here", name=str(filename)[:40])
     (ds.folder / ds.folders[index] / filename).unlink(missing_ok=True)
-
-
-@dataclass(frozen=True)
-class ZipImport:
-    dataset: OwnDataset
-    added: dict[str, int]  # class name -> pictures added
-    skipped: list[tuple[str, Message]]  # (the picture or folder left out, why)
-
-
-def import_zip(ds: OwnDataset, content: bytes, progress: data.Progress | None = None) -> ZipImport:
-    """Add the pictures of a zip of class folders ("cat/1.jpg", "dog/2.png", or all of it inside one folder):
-    a folder named like a class adds to it (ignoring case), another becomes a new class while there is room."""
-    if len(content) > MAX_ZIP_BYTES:
-        raise OwnDataError(
-            "the zip is {mb:.0f} MB; at most {limit} MB", mb=len(content) / 2**20, limit=MAX_ZIP_BYTES // 2**20
-        )
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise OwnDataError("this file is not a zip archive")
-    added: dict[str, int] = {}
-    skipped: list[tuple[str, Message]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "upload.zip"
-        archive.write_bytes(content)
-        unpacked = Path(tmp) / "unpacked"
-        try:
-            folders.unzip(archive, unpacked, None)  # its limits: no path escapes, links, bombs or huge totals
-        except data.DatasetError as e:
-            raise OwnDataError(e.message) from None
-        top = [p for p in unpacked.iterdir() if not p.name.startswith(("_", "."))]
-        if len(top) == 1 and top[0].is_dir() and any(p.is_dir() for p in top[0].iterdir()):
-            unpacked = top[0]  # everything inside one folder: its sub-folders are the classes
-        try:
-            by_class, _ = folders.scan_classes(unpacked)
-        except data.DatasetError as e:
-            raise OwnDataError(e.message) from None
-        if not by_class:
-            raise OwnDataError(
-                "the zip holds no folders of pictures: put each class's pictures in a folder named after the class"
-            )
-        total, done = sum(len(fs) for fs in by_class.values()), 0
-        for folder_name, files in by_class.items():
-            try:
-                name = clean_name(folder_name, Message("the class name"))
-            except OwnDataError as e:
-                skipped.append((f"{folder_name[:40]}/", e.message))
-                continue
-            index = next((i for i, c in enumerate(ds.classes) if c.casefold() == name.casefold()), None)
-            if index is None:
-                if len(ds.classes) >= MAX_CLASSES:
-                    skipped.append((f"{name}/", Message("the dataset has {n} classes already", n=MAX_CLASSES)))
-                    continue
-                ds = add_class(ds, name)
-                index = ds.classes.index(name)
-            for path in files:
-                try:
-                    add_example(ds, index, path.read_bytes())
-                    added[ds.classes[index]] = added.get(ds.classes[index], 0) + 1
-                except OwnDataError as e:
-                    skipped.append((str(path.relative_to(unpacked)), e.message))
-                except OSError as e:
-                    skipped.append(
-                        (str(path.relative_to(unpacked)), Message("cannot read it: {reason}", reason=e.strerror))
-                    )
-                done += 1
-                if progress:
-                    progress(done / total, f"{done:,} of {total:,} pictures")
-    return ZipImport(ds, added, skipped)
 
 
 def problem(ds: OwnDataset) -> Message | None:
@@ -446,42 +383,3 @@ def load(ds: OwnDataset, progress: data.Progress | None = None) -> data.DataSpli
     x_train = folders.read_images(tr, ds.size, ds.channels, progress, 0, total).transpose(0, 3, 1, 2)
     x_test = folders.read_images(te, ds.size, ds.channels, progress, len(tr), total).transpose(0, 3, 1, 2)
     return data.as_split(ds.info(len(tr)), x_train, y_train, x_test, y_test)
-
-
-# ---------------------------------------------------------------- the ready-made example
-
-
-EXAMPLE_ID = "three-digits"
-EXAMPLE_DIGITS = (3, 5, 8)  # three digits that share strokes, so the network has something to learn
-EXAMPLE_PER_CLASS = 40
-
-
-def example_set() -> OwnDataset:
-    """The example made dataset: 40 handwritten 3s, 5s and 8s from the MNIST sample (made once, then reused)."""
-    try:
-        return read(EXAMPLE_ID)
-    except OwnDataError:
-        if (root() / EXAMPLE_ID).exists():
-            shutil.rmtree(root() / EXAMPLE_ID)  # a damaged earlier copy: make it again
-    sample = data.load("mnist-sample")
-    folder = root() / EXAMPLE_ID
-    ds = OwnDataset(
-        EXAMPLE_ID,
-        N_("Three digits (example)"),
-        tuple(map(str, EXAMPLE_DIGITS)),
-        tuple(f"c{i}" for i in range(len(EXAMPLE_DIGITS))),
-        28,
-        1,
-        True,
-    )
-    tmp = root() / f".{EXAMPLE_ID}.part"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    labels = sample.y_train.numpy()
-    for f, digit in zip(ds.folders, EXAMPLE_DIGITS):
-        (tmp / f).mkdir()
-        for n, i in enumerate(np.flatnonzero(labels == digit)[:EXAMPLE_PER_CLASS], start=1):
-            _save_png(sample.x_train[i].numpy(), tmp / f / f"{n:06d}.png")
-    _write_json(tmp, ds)
-    os.replace(tmp, folder)  # appears whole or not at all
-    return ds

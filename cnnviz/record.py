@@ -16,7 +16,7 @@ from .arch import ArchSpec
 from .i18n import Message
 
 if TYPE_CHECKING:
-    from .train import TrainConfig
+    from .train_config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class RunRecord:
     @staticmethod
     def from_meta(meta: dict) -> RunRecord:
         """A record from a run.json that `meta_problem` passed; ValueError when its settings cannot be read."""
-        from .train import TrainConfig  # train writes runs, so it imports the store: not at the top
+        from .train_config import TrainConfig  # its checks import cost, which imports the store: not at the top
 
         config = TrainConfig.from_dict(meta["config"]) if "config" in meta else None
         known = RunRecord.__dataclass_fields__
@@ -212,7 +212,7 @@ def meta_problem(meta: object) -> Message | None:
         if problem:
             return problem
         try:
-            from .train import TrainConfig  # train writes runs, so it imports the store: not at the top
+            from .train_config import TrainConfig  # its checks import cost, which imports the store: not at the top
 
             TrainConfig.from_dict(meta["config"])
         except ValueError as e:

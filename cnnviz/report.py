@@ -52,10 +52,8 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
     def tr(text, **values):  # the page's own words (named like the pages' t, so the translation scan finds them)
         return translate(text, lang, **values)
 
-    esc = html.escape
     loaded = LoadedRun.open(run_id)
     ev = evaluate.evaluate(loaded.model, loaded.split, loaded.classes)
-    spec, model, split = loaded.spec, loaded.model, loaded.split
     names = [str(c) for c in ev.class_names]
     plotted = 0
 
@@ -65,103 +63,133 @@ def report(run_id: str, lang: str = DEFAULT) -> str:
         plotted += 1
         return fig.to_html(full_html=False, include_plotlyjs=plotted == 1, config={"displaylogo": False})
 
-    page = []
     with language(lang):  # the figures' titles and axes in the report's language
-        page += [
-            f"<h2>{esc(tr('Training curves'))}</h2>",
-            _para(
-                tr(
-                    "Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
-                    "training images). Blue is measured on the training images, orange on the validation "
-                    "images held back; the loss should fall and the accuracy rise, and a growing gap between "
-                    "blue and orange is a sign of overfitting."
-                )
-            ),
-            plot(figures.training_curves(metrics.read_history(run_id))),
+        page = [
+            *_curves(run_id, tr, plot),
+            *_kernels(loaded, tr, plot),
+            *_confusion(ev, names, tr, plot),
+            *_per_class(ev, names, tr, plot),
         ]
+    page += _mistakes(ev, loaded.split.x_test, names, tr)
+    return _document(run_id, record, ev, page, lang, tr)
 
-        page.append(f"<h2>{esc(tr('First-layer kernels'))}</h2>")
-        convs = kernels.conv_layers(spec)
-        if not convs:
-            page.append(_para(tr("This network has no convolution layer, so it has no kernels to show.")))
-        else:
-            learned = kernels.of_layer(model, convs[0])  # (out, in, kh, kw)
-            title = tr("{layer} after training", layer=convs[0])
-            if learned.shape[1] == 3:  # as the Kernels screen first shows them: colour kernels as pictures
-                page += [
-                    _para(
-                        tr(
-                            "Each square is one kernel of the first layer, drawn as a tiny colour picture: "
-                            "its red, green and blue slices become the picture's three colours, stretched to "
-                            "the kernel's own range. Bright parts are its largest weights and dark parts its "
-                            "lowest; a coloured blob means it reacts to that colour, a light-dark stripe to "
-                            "an edge."
-                        )
-                    ),
-                    plot(figures.kernel_grid_rgb(learned, title=title)),
-                ]
-            else:  # grey images: the one input channel, all kernels on one colour scale
-                page += [
-                    _para(
-                        tr(
-                            "Each square is one kernel, one cell per weight: blue is a positive weight, red a "
-                            "negative one, white zero. All kernels share one colour scale (the bar on the "
-                            "right), so the same colour means the same weight in every kernel."
-                        )
-                    ),
-                    plot(figures.kernel_grid(learned[:, 0], shared_scale=True, title=title)),
-                ]
 
-        page += [
-            f"<h2>{esc(tr('Confusion matrix'))}</h2>",
-            _para(evaluate.report(ev, tr=tr)),
+def _curves(run_id: str, tr, plot) -> list[str]:
+    """The training curves, with how to read them."""
+    return [
+        f"<h2>{html.escape(tr('Training curves'))}</h2>",
+        _para(
+            tr(
+                "Left the loss, right the accuracy, against the epoch (1 epoch = one pass over the "
+                "training images). Blue is measured on the training images, orange on the validation "
+                "images held back; the loss should fall and the accuracy rise, and a growing gap between "
+                "blue and orange is a sign of overfitting."
+            )
+        ),
+        plot(figures.training_curves(metrics.read_history(run_id))),
+    ]
+
+
+def _kernels(loaded: LoadedRun, tr, plot) -> list[str]:
+    """The first convolution layer's kernels after training, or why there are none."""
+    section = [f"<h2>{html.escape(tr('First-layer kernels'))}</h2>"]
+    convs = kernels.conv_layers(loaded.spec)
+    if not convs:
+        return [*section, _para(tr("This network has no convolution layer, so it has no kernels to show."))]
+    learned = kernels.of_layer(loaded.model, convs[0])  # (out, in, kh, kw)
+    title = tr("{layer} after training", layer=convs[0])
+    if learned.shape[1] == 3:  # as the Kernels screen first shows them: colour kernels as pictures
+        return [
+            *section,
             _para(
                 tr(
-                    "Rows are the true classes, columns what the network said. The diagonal is right; every "
-                    "other cell is one kind of mistake."
+                    "Each square is one kernel of the first layer, drawn as a tiny colour picture: "
+                    "its red, green and blue slices become the picture's three colours, stretched to "
+                    "the kernel's own range. Bright parts are its largest weights and dark parts its "
+                    "lowest; a coloured blob means it reacts to that colour, a light-dark stripe to "
+                    "an edge."
                 )
             ),
-            plot(figures.confusion_matrix(ev.confusion, names)),
-            f"<h2>{esc(tr('Accuracy per class'))}</h2>",
-            _class_table(ev, tr),
-            _para(
-                tr(
-                    "One bar per class: the share of that class's test images the network got right. The best "
-                    "class is green and the worst red; a short bar is a class the network finds hard."
-                )
-            ),
-            plot(figures.per_class_accuracy(ev.per_class_accuracy, names)),
+            plot(figures.kernel_grid_rgb(learned, title=title)),
         ]
+    return [  # grey images: the one input channel, all kernels on one colour scale
+        *section,
+        _para(
+            tr(
+                "Each square is one kernel, one cell per weight: blue is a positive weight, red a "
+                "negative one, white zero. All kernels share one colour scale (the bar on the "
+                "right), so the same colour means the same weight in every kernel."
+            )
+        ),
+        plot(figures.kernel_grid(learned[:, 0], shared_scale=True, title=title)),
+    ]
 
-    page.append(f"<h2>{esc(tr('Misclassified test images'))}</h2>")
+
+def _confusion(ev: evaluate.Evaluation, names: list[str], tr, plot) -> list[str]:
+    """The one-sentence result and the confusion matrix."""
+    return [
+        f"<h2>{html.escape(tr('Confusion matrix'))}</h2>",
+        _para(evaluate.report(ev, tr=tr)),
+        _para(
+            tr(
+                "Rows are the true classes, columns what the network said. The diagonal is right; every "
+                "other cell is one kind of mistake."
+            )
+        ),
+        plot(figures.confusion_matrix(ev.confusion, names)),
+    ]
+
+
+def _per_class(ev: evaluate.Evaluation, names: list[str], tr, plot) -> list[str]:
+    """Accuracy per class, as a table and as a chart."""
+    return [
+        f"<h2>{html.escape(tr('Accuracy per class'))}</h2>",
+        _class_table(ev, tr),
+        _para(
+            tr(
+                "One bar per class: the share of that class's test images the network got right. The best "
+                "class is green and the worst red; a short bar is a class the network finds hard."
+            )
+        ),
+        plot(figures.per_class_accuracy(ev.per_class_accuracy, names)),
+    ]
+
+
+def _mistakes(ev: evaluate.Evaluation, x_test, names: list[str], tr) -> list[str]:
+    """The most confident mistakes as captioned pictures, or that there were none."""
+    esc = html.escape
+    section = [f"<h2>{esc(tr('Misclassified test images'))}</h2>"]
     wrong = evaluate.mistakes(ev, limit=MISTAKES)
     if not wrong:
-        page.append(_para(tr("No test image was misclassified.")))
-    else:
-        page += [
-            _para(
-                tr(
-                    "Test images the network got wrong, the most confident mistakes first. Each caption reads "
-                    "true class → predicted class, with the network's probability for its wrong answer in "
-                    "brackets."
-                )
-            ),
-            '<div class="mistakes">',
-        ]
-        for i, image in zip(wrong, split.x_test[wrong].numpy()):  # uint8 (C, H, W)
-            caption = esc(
-                tr(
-                    "true {true} → {pred} ({conf:.0%})",
-                    true=names[ev.labels[i]],
-                    pred=names[ev.predictions[i]],
-                    conf=float(ev.confidence[i]),
-                )
+        return [*section, _para(tr("No test image was misclassified."))]
+    section += [
+        _para(
+            tr(
+                "Test images the network got wrong, the most confident mistakes first. Each caption reads "
+                "true class → predicted class, with the network's probability for its wrong answer in "
+                "brackets."
             )
-            page.append(
-                f'<figure><img src="{_png_data_uri(image)}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+        ),
+        '<div class="mistakes">',
+    ]
+    for i, image in zip(wrong, x_test[wrong].numpy()):  # uint8 (C, H, W)
+        caption = esc(
+            tr(
+                "true {true} → {pred} ({conf:.0%})",
+                true=names[ev.labels[i]],
+                pred=names[ev.predictions[i]],
+                conf=float(ev.confidence[i]),
             )
-        page.append("</div>")
+        )
+        section.append(
+            f'<figure><img src="{_png_data_uri(image)}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+        )
+    return [*section, "</div>"]
 
+
+def _document(run_id: str, record: RunRecord, ev: evaluate.Evaluation, page: list[str], lang: str, tr) -> str:
+    """The whole HTML page: head and style, the title and the run's facts, the sections, the footer."""
+    esc = html.escape
     footer = tr("Written by cnnviz {version} on {date}.", version=__version__, date=time.strftime("%Y-%m-%d %H:%M"))
     title = tr("Run report: {run}", run=run_id)
     return "\n".join(

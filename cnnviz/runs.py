@@ -13,32 +13,28 @@ A run is created under a hidden temporary name and renamed into place, so a list
 half-made run. A run queued by the app exists from the moment it is asked for (status "queued");
 the process that trains it claims it by taking its lock. A run that says "starting" or "running"
 but whose lock is free lost its process: it is listed as "interrupted". Nothing here unpickles:
-weights are safetensors, metadata is JSON.
+weights are safetensors, metadata is JSON. Runs are made and written by `run_writer`; every file is
+read through `safe_files`.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import json
 import os
 import re
 import secrets
 import shutil
-import socket
-import stat
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from .i18n import Invalid, Message, Translated
+from .i18n import Message, Translated
 from .record import RunRecord, meta_problem
+from .safe_files import FileProblem, is_regular, open_regular, parse_json, read_regular, sha256, write_json_atomic
 
 if TYPE_CHECKING:
     from torch import nn
@@ -56,56 +52,6 @@ MAX_METRICS_BYTES = 512 << 20
 
 class RunError(Translated, ValueError):
     """A run that cannot be found, read or written, with the reason."""
-
-
-class FileProblem(Translated, OSError):
-    """A store file refused before it is read (not a regular file, too large): an OSError whose reason ends up in
-    a damaged run's reason, so it is translated where shown."""
-
-
-def _open_checked(path: Path, flags: int, mode: str):
-    """Open `path` only if it is a regular file: O_NOFOLLOW never follows a symlink, and O_NONBLOCK never waits
-    on a FIFO, socket or device (opening one plainly would block the caller for ever)."""
-    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise FileProblem("{file} is not a regular file", file=path.name)
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, mode)
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def open_regular(path: Path, mode: str = "rb") -> IO:
-    """A regular file of the store (or a dataset), opened for reading."""
-    return _open_checked(path, os.O_RDONLY, mode)
-
-
-def open_append(path: Path, mode: str = "a") -> IO:
-    """A file of the store opened for appending (created if missing): a planted link must not make the app write
-    outside the store, and a planted FIFO must not block it."""
-    return _open_checked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
-
-
-def read_regular(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file (see `open_regular`) of at most `max_bytes`."""
-    with open_regular(path) as f:
-        data = f.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise FileProblem("{file} is larger than {limit:,} bytes", file=path.name, limit=max_bytes)
-    return data
-
-
-def parse_json(data: bytes | str) -> Any:
-    """JSON from a file; ValueError for anything that is not (too deep, a number of thousands of digits, bad
-    UTF-8 included)."""
-    try:
-        return json.loads(data)
-    except RecursionError:
-        raise Invalid("it is nested too deeply") from None
-    except UnicodeDecodeError as e:
-        raise Invalid("it is not UTF-8 text ({reason})", reason=e.reason) from None
 
 
 def home() -> Path:
@@ -152,161 +98,6 @@ class RunInfo:
         return f"{self.run_id} · {self.meta.get('dataset', '?')} · {self.status}{acc}"
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open_regular(path) as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def new_run_id(label: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", label).strip("-")[:40] or "run"
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}-{secrets.token_hex(2)}"
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-def _make_run(meta: dict, label: str, status: str) -> tuple[str, Path, object | None]:
-    """Create a run folder atomically; a "running" one comes back with its lock held (else None)."""
-    root = runs_root()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        run_id = new_run_id(label)
-        tmp = root / f".tmp-{run_id}"
-        (tmp / "snapshots").mkdir(parents=True)
-        meta.update(run_id=run_id, status=status, created=_now())
-        _write_json_atomic(tmp / "run.json", meta)
-        (tmp / "metrics.jsonl").touch()
-        lock = open(tmp / ".lock", "w")
-        if status == "running":
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        else:
-            lock.close()
-            lock = None
-        os.replace(tmp, root / run_id)
-    except OSError as e:
-        raise RunError("cannot write to the run store {root}: {reason}", root=root, reason=e.strerror or e) from None
-    return run_id, root / run_id, lock
-
-
-def create_queued(meta: dict, label: str = "run") -> str:
-    """A run that waits for a training process (see `jobs`); returns its id."""
-    return _make_run(dict(meta), label, "queued")[0]
-
-
-def lock_run(run_id: str) -> IO | None:
-    """Take a run's lock (the open lock file), or None when another process holds it."""
-    try:
-        lock = open_append(run_path(run_id) / ".lock")
-    except OSError as e:
-        raise RunError(
-            "run {run_id}: its .lock cannot be opened: {reason}", run_id=run_id, reason=e.strerror or e
-        ) from None
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        return None
-    return lock
-
-
-class RunWriter:
-    """Writes one run while it trains; holds the run's lock until `close`.
-
-    A new run by default; with `run_id`, a queued run is claimed instead (its lock already held by this
-    process through `lock`, when the launcher took it and passed it on, else taken here).
-    """
-
-    def __init__(self, meta: dict, label: str = "run", run_id: str | None = None, lock: IO | None = None) -> None:
-        self.meta = {**meta, "pid": os.getpid(), "host": socket.gethostname()}
-        if run_id is None:
-            self.run_id, self.path, self._lock = _make_run(self.meta, label, "running")
-        else:
-            self.run_id, self.path = run_id, run_path(run_id)
-            self._lock = lock or lock_run(run_id)
-            if self._lock is None:
-                raise RunError("run {run_id} is already being trained by another process", run_id=run_id)
-            try:
-                queued = parse_json(read_regular(self.path / "run.json", MAX_RUN_JSON_BYTES))
-                if not isinstance(queued, dict):
-                    raise Invalid("run.json is not an object")
-                self.meta = {**queued, **self.meta, "status": "running", "started": _now()}
-                _write_json_atomic(self.path / "run.json", self.meta)
-            except (OSError, ValueError) as e:
-                self._lock.close()
-                raise RunError("run {run_id} cannot be claimed: {reason}", run_id=run_id, reason=e) from None
-        try:
-            self._metrics = open_append(self.path / "metrics.jsonl")
-        except OSError as e:
-            if self._lock is not None:
-                self._lock.close()
-            raise RunError(
-                "run {run_id}: metrics.jsonl cannot be opened: {reason}", run_id=self.run_id, reason=e.strerror or e
-            ) from None
-        self.snapshot_count = 0
-
-    @contextmanager
-    def _writing(self, what: str):
-        """A failed write (the run folder removed or the disk full while training) is a RunError that says so."""
-        try:
-            yield
-        except (OSError, SafetensorError) as e:
-            raise RunError(
-                "run {run_id}: cannot write its {what} (was the run folder removed or the disk full?): {reason}",
-                run_id=self.run_id,
-                what=what,
-                reason=getattr(e, "strerror", None) or e,
-            ) from None
-
-    def log(self, record: dict) -> None:
-        with self._writing("metrics"):
-            self._metrics.write(json.dumps(record) + "\n")
-            self._metrics.flush()
-
-    def snapshot(self, step: int, epoch: float, tensors: dict[str, torch.Tensor]) -> None:
-        """Save a snapshot of (some of) the weights; metadata says when it was taken."""
-        name = self.path / "snapshots" / f"{self.snapshot_count:03d}.safetensors"
-        tmp = name.with_name(f".{name.name}.tmp")  # a kill mid-write leaves a hidden file, never a torn snapshot
-        tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in tensors.items()}
-        with self._writing("snapshot"):
-            save_file(tensors, str(tmp), metadata={"step": str(step), "epoch": f"{epoch:.6f}"})
-            os.replace(tmp, name)
-        self.snapshot_count += 1
-
-    def save_weights(self, state: dict[str, torch.Tensor]) -> None:
-        """Write the final weights atomically and record their checksum."""
-        tmp = self.path / f".{WEIGHTS}.tmp"
-        with self._writing("weights"):
-            save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            self.meta["weights_sha256"] = _sha256(tmp)
-            self.meta["weights_bytes"] = tmp.stat().st_size
-            os.replace(tmp, self.path / WEIGHTS)
-
-    def update(self, **fields) -> None:
-        self.meta.update(fields)
-        with self._writing("run.json"):
-            _write_json_atomic(self.path / "run.json", self.meta)
-
-    def close(self) -> None:
-        for f in (self._metrics, self._lock):
-            if not f.closed:
-                f.close()
-
-
 def _is_locked(path: Path) -> bool:
     """True while some process holds the run's lock (that is, it is really training)."""
     try:
@@ -342,7 +133,7 @@ def read_run(run_id: str) -> RunInfo:
         info.damaged = Message("run.json {problem}", problem=problem)
         return info
     info.meta, info.status = meta, meta["status"]
-    if info.status in LIVE and os.path.lexists(path / ".lock") and not _regular(path / ".lock"):
+    if info.status in LIVE and os.path.lexists(path / ".lock") and not is_regular(path / ".lock"):
         info.damaged = Message("its .lock is not a regular file")  # never waited on, never claimed by the queue
         return info
     if (
@@ -351,11 +142,11 @@ def read_run(run_id: str) -> RunInfo:
         and not (meta.get("executor") == "ray" and info.status == "starting")
     ):
         info.status = "interrupted"  # its process died (a Ray run waits in Ray's own queue until it claims the lock)
-    if not _regular(path / "metrics.jsonl"):
+    if not is_regular(path / "metrics.jsonl"):
         info.damaged = Message("metrics.jsonl is missing or not a regular file")
     elif "weights_sha256" in meta:
         weights = path / WEIGHTS
-        if not _regular(weights):
+        if not is_regular(weights):
             info.damaged = Message("the weights file is missing or not a regular file")
         elif weights.stat().st_size != meta["weights_bytes"]:
             info.damaged = Message(
@@ -366,14 +157,6 @@ def read_run(run_id: str) -> RunInfo:
     elif info.status == "finished":
         info.damaged = Message("finished but without weights")
     return info
-
-
-def _regular(path: Path) -> bool:
-    """A regular file that is not a symlink (never follows one)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 _CHECKED: dict[Path, tuple[tuple, Message | None, RunRecord | None]] = {}
@@ -417,7 +200,7 @@ def load_weights(run_id: str) -> dict[str, torch.Tensor]:
         raise RunError("run {run_id} has no weights ({status})", run_id=run_id, status=Message(info.status))
     path = info.path / WEIGHTS
     try:
-        matches = _sha256(path) == info.meta["weights_sha256"]
+        matches = sha256(path) == info.meta["weights_sha256"]
     except OSError as e:
         raise RunError(
             "run {run_id} is damaged: the weights cannot be read: {reason}", run_id=run_id, reason=e
@@ -436,7 +219,7 @@ def list_snapshots(run_id: str) -> list[dict]:
 
     out = []
     for path in sorted((run_path(run_id) / "snapshots").glob("[0-9][0-9][0-9].safetensors")):
-        if not _regular(path):
+        if not is_regular(path):
             continue  # never follow a link or open a FIFO planted among the snapshots
         try:
             with safe_open(str(path), "pt") as f:
@@ -462,7 +245,7 @@ def load_snapshot(run_id: str, index: int) -> dict[str, torch.Tensor]:
         )
     path = snaps[index]["path"]
     try:
-        if not _regular(path):
+        if not is_regular(path):
             raise FileProblem("it is not a regular file")
         return load_file(str(path))
     except (SafetensorError, OSError) as e:
@@ -481,7 +264,7 @@ def update_meta(run_id: str, **fields) -> None:
     if not isinstance(meta, dict):
         raise RunError("run {run_id}: run.json is not an object", run_id=run_id)
     meta.update(fields)
-    _write_json_atomic(path, meta)
+    write_json_atomic(path, meta)
 
 
 def read_control(run_id: str) -> dict:
@@ -489,7 +272,7 @@ def read_control(run_id: str) -> dict:
     state = {"paused": False, "lr": None, "stop": False}
     path = run_path(run_id) / CONTROL
     try:
-        if _regular(path):
+        if is_regular(path):
             loaded = parse_json(read_regular(path, 4096))
             if isinstance(loaded, dict):
                 state.update({k: loaded[k] for k in state if k in loaded})
@@ -510,7 +293,7 @@ def write_control(run_id: str, **changes) -> dict:
     state = {**read_control(run_id), **changes}
     if (path / CONTROL).is_symlink():
         raise RunError("run {run_id}: {file} is a link; refusing to follow it", run_id=run_id, file=CONTROL)
-    _write_json_atomic(path / CONTROL, state)
+    write_json_atomic(path / CONTROL, state)
     return state
 
 

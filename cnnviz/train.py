@@ -1,137 +1,33 @@
 """The training loop: trains a spec on a dataset into a new run, yielding progress events.
 
 The app's training processes (`jobs`), the command line, the benchmarks and the tests all train
-through `train()`, so what one shows is what the others measure.
+through `train()`, so what one shows is what the others measure. The settings are a `train_config.TrainConfig`
+(`config_for` makes one for a preset on a dataset); a training is prepared in `train_setup`.
 """
 
 from __future__ import annotations
 
 import math
-import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from . import __version__, augment, cost, data
-from .arch import ArchSpec, build, count_torch_params, infer_shapes
-from .evaluate import logits
-from .i18n import Invalid, Message
-from .presets import preset_spec
+from . import augment, data
+from .arch import count_torch_params
 from .control import Control
-from .runs import RunWriter
+from .fits import check_fits
+from .optim import evaluate, grad_norms, one_cycle_lr, snapshot_tensors
+from .presets import preset_spec
+from .run_writer import RunWriter
+from .train_config import TrainConfig
+from .train_setup import Setup, open_run, prepare
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
     from typing import IO
-
-OPTIMIZERS = ("adam", "sgd", "adadelta", "rmsprop")
-DEFAULT_LR = {"adam": 6e-3, "sgd": 0.05, "adadelta": 1.0, "rmsprop": 1e-3}
-SCHEDULES = ("onecycle", "constant")
-FIRST_LAYER_MODES = ("learned", "handcrafted")
-LOG_POINTS_PER_EPOCH = 20
-FULL_SNAPSHOT_MAX_PARAMS = 500_000  # above this, snapshots keep conv kernels only
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that decides a training run (with the seed, the same config gives the same run on the CPU)."""
-
-    spec: ArchSpec
-    dataset: str = "mnist-sample"
-    optimizer: str = "adam"
-    lr: float | None = None  # None: the optimiser's default from DEFAULT_LR
-    batch_size: int = 64
-    epochs: int = 3
-    seed: int = 0
-    val_fraction: float = 0.1
-    schedule: str = "onecycle"
-    device: str = "auto"
-    snapshots: int = 20
-    preset: str | None = None
-    first_layer: str = "learned"  # or "handcrafted": conv1 fixed to conv.handcrafted_bank, only the rest learns
-    augment: bool = False  # every batch shifted and turned a little (augment.py): for tiny datasets
-
-    @property
-    def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
-
-    def validate(self) -> None:
-        """Raise ValueError with a plain message for any setting that cannot train."""
-        if self.optimizer not in OPTIMIZERS:
-            raise Invalid(
-                "unknown optimizer {got!r}; choose one of {names}", got=self.optimizer, names=", ".join(OPTIMIZERS)
-            )
-        if self.schedule not in SCHEDULES:
-            raise Invalid(
-                "unknown schedule {got!r}; choose one of {names}", got=self.schedule, names=", ".join(SCHEDULES)
-            )
-        lr = self.learning_rate
-        if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-            raise Invalid("the learning rate must be a positive number, got {got}", got=lr)
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise Invalid("the batch size must be at least 1, got {got}", got=self.batch_size)
-        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 1000:
-            raise Invalid("epochs must be between 1 and 1000, got {got}", got=self.epochs)
-        if not 0 <= self.val_fraction <= 0.5:
-            raise Invalid("the validation fraction must be between 0 and 0.5, got {got}", got=self.val_fraction)
-        if not isinstance(self.augment, bool):
-            raise Invalid("augment must be true or false, got {got!r}", got=self.augment)
-        if self.first_layer not in FIRST_LAYER_MODES:
-            raise Invalid(
-                "first_layer must be one of {names}, got {got!r}",
-                names=", ".join(FIRST_LAYER_MODES),
-                got=self.first_layer,
-            )
-        if self.first_layer == "handcrafted" and not any(layer.type == "conv" for layer in self.spec.layers):
-            raise Invalid("a handcrafted first layer needs a network with a convolution layer")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise Invalid("device must be auto, cpu or cuda, got {got!r}", got=self.device)
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise Invalid("device cuda was asked for, but no CUDA GPU is available here")
-        infer_shapes(self.spec)
-        cost.check_limits(self.spec, self.batch_size, self.optimizer)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["spec"] = self.spec.to_dict()
-        d["lr"] = self.learning_rate
-        return d
-
-    @staticmethod
-    def from_dict(d: dict) -> TrainConfig:
-        """The config stored in a run's run.json (`to_dict`'s output); ValueError if it is not one."""
-        if not isinstance(d, dict) or not isinstance(d.get("spec"), dict):
-            raise Invalid("the stored training settings are not a settings object with an architecture")
-        known = {f for f in TrainConfig.__dataclass_fields__}
-        try:
-            return TrainConfig(**{**{k: v for k, v in d.items() if k in known}, "spec": ArchSpec.from_dict(d["spec"])})
-        except TypeError as e:
-            raise Invalid("the stored training settings cannot be read: {reason}", reason=e) from None
-
-
-def parse_lr(text: str | None, required: bool = False) -> float | None:
-    """A learning rate as typed in a box: None for an empty box (the optimiser's default), unless `required`.
-
-    Raises:
-        Invalid: for anything but a positive finite number (or an empty box when `required`), repeating the text
-            as typed.
-    """
-    text = (text or "").strip()
-    if not text:
-        if required:
-            raise Invalid("type a learning rate first")
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise Invalid("the learning rate must be a positive number such as 0.001, got {value}", value=text)
-    return value
 
 
 @dataclass
@@ -157,221 +53,6 @@ class Event:
     extra: dict = field(default_factory=dict)
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    if name == "adadelta":
-        return torch.optim.Adadelta(params, lr=lr)
-    return torch.optim.RMSprop(params, lr=lr)
-
-
-def one_cycle_lr(peak: float, step: int, total: int, warmup: float = 0.25) -> float:
-    """Linear warm-up to `peak` over the first quarter of training, then cosine decay to peak/1000."""
-    t = step / max(total, 1)
-    if t < warmup:
-        return peak * (0.04 + 0.96 * t / warmup)
-    progress = (t - warmup) / (1 - warmup)
-    return peak * (0.001 + 0.999 * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of `model` on normalised inputs x (N, C, H, W) and labels y (N,)."""
-    if len(x) == 0:
-        return 0.0, 0.0
-    scores, y = logits(model, x, batch_size), y.cpu()  # (N, K)
-    return float(F.cross_entropy(scores, y)), float((scores.argmax(1) == y).double().mean())
-
-
-def split_sizes(n: int, fraction: float = 0.1) -> tuple[int, int]:
-    """(training, validation) images when `fraction` of n training images is held back for validation."""
-    n_val = int(round(n * fraction))
-    return n - n_val, n_val
-
-
-def split_validation(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A seeded, fixed permutation of n training indices split into (train, validation)."""
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
-    n_val = split_sizes(n, fraction)[1]
-    return perm[n_val:], perm[:n_val]
-
-
-def snapshot_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
-    state = model.state_dict()
-    if count_torch_params(model) <= FULL_SNAPSHOT_MAX_PARAMS:
-        return state
-    return {k: v for k, v in state.items() if v.ndim == 4}
-
-
-def fix_first_layer(model: nn.Module) -> None:
-    """Set the first conv layer to handcrafted kernels (zero bias) and freeze it."""
-    from .conv import handcrafted_bank
-
-    first = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
-    out_c, in_c, k, _ = first.weight.shape
-    with torch.no_grad():
-        first.weight.copy_(torch.from_numpy(handcrafted_bank(out_c, in_c, k)))
-        first.bias.zero_()
-    first.weight.requires_grad_(False)
-    first.bias.requires_grad_(False)
-
-
-def grad_norms(model: nn.Module) -> dict[str, float]:
-    """L2 norm of each layer's weight gradient (layers with weights only), after a backward pass."""
-    return {
-        name.rsplit(".", 1)[0]: p.grad.norm().item()
-        for name, p in model.named_parameters()
-        if name.endswith("weight") and p.grad is not None
-    }
-
-
-def versions() -> dict:
-    return {"cnnviz": __version__, "torch": torch.__version__, "python": platform.python_version()}
-
-
-def fit_problem(spec: ArchSpec, info: data.DatasetInfo) -> Message | None:
-    """Why a network cannot train on a dataset, or None when it fits: it must take the dataset's images and end in
-    one output per class.
-
-    Args:
-        spec: the network (its layers must be valid: `arch.SpecError` otherwise).
-        info: the dataset (its input shape (C, H, W) and class names).
-    Returns:
-        The problem as an i18n Message, or None.
-    """
-    if tuple(spec.input_shape) != tuple(info.input_shape):
-        return Message(
-            "the network expects inputs {want} but {dataset} gives {got}",
-            want=_shape(spec.input_shape),
-            dataset=info.name,
-            got=_shape(info.input_shape),
-        )
-    out_shape = infer_shapes(spec)[-1].output_shape if spec.layers else tuple(spec.input_shape)
-    if tuple(out_shape) != (len(info.classes),):
-        return Message(
-            "the network must end in a dense layer of {n} units, one per class of {dataset}, but its output is {shape}",
-            n=len(info.classes),
-            dataset=info.name,
-            shape=_shape(out_shape),
-        )
-    return None
-
-
-def _shape(shape) -> str:
-    return "\u00d7".join(map(str, shape))
-
-
-def check_fits(config: TrainConfig, split: data.DataSplit) -> None:
-    """Raise ValueError unless the network fits the dataset (`fit_problem`) and a batch fits in the training images
-    (before any run or process is made for it)."""
-    n_train = split_sizes(len(split.x_train), config.val_fraction)[0]
-    if config.batch_size > n_train:
-        raise Invalid(
-            "the batch size {batch} is larger than the {n:,} training images", batch=config.batch_size, n=n_train
-        )
-    problem = fit_problem(config.spec, split.info)
-    if problem:
-        raise Invalid(problem)
-
-
-@dataclass
-class _Setup:
-    """What the loop needs, prepared once: model, optimiser, the data on the device, the step plan."""
-
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    device: torch.device
-    x_train: torch.Tensor  # (N, C, H, W), normalised
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    steps_per_epoch: int
-    total_steps: int
-    log_every: int
-    snapshot_steps: set[int]
-    augment: torch.Generator | None  # draws each batch's moves when the run augments its images
-
-
-def _prepare(config: TrainConfig, split: data.DataSplit) -> _Setup:
-    device = pick_device(config.device)
-    torch.manual_seed(config.seed)
-    model = build(config.spec).to(device)
-    if config.first_layer == "handcrafted":
-        fix_first_layer(model)
-    # Whole dataset on the device, normalised once: an epoch is then pure indexing, no per-image work.
-    train_idx, val_idx = split_validation(len(split.x_train), config.val_fraction, config.seed)
-    x_all = data.normalize(split.x_train, split.info).to(device)  # (N, C, H, W)
-    y_all = split.y_train.to(device)
-    x_train, y_train = x_all[train_idx.to(device)], y_all[train_idx.to(device)]
-    x_val, y_val = x_all[val_idx.to(device)], y_all[val_idx.to(device)]
-    steps_per_epoch = len(x_train) // config.batch_size  # the ragged last batch is dropped: batches train evenly
-    total_steps = steps_per_epoch * config.epochs
-    snapshot_steps = {round(i * total_steps / max(config.snapshots - 1, 1)) for i in range(config.snapshots)}
-    optimizer = make_optimizer(
-        config.optimizer, [p for p in model.parameters() if p.requires_grad], config.learning_rate
-    )
-    return _Setup(
-        model,
-        optimizer,
-        device,
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        steps_per_epoch,
-        total_steps,
-        max(1, steps_per_epoch // LOG_POINTS_PER_EPOCH),
-        snapshot_steps,
-        torch.Generator().manual_seed(config.seed + 2) if config.augment else None,
-    )
-
-
-def _estimate(config: TrainConfig, s: _Setup) -> float | None:
-    """The builder's estimate of an epoch, when this machine's calibration for these threads is cached."""
-    if s.device.type != "cpu":
-        return None
-    cal = cost.cached_calibration(torch.get_num_threads())
-    if cal is None:
-        return None
-    return round(cost.epoch_seconds(config.spec, len(s.x_train), len(s.x_val), config.batch_size, cal), 3)
-
-
-def _open_run(
-    config: TrainConfig, info: data.DatasetInfo, s: _Setup, params: int, run_id: str | None, lock
-) -> RunWriter:
-    """The run folder with everything known before the first step (a queued run's folder is taken over)."""
-    return RunWriter(
-        {
-            "preset": config.preset,
-            "spec": config.spec.to_dict(),
-            "dataset": info.name,
-            "dataset_title": info.title,
-            "classes": list(info.classes),
-            "input_shape": list(info.input_shape),
-            "config": config.to_dict(),
-            "params": params,
-            "versions": versions(),
-            "device": str(s.device),
-            "train_images": len(s.x_train),
-            "val_images": len(s.x_val),
-            "steps_per_epoch": s.steps_per_epoch,
-            "total_steps": s.total_steps,
-            "estimated_seconds_per_epoch": _estimate(config, s),
-            "threads": torch.get_num_threads(),
-        },
-        label=config.preset or config.spec.name,
-        run_id=run_id,
-        lock=lock,
-    )
-
-
 def train(
     config: TrainConfig,
     split: data.DataSplit | None = None,
@@ -394,9 +75,9 @@ def train(
     control = control or Control()
     split = split or data.load(config.dataset)
     check_fits(config, split)
-    s = _prepare(config, split)
+    s = prepare(config, split)
     params = count_torch_params(s.model)
-    writer = _open_run(config, split.info, s, params, run_id, lock)
+    writer = open_run(config, split.info, s, params, run_id, lock)
     control.watch(writer.path)
     try:
         yield Event(
@@ -450,9 +131,7 @@ class _State:
         self.status, self.message = status, message
 
 
-def _loop(
-    config: TrainConfig, s: _Setup, control: Control, writer: RunWriter, split: data.DataSplit
-) -> Iterator[Event]:
+def _loop(config: TrainConfig, s: Setup, control: Control, writer: RunWriter, split: data.DataSplit) -> Iterator[Event]:
     """The epochs, from the first step to the final 'done' event (the run's status written)."""
     state = _State(config, s.device)
     order_gen = torch.Generator().manual_seed(config.seed)
@@ -468,7 +147,7 @@ def _loop(
 
 def _epoch(
     config: TrainConfig,
-    s: _Setup,
+    s: Setup,
     control: Control,
     writer: RunWriter,
     state: _State,
@@ -493,7 +172,7 @@ def _epoch(
         _snapshot(s, writer, state.step)
 
 
-def _step(config: TrainConfig, s: _Setup, control: Control, state: _State, idx: torch.Tensor) -> None:
+def _step(config: TrainConfig, s: Setup, control: Control, state: _State, idx: torch.Tensor) -> None:
     """One optimiser step on the training images at `idx` (B,), added to the window's sums."""
     t_step = time.perf_counter()
     state.lr = control.lr_override or (
@@ -518,7 +197,7 @@ def _step(config: TrainConfig, s: _Setup, control: Control, state: _State, idx: 
     state.train_seconds += time.perf_counter() - t_step
 
 
-def _log_window(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, epoch: int) -> Event | None:
+def _log_window(config: TrainConfig, s: Setup, writer: RunWriter, state: _State, epoch: int) -> Event | None:
     """The logging window's mean loss and accuracy written to metrics.jsonl, as a 'step' event; None when the loss
     is no longer a number (the run has failed)."""
     step, mean_loss = state.step, state.loss_sum.item() / state.seen
@@ -564,13 +243,13 @@ def _log_window(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State
     return event
 
 
-def _snapshot(s: _Setup, writer: RunWriter, step: int) -> None:
+def _snapshot(s: Setup, writer: RunWriter, step: int) -> None:
     """The weights at `step` into snapshots/, when it is one of the planned snapshot steps."""
     if step in s.snapshot_steps:
         writer.snapshot(step, step / s.steps_per_epoch, snapshot_tensors(s.model))
 
 
-def _validate(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, epoch: int) -> Event:
+def _validate(config: TrainConfig, s: Setup, writer: RunWriter, state: _State, epoch: int) -> Event:
     """The validation loss and accuracy after an epoch (the last ones kept when nothing is held back), logged."""
     if len(s.x_val):
         state.val_loss, state.val_acc = evaluate(s.model, s.x_val, s.y_val)
@@ -601,7 +280,7 @@ def _validate(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, 
     )
 
 
-def _finish(config: TrainConfig, s: _Setup, writer: RunWriter, state: _State, split: data.DataSplit) -> Event:
+def _finish(config: TrainConfig, s: Setup, writer: RunWriter, state: _State, split: data.DataSplit) -> Event:
     """The run's final write: status, timings, and for a run that learned something its test score and weights."""
     if state.status != "failed" and state.step == 0:
         state.end("failed", "stopped before the first step: nothing was learned")

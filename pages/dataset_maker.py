@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import own_data, presets, train, ui
+from cnnviz import own_data, own_import, presets, train, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -50,12 +50,12 @@ def _choose() -> own_data.OwnDataset | None:
         key="maker_dataset",
         format_func=lambda i: t("New dataset…") if i == NEW else t(titles[i]),
     )
-    if own_data.EXAMPLE_ID not in ids and right.button(
+    if own_import.EXAMPLE_ID not in ids and right.button(
         t("Add the example: 3, 5 and 8 from MNIST"), key="maker_example", icon=":material/auto_awesome:"
     ):
         with st.spinner(t("Copying 120 digits from the MNIST sample…")):
-            own_data.example_set()
-        st.session_state["_maker_open"] = own_data.EXAMPLE_ID
+            own_import.example_set()
+        st.session_state["_maker_open"] = own_import.EXAMPLE_ID
         st.rerun()
     return None if chosen == NEW else next(d for d in made if d.id == chosen)
 
@@ -165,7 +165,7 @@ def _import_zip(ds: own_data.OwnDataset) -> None:
         return
     bar = st.progress(0.0, text=t("Importing…"))
     try:
-        done = own_data.import_zip(ds, archive.getvalue(), lambda f, _: bar.progress(min(f, 1.0)))
+        done = own_import.import_zip(ds, archive.getvalue(), lambda f, _: bar.progress(min(f, 1.0)))
     except own_data.OwnDataError as e:
         st.error(t("Not imported: {reason}", reason=ui.plain(ui.reason(e))), icon=":material/error:")
         return

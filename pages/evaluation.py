@@ -62,8 +62,23 @@ def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
     except ValueError as e:
         st.info(ui.reason(e))
         return
-    image = ui.shown(loaded.split.x_test[index].numpy())
     look, sure, alike = st.columns([1, 1, 2])
+    _why_look(look, loaded, index, story)
+    sure.markdown(
+        t(
+            "**True class:** {true}  \n**Chosen:** {pred}",
+            true=ui.plain(names[story.label]),
+            pred=ui.plain(names[story.predicted]),
+        )
+    )
+    sure.markdown("\n".join(t("- {name}: {p:.1%}", name=ui.plain(names[c]), p=p) for c, p in story.top))
+    _why_alike(alike, loaded, story, names)
+    _why_history(loaded, story, at, names)
+
+
+def _why_look(look, loaded, index: int, story) -> None:
+    """Where the network looked (Grad-CAM over the image), or the image alone when there is no convolution layer."""
+    image = ui.shown(loaded.split.x_test[index].numpy())
     if story.heat is not None:
         ui.chart(
             look,
@@ -88,14 +103,10 @@ def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
             ),
             key="ev_why_image",
         )
-    sure.markdown(
-        t(
-            "**True class:** {true}  \n**Chosen:** {pred}",
-            true=ui.plain(names[story.label]),
-            pred=ui.plain(names[story.predicted]),
-        )
-    )
-    sure.markdown("\n".join(t("- {name}: {p:.1%}", name=ui.plain(names[c]), p=p) for c, p in story.top))
+
+
+def _why_alike(alike, loaded, story, names: list[str]) -> None:
+    """The training images the network finds most alike, nearest first, and their distances."""
     near = loaded.split.x_train[story.neighbours].numpy()  # (k, C, H, W) uint8
     ui.chart(
         alike,
@@ -115,6 +126,10 @@ def _why(loaded, index: int, at: int | None, names: list[str]) -> None:
     alike.caption(
         t("Their distances in the embedding, nearest first: {d}.", d=", ".join(f"{d:.2f}" for d in story.distances))
     )
+
+
+def _why_history(loaded, story, at: int | None, names: list[str]) -> None:
+    """Its answer over training: the probabilities of the true and the chosen class, and when it went wrong."""
     if story.history is None:
         st.caption(t("This run has no whole-network snapshots, so its answer over training cannot be replayed."))
         return

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import data, figures, folders, runs, shortcut, ui
+from cnnviz import data, figures, folders, runs, shortcut, shortcut_apart, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -79,7 +79,7 @@ if clicked:
     try:
         seed = found[2] + 1 if found else 0  # "run again" starts both networks from other random weights
         # measured by the same process: kept for the next script run, which would otherwise measure it again
-        st.session_state["sc_measured"] = shortcut.run_apart(
+        st.session_state["sc_measured"] = shortcut_apart.run_apart(
             digit, seed, lambda f, message: bar.progress(f, text=ui.reason(message))
         )
     except (ValueError, OSError) as e:

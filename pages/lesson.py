@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from cnnviz import lesson, ui
+from cnnviz import lesson_steps, ui
 from cnnviz.ui import t
 from cnnviz.ui.lesson import RENDER
 
 ui.ensure_navigation()
 
-N_STEPS = len(lesson.STEPS)
+N_STEPS = len(lesson_steps.STEPS)
 
 
 # ---------------------------------------------------------------- which step (session state <-> URL)
@@ -20,7 +20,7 @@ def _init_step() -> None:
         return
     # Streamlit forgets a widget's state on pages that do not draw it, hence the plain copy.
     st.session_state["lesson_step"] = (
-        st.session_state.get("lesson_step_saved") or lesson.parse_step(st.query_params.get("step")) or 1
+        st.session_state.get("lesson_step_saved") or lesson_steps.parse_step(st.query_params.get("step")) or 1
     )
 
 
@@ -29,7 +29,7 @@ def _go(delta: int) -> None:
 
 
 def _step_label(number: int) -> str:
-    return t("Step {n} of {total}: {title}", n=number, total=N_STEPS, title=t(lesson.get_step(number).title))
+    return t("Step {n} of {total}: {title}", n=number, total=N_STEPS, title=t(lesson_steps.get_step(number).title))
 
 
 PAGE_LABELS = {
@@ -76,7 +76,7 @@ st.session_state["lesson_step_saved"] = number
 if st.query_params.get("step") != str(number):
     st.query_params["step"] = str(number)
 
-current = lesson.get_step(number)
+current = lesson_steps.get_step(number)
 left_col, right_col = st.columns([2, 3], gap="large")
 left_col.subheader(t("{n}. {title}", n=number, title=t(current.title)))
 left_col.markdown(t(current.body))

@@ -4,7 +4,7 @@ import hashlib
 
 import streamlit as st
 
-from cnnviz import figures, pretrained, ui
+from cnnviz import figures, imagenet_weights, pretrained, ui
 from cnnviz.ui import t
 
 ui.ensure_navigation()
@@ -19,8 +19,8 @@ def _download(name: str, entry: pretrained.ModelEntry) -> None:
     ):
         bar = st.progress(0.0, text=t("Connecting…"))
         try:
-            pretrained.download_weights(name, progress=lambda f, msg: bar.progress(f or 0.0, text=msg))
-        except pretrained.WeightsError as e:
+            imagenet_weights.download_weights(entry, progress=lambda f, msg: bar.progress(f or 0.0, text=msg))
+        except imagenet_weights.WeightsError as e:
             bar.empty()
             st.error(t("The download did not work: {reason}", reason=ui.reason(e)))
         else:
@@ -30,15 +30,15 @@ def _download(name: str, entry: pretrained.ModelEntry) -> None:
 
 def network(name: str, entry: pretrained.ModelEntry) -> pretrained.Network:
     """The network with its ImageNet weights, or (when asked for) random ones; else what to do, and the page stops."""
-    if pretrained.weights_present(name):
+    if imagenet_weights.weights_present(entry):
         try:
             with st.spinner(t("Loading {model}…", model=entry.title)):
                 return ui.pretrained_network(name, trained=True)
-        except pretrained.WeightsError as e:
+        except imagenet_weights.WeightsError as e:
             st.error(t("The weights file cannot be used: {reason}", reason=ui.reason(e)))
             _download(name, entry)
     else:
-        folder = pretrained.weights_file(name).parent
+        folder = imagenet_weights.weights_file(entry).parent
         st.info(
             t(
                 "The ImageNet weights of {model} are not on this computer. Download them here, or put the file "

@@ -13,12 +13,19 @@ SHARED_DATASETS = Path(
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
-    """A fresh CNNVIZ_HOME and CNNVIZ_DATA_DIR for each test."""
+    """A fresh CNNVIZ_HOME, CNNVIZ_DATA_DIR and TORCH_HOME for each test."""
     home = tmp_path / "cnnviz-home"
     monkeypatch.setenv("CNNVIZ_HOME", str(home))
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "cnnviz-data"))
     monkeypatch.setenv("CNNVIZ_FOLDER_ROOTS", str(tmp_path))  # the app may read the test's own image folders
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # an empty torch hub cache: never the user's weights
     return home
+
+
+@pytest.fixture
+def torch_home(tmp_path):
+    """The test's private torch hub cache (empty at the start)."""
+    return tmp_path / "torch"
 
 
 @pytest.fixture(scope="session")

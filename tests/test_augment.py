@@ -3,7 +3,7 @@ of it drawing the same moves."""
 
 import torch
 
-from cnnviz import augment, export
+from cnnviz import augment, export_templates
 
 
 def dot(row: int, col: int, side: int = 9) -> torch.Tensor:
@@ -47,7 +47,7 @@ def test_moves_are_seeded_and_within_the_limits():
 
 def test_the_exported_script_augments_exactly_as_the_trainer_does():
     namespace = {}
-    exec("import torch\nimport torch.nn.functional as F\n" + export.AUGMENT_CODE, namespace)
+    exec("import torch\nimport torch.nn.functional as F\n" + export_templates.AUGMENT_CODE, namespace)
     x = torch.randn(7, 3, 16, 16)
     ours = augment.augment(x, torch.Generator().manual_seed(5))
     theirs = namespace["augment"](x, torch.Generator().manual_seed(5))

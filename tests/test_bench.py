@@ -2,14 +2,13 @@
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-from cnnviz import bench, data, runs, train
+from cnnviz import bench, bench_table, cli, data, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 INSPECT_KEYS = {"activations", "kernels", "kernel_grid", "feature_map_grid", "evaluate_test", "confusion_figure"}
@@ -67,7 +66,7 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert os.environ["CNNVIZ_HOME"] == str(isolated_home) and runs.list_runs() == []
 
     result["skipped"]["time_to_accuracy"] = "MNIST is not in the data folder"
-    table = bench.format_table(result)
+    table = bench_table.format_table(result)
     assert "train_throughput_ratio deep-cnn" in table and "inspect_ms deep-cnn kernel_grid" in table
     assert "long_history_ms train_page" in table and "5 MB metrics.jsonl" in table
     assert "app_train_ratio lenet5" in table and "app_click_latency_ms Kernels" in table and "queue ratio" in table
@@ -76,26 +75,30 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert "skipped: MNIST is not in the data folder" in table
 
 
-def test_cli_bench_quick_json_prints_one_object_on_the_last_line(tmp_path):
-    env = {
-        **os.environ,
-        "CNNVIZ_BENCH_SMOKE": "1",
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-m", "cnnviz", "bench", "--quick", "--json", "--presets", "lenet5"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["mode"] == "quick" and list(result["train_throughput_ratio"]) == ["lenet5"]
-    assert result["train_throughput_ratio"]["lenet5"] > 0 and result["app_train_ratio"]["lenet5"] > 0
-    assert result["inspect_ms"]["lenet5"]["activations"] > 0 and result["peak_rss_mb"] > 0
-    assert result["machine"]["threads"] >= 1
+def test_cli_bench_quick_json_prints_one_object_on_the_last_line(monkeypatch, capsys):
+    """The command's wiring: its options reach run_bench, progress stays on stderr and the result is one JSON
+    object on the last line (what it measures is the smoke test above: a second whole bench would add minutes)."""
+    asked = []
+
+    def measured(quick, presets):
+        asked.append((quick, presets))
+        print("training throughput (lenet5): ...", file=sys.stderr)
+        return {"mode": "quick", "train_throughput_ratio": {"lenet5": 0.93}, "data_dir": Path("/data")}
+
+    monkeypatch.setattr(bench, "run_bench", measured)
+    assert cli.main(["bench", "--quick", "--json", "--presets", "lenet5"]) == 0
+    out, err = capsys.readouterr()
+    assert asked == [(True, ["lenet5"])] and "training throughput" in err
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last == {"mode": "quick", "train_throughput_ratio": {"lenet5": 0.93}, "data_dir": "/data"}
+    assert cli.main(["bench", "--full", "--json"]) == 0 and asked[-1] == (False, None)
+
+
+def test_the_smoke_setting_shortens_either_mode(monkeypatch):
+    monkeypatch.delenv("CNNVIZ_BENCH_SMOKE", raising=False)
+    assert bench.settings_for(True) is bench.QUICK and bench.settings_for(False) is bench.FULL
+    monkeypatch.setenv("CNNVIZ_BENCH_SMOKE", "1")
+    assert bench.settings_for(True) is bench.SMOKE and bench.settings_for(False) is bench.SMOKE
 
 
 def test_unknown_preset_is_refused_before_anything_runs():
@@ -113,40 +116,6 @@ def test_full_mode_without_mnist_gives_the_reason(monkeypatch):
 
     monkeypatch.setattr(bench.data, "load", load)
     assert bench.load_full() == (None, "MNIST is not in the data folder")
-
-
-def test_sized_split_gives_exactly_the_training_images_asked_for():
-    split = data.load("mnist-sample")
-    for n_train in (64, 3_600, 9_600, 25_600):
-        sized = bench.sized_split(split, n_train)
-        train_idx, _ = train.split_validation(len(sized.x_train), 0.1, 0)
-        assert len(train_idx) == n_train
-    sized = bench.sized_split(split, 9_600)
-    assert len(sized.x_train) == 10_667  # 10,667 - round(1,066.7) = 9,600
-    assert torch.equal(sized.x_train[4_000:4_010], split.x_train[:10])  # the real digits, repeated
-    assert torch.equal(sized.y_train[4_000:4_010], split.y_train[:10]) and sized.x_test is split.x_test
-
-
-def test_time_to_accuracy_stops_at_the_first_check_that_reaches_the_target():
-    split = data.load("mnist-sample")
-    result = bench.time_to_accuracy(split, "lenet5", 0.5, epochs=2, batch_size=100)
-    checks = result["checks"]
-    assert result["seconds"] == checks[-1][0] > 0 and result["accuracy"] == checks[-1][2] >= 0.5
-    assert all(acc < 0.5 for _, _, acc in checks[:-1])
-    assert [c[0] for c in checks] == sorted(c[0] for c in checks)
-    assert [c[1] for c in checks] == [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75][: len(checks)]
-    assert result["at_epoch"] == round(checks[-1][1] / 40, 2)  # 4,000 training images (no validation split) / 100
-    assert runs.list_runs()[0].status == "stopped"
-
-
-def test_time_to_accuracy_checks_every_snapshot_when_the_target_is_out_of_reach():
-    split = data.load("mnist-sample")
-    result = bench.time_to_accuracy(split, "lenet5", 1.01, epochs=1, batch_size=100)
-    assert result["seconds"] is None and result["accuracy"] is None and result["at_epoch"] is None
-    assert [c[1] for c in result["checks"]] == [5, 10, 15, 20, 25, 30, 35, 40]  # 8 per epoch, the last one too
-    assert result["best_accuracy"] == max(c[2] for c in result["checks"]) > 0.5
-    assert result["settings"] == {"epochs": 1, "batch_size": 100}
-    assert runs.list_runs()[0].status == "finished"
 
 
 def test_goals_are_checked_against_the_measured_numbers():

@@ -55,7 +55,7 @@ def _help_problems(value: ast.expr) -> list[str]:
 
 def test_the_pages_are_found():
     assert len(PAGES) >= 10 and any(path.name == "lesson.py" for path in PAGES)
-    assert {"health_tab.py", "mechanics.py"} <= {path.name for path in PAGES}
+    assert {"health_tab.py", "convolving.py"} <= {path.name for path in PAGES}
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)

@@ -65,9 +65,9 @@ def test_datasets_and_presets_list(capsys):
 
 
 def test_a_made_dataset_is_listed_and_trains_with_augmentation(capsys):
-    from cnnviz import own_data
+    from cnnviz import own_import
 
-    own_data.example_set()
+    own_import.example_set()
     _, out, _ = run_cli(capsys, "datasets", "--json")
     made = [d for d in json.loads(out) if d["name"] == "mine:three-digits"]
     assert made == [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cnnviz import arch, compare, metrics, presets, runs
+from cnnviz import arch, compare, metrics, presets, run_writer, runs
 
 
 def test_summary_history_and_twin_config(use_run):
@@ -25,7 +25,7 @@ def test_summary_history_and_twin_config(use_run):
 def test_a_twin_is_found_by_its_settings_and_labelled(use_run, isolated_home):
     run_id = use_run("lenet5-b128")
     record = runs.read_run(run_id).record
-    twin_id = runs.create_queued(
+    twin_id = run_writer.create_queued(
         {"spec": record.spec.to_dict(), "dataset": record.dataset, "config": compare.twin_config(record).to_dict()},
         label="twin",
     )

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.conv: F.conv2d / pooling as references, hand-computed values, seed numbers."""
+"""Tests for cnnviz.conv: F.conv2d / pooling as references, hand-computed values."""
 
 import itertools
 
@@ -7,8 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import conv
-from cnnviz.i18n import Invalid
+from cnnviz import conv, kernel_catalogue
 
 
 def loop_conv2d(image, kernel, stride=1, padding=0, bias=0.0):
@@ -60,11 +59,11 @@ def test_convolve_matches_torch(c, h, w, kh, kw, stride, padding):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", conv.list_kernels())
+@pytest.mark.parametrize("name", kernel_catalogue.list_kernels())
 @pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), (3, 2)])
 def test_registry_kernels_match_loop_reference(name, stride, padding):
     image = np.arange(64, dtype=float).reshape(8, 8) % 11  # small hand-made pattern
-    kernel = conv.get_kernel(name).weights
+    kernel = kernel_catalogue.get_kernel(name).weights
     got = conv.convolve(image, name, stride=stride, padding=padding, bias=0.5)
     np.testing.assert_allclose(got, loop_conv2d(image, kernel, stride, padding, 0.5), atol=1e-12)
 
@@ -100,7 +99,7 @@ def test_channels_are_summed_plus_bias():
 
 def test_kernel_object_and_name_are_accepted():
     image = _rng.normal(size=(6, 6))
-    k = conv.get_kernel("sobel_vertical")
+    k = kernel_catalogue.get_kernel("sobel_vertical")
     np.testing.assert_array_equal(conv.convolve(image, k), conv.convolve(image, k.weights))
     np.testing.assert_array_equal(conv.convolve(image, "sobel_vertical"), conv.convolve(image, k.weights))
 
@@ -148,49 +147,7 @@ def test_pool_l2_signs_match_definition():
     assert conv.pool(image, "l2", 2)[0, 0] == pytest.approx(5.0)
 
 
-# ---------------------------------------------------------------- registry
-
-
-def test_registry_shapes_and_values():
-    names = conv.list_kernels()
-    for required in (
-        "identity",
-        "box_blur",
-        "gaussian_blur",
-        "gaussian_blur_5x5",
-        "edges",
-        "sobel_vertical",
-        "sobel_horizontal",
-        "prewitt_vertical",
-        "prewitt_horizontal",
-        "sharpen",
-        "emboss",
-        "x_pattern",
-    ):
-        assert required in names
-    for name in names:
-        k = conv.get_kernel(name)
-        assert k.name == name and k.title and k.explanation and "\n" not in k.explanation
-        assert k.weights.shape == k.shape and k.weights.dtype == np.float64
-    w = {name: conv.get_kernel(name).weights for name in names}
-    assert w["identity"].sum() == 1 and w["identity"][1, 1] == 1
-    np.testing.assert_array_equal(w["box_blur"], np.full((3, 3), 1 / 9))
-    np.testing.assert_array_equal(w["gaussian_blur"] * 16, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
-    assert w["gaussian_blur_5x5"].shape == (5, 5)
-    for blur in ("box_blur", "gaussian_blur", "gaussian_blur_5x5"):
-        assert w[blur].sum() == pytest.approx(1.0)
-        np.testing.assert_array_equal(w[blur], w[blur].T)
-    np.testing.assert_array_equal(w["edges"], [[1, 1, 1], [1, -8, 1], [1, 1, 1]])
-    assert w["edges"].sum() == 0
-    np.testing.assert_array_equal(w["sobel_vertical"], [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
-    np.testing.assert_array_equal(w["sobel_horizontal"], w["sobel_vertical"].T)
-    np.testing.assert_array_equal(w["prewitt_vertical"], [[-1, 0, 1]] * 3)
-    np.testing.assert_array_equal(w["prewitt_horizontal"], w["prewitt_vertical"].T)
-    for edge in ("sobel_vertical", "sobel_horizontal", "prewitt_vertical", "prewitt_horizontal"):
-        assert w[edge].sum() == 0
-    assert w["sharpen"].sum() == 1 and w["sharpen"][1, 1] == 5
-    assert w["emboss"].sum() == 1
-    np.testing.assert_array_equal(w["x_pattern"], [[1, 0, 1], [0, 1, 0], [1, 0, 1]])
+# ---------------------------------------------------------------- handcrafted kernels at work
 
 
 def test_vertical_detector_finds_vertical_edge():
@@ -198,19 +155,6 @@ def test_vertical_detector_finds_vertical_edge():
     image[:, 3:] = 1.0  # dark left half, bright right half: a vertical edge
     assert np.abs(conv.convolve(image, "sobel_vertical")).max() == 4.0
     assert np.abs(conv.convolve(image, "sobel_horizontal")).max() == 0.0
-
-
-def test_get_kernel_unknown_lists_known():
-    with pytest.raises(ValueError, match="unknown kernel 'blurr'.*box_blur.*x_pattern"):
-        conv.get_kernel("blurr")
-
-
-def test_kernel_is_frozen_and_weights_are_copies():
-    k = conv.get_kernel("edges")
-    with pytest.raises(AttributeError):
-        k.name = "other"
-    k.weights[0, 0] = 99
-    assert conv.get_kernel("edges").weights[0, 0] == 1
 
 
 # ---------------------------------------------------------------- steps
@@ -248,71 +192,6 @@ def test_pool_step_matches_pool():
         np.testing.assert_allclose(step.result, out[:, 1, 2])
         flat = conv.pool_step(image[0], kind, 2, 1, 2)
         assert isinstance(flat.result, float) and flat.result == pytest.approx(out[0, 1, 2])
-
-
-# ---------------------------------------------------------------- formulas
-
-
-@pytest.mark.parametrize(
-    "i,f,s,p,size,exact,unused",
-    [
-        (28, 5, 1, 0, 24, True, 0),
-        (7, 3, 2, 0, 3, True, 0),
-        (8, 3, 2, 0, 3, False, 1),
-        (28, 3, 1, 1, 28, True, 0),
-        (31, 5, 3, 2, 11, True, 0),
-        (10, 3, 4, 0, 2, False, 3),
-    ],
-)
-def test_output_size(i, f, s, p, size, exact, unused):
-    got = conv.output_size(i, f, s, p)
-    assert (got.size, got.exact, got.unused) == (size, exact, unused)
-    # the formula agrees with what convolve actually produces
-    assert conv.convolve(np.zeros((i, i)), np.zeros((f, f)), stride=s, padding=p).shape == (size, size)
-
-
-def test_output_size_explanations():
-    assert conv.output_size(28, 5).explanation == "O = ⌊(28 − 5 + 2·0) / 1⌋ + 1 = 24"
-    text = conv.output_size(8, 3, 2).explanation
-    assert text.startswith("O = ⌊(8 − 3 + 2·0) / 2⌋ + 1 = 3") and "1 pixel" in text and "\n" not in text
-
-
-def test_pool_output_size():
-    got = conv.pool_output_size(24, 2)
-    assert (got.size, got.stride, got.exact) == (12, 2, True)
-    assert conv.pool_output_size(7, 3, 2).size == 3
-    assert conv.pool_output_size(5, 2).unused == 1
-
-
-def test_param_counts():
-    assert conv.conv_params(3, 3, 1, 1).total == 10
-    two = conv.conv_params(3, 3, 1, 2)
-    assert (two.weights, two.biases, two.total) == (18, 2, 20)
-    assert two.explanation == "(3 × 3 × 1 + 1) × 2 = 20"
-    assert conv.conv_params(3, 3, 1, 2, bias=False).total == 18
-    assert conv.conv_params(5, 5, 6, 16).total == 2416  # LeNet-5's second conv layer
-    assert conv.conv_params(3, 3, 32, 64).total == 18496
-    assert conv.dense_params(784, 50).total == 39250
-    assert conv.dense_params(784, 50, bias=False).total == 39200
-    assert conv.dense_params(784, 50).explanation == "784 × 50 weights + 50 biases = 39,250"
-    assert conv.dense_params(16, 4).total == 68
-
-
-def test_dense_vs_conv_seed_numbers():
-    small = conv.dense_vs_conv(4)  # seed 000: 4x4 image, the 2x2 conv output -> 4 dense units
-    assert (small.inputs, small.dense_units, small.dense.total, small.conv.total) == (16, 4, 68, 10)
-    eight = conv.dense_vs_conv(8, dense_units=4)  # seed 000: "to get 4 outputs" from 8x8
-    assert (eight.dense.total, eight.conv.total) == (260, 10)
-    mnist = conv.dense_vs_conv(28, dense_units=4)  # seed 000: 28x28
-    assert (mnist.dense.total, mnist.conv.total) == (3140, 10)
-    hidden = conv.dense_vs_conv(28, filters=2, dense_units=50)  # seed 001: blur + edges vs 50 neurons
-    assert (hidden.dense.total, hidden.conv.total) == (39250, 20)
-    assert hidden.ratio == pytest.approx(39250 / 20)
-    assert "39,250" in hidden.explanation and "20" in hidden.explanation
-    assert [c.dense.total for c in conv.lesson_comparisons()] == [68, 260, 3140, 39250]
-    assert [c.conv.total for c in conv.lesson_comparisons()] == [10, 10, 10, 20]
-    # default units = conv outputs: 8x8 with a 3x3 kernel -> 6x6 = 36 units
-    assert conv.dense_vs_conv(8).dense.total == 65 * 36
 
 
 # ---------------------------------------------------------------- validation
@@ -368,72 +247,3 @@ def test_step_errors():
         conv.conv_step(np.zeros((4, 4)), "box_blur", 2, 0)
     with pytest.raises(ValueError, match=r"col -1 is outside the output 2x2"):
         conv.pool_step(np.zeros((4, 4)), "max", 2, 0, -1)
-
-
-def test_formula_errors():
-    with pytest.raises(ValueError, match=r"kernel 5 is larger than the padded input 3 \(input 3, padding 0\)"):
-        conv.output_size(3, 5)
-    with pytest.raises(ValueError, match=r"stride must be >= 1, got 0"):
-        conv.output_size(28, 5, 0)
-    with pytest.raises(ValueError, match=r"padding must be >= 0, got -2"):
-        conv.output_size(28, 5, 1, -2)
-    with pytest.raises(ValueError, match=r"filters must be >= 1, got 0"):
-        conv.conv_params(3, 3, 1, 0)
-    with pytest.raises(ValueError, match=r"units must be a whole number"):
-        conv.dense_params(784, 2.5)
-
-
-def test_handcrafted_bank_is_unit_norm_distinct_and_sized():
-    from cnnviz.conv import handcrafted_bank
-
-    bank = handcrafted_bank(14, 3, 5)
-    assert bank.shape == (14, 3, 5, 5)
-    norms = np.linalg.norm(bank.sum(axis=1).reshape(14, -1), axis=1)
-    assert np.allclose(norms, 1.0)
-    flat = bank.reshape(14, -1)
-    assert len({row.tobytes() for row in flat}) == 14
-    # the first filter is the vertical Sobel kernel, centred in the 5x5 window
-    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]) / np.sqrt(12)
-    assert np.allclose(bank[0].sum(axis=0)[1:4, 1:4], sobel)
-
-
-# ---------------------------------------------------------------- a kernel typed by hand
-
-
-def test_starting_cells_are_the_identity_kernel_as_text():
-    np.testing.assert_array_equal(conv.starting_cells(3), [["0", "0", "0"], ["0", "1", "0"], ["0", "0", "0"]])
-    cells = conv.starting_cells(5)
-    assert cells.shape == (5, 5) and cells[2, 2] == "1" and (cells == "0").sum() == 24
-    np.testing.assert_array_equal(conv.typed_kernel(cells), np.pad([[1.0]], 2))  # a 5×5 identity kernel
-
-
-def test_typed_kernel_reads_numbers_fractions_and_typographic_minus():
-    cells = [["1/9", " 2 ", "\u22120.5"], [3, 0.25, "-1/4"], ["1e3", "+4", "0"]]
-    np.testing.assert_array_equal(conv.typed_kernel(cells), [[1 / 9, 2, -0.5], [3, 0.25, -0.25], [1000, 4, 0]])
-    assert conv.typed_kernel([["1000000", "-1000000"]]).tolist() == [[1e6, -1e6]]  # the limit itself is allowed
-
-
-@pytest.mark.parametrize(
-    "cell,message",
-    [
-        (None, "row 2, column 3 is empty"),
-        (float("nan"), "row 2, column 3 is empty"),
-        ("  ", "row 2, column 3 is empty"),
-        ("abc", "row 2, column 3: 'abc' is not a number (write e.g. 2, -0.5 or 1/9)"),
-        ("/3", "row 2, column 3: '/3' is not a number (write e.g. 2, -0.5 or 1/9)"),
-        ("1/0", "row 2, column 3: '1/0' divides by zero"),
-        ("nan", "row 2, column 3: 'nan' is not a finite number (NaN or infinity)"),
-        ("1e400", "row 2, column 3: '1e400' is not a finite number (NaN or infinity)"),
-        ("-inf", "row 2, column 3: '-inf' is not a finite number (NaN or infinity)"),
-        ("5e9", "row 2, column 3: '5e9' is too large (keep weights within ±1,000,000)"),
-        ("-1000001", "row 2, column 3: '-1000001' is too large (keep weights within ±1,000,000)"),
-    ],
-)
-def test_typed_kernel_names_the_first_bad_cell(cell, message):
-    cells = np.full((3, 3), "1", dtype=object)
-    cells[1, 2] = cell
-    cells[2, 0] = "also bad"  # later in reading order: the message is about the first
-    with pytest.raises(Invalid) as e:
-        conv.typed_kernel(cells)
-    assert str(e.value) == message
-    assert e.value.message.values["r"] == 2 and e.value.message.values["c"] == 3

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from cnnviz import arch, cost, data, presets, runs, train
+from cnnviz import arch, cost, data, layer_timing, presets, runs, train, train_config
 
 # LeNet-5 on 28x28: conv1 24*24*6*25, conv2 8*8*16*150, dense 256*120, 120*84, 84*10
 LENET5_MACS = 86_400 + 153_600 + 30_720 + 10_080 + 840
@@ -59,7 +59,7 @@ def test_limits_name_the_number_and_the_setting(monkeypatch):
     ):
         cost.check_limits(huge, 64)
     with pytest.raises(ValueError, match="2,448,138,250"):  # Train refuses it before anything is built
-        train.TrainConfig(spec=huge).validate()
+        train_config.TrainConfig(spec=huge).validate()
 
     wide = arch.ArchSpec((1, 28, 28), (arch.Conv(512, 3, padding=1), arch.Flatten(), arch.Dense(10)))
     cost.check_limits(wide, 64)
@@ -75,15 +75,15 @@ def test_limits_name_the_number_and_the_setting(monkeypatch):
 def fake_calibration(per_row: float = 1e-9) -> dict:
     grid = lambda ks, ns: {f"{k},{n}": per_row for k in ks for n in ns}  # noqa: E731
     cal = {
-        "conv": grid(cost.CONV_K, cost.CONV_N),
-        "conv_first": grid(cost.FIRST_CONV_K, cost.CONV_N),
-        "dense": grid(cost.DENSE_K, cost.DENSE_N),
+        "conv": grid(layer_timing.CONV_K, layer_timing.CONV_N),
+        "conv_first": grid(layer_timing.FIRST_CONV_K, layer_timing.CONV_N),
+        "dense": grid(layer_timing.DENSE_K, layer_timing.DENSE_N),
         "optimizer": {"per_param": 1e-8, "per_tensor": 1e-5},
         "step": 1e-4,
     }
     for kind in ("conv", "conv_first", "dense"):
         cal[kind + "_fwd"] = {k: v / 3 for k, v in cal[kind].items()}
-    for kind in cost.ELEMENTWISE:
+    for kind in layer_timing.ELEMENTWISE:
         cal[kind], cal[kind + "_fwd"] = 2e-9, 1e-9
     return cal
 
@@ -115,16 +115,20 @@ def test_the_estimate_for_a_dataset_holds_out_its_validation_images():
 
 
 def test_interpolation_hits_grid_points_and_is_log_linear_between():
-    table = {f"{k},{n}": k * n * 1e-12 for k in cost.CONV_K for n in cost.CONV_N}
-    assert cost._interpolate(table, cost.CONV_K, cost.CONV_N, 25, 16) == pytest.approx(25 * 16e-12)
-    between = cost._interpolate(table, cost.CONV_K, cost.CONV_N, 15, 16)  # k*n is log-linear in log k
+    table = {f"{k},{n}": k * n * 1e-12 for k in layer_timing.CONV_K for n in layer_timing.CONV_N}
+    assert cost._interpolate(table, layer_timing.CONV_K, layer_timing.CONV_N, 25, 16) == pytest.approx(25 * 16e-12)
+    between = cost._interpolate(table, layer_timing.CONV_K, layer_timing.CONV_N, 15, 16)  # k*n is log-linear in log k
     assert between == pytest.approx(15 * 16e-12)
-    assert cost._interpolate(table, cost.CONV_K, cost.CONV_N, 3200, 256) == pytest.approx(3200 * 256e-12)
+    assert cost._interpolate(table, layer_timing.CONV_K, layer_timing.CONV_N, 3200, 256) == pytest.approx(
+        3200 * 256e-12
+    )
 
 
 def test_the_calibration_is_measured_once_and_refreshed_when_the_machine_changes(monkeypatch):
     calls = []
-    monkeypatch.setattr(cost, "measure", lambda threads, progress=None: calls.append(threads) or fake_calibration())
+    monkeypatch.setattr(
+        layer_timing, "measure", lambda threads, progress=None: calls.append(threads) or fake_calibration()
+    )
     first = cost.calibration(1)
     assert cost.calibration(1) == first and calls == [1]
     cost.calibration(2)

@@ -13,10 +13,11 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import data, export, runs, train
+from cnnviz import data, export, optim, runs, train_config
 from cnnviz.arch import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Pool
 from cnnviz.cli import main
-from cnnviz.train import TrainConfig, config_for, run_training
+from cnnviz.train import config_for, run_training
+from cnnviz.train_config import TrainConfig
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -108,14 +109,14 @@ def test_batch_norm_dropout_and_a_handcrafted_first_layer_load_and_score_exactly
 def test_every_optimiser_and_schedule_is_written_as_the_trainer_uses_it():
     run = run_training(config_for("mlp", epochs=1, batch_size=512))
     config = runs.read_run(run.run_id).meta["config"]
-    for optimizer in train.OPTIMIZERS:
-        for schedule in train.SCHEDULES:
+    for optimizer in train_config.OPTIMIZERS:
+        for schedule in train_config.SCHEDULES:
             runs.update_meta(run.run_id, config={**config, "optimizer": optimizer, "schedule": schedule, "lr": 0.02})
             ns = script_namespace(export.script(run.run_id))
             params = [torch.nn.Parameter(torch.zeros(3))]
-            ours, theirs = ns["make_optimizer"](params), train.make_optimizer(optimizer, params, 0.02)
+            ours, theirs = ns["make_optimizer"](params), optim.make_optimizer(optimizer, params, 0.02)
             assert type(ours) is type(theirs) and ours.defaults == theirs.defaults
-            expected = [train.one_cycle_lr(0.02, s, 70) if schedule == "onecycle" else 0.02 for s in range(70)]
+            expected = [optim.one_cycle_lr(0.02, s, 70) if schedule == "onecycle" else 0.02 for s in range(70)]
             assert [ns["learning_rate"](s, 70) for s in range(70)] == expected
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnviz import arch, conv, data, handcrafted, hooks, kernels, runs
+from cnnviz import arch, data, handcrafted, hooks, kernel_catalogue, kernels, runs, safe_files
 from cnnviz.arch import ArchSpec, Conv, Dense, Flatten
 
 
@@ -17,7 +17,7 @@ def small_model(filters=3, kernel=3, units=4):
 
 def test_closest_kernel_recovers_a_planted_sobel():
     model = small_model(filters=4)
-    sobel = conv.KERNELS["sobel_vertical"].weights
+    sobel = kernel_catalogue.KERNELS["sobel_vertical"].weights
     noise = np.random.default_rng(2).normal(0, 0.01, (3, 3))
     with torch.no_grad():
         model.conv1.weight[2, 0] = torch.tensor(sobel * 0.3 + noise)
@@ -29,9 +29,9 @@ def test_closest_kernel_recovers_a_planted_sobel():
 
 
 def test_a_handcrafted_bank_matches_itself_exactly_at_5x5():
-    bank = conv.handcrafted_bank(6, 1, 5)  # (6, 1, 5, 5): what first_layer="handcrafted" trains with
+    bank = kernel_catalogue.handcrafted_bank(6, 1, 5)  # (6, 1, 5, 5): what first_layer="handcrafted" trains with
     matches = handcrafted.closest_handcrafted(bank)
-    assert [m.name for m in matches] == list(conv.BANK_ORDER[:6])
+    assert [m.name for m in matches] == list(kernel_catalogue.BANK_ORDER[:6])
     assert all(m.correlation == pytest.approx(1) and m.sign == 1 for m in matches)
     names, r = handcrafted.correlations(bank)
     assert "box_blur" not in handcrafted.handcrafted_candidates(3)  # constant at 3x3: no pattern
@@ -46,14 +46,14 @@ def test_flat_kernel_matches_nothing():
 def test_an_edit_never_changes_the_stored_weights_or_the_model(use_run):
     run_id = use_run("lenet5")
     info = runs.read_run(run_id)
-    sha = runs._sha256(info.path / runs.WEIGHTS)
+    sha = safe_files.sha256(info.path / runs.WEIGHTS)
     _, model = runs.load_model(run_id)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     edited = handcrafted.with_kernel(model, "conv1", 2, 0, np.zeros((5, 5)))
     assert edited is not model
     assert torch.equal(edited.conv1.weight[2, 0], torch.zeros(5, 5))
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
-    assert runs._sha256(info.path / runs.WEIGHTS) == sha == info.meta["weights_sha256"]
+    assert safe_files.sha256(info.path / runs.WEIGHTS) == sha == info.meta["weights_sha256"]
     x = data.normalize(data.load("mnist-sample").x_test[:1], data.get_info("mnist-sample"))
     a, b = hooks.activations(model, x), hooks.activations(edited, x)
     assert np.array_equal(a["conv1"][1], b["conv1"][1]) and not np.array_equal(a["conv1"][2], b["conv1"][2])

@@ -7,7 +7,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import arch, cost, jobs, presets, train
+from cnnviz import arch, cost, jobs, presets, train_config
 from pagetest import figure
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -208,7 +208,7 @@ def test_train_this_hands_the_spec_to_the_train_page(app):
     assert arch.total_params(spec) == 156 + 2416 + 30840 + 1210
     assert app.title[0].value == "Train"
     assert app.selectbox(key="train_arch").value == "__builder__"
-    assert train.TrainConfig(spec=spec, epochs=1).validate() is None
+    assert train_config.TrainConfig(spec=spec, epochs=1).validate() is None
     app.switch_page("pages/architecture.py").run()  # the design survives a visit to another page
     assert total(app) == f"{156 + 2416 + 30840 + 1210:,}"
     assert len(app.session_state["arch_layers"]) == 7
@@ -315,11 +315,11 @@ def test_a_design_too_large_to_train_says_so_before_anything_is_built(app):
 
 
 def test_the_lesson_opens_its_network_in_the_builder(calibrated):
-    from cnnviz import lesson
+    from cnnviz import lesson_steps
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.session_state["lesson_step"] = 1 + [step.id for step in lesson.STEPS].index("deep-cnn")
+    at.session_state["lesson_step"] = 1 + [step.id for step in lesson_steps.STEPS].index("deep-cnn")
     at.switch_page("pages/lesson.py").run()
     assert any("Estimated for this computer:" in c.value for c in at.caption)  # instead of a guess
     at.button(key="lesson_build_deep-cnn").click().run()

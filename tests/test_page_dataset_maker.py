@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import data, jobs, own_data, runs
+from cnnviz import data, jobs, own_data, own_import, runs
 from pagetest import open_page
 
 PAGE = "pages/dataset_maker.py"
@@ -138,7 +138,7 @@ def test_a_class_with_too_few_examples_cannot_be_trained_yet(maker):
 def test_the_example_set_in_one_click_trains_and_every_inspection_screen_opens_it(maker):
     at = maker
     next(b for b in at.button if b.key == "maker_example").click().run()
-    assert st_value(at, "maker_dataset") == own_data.EXAMPLE_ID and not at.exception
+    assert st_value(at, "maker_dataset") == own_import.EXAMPLE_ID and not at.exception
     assert at.button(key="maker_train").disabled is False
     at.number_input(key="maker_epochs").set_value(5).run()
     at.button(key="maker_train").click().run()

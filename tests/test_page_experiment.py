@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import array, chart_with_id, has_text
 
-from cnnviz import jobs, runs, ui
+from cnnviz import jobs, runs, safe_files, ui
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ("Compare", "Timeline", "Robustness", "Health", "Learned vs handcrafted", "Edit and see")
@@ -114,7 +114,7 @@ def test_health_tab_speaks_plainly(run_id):
 
 def test_edit_tab_changes_the_output_but_never_the_run(run_id):
     info = runs.read_run(run_id)
-    sha = runs._sha256(info.path / runs.WEIGHTS)
+    sha = safe_files.sha256(info.path / runs.WEIGHTS)
     at = open_tab(page(run_id), "Edit and see", run_id)
     cached = ui.loaded_run(info).model  # the shared network every page uses
     before = {k: v.clone() for k, v in cached.state_dict().items()}
@@ -132,7 +132,7 @@ def test_edit_tab_changes_the_output_but_never_the_run(run_id):
     at.button(key="exp_ed_reset").click()
     open_tab(at, "Edit and see", run_id)
     assert "no change yet" in " ".join(m.value for m in at.markdown)
-    assert runs._sha256(info.path / runs.WEIGHTS) == sha
+    assert safe_files.sha256(info.path / runs.WEIGHTS) == sha
     assert all(torch.equal(before[k], v) for k, v in cached.state_dict().items())
 
 

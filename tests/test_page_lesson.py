@@ -1,4 +1,4 @@
-"""The guided lesson: its step registry and sums (cnnviz/lesson.py), and the page driven through AppTest."""
+"""The guided lesson: its sums (cnnviz/lesson.py), and the page driven through AppTest."""
 
 import re
 from pathlib import Path
@@ -11,61 +11,18 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import array, figure, find_chart, strings, title
 
-from cnnviz import conv, i18n, lesson, metrics, presets, runs
+from cnnviz import conv, formulas, kernel_catalogue, lesson, lesson_steps, metrics, presets, runs
 from cnnviz.train import config_for, run_training
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-N = len(lesson.STEPS)
+N = len(lesson_steps.STEPS)
 
 
 def n_of(step_id: str) -> int:
-    return lesson.STEP_IDS.index(step_id) + 1
+    return lesson_steps.STEP_IDS.index(step_id) + 1
 
 
-# ---------------------------------------------------------------- the registry and its sums
-
-
-def test_registry_has_the_steps_in_the_teaching_order():
-    assert lesson.STEP_IDS == (
-        "kernel",
-        "cross-correlation",
-        "shared-weights",
-        "channels",
-        "stride-padding",
-        "relu",
-        "pooling",
-        "dropout",
-        "kernel-gradient",
-        "lenet5",
-        "softmax-loss",
-        "deep-cnn",
-        "mlp-vs-cnn",
-        "mistakes",
-        "learned-kernels",
-    )
-    pages = {p.stem for p in (Path(APP).parent / "pages").glob("*.py")}
-    for step in lesson.STEPS:
-        assert Path(step.page).stem in pages
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+", step.body.strip()) if s]
-        assert 2 <= len(sentences) <= 5, step.id
-        assert not re.search(r"[\u4e00-\u9fff]", step.title + step.body)  # written for the explorer, in English
-
-
-def test_every_title_and_body_is_found_by_the_translation_scan():
-    found = i18n.source_strings([Path(lesson.__file__)])
-    for step in lesson.STEPS:
-        assert step.title in found and step.body in found
-
-
-def test_parse_and_get_step():
-    assert lesson.parse_step("4") == 4
-    assert lesson.parse_step(" pooling ") == 7
-    assert lesson.parse_step(None) is None
-    for bad in ("0", "16", "-1", "two", "", "4.5", "²", "٣", "9" * 5000):  # superscripts and other digits too
-        assert lesson.parse_step(bad) is None
-    assert lesson.get_step(1).id == "kernel" and lesson.get_step(N).id == "learned-kernels"
-    with pytest.raises(ValueError, match="steps are 1..15"):
-        lesson.get_step(0)
+# ---------------------------------------------------------------- the lesson's sums
 
 
 def test_tiny_example_matches_conv2d_and_every_output_differs():
@@ -97,7 +54,7 @@ def test_channel_contributions_sum_to_the_3d_convolution():
     np.testing.assert_allclose(maps[:3].sum(0) + 0.5, maps[3], atol=1e-12)
     with pytest.raises(ValueError, match="same C"):
         lesson.channel_contributions(image[:2], lesson.RGB_KERNEL)
-    assert conv.conv_params(3, 3, 3, 1).total == 28
+    assert formulas.conv_params(3, 3, 3, 1).total == 28
 
 
 def test_dropout_demo():
@@ -297,14 +254,14 @@ def test_cnn_convolution_is_cross_correlation_and_the_true_one_rotates_the_kerne
     digit = np.arange(64.0).reshape(8, 8)
     np.testing.assert_array_equal(conv.convolve(digit, lesson.SHIFT_KERNEL), digit[4:, 4:])  # up and left
     np.testing.assert_array_equal(lesson.true_convolution(digit, lesson.SHIFT_KERNEL), digit[:4, :4])
-    blur = conv.get_kernel("gaussian_blur").weights  # symmetric: the same both ways
+    blur = kernel_catalogue.get_kernel("gaussian_blur").weights  # symmetric: the same both ways
     np.testing.assert_allclose(lesson.true_convolution(digit, blur), conv.convolve(digit, blur))
 
 
 def test_window_coverage_counts_every_window_and_names_valid_and_same_padding():
     for size, f, s, p in ((6, 3, 1, 1), (28, 3, 1, 0), (10, 4, 2, 1), (7, 5, 3, 2)):
         count = np.zeros((size + 2 * p,) * 2, dtype=np.int64)
-        out = conv.output_size(size, f, s, p).size
+        out = formulas.output_size(size, f, s, p).size
         for r in range(out):
             for c in range(out):
                 count[r * s : r * s + f, c * s : c * s + f] += 1

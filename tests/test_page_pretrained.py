@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from pagetest import figure, has_text
 
+from cnnviz import imagenet_weights as weights
 from cnnviz import pretrained as pt
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -19,13 +20,12 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 @pytest.fixture(autouse=True)
 def torch_home(tmp_path, monkeypatch):
-    """An empty private torch hub cache, and no network: a download attempt fails at once."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    """No network: a download attempt fails at once (conftest gives every test an empty torch hub cache)."""
 
     def offline(*_args, **_kwargs):
         raise urllib.error.URLError("no network here")
 
-    monkeypatch.setattr(pt.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(weights.urllib.request, "urlopen", offline)
     return tmp_path / "torch"
 
 
@@ -53,7 +53,7 @@ def test_without_weights_offline(torch_home):
     at.button(key="pt_download").click().run()
     assert not at.exception
     assert "Could not download resnet18-f37072fd.pth" in at.error[0].value
-    assert not pt.weights_present("resnet18")
+    assert not weights.weights_present(pt.get_entry("resnet18"))
     at.selectbox(key="pt_model").set_value("vgg16").run()
     assert not at.exception and "vgg16-397923af.pth" in at.info[0].value and "528 MB" in at.info[0].value
 
@@ -95,7 +95,7 @@ def test_uploads(tmp_path):
 def test_a_weights_file_in_the_cache_is_used(monkeypatch):
     import hashlib
 
-    path = pt.weights_file("resnet18")
+    path = weights.weights_file(pt.get_entry("resnet18"))
     path.parent.mkdir(parents=True)
     torch.save(pt.load("resnet18", weights=None, seed=3).model.state_dict(), path)
     # stand-in for the official file: its own checksum plays the published one
@@ -107,7 +107,7 @@ def test_a_weights_file_in_the_cache_is_used(monkeypatch):
 
 
 def test_a_damaged_weights_file_is_refused():
-    path = pt.weights_file("resnet18")
+    path = weights.weights_file(pt.get_entry("resnet18"))
     path.parent.mkdir(parents=True)
     path.write_bytes(b"\x00" * 1000)
     at = open_page()

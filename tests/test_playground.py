@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnviz import conv, playground
+from cnnviz import conv, kernel_catalogue, playground
 from cnnviz.i18n import Invalid
 
 
@@ -44,7 +44,7 @@ def test_channel_views_keep_one_channel_each():
 
 
 def test_colour_kernel_and_its_maps_add_up():
-    sobel = conv.get_kernel("sobel_vertical").weights
+    sobel = kernel_catalogue.get_kernel("sobel_vertical").weights
     k3 = playground.colour_kernel(sobel, (1.0, 0.0, -2.0))
     assert k3.shape == (3, 3, 3)
     np.testing.assert_array_equal(k3[0], sobel)

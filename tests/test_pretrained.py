@@ -1,24 +1,13 @@
-"""Tests for cnnviz.pretrained: random-weight networks on the ImageNet code path (Grad-CAM through attribution),
-and the weights files."""
-
-import dataclasses
-import hashlib
-import urllib.error
+"""Tests for cnnviz.pretrained: random-weight networks on the ImageNet code path (Grad-CAM through attribution).
+The weights files are tested in test_imagenet_weights.py."""
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from cnnviz import attribution, receptive
+from cnnviz import attribution, receptive_check
 from cnnviz import pretrained as pt
-
-
-@pytest.fixture(autouse=True)
-def torch_home(tmp_path, monkeypatch):
-    """A private, empty torch hub cache: tests never see (or write) the user's weights."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    return tmp_path / "torch"
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +19,6 @@ def resnet():
 def photo():
     rng = np.random.default_rng(0)
     return pt.prepare((rng.random((300, 400, 3)) * 255).astype(np.uint8))
-
-
-def offline(*_args, **_kwargs):
-    raise urllib.error.URLError("no network here")
 
 
 # ---------------------------------------------------------------- registry and preprocessing
@@ -132,93 +117,4 @@ def test_vgg16_builds_and_classifies_once(photo):
 def test_resnet18_macs_match_torchvision():
     with torch.device("meta"):
         model = pt.get_entry("resnet18").builder(weights=None)
-    assert sum(receptive.hook_macs(model, (3, 224, 224)).values()) == 1_814_073_344  # torchvision: 1.814 GFLOPS
-
-
-# ---------------------------------------------------------------- weights files
-
-
-def test_missing_weights_say_where_to_put_them(torch_home):
-    assert not pt.weights_present("resnet18")
-    with pytest.raises(pt.WeightsError) as err:
-        pt.load("resnet18")
-    folder = torch_home / "hub" / "checkpoints"
-    assert "resnet18-f37072fd.pth" in str(err.value) and str(folder) in str(err.value)
-    assert pt.weights_file("resnet18") == folder / "resnet18-f37072fd.pth"
-
-
-def test_offline_download_fails_with_a_plain_message(monkeypatch, torch_home):
-    monkeypatch.setattr(pt.urllib.request, "urlopen", offline)
-    with pytest.raises(pt.WeightsError) as err:
-        pt.download_weights("vgg16")
-    message = str(err.value)
-    assert "vgg16-397923af.pth" in message and str(torch_home / "hub" / "checkpoints") in message
-    assert "no network here" in message
-    assert list((torch_home / "hub" / "checkpoints").iterdir()) == []  # no partial file left behind
-
-
-def _served(tmp_path, monkeypatch, state):
-    """Serve a state dict as the resnet18 download (a file:// URL named with its own checksum prefix)."""
-    path = tmp_path / "served.pth"
-    torch.save(state, path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    named = path.rename(tmp_path / f"resnet18-{digest[:8]}.pth")
-    entry = dataclasses.replace(pt.MODELS["resnet18"], url=named.as_uri())
-    monkeypatch.setitem(pt.MODELS, "resnet18", entry)
-    return entry
-
-
-def test_download_verifies_then_renames(tmp_path, monkeypatch, resnet):
-    state = {k: v.clone() for k, v in resnet.model.state_dict().items()}
-    entry = _served(tmp_path, monkeypatch, state)
-    seen = []
-    path = pt.download_weights("resnet18", progress=lambda f, msg: seen.append(f))
-    assert path == pt.weights_file("resnet18") and path.name == entry.file_name and pt.weights_present("resnet18")
-    assert seen and seen[-1] == 1.0 and all(0 < f <= 1 for f in seen)
-    assert [p.name for p in path.parent.iterdir()] == [entry.file_name]  # the temporary file was renamed
-    net = pt.load("resnet18")
-    assert net.trained and torch.equal(net.model.fc.weight, resnet.model.fc.weight)
-
-
-def test_download_with_a_wrong_checksum_is_not_kept(tmp_path, monkeypatch, resnet):
-    entry = _served(tmp_path, monkeypatch, resnet.model.state_dict())
-    monkeypatch.setitem(
-        pt.MODELS,
-        "resnet18",
-        dataclasses.replace(entry, url=entry.url.replace(entry.file_name, "resnet18-00000000.pth")),
-    )
-    (tmp_path / entry.file_name).rename(tmp_path / "resnet18-00000000.pth")
-    with pytest.raises(pt.WeightsError, match="wrong checksum"):
-        pt.download_weights("resnet18")
-    assert not pt.weights_present("resnet18") and list(pt.weights_file("resnet18").parent.iterdir()) == []
-
-
-class Payload:
-    """Pickling this would run code on load: weights_only=True must refuse it."""
-
-    def __reduce__(self):
-        return (print, ("this ran on load",))
-
-
-@pytest.mark.parametrize("content", ["garbage", "truncated", "pickled code", "wrong shapes"])
-@pytest.mark.parametrize("checksum", ["official", "wrong"])
-def test_damaged_weights_are_refused(content, checksum, resnet, monkeypatch):
-    path = pt.weights_file("resnet18")
-    path.parent.mkdir(parents=True)
-    if content == "garbage":
-        path.write_bytes(b"not a weights file at all")
-    elif content == "truncated":
-        torch.save(resnet.model.state_dict(), path)
-        path.write_bytes(path.read_bytes()[:100_000])
-    elif content == "pickled code":
-        torch.save({"conv1.weight": Payload()}, path)
-    else:
-        state = dict(resnet.model.state_dict())
-        state["fc.weight"] = torch.zeros(10, 512)
-        torch.save(state, path)
-    if checksum == "official":  # as if the bad file had the published checksum: the loader itself must refuse it
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        monkeypatch.setattr(pt.ModelEntry, "sha256_prefix", property(lambda self: digest[:8]))
-    with pytest.raises(pt.WeightsError, match="download it again") as err:
-        pt.load("resnet18")
-    assert ("not the official file" in str(err.value)) == (checksum == "wrong")
+    assert sum(receptive_check.hook_macs(model, (3, 224, 224)).values()) == 1_814_073_344  # torchvision: 1.814 GFLOPS

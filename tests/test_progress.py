@@ -7,7 +7,7 @@ import pytest
 
 from cnnviz import metrics, presets, progress, runs
 from cnnviz.record import RunRecord
-from cnnviz.train import TrainConfig
+from cnnviz.train_config import TrainConfig
 
 SPEC = presets.preset_spec("mlp")
 RUNNING = RunRecord(

@@ -6,7 +6,7 @@ import pytest
 
 from cnnviz import presets, runs
 from cnnviz.record import RunRecord
-from cnnviz.train import TrainConfig
+from cnnviz.train_config import TrainConfig
 
 
 def test_a_trained_run_reads_as_a_typed_record(use_run):

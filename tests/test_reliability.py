@@ -136,5 +136,5 @@ def test_unpickling_is_never_used():
         for line in source.splitlines():
             if "torch.load(" in line and not line.lstrip().startswith(("#", "`")) and "weights_only" not in line:
                 raise AssertionError(f"{path.name}: torch.load without weights_only: {line.strip()}")
-    pretrained = (ROOT / "cnnviz" / "pretrained.py").read_text()
-    assert pretrained.index("sha256_prefix):") < pretrained.index("torch.load(path")  # checksum first
+    weights = (ROOT / "cnnviz" / "imagenet_weights.py").read_text()
+    assert weights.index("sha256_prefix):") < weights.index("torch.load(path")  # checksum first

@@ -1,10 +1,9 @@
 import json
-import os
 
 import pytest
 import torch
 
-from cnnviz import metrics, presets, runs
+from cnnviz import metrics, runs
 from cnnviz.train import config_for, run_training
 
 
@@ -65,32 +64,12 @@ def test_a_running_run_without_its_process_is_interrupted(finished_run):
     assert runs.read_run(finished_run).status == "interrupted"
 
 
-def test_a_live_writer_holds_its_run(isolated_home):
-    spec = presets.preset_spec("mlp").to_dict()
-    writer = runs.RunWriter({"spec": spec, "dataset": "mnist-sample", "classes": list("0123456789")}, label="live")
-    try:
-        assert runs.read_run(writer.run_id).status == "running"
-        with pytest.raises(runs.RunError, match="still training"):
-            runs.delete_run(writer.run_id)
-    finally:
-        writer.close()
-    assert runs.read_run(writer.run_id).status == "interrupted"
-
-
 def test_torn_metrics_line_is_ignored(finished_run):
     path = runs.run_path(finished_run) / "metrics.jsonl"
     n = len(metrics.read_metrics(finished_run))
     with open(path, "a") as f:
         f.write('{"kind": "step", "ste')
     assert len(metrics.read_metrics(finished_run)) == n
-
-
-def test_unwritable_store_is_reported(tmp_path, monkeypatch):
-    blocker = tmp_path / "file-not-dir"
-    blocker.write_text("x")
-    monkeypatch.setenv("CNNVIZ_HOME", str(blocker))
-    with pytest.raises(runs.RunError, match="cannot write to the run store"):
-        runs.RunWriter({"spec": {}}, label="x")
 
 
 def test_snapshots_and_out_of_range_index(finished_run):
@@ -113,41 +92,6 @@ def test_a_stop_file_stops_a_run_trained_elsewhere():
     assert events[-1].status == "stopped" and events[-1].step < events[-1].total_steps
     with pytest.raises(runs.RunError, match="is not training"):
         runs.request_stop(events[-1].run_id)
-
-
-def test_a_planted_link_is_never_written_through_and_a_fifo_lock_never_waited_on(tmp_path):
-    meta = {"spec": presets.preset_spec("mlp").to_dict(), "dataset": "mnist-sample"}
-    run_id = runs.create_queued(meta, "planted")
-    outside = tmp_path / "outside.txt"
-    outside.write_text("")
-    metrics = runs.run_path(run_id) / "metrics.jsonl"
-    metrics.unlink()
-    metrics.symlink_to(outside)
-    with pytest.raises(runs.RunError, match="metrics.jsonl cannot be opened"):
-        runs.RunWriter({**meta, "classes": list("0123456789")}, run_id=run_id)
-    assert outside.read_text() == ""  # nothing written outside the store
-
-    lock = runs.run_path(run_id) / ".lock"
-    lock.unlink()
-    os.mkfifo(lock)
-    assert runs.read_run(run_id).damaged == "its .lock is not a regular file"  # so the queue never picks it
-    with pytest.raises(runs.RunError, match="its .lock cannot be opened"):
-        runs.lock_run(run_id)  # and claiming it fails at once instead of blocking
-
-
-def test_a_run_folder_removed_while_training_is_a_plain_error(isolated_home):
-    spec = presets.preset_spec("mlp").to_dict()
-    writer = runs.RunWriter({"spec": spec, "dataset": "mnist-sample", "classes": list("0123456789")}, label="gone")
-    try:
-        import shutil
-
-        shutil.rmtree(writer.path)
-        with pytest.raises(runs.RunError, match="cannot write its snapshot \\(was the run folder removed"):
-            writer.snapshot(1, 0.1, {"w": torch.zeros(2)})
-        with pytest.raises(runs.RunError, match="cannot write its run.json"):
-            writer.update(status="failed")
-    finally:
-        writer.close()
 
 
 def test_metrics_are_read_incrementally_and_a_long_history_is_thinned(finished_run):

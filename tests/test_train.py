@@ -4,19 +4,11 @@ import math
 import pytest
 import torch
 
-from cnnviz import arch, data, i18n, metrics, presets, runs
+from cnnviz import data, metrics, presets, runs
 from cnnviz.control import Control
-from cnnviz.train import (
-    TrainConfig,
-    check_fits,
-    config_for,
-    evaluate,
-    fit_problem,
-    one_cycle_lr,
-    parse_lr,
-    run_training,
-    train,
-)
+from cnnviz.optim import evaluate
+from cnnviz.train import config_for, run_training, train
+from cnnviz.train_config import TrainConfig
 
 
 def test_lenet5_learns_the_mnist_sample_in_two_epochs():
@@ -132,12 +124,6 @@ def test_batch_larger_than_the_dataset_is_refused():
     assert runs.list_runs() == []
 
 
-def test_one_cycle_schedule_warms_up_then_decays():
-    lrs = [one_cycle_lr(1.0, s, 100) for s in range(101)]
-    assert lrs[0] == pytest.approx(0.04) and lrs[25] == pytest.approx(1.0)
-    assert lrs[100] == pytest.approx(0.001) and max(lrs) == lrs[25]
-
-
 def test_spec_and_dataset_shapes_must_agree():
     config = TrainConfig(spec=presets.preset_spec("lenet5", (3, 32, 32)), dataset="mnist-sample")
     with pytest.raises(ValueError, match="expects inputs"):
@@ -153,7 +139,7 @@ def test_run_json_records_versions_and_config():
 
 
 def test_handcrafted_first_layer_stays_fixed_while_the_rest_learns():
-    from cnnviz.conv import handcrafted_bank
+    from cnnviz.kernel_catalogue import handcrafted_bank
 
     final = run_training(config_for("lenet5", epochs=1, first_layer="handcrafted"))
     weights = runs.load_weights(final.run_id)
@@ -169,47 +155,3 @@ def test_gradient_norms_are_logged_per_layer():
     step = next(r for r in metrics.read_metrics(final.run_id) if r["kind"] == "step")
     assert set(step["grad_norms"]) == {"conv1", "conv2", "dense1", "dense2", "dense3"}
     assert all(v > 0 for v in step["grad_norms"].values())
-
-
-def test_a_network_fits_a_dataset_when_it_takes_its_images_and_ends_in_one_output_per_class():
-    mnist, cifar = data.get_info("mnist-sample"), data.get_info("cifar10")
-    assert fit_problem(presets.preset_spec("lenet5"), mnist) is None
-    assert fit_problem(presets.preset_spec("lenet5", (3, 32, 32)), cifar) is None
-    wrong_input = fit_problem(presets.preset_spec("lenet5"), cifar)
-    assert wrong_input == "the network expects inputs 1×28×28 but cifar10 gives 3×32×32"
-    seven = arch.ArchSpec((1, 28, 28), (arch.Flatten(), arch.Dense(7, "none")), "seven")
-    assert fit_problem(seven, mnist) == (
-        "the network must end in a dense layer of 10 units, one per class of mnist-sample, but its output is 7"
-    )
-    no_layers = arch.ArchSpec((1, 28, 28), (), "empty")  # its output is its input
-    assert str(fit_problem(no_layers, mnist)).endswith("but its output is 1×28×28")
-    assert i18n.message_text(wrong_input, "zh") == "网络需要 1×28×28 的输入，但 cifar10 提供的是 3×32×32"
-
-
-def test_check_fits_refuses_what_fit_problem_finds():
-    split = data.load("mnist-sample")
-    seven = arch.ArchSpec((1, 28, 28), (arch.Flatten(), arch.Dense(7, "none")), "seven")
-    with pytest.raises(ValueError, match="one per class of mnist-sample, but its output is 7$"):
-        check_fits(TrainConfig(spec=seven), split)
-    check_fits(config_for("mlp"), split)  # fits: nothing raised
-
-
-@pytest.mark.parametrize(
-    "text, value", [("", None), ("   ", None), (None, None), ("0.001", 0.001), (" 2e-3 ", 0.002), ("1", 1.0)]
-)
-def test_a_typed_learning_rate_is_a_number_or_empty(text, value):
-    assert parse_lr(text) == value
-
-
-@pytest.mark.parametrize("text", ["0", "-0.5", "fast", "1e-0x", "inf", "nan", "-inf"])
-def test_a_typed_learning_rate_that_cannot_train_is_refused_as_typed(text):
-    with pytest.raises(ValueError) as e:
-        parse_lr(f" {text} ")
-    assert str(e.value) == f"the learning rate must be a positive number such as 0.001, got {text}"
-    assert i18n.message_text(e.value, "zh") == f"学习率必须是正数，例如 0.001，实际输入为 {text}"
-
-
-def test_an_empty_learning_rate_is_refused_where_one_is_required():
-    with pytest.raises(ValueError, match="^type a learning rate first$"):
-        parse_lr("  ", required=True)
-    assert parse_lr("0.5", required=True) == 0.5

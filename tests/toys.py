@@ -1,6 +1,10 @@
-"""Small networks with hand-set weights, whose every output the tests compute by hand."""
+"""Small networks with hand-set weights, whose every output the tests compute by hand; small pictures."""
 
+import io
+
+import numpy as np
 import torch
+from PIL import Image
 
 from cnnviz import arch
 from cnnviz.arch import ArchSpec, Conv, Dense, Flatten
@@ -19,3 +23,17 @@ def toy_model():
 
 
 TOY_X = torch.tensor([[[3.0, 2, 0, 1], [0, 1, 3, 1], [2, 0, 1, 0], [1, 3, 0, 2]]])  # (1, 4, 4)
+
+
+def png(array) -> bytes:
+    """A picture as the PNG bytes a user would upload."""
+    out = io.BytesIO()
+    Image.fromarray(np.asarray(array, np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def square(side=60, ink=(15, 45)) -> np.ndarray:
+    """A white square of ink on black, like a thick digit."""
+    a = np.zeros((side, side), np.uint8)
+    a[ink[0] : ink[1], ink[0] : ink[1]] = 255
+    return a

@@ -8,37 +8,30 @@ trained once cached); training happens in processes of its own (`jobs`), never i
     widgets.py   chart (every figure, with its reading help) and keep_valid (choices kept valid and in the URL)
     session.py   navigation, the sidebar, the selected run and dataset
     inputs.py    the input picker: a test image, an upload or a drawing
-    cache.py     every cache: datasets, loaded runs and what screens compute from them
+    cache/       every cache: datasets, loaded runs and what screens compute from them, a module per area
     training.py  starting trainings, the one-click first run, the run the Train screen watches, the empty states
 """
 
-# one import line per part of cache.py, so that parts can be added without touching each other's lines
-from .cache import (
+# every cache, by the module of cache/ that holds it
+from .cache.loading import download_confirmed, evaluation, load_dataset, loaded_run, prepared_image
+from .cache.inspection import (
     activations,
     adversarial_flips,
-    download_confirmed,
-    evaluation,
     first_layer_maps,
-    load_dataset,
-    loaded_run,
-    prepared_image,
+    kernel_range,
+    mistake_story,
     sanity_cascade,
 )
-from .cache import (
+from .cache.explain import (
     attribution_map,
     embedding_map,
     embedding_timeline,
     filter_images,
-    prepared_photo,  # explain
-    pretrained_grad_cam,
-    pretrained_look,
-    pretrained_network,
     probabilities,
     top_images,
 )
-
-# experiment: compare, timeline, robustness, health, handcrafted (cache.py's section of that name)
-from .cache import (
+from .cache.pretrained import prepared_photo, pretrained_grad_cam, pretrained_look, pretrained_network
+from .cache.experiment import (
     activation_timeline,
     class_timeline,
     edited_activations,
@@ -51,6 +44,10 @@ from .cache import (
     weight_layers,
     weight_timeline,
 )
+from .cache.training import snapshot_kernels_figure, training_curves_figure
+from .cache.playground import colour_picture, field_confirmed
+from .cache.labs import invariance_curves, map_similarity, shortcut_result
+
 from .inputs import drawing, pick_input, pick_test_image, Picked, show_input, show_prediction, shown
 from .session import dataset_name, ensure_navigation, init_state, selected_run, session_owner, sidebar, usable_runs
 from .text import (
@@ -76,10 +73,5 @@ from .training import (
     start_training,
     watched_run,
 )
-from .cache import snapshot_kernels_figure, training_curves_figure  # train: live view and the new-run form
 from .widgets import chart, keep_valid
-from .cache import kernel_range, mistake_story  # moment of training, why this mistake
 from .moment import moment, moment_label, whole_network  # the moment of training shown (time travel)
-from .cache import colour_picture, field_confirmed  # playground and builder: convolution, receptive fields
-from .cache import invariance_curves, map_similarity  # labs: invariance
-from .cache import shortcut_result  # labs: shortcut learning

@@ -12,7 +12,7 @@ import streamlit as st
 from .. import data, figures
 from ..i18n import N_
 from ..loaded import LoadedRun
-from .cache import prepared_image
+from .cache.loading import prepared_image
 from .text import plain, reason, t
 from .widgets import chart, keep_valid
 

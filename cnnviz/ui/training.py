@@ -6,17 +6,19 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .. import cost, data, jobs, metrics, progress, runs, train
+from .. import cost, data, jobs, metrics, progress, runs
+from ..fits import check_fits
 from ..loaded import LoadedRun
 from ..train import config_for
-from .cache import load_dataset, loaded_run
+from ..train_config import TrainConfig
+from .cache.loading import load_dataset, loaded_run
 from .session import selected_run, session_owner
 from .text import reason, t
 
 QUICK_START = {"preset": "lenet5", "dataset": "mnist-sample", "epochs": 3}
 
 
-def start_training(config: train.TrainConfig, split: data.DataSplit | None = None) -> str | None:
+def start_training(config: TrainConfig, split: data.DataSplit | None = None) -> str | None:
     """Queue a training in a process of its own; remember it as the run this session watches.
 
     `split`: the dataset, loaded here first when the page has it (a folder dataset is converted once, with a
@@ -24,7 +26,7 @@ def start_training(config: train.TrainConfig, split: data.DataSplit | None = Non
     """
     try:
         if split is not None:
-            train.check_fits(config, split)
+            check_fits(config, split)
         run_id = jobs.submit(config, owner=session_owner())
     except jobs.QueueFull as e:
         st.warning(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from ... import conv, figures, ui
+from ... import figures, kernel_catalogue, ui
 from ...i18n import N_
 from ..text import t
 
@@ -96,7 +96,7 @@ def verdict(probs: np.ndarray, classes: Sequence[str], true_label: int | None) -
 
 
 def kernel_title(name: str) -> str:
-    return conv.KERNELS[name].title if name in conv.KERNELS else name
+    return kernel_catalogue.KERNELS[name].title if name in kernel_catalogue.KERNELS else name
 
 
 def map_layers(acts: dict) -> list[str]:

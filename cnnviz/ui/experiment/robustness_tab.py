@@ -38,31 +38,8 @@ def robustness_tab() -> None:
     h, w = base.image.shape[1:]
     for k, v in ROBUSTNESS_DEFAULTS.items():  # state first, no widget defaults: the undo button may reset them
         st.session_state.setdefault(k, v)
-    with pick:
-        st.button(
-            t("Undo all changes"),
-            key="exp_rb_reset",
-            on_click=st.session_state.update,
-            args=(ROBUSTNESS_DEFAULTS,),
-            icon=":material/undo:",
-        )
-        sx = st.slider(t("Shift right (px)"), -10, 10, key="exp_rb_dx")
-        sy = st.slider(t("Shift down (px)"), -10, 10, key="exp_rb_dy")
-        angle = st.slider(t("Rotate (degrees, clockwise)"), -90, 90, step=5, key="exp_rb_angle")
-        scale = st.slider(t("Zoom"), 0.5, 1.5, step=0.05, key="exp_rb_scale")
-        noise = st.slider(t("Noise (share of full brightness)"), 0.0, 1.0, step=0.05, key="exp_rb_noise")
-    with shown_col:
-        box, shade = None, 128
-        if st.toggle(t("Cover a square"), key="exp_rb_occlude"):
-            shades = {0: t("black"), 128: t("grey"), 255: t("white")}
-            ui.keep_valid("exp_rb_shade", list(shades), 128)
-            shade = st.radio(t("Colour"), list(shades), key="exp_rb_shade", format_func=shades.get, horizontal=True)
-            size = st.slider(t("Square size (px)"), 1, min(h, w), max(1, min(h, w) // 4), key="exp_rb_size")
-            box = (
-                st.slider(t("Square top row"), 0, h - 1, h // 3, key="exp_rb_row"),
-                st.slider(t("Square left column"), 0, w - 1, w // 3, key="exp_rb_col"),
-                size,
-            )
+    sx, sy, angle, scale, noise = _transform_controls(pick)
+    box, shade = _cover_controls(shown_col, h, w)
     try:
         moved = robustness.transform(
             base.image,
@@ -87,6 +64,52 @@ def robustness_tab() -> None:
     acts = ui.activations(loaded, picked)
     probs, before, label = acts["softmax"], ui.activations(loaded, base)["softmax"], base.label
     ui.show_input(image_slot, picked, key="exp_rb_image")
+    _prediction(pred_col, probs, before, classes, label)
+    maps = charts.map_layers(acts)
+    if maps:
+        st.subheader(t("Feature maps of the changed image"))
+        ui.keep_valid("exp_rb_layer", maps, maps[0])
+        charts.maps(acts[st.columns(3)[0].selectbox(t("Layer"), maps, key="exp_rb_layer")], "exp_rb_maps")
+    _occlusion(loaded, picked, int(probs.argmax()), probs)
+
+
+def _transform_controls(pick) -> tuple:
+    """The undo button and the sliders for shift, turn, zoom and noise, in `pick`: (dx, dy, angle, scale, noise)."""
+    with pick:
+        st.button(
+            t("Undo all changes"),
+            key="exp_rb_reset",
+            on_click=st.session_state.update,
+            args=(ROBUSTNESS_DEFAULTS,),
+            icon=":material/undo:",
+        )
+        sx = st.slider(t("Shift right (px)"), -10, 10, key="exp_rb_dx")
+        sy = st.slider(t("Shift down (px)"), -10, 10, key="exp_rb_dy")
+        angle = st.slider(t("Rotate (degrees, clockwise)"), -90, 90, step=5, key="exp_rb_angle")
+        scale = st.slider(t("Zoom"), 0.5, 1.5, step=0.05, key="exp_rb_scale")
+        noise = st.slider(t("Noise (share of full brightness)"), 0.0, 1.0, step=0.05, key="exp_rb_noise")
+    return sx, sy, angle, scale, noise
+
+
+def _cover_controls(shown_col, h: int, w: int) -> tuple:
+    """The square that covers part of the image, in `shown_col`: (box or None, shade)."""
+    with shown_col:
+        box, shade = None, 128
+        if st.toggle(t("Cover a square"), key="exp_rb_occlude"):
+            shades = {0: t("black"), 128: t("grey"), 255: t("white")}
+            ui.keep_valid("exp_rb_shade", list(shades), 128)
+            shade = st.radio(t("Colour"), list(shades), key="exp_rb_shade", format_func=shades.get, horizontal=True)
+            size = st.slider(t("Square size (px)"), 1, min(h, w), max(1, min(h, w) // 4), key="exp_rb_size")
+            box = (
+                st.slider(t("Square top row"), 0, h - 1, h // 3, key="exp_rb_row"),
+                st.slider(t("Square left column"), 0, w - 1, w // 3, key="exp_rb_col"),
+                size,
+            )
+    return box, shade
+
+
+def _prediction(pred_col, probs, before, classes, label: int) -> None:
+    """The verdict on the changed image, against the untouched one, and its probabilities."""
     with pred_col:
         st.markdown(charts.verdict(probs, classes, label))
         p0 = int(before.argmax())
@@ -100,12 +123,6 @@ def robustness_tab() -> None:
             )
         )
         charts.probs(st, probs, classes, label, "exp_rb_probs")
-    maps = charts.map_layers(acts)
-    if maps:
-        st.subheader(t("Feature maps of the changed image"))
-        ui.keep_valid("exp_rb_layer", maps, maps[0])
-        charts.maps(acts[st.columns(3)[0].selectbox(t("Layer"), maps, key="exp_rb_layer")], "exp_rb_maps")
-    _occlusion(loaded, picked, int(probs.argmax()), probs)
 
 
 def _occlusion(loaded, picked: ui.Picked, predicted: int, probs) -> None:

@@ -1,16 +1,8 @@
 """The guided lesson's steps, one function each, laid out beside the step's text by pages/lesson.py."""
 
-from .mechanics import (
-    channels,
-    cross_correlation,
-    dropout,
-    kernel,
-    kernel_gradient,
-    pooling,
-    relu,
-    shared_weights,
-    stride_padding,
-)
+from .convolving import channels, cross_correlation, kernel, shared_weights, stride_padding
+from .gradient import kernel_gradient
+from .layers import dropout, pooling, relu
 from .networks import deep_cnn, learned_kernels, lenet5, mistakes, mlp_vs_cnn, softmax_loss
 
 RENDER = {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from ... import data, figures, lesson, metrics, runs, ui
+from ... import data, figures, lesson_steps, metrics, runs, ui
 from ...loaded import LoadedRun
 from ...train import config_for
 from ..text import t
@@ -25,7 +25,7 @@ def goto(number: int) -> None:
 
 def number_of(step_id: str) -> int:
     """A step's number, for text that sends the learner to it (numbers move when steps are added)."""
-    return lesson.STEP_IDS.index(step_id) + 1
+    return lesson_steps.STEP_IDS.index(step_id) + 1
 
 
 def fit(n: int, cols: int, width: int = 620) -> int:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ... import arch, conv, cost, data, evaluate, figures, hooks, jobs, kernels, lesson, presets, ui
-from ...train import split_sizes
+from ... import arch, cost, data, evaluate, figures, hooks, jobs, kernel_catalogue, kernels, lesson, presets, ui
+from ...fits import split_sizes
 from ..text import t
 from . import common
 
@@ -334,8 +334,8 @@ def learned_kernels(left: DeltaGenerator, right: DeltaGenerator) -> None:
     ui.chart(
         right,
         figures.kernel_grid(
-            np.stack([conv.get_kernel(n).weights for n in handmade]),
-            titles=[t(conv.get_kernel(n).title) for n in handmade],
+            np.stack([kernel_catalogue.get_kernel(n).weights for n in handmade]),
+            titles=[t(kernel_catalogue.get_kernel(n).title) for n in handmade],
             shared_scale=False,
             max_cols=8,
             title=t("Handmade kernels, for comparison"),
