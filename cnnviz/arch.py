@@ -1,4 +1,5 @@
-"""Architecture specs: layers as frozen dataclasses, shape inference, summaries, build to nn.Module.
+"""Architecture specs: a sequence of layers (their types are in `layer_types`), read from JSON, shape inference,
+summaries, build to nn.Module.
 
 A spec is plain data (JSON in, JSON out). `infer_shapes` checks it with the output-size formula
 O = floor((I - F + 2P) / S) + 1 before anything is built, so an impossible network is refused with
@@ -10,75 +11,32 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields
-from typing import ClassVar, Iterator
+from typing import Iterator
 
 import torch
 from torch import nn
 
-from .i18n import N_, Message, Translated
+from .i18n import Message, Translated
+from .layer_types import (  # the layer types are part of a spec's vocabulary: arch.Conv, arch.WORDS, ...
+    ACTIVATIONS,
+    LAYER_TYPES,
+    POOL_KINDS,
+    WORDS,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    Pool,
+)
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "none")
-POOL_KINDS = ("max", "avg")
-# the words a layer's description uses for them, translated where shown (the English stays the identifier)
-WORDS = {
-    "relu": N_("relu"),
-    "sigmoid": N_("sigmoid"),
-    "tanh": N_("tanh"),
-    "none": N_("none"),
-    "max": N_("max"),
-    "avg": N_("avg"),
-}
 MAX_LAYERS = 64
 MAX_JSON_CHARS = 1 << 20  # a 64-layer spec is a few kB
 
 
 class SpecError(Translated, ValueError):
     """An architecture that cannot be built, with a message naming the layer and the numbers."""
-
-
-@dataclass(frozen=True)
-class Conv:
-    filters: int
-    kernel_size: int = 3
-    stride: int = 1
-    padding: int = 0
-    activation: str = "relu"
-    type: ClassVar[str] = "conv"
-
-
-@dataclass(frozen=True)
-class Pool:
-    kind: str = "max"
-    size: int = 2
-    stride: int | None = None  # None means the same as size, as in Keras and PyTorch
-    type: ClassVar[str] = "pool"
-
-
-@dataclass(frozen=True)
-class Dropout:
-    p: float = 0.5
-    type: ClassVar[str] = "dropout"
-
-
-@dataclass(frozen=True)
-class BatchNorm:
-    type: ClassVar[str] = "batchnorm"
-
-
-@dataclass(frozen=True)
-class Flatten:
-    type: ClassVar[str] = "flatten"
-
-
-@dataclass(frozen=True)
-class Dense:
-    units: int
-    activation: str = "relu"
-    type: ClassVar[str] = "dense"
-
-
-LAYER_TYPES = {cls.type: cls for cls in (Conv, Pool, Dropout, BatchNorm, Flatten, Dense)}
-Layer = Conv | Pool | Dropout | BatchNorm | Flatten | Dense
 
 
 @dataclass(frozen=True)

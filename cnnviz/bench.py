@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from . import appbench, data
+from . import appbench, appbench_screens, data
 from .bench_estimate import ESTIMATE_PRESETS, estimate_accuracy, format_estimate_table
 from .bench_machine import machine, say, temporary_home
 from .bench_screens import inspect_times, long_history_ms, page_times
@@ -44,6 +44,8 @@ GOALS = {
     "peak_rss_mb": ("<", 1500),
     "time_to_accuracy.fast": ("<", 20),
     "moment_ms": ("<", 300),
+    "screen_first_ms": ("<", 2000),
+    "screen_change_ms": ("<", 300),
 }
 
 
@@ -68,6 +70,7 @@ class Settings:
     rss_runs: int = 1  # child processes measured; the largest peak is reported
     pages: tuple[str, ...] = PAGES  # screens to time in AppTest
     long_history_mb: int = 100  # the size of the long metrics history the Train screen opens
+    screens: tuple[str, ...] | None = None  # screens opened in the browser, first visit and changes (None: all)
 
 
 QUICK = Settings()
@@ -90,6 +93,7 @@ SMOKE = Settings(
     rss_epochs=1,
     pages=("home",),
     long_history_mb=5,
+    screens=("kernels",),
 )
 
 
@@ -116,6 +120,23 @@ def app_rows(s: Settings) -> dict:
     moment = appbench.moment_latency(s.app_presets, moves=s.moment_moves)
     out["moment_ms"], out["moment_detail"] = moment.pop("seen_ms"), moment  # the budget is after the first visit
     return out
+
+
+def screen_rows(run_id: str, s: Settings) -> dict:
+    """screen_first_ms and screen_change_ms (see appbench_screens) for `run_id`, or why they were skipped."""
+    reason = appbench.available()
+    if reason:
+        return {"skipped": {"screen_first_ms": reason, "screen_change_ms": reason}}
+    say("the app in Chromium: every screen's first visit from a fresh link, then its widget changes")
+    detail = appbench_screens.screen_times(run_id, s.screens)
+    first = {screen: d["first_ms"] for screen, d in detail.items() if "first_ms" in d}
+    changes = {  # the budget is for a change already seen: a new one asks for new work, shown in the detail
+        f"{screen}.{name}": c["seen_ms"]
+        for screen, d in detail.items()
+        for name, c in d.get("changes", {}).items()
+        if "seen_ms" in c
+    }
+    return {"screen_first_ms": first, "screen_change_ms": changes, "screen_detail": detail}
 
 
 # ---------------------------------------------------------------- the whole bench
@@ -176,6 +197,9 @@ def run_bench(quick: bool = True, presets: Sequence[str] | None = None, settings
         say("page script runs (AppTest)")
         pick = run_ids.get("deep-cnn") or next(iter(run_ids.values()))
         result["page_ms"], result["page_first_ms"], result["page_errors"] = page_times(pick, s.pages, s.page_repeats)
+        screens = screen_rows(pick, s)
+        result["skipped"].update(screens.pop("skipped", {}))
+        result.update(screens)
         say(f"the Train screen on a {s.long_history_mb} MB metrics history")
         result["long_history_ms"] = long_history_ms(pick, s.long_history_mb)
         if quick or full is not None:

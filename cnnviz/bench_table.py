@@ -39,6 +39,7 @@ def format_table(result: dict) -> str:
     _browser_rows(table, result)
     _inspection_rows(table, result)
     _page_rows(table, result)
+    _screen_rows(table, result)
     _memory_and_accuracy_rows(table, result)
     for key, reason in result["skipped"].items():
         table.row(key, "-", note=f"skipped: {reason}")
@@ -139,6 +140,22 @@ def _page_rows(table: _Table, result: dict) -> None:
         )
     for page, error in result.get("page_errors", {}).items():
         table.row(f"page_error {page}", "error", note=error[:100])
+
+
+def _screen_rows(table: _Table, result: dict) -> None:
+    """Every screen in the browser (`appbench_screens`): first visit, then each widget change seen before."""
+    detail = result.get("screen_detail", {})
+    for screen, v in result.get("screen_first_ms", {}).items():
+        table.row(f"screen_first_ms {screen}", f"{v:,.0f}", f"screen_first_ms.{screen}", "< 2000", "from a fresh link")
+    for key, v in result.get("screen_change_ms", {}).items():
+        screen, change = key.split(".", 1)
+        new = detail[screen]["changes"][change]["new_ms"]
+        table.row(f"screen_change_ms {key}", f"{v:,.0f}", f"screen_change_ms.{key}", "< 300", f"first time {new:,} ms")
+    for screen, d in detail.items():
+        problems = [f"{screen}: {d['error']}"] if "error" in d else []
+        problems += [f"{screen}.{n}: {c['error']}" for n, c in d.get("changes", {}).items() if "error" in c]
+        for problem in problems:
+            table.row("screen_error", "-", note=problem)
 
 
 def _memory_and_accuracy_rows(table: _Table, result: dict) -> None:

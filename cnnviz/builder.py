@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 
-from .arch import ACTIVATIONS, MAX_LAYERS, POOL_KINDS, ArchSpec, Dense, Pool, SpecError, layer_names
+from .arch import MAX_LAYERS, ArchSpec, SpecError, layer_names
+from .layer_types import ACTIVATIONS, POOL_KINDS, Dense, Pool
 
 # What the builder lets a learner set, per field: (kind, lowest, highest); a tuple kind lists the allowed words.
 # The bounds only keep the editor's widgets sane; `infer_shapes` says what cannot work.

@@ -166,6 +166,17 @@ def mistakes(
     return [int(i) for i in idx[:limit]]
 
 
+def worst_confusion(confusion: np.ndarray) -> tuple[int, int]:
+    """(true, predicted) of the most frequent mistake in a confusion matrix, the first such cell on a tie; (0, 1)
+    when there is no mistake ((0, 0) for a single class)."""
+    off = np.array(confusion, copy=True)
+    np.fill_diagonal(off, 0)
+    if off.max() == 0:
+        return 0, min(1, len(off) - 1)
+    i, j = np.unravel_index(int(off.argmax()), off.shape)
+    return int(i), int(j)
+
+
 def report(evaluation: Evaluation, tr: Callable[..., str] | None = None) -> str:
     """One sentence, e.g. '79 of 10,000 misclassified; best digit 3 at 99.60%, worst 9 at 98.71%'.
 

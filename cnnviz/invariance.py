@@ -173,6 +173,32 @@ def find_partners(record: RunRecord, listing: list[runs.RunInfo]) -> list[runs.R
     return sorted(found, key=lambda r: (not same_settings(r.record, want), r.record.preset != want.preset))
 
 
+def ready_partner(partners: list[runs.RunInfo]) -> runs.RunInfo | None:
+    """The partner to compare with: the best of `partners` (as `find_partners` orders them) that finished with
+    weights, or None."""
+    return next((r for r in partners if r.status == "finished" and r.has_weights), None)
+
+
+def live_partner(partners: list[runs.RunInfo]) -> runs.RunInfo | None:
+    """The best of `partners` still queued or training (its progress is shown instead of a train button), or None."""
+    return next((r for r in partners if r.status in runs.LIVE), None)
+
+
+def distinct_names(names: Sequence[str], run_ids: Sequence[str]) -> list[str]:
+    """The compared networks' names as the charts show them: as given, or each followed by its run id when two
+    coincide (two runs of one preset are never compared, one being an MLP, but runs' own names can clash)."""
+    if len(set(names)) == len(names):
+        return list(names)
+    return [f"{name} ({run_id})" for name, run_id in zip(names, run_ids)]
+
+
+def example_index(labels: np.ndarray, digits: bool) -> int:
+    """The test image the screen shows moved, turned and scaled: the first 7 of a digit dataset (a 7 shows a turn
+    plainly), else the first test image."""
+    sevens = np.flatnonzero(np.asarray(labels) == 7) if digits else []
+    return int(sevens[0]) if len(sevens) else 0
+
+
 def examples(image: np.ndarray, kind: str, amounts: Sequence[float]) -> np.ndarray:
     """One uint8 image (C, H, W) transformed by each amount, as the accuracy test does: uint8 (n, C, H, W)."""
     x = torch.as_tensor(np.asarray(image, dtype=np.uint8))[None]  # (1, C, H, W)

@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .arch import ArchSpec, Conv, layer_names
+from .arch import ArchSpec, layer_names
+from .layer_types import Conv
 from .i18n import Invalid, Message
 
 MAX_APPLY_PIXELS = 4_000_000  # convolving a bigger photo with 32 kernels would take gigabytes

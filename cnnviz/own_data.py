@@ -366,6 +366,12 @@ def problem(ds: OwnDataset) -> Message | None:
     return None
 
 
+def batch_size(n_train: int) -> int:
+    """The batch size to train on a made dataset of n_train training pictures: 16, or fewer when the part left
+    after the validation tenth is held back is smaller (a tiny dataset still gets whole batches)."""
+    return min(16, max(1, int(n_train * 0.9)))
+
+
 def load(ds: OwnDataset, progress: data.Progress | None = None) -> data.DataSplit:
     """The dataset in memory; every fifth example of each class is held out for testing, as for image folders."""
     train_files, test_files = zip(*(folders.hold_out(files) for files in examples(ds)))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .arch import ArchSpec, BatchNorm, Conv, Dense, Dropout, Flatten, Layer, Pool, SpecError
+from .arch import ArchSpec, SpecError
+from .layer_types import BatchNorm, Conv, Dense, Dropout, Flatten, Layer, Pool
 
 
 @dataclass(frozen=True)

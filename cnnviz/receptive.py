@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import arch
-from .arch import ArchSpec, BatchNorm, Conv, Dense, Pool
+from .arch import ArchSpec
+from .layer_types import BatchNorm, Conv, Dense, Pool
 from .i18n import Invalid
 
 if TYPE_CHECKING:

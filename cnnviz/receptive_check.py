@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 from . import arch
-from .arch import ArchSpec, Pool
+from .arch import ArchSpec
+from .layer_types import Pool
 from .i18n import Invalid
 from .receptive import _check_unit, _find, fields, unit_support
 

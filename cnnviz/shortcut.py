@@ -332,3 +332,24 @@ def measure_runs(marked_id: str, control_id: str, marked_class: int) -> Result:
         plain.y_test,
         marked_class,
     )
+
+
+def accuracies(result: Result, marked_only: bool = True) -> dict[str, dict[str, float]]:
+    """run -> test variant -> accuracy, in the order measured: on the marked class's test images, or
+    (marked_only=False) on the whole test set."""
+    return {
+        run: {v: s.marked_accuracy if marked_only else s.accuracy for v, s in by.items()}
+        for run, by in result.scores.items()
+    }
+
+
+def called_marked(result: Result, variant: str = "mark on every image") -> dict[str, float]:
+    """run -> share of the other classes' test images it calls the marked class on one variant (by default with
+    the mark on every image: how far the run follows the square)."""
+    return {run: by[variant].called_marked for run, by in result.scores.items()}
+
+
+def next_seed(found: tuple[str, str, int] | None) -> int:
+    """The seed of the experiment's next run: 0 for the first, one more than the last's for a run again (both
+    networks start from other random weights)."""
+    return found[2] + 1 if found else 0

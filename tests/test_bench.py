@@ -39,6 +39,12 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert set(result["moment_ms"]) == set(result["moment_detail"]["new_ms"]) == screens  # one move each way
     assert all(ms > 0 for ms in result["moment_ms"].values())
     assert all(len(moves["new"]) == len(moves["seen"]) == 1 for moves in result["moment_detail"]["all_ms"].values())
+    # every screen in the browser: the smoke bench opens Kernels, changes its layer and moves its slider
+    assert set(result["screen_first_ms"]) == {"kernels"} and result["screen_first_ms"]["kernels"] > 0
+    changes = result["screen_detail"]["kernels"]["changes"]
+    assert set(changes) == {"select Layer", "slider Moment of training"}, changes  # each measured, none failed
+    assert all(c["new_ms"] > 0 and c["seen_ms"] > 0 for c in changes.values())
+    assert set(result["screen_change_ms"]) == {f"kernels.{name}" for name in changes}
     for preset in ("lenet5", "deep-cnn"):
         times = result["inspect_ms"][preset]
         assert all(times[k] > 0 for k in INSPECT_KEYS)
@@ -57,6 +63,8 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
         "app_click_latency_ms.Kernels",
         "queue.ratio",
         "moment_ms.lenet5.kernels",
+        "screen_first_ms.kernels",
+        "screen_change_ms.kernels.select Layer",
         "peak_rss_mb",
         "inspect_ms.deep-cnn.activations",
         "inspect_ms.deep-cnn.kernel_grid",
@@ -71,6 +79,7 @@ def test_smoke_bench_reports_every_number_and_leaves_no_runs(isolated_home):
     assert "long_history_ms train_page" in table and "5 MB metrics.jsonl" in table
     assert "app_train_ratio lenet5" in table and "app_click_latency_ms Kernels" in table and "queue ratio" in table
     assert "moment_ms lenet5.evaluation" in table
+    assert "screen_first_ms kernels" in table and "screen_change_ms kernels.select Layer" in table
     assert f"torch threads {machine['threads']}" in table
     assert "skipped: MNIST is not in the data folder" in table
 

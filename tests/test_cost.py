@@ -2,11 +2,10 @@
 
 import dataclasses
 import json
-import math
 
 import pytest
 
-from cnnviz import arch, cost, data, layer_timing, presets, runs, train, train_config
+from cnnviz import arch, cost, data, layer_timing, presets, runs, train_config
 
 # LeNet-5 on 28x28: conv1 24*24*6*25, conv2 8*8*16*150, dense 256*120, 120*84, 84*10
 LENET5_MACS = 86_400 + 153_600 + 30_720 + 10_080 + 840
@@ -161,21 +160,3 @@ def train_threads() -> int:
     from cnnviz import jobs
 
     return jobs.train_threads()
-
-
-def test_a_run_records_the_estimate_beside_what_it_took(calibrated):
-    import torch
-
-    done = train.run_training(train.config_for("mlp", epochs=1))
-    meta = runs.read_run(done.run_id).meta
-    cal = cost.cached_calibration(torch.get_num_threads())
-    expected = cost.epoch_seconds(presets.preset_spec("mlp"), meta["train_images"], meta["val_images"], 64, cal)
-    assert meta["estimated_seconds_per_epoch"] == pytest.approx(expected, abs=1e-3)
-    assert meta["threads"] == torch.get_num_threads()
-    assert meta["active_seconds"] >= meta["train_seconds"] > 0
-    assert math.isfinite(meta["active_seconds"])
-
-
-def test_without_a_calibration_a_run_records_no_estimate():
-    done = train.run_training(train.config_for("mlp", epochs=1))
-    assert runs.read_run(done.run_id).meta["estimated_seconds_per_epoch"] is None

@@ -95,6 +95,16 @@ def test_mistakes_sorted_by_confidence(run_id):
     assert set(row) <= set(wrong)
 
 
+def test_worst_confusion_is_the_most_frequent_mistake():
+    cm = np.array([[50, 2, 7], [1, 40, 0], [7, 3, 30]])
+    cm.flags.writeable = False  # evaluations are read-only: the matrix is not changed
+    assert evaluate.worst_confusion(cm) == (0, 2)  # the first of the two most frequent mistakes
+    np.testing.assert_array_equal(cm.diagonal(), [50, 40, 30])
+    assert evaluate.worst_confusion(np.diag([5, 5, 5])) == (0, 1)  # no mistake: the first cell off the diagonal
+    assert evaluate.worst_confusion(np.array([[9]])) == (0, 0)  # a single class
+    assert all(type(v) is int for v in evaluate.worst_confusion(cm))
+
+
 def _fake_evaluation(per_class, names, is_digits, n_test, n_wrong):
     per_class = np.asarray(per_class, float)
     empty = np.zeros(0, np.int64)

@@ -91,6 +91,36 @@ def test_the_partner_is_the_other_kind_of_network_with_the_same_settings(use_run
     assert not invariance.same_settings(mlp, want)  # the fixture's MLP trained with batches of 64
 
 
+def test_the_partner_compared_with_is_the_best_that_finished_with_weights_and_the_live_one_is_shown(tmp_path):
+    def info(run_id: str, status: str, weights: bool = True) -> runs.RunInfo:
+        return runs.RunInfo(run_id, tmp_path / run_id, status, {"weights_sha256": "0" * 64} if weights else {})
+
+    failed, queued, done, running, later = (
+        info("a", "failed", weights=False),
+        info("b", "queued", weights=False),
+        info("c", "finished"),
+        info("d", "running", weights=False),
+        info("e", "finished"),
+    )
+    partners = [failed, queued, done, running, later]
+    assert invariance.ready_partner(partners) is done and invariance.live_partner(partners) is queued
+    assert invariance.ready_partner([failed, info("f", "finished", weights=False)]) is None  # no weights to load
+    assert invariance.ready_partner([]) is None and invariance.live_partner([failed, done]) is None
+
+
+def test_the_compared_networks_keep_their_names_unless_they_clash():
+    assert invariance.distinct_names(["LeNet-5", "MLP baseline"], ["r1", "r2"]) == ["LeNet-5", "MLP baseline"]
+    assert invariance.distinct_names(["my net", "my net"], ["r1", "r2"]) == ["my net (r1)", "my net (r2)"]
+
+
+def test_the_example_picture_is_the_first_seven_of_digits_else_the_first_image():
+    labels = np.array([3, 1, 7, 7, 0])
+    assert invariance.example_index(labels, digits=True) == 2
+    assert invariance.example_index(labels, digits=False) == 0  # photos: no 7 to look for
+    assert invariance.example_index(np.array([3, 1]), digits=True) == 0  # digits without a 7
+    assert isinstance(invariance.example_index(labels, digits=True), int)
+
+
 def _screen(run_id: str, lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["lang"] = lang

@@ -168,3 +168,9 @@ def test_a_made_dataset_trains_with_augmentation_and_exports_as_an_image_folder(
     text = export.script(run.run_id)
     assert f"DATA = {str(ds.folder)!r}" in text and "CLASSES = ['c0', 'c1', 'c2']" in text
     assert "augment(x_train[idx], moves)" in text
+
+
+def test_the_batch_size_fits_what_is_left_to_train_on():
+    assert own_data.batch_size(1000) == 16  # enough pictures: the usual batch
+    assert own_data.batch_size(12) == 10  # a tenth is held back to validate, the rest fits in one batch
+    assert own_data.batch_size(1) == 1  # never an empty batch

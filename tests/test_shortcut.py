@@ -127,3 +127,23 @@ def test_the_experiment_on_the_screen(isolated_home):
     assert len(zh.metric) == 3
     left = {text[:120]: words for text in _texts(zh) if (words := english_left(text))}
     assert not left, f"English on the Chinese screen: {left}"
+
+
+def test_the_accuracies_read_from_a_result_and_the_next_seed():
+    def by(*values):
+        return {v: shortcut.Scores(*s) for v, s in zip(shortcut.VARIANTS, values)}
+
+    scores = {
+        "watermarked": by((0.9, 0.99, 0.0), (0.8, 0.6, 0.01), (0.85, 0.7, 0.02), (0.7, 0.98, 0.15)),
+        "control": by((0.92, 0.93, 0.0), (0.92, 0.92, 0.0), (0.91, 0.92, 0.01), (0.9, 0.92, 0.01)),
+    }
+    empty = np.zeros((0, 28, 28))
+    result = shortcut.Result(7, scores, {"watermarked": 0.3, "control": 0.02}, 0.1, empty, {})
+    mine = shortcut.accuracies(result)
+    assert list(mine) == ["watermarked", "control"] and list(mine["control"]) == list(shortcut.VARIANTS)
+    assert list(mine["watermarked"].values()) == [0.99, 0.6, 0.7, 0.98]
+    assert list(shortcut.accuracies(result, marked_only=False)["control"].values()) == [0.92, 0.92, 0.91, 0.9]
+    assert shortcut.called_marked(result) == {"watermarked": 0.15, "control": 0.01}
+    assert shortcut.called_marked(result, "mark moved") == {"watermarked": 0.02, "control": 0.01}
+    assert shortcut.next_seed(None) == 0 and shortcut.next_seed(("a", "b", 0)) == 1
+    assert shortcut.next_seed(("a", "b", 4)) == 5

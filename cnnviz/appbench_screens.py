@@ -1,0 +1,127 @@
+"""Every screen in the real browser: its first visit from a fresh link, and its reruns after a widget change.
+
+For each screen a new server (`appbench.serve`) and a new browser session: the home page first (the server's
+imports, as when `streamlit run app.py` opens it), then the screen's link with `?run=<id>` (the run not loaded
+yet). "first visit": milliseconds from the link until the script run has finished and every Plotly chart on the
+screen is drawn. Then the widget changes a learner makes first, each done, undone and done again: the first time
+asks for new work ("new"), the other two are served from the app's caches ("seen", the median of the two).
+
+Used by `python -m cnnviz bench` (rows `screen_first_ms` and `screen_change_ms`).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import TYPE_CHECKING
+
+from .appbench import ScriptRuns, chromium, new_page, open_app, serve, settle
+from .screens import SECTIONS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from playwright.sync_api import Page
+
+MAIN = '[data-testid="stMain"]'
+Change = tuple["Callable[[], object] | None", "Callable[[], object]"]  # (untimed preparation, the timed action)
+CHARTS_DRAWN = (  # every chart on the screen has its SVG (Plotly draws after the script run has finished)
+    "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')].every(c => c.querySelector('.main-svg'))"
+)
+TABS = {  # the screens whose tabs rerun the script (st.tabs with on_change="rerun"): the tabs a learner opens
+    "experiment": ("Timeline", "Health", "Robustness"),
+    "explain": ("Embedding map", "What filters look for"),
+}
+
+
+def all_screens() -> list[str]:
+    """Every screen's URL path, in menu order ("kernels" for pages/kernels.py)."""
+    return [path.removeprefix("pages/").removesuffix(".py") for pages in SECTIONS.values() for path, _, _ in pages]
+
+
+def _drawn(page: Page, timeout: float = 60_000) -> None:
+    settle(page, timeout)
+    page.wait_for_function(CHARTS_DRAWN, timeout=timeout)
+
+
+def _tab(page: Page, name: str) -> Change:
+    return None, lambda: page.locator(f'{MAIN} [role="tab"]').filter(has_text=name).first.click()
+
+
+def _option(page: Page, index: int) -> Change:
+    """Pick option `index` of the screen's first select box: opened first (the browser alone, not timed), then the
+    option clicked, which is what asks the server for a rerun."""
+
+    def open_box() -> None:
+        page.locator(f'{MAIN} [data-testid="stSelectbox"]').first.click()
+        page.locator('[role="option"]').nth(index).wait_for()
+
+    return open_box, lambda: page.locator('[role="option"]').nth(index).click()
+
+
+def _ms(script: ScriptRuns, page: Page, change: Change, timeout: float = 60.0) -> float:
+    """Milliseconds from the change's action until the rerun it starts has finished and every chart is drawn."""
+    prepare, action = change
+    if prepare:
+        prepare()
+    before, t0 = script.finished, time.perf_counter()
+    action()
+    while script.finished == before:
+        if time.perf_counter() - t0 > timeout:
+            raise TimeoutError(f"no script run finished within {timeout:.0f} s")
+        page.wait_for_timeout(5)  # lets Playwright deliver the websocket's frames
+    _drawn(page, timeout * 1000)
+    return (time.perf_counter() - t0) * 1000
+
+
+def _label(widget) -> str:
+    return widget.inner_text().strip().splitlines()[0] if widget.inner_text().strip() else "?"
+
+
+def _changes(page: Page, screen: str) -> dict[str, tuple[Change, Change]]:
+    """name -> (do, undo) for the widget changes measured on `screen`."""
+    found: dict[str, tuple[Change, Change]] = {}
+    for i, name in enumerate(TABS.get(screen, ())):
+        back = TABS[screen][i - 1] if i else None
+        first = page.locator(f'{MAIN} [role="tab"]').first
+        found[f"tab {name}"] = (_tab(page, name), _tab(page, back) if back else (None, lambda: first.click()))
+    boxes = page.locator(f'{MAIN} [data-testid="stSelectbox"]')
+    if boxes.count() and screen not in TABS:
+        found[f"select {_label(boxes.first)}"] = (_option(page, 1), _option(page, 0))
+    sliders = page.locator(f'{MAIN} [data-testid="stSlider"]')
+    if sliders.count():
+        thumb = sliders.first.locator('input[type="range"]').first  # the native input takes the key presses
+        left, right = (None, lambda: thumb.press("ArrowLeft")), (None, lambda: thumb.press("ArrowRight"))
+        found[f"slider {_label(sliders.first)}"] = (left, right)
+    return found
+
+
+def _screen(url: str, screen: str, run_id: str, script: ScriptRuns, page: Page) -> dict:
+    first = _ms(script, page, (None, lambda: page.goto(f"{url}/{screen}?run={run_id}")))
+    out: dict = {"first_ms": round(first), "changes": {}}
+    for name, (do, undo) in _changes(page, screen).items():
+        try:
+            new = _ms(script, page, do)
+            seen = [_ms(script, page, undo), _ms(script, page, do)]
+        except Exception as e:  # a widget that cannot be changed this way: say so, measure the rest
+            out["changes"][name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"}
+            continue
+        out["changes"][name] = {"new_ms": round(new), "seen_ms": round(statistics.median(seen))}
+    return out
+
+
+def screen_times(run_id: str, screens: Sequence[str] | None = None) -> dict:
+    """{screen: {"first_ms": ms, "changes": {change: {"new_ms", "seen_ms"} or {"error"}}}} for `run_id`."""
+    result = {}
+    with chromium() as browser:
+        for screen in screens or all_screens():
+            with serve() as url:
+                page = new_page(browser)
+                script = ScriptRuns(page)
+                open_app(page, url)
+                try:
+                    result[screen] = _screen(url, screen, run_id, script, page)
+                except Exception as e:
+                    result[screen] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"}
+                page.context.close()
+    return result
