@@ -19,4 +19,5 @@ navigation = st.navigation(
     expanded=True,
 )  # every screen in sight
 ui.sidebar()
+ui.warm_up()  # slow imports for later screens start in the background
 navigation.run()

@@ -318,19 +318,32 @@ MOMENT_SCREENS = ("kernels", "feature_maps", "evaluation", "explain")  # the scr
 
 
 class ScriptRuns:
-    """Counts the script runs Streamlit finishes for a page, read from its websocket (a `script_finished` message
-    ends every run, however short: the running indicator only shows for runs longer than a moment)."""
+    """Counts the whole script runs Streamlit finishes for a page, read from its websocket (a `script_finished`
+    message ends every run, however short: the running indicator only shows for runs longer than a moment). Runs
+    cut short for a rerun and fragments' own runs (a live view's poll) do not count: the screen is not drawn then."""
 
     def __init__(self, page: Page) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         self.page, self.finished = page, 0
+        self.sockets: list[int] = []  # whole runs finished on each websocket the page has opened, in order
+        done = ForwardMsg.FINISHED_SUCCESSFULLY  # not a run cut short for a rerun, nor a fragment's own run
 
-        def on_frame(payload):
-            if isinstance(payload, bytes) and ForwardMsg.FromString(payload).WhichOneof("type") == "script_finished":
-                self.finished += 1
+        def listen(ws) -> None:
+            self.sockets.append(0)
+            index = len(self.sockets) - 1
 
-        page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+            def on_frame(payload):
+                if not isinstance(payload, bytes):
+                    return
+                msg = ForwardMsg.FromString(payload)
+                if msg.WhichOneof("type") == "script_finished" and msg.script_finished == done:
+                    self.finished += 1
+                    self.sockets[index] += 1
+
+            ws.on("framereceived", on_frame)
+
+        page.on("websocket", listen)
 
     def ms_until_done(self, action: Callable[[], object], timeout: float = 60.0) -> float:
         """Milliseconds from `action` (a click, a key) until the run it starts has finished and the page is drawn."""

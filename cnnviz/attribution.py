@@ -112,6 +112,12 @@ def _grad_maps(method: str, target: int, attr: torch.Tensor, delta=None) -> Attr
     return Attribution(method, target, normalise01(heat.numpy()), raw, delta)
 
 
+def import_captum() -> None:
+    """Import Captum's attribution methods now (about a second, much longer on a busy machine: it brings in
+    matplotlib and sympy), so that the first screen to explain a decision does not wait for it."""
+    import captum.attr  # noqa: F401
+
+
 # ---------------------------------------------------------------- the methods
 
 

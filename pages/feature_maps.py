@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import figures, kernels, ui
+from cnnviz import kernels, ui
+from cnnviz.ui.cache import figures
 from cnnviz.ui import t
 
 ui.ensure_navigation()

@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import attribution, figures, ui
+from cnnviz import attribution, ui
+from cnnviz.ui.cache import figures
 from cnnviz.ui import t
 
 ui.ensure_navigation()

@@ -13,7 +13,7 @@ trained once cached); training happens in processes of its own (`jobs`), never i
 """
 
 # every cache, by the module of cache/ that holds it
-from .cache.loading import download_confirmed, evaluation, load_dataset, loaded_run, prepared_image
+from .cache.loading import download_confirmed, evaluation, load_dataset, loaded_run, prepared_image, warm_up
 from .cache.inspection import (
     activations,
     adversarial_flips,

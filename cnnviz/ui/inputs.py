@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from .. import data, figures
+from .. import data
+from .cache import figures
 from ..i18n import N_
 from ..loaded import LoadedRun
 from .cache.loading import prepared_image

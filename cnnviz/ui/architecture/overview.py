@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import arch, data, figures, presets
+from ... import arch, data, presets
+from ..cache import figures
 from ..text import dataset_title, reason, t
 from ..widgets import chart
 from . import design

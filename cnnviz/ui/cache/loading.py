@@ -5,11 +5,20 @@ dataset's images.
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
-from ... import data, evaluate, folders, images, runs
+from ... import attribution, data, evaluate, folders, images, runs
 from ...loaded import LoadedRun
 from ..text import dataset_title, plain, reason, t
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> None:
+    """Once per server, on its first script run: the slow imports a later screen needs (Captum, for explaining a
+    decision) start in a background thread while the learner reads the home screen."""
+    threading.Thread(target=attribution.import_captum, name="cnnviz-warm-up", daemon=True).start()
 
 
 def load_dataset(name: str, stop: bool = True) -> data.DataSplit | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import figures, formulas, images, kernel_catalogue, playground, ui
+from ... import formulas, images, kernel_catalogue, playground, ui
+from ..cache import figures
 from ..text import t
 from . import common
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import conv, figures, formulas, playground, ui
+from ... import conv, formulas, playground, ui
+from ..cache import figures
 from ..text import t
 from . import common
 from .picker import pick_kernel

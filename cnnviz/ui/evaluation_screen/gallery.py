@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ... import figures, ui
+from ... import ui
+from ..cache import figures
 from ..text import t
 
 if TYPE_CHECKING:

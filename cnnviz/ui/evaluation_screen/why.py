@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from ... import evaluate, figures, ui
+from ... import evaluate, ui
+from ..cache import figures
 from ..text import t
 from .gallery import PAGE
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from ... import figures, kernel_catalogue, ui
+from ... import kernel_catalogue, ui
+from ..cache import figures
 from ...i18n import N_
 from ..text import t
 

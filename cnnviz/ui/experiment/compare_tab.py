@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ... import compare, figures, ui
+from ... import compare, ui
+from ..cache import figures
 from ...i18n import N_
 from ..text import t
 from . import charts

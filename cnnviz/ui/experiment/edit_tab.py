@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ... import figures, handcrafted, kernels, ui
+from ... import handcrafted, kernels, ui
+from ..cache import figures
 from ..text import t
 from . import charts
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ... import compare, figures, handcrafted, kernels, runs, ui
+from ... import compare, handcrafted, kernels, runs, ui
+from ..cache import figures
 from ...i18n import N_
 from ..text import t
 from . import charts

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ... import figures, ui
+from ... import ui
+from ..cache import figures
 from ..text import t
 
 

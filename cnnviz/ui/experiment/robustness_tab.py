@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ... import figures, robustness, ui
+from ... import robustness, ui
+from ..cache import figures
 from ..text import t
 from . import charts
 

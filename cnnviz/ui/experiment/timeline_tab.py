@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ... import figures, kernels, timeline, ui
+from ... import kernels, timeline, ui
+from ..cache import figures
 from ..text import t
 from . import charts
 

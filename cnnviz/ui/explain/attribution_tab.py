@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import attribution, figures, ui
+from ... import attribution, ui
+from ..cache import figures
 from ..text import t
 from . import common
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ... import embedding, figures, ui
+from ... import embedding, ui
+from ..cache import figures
 from ..text import t
 from . import common
 

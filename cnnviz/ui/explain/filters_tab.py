@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ... import featurevis, figures, ui
+from ... import featurevis, ui
+from ..cache import figures
 from ..text import t
 
 AM_STEP_CHOICES = (10, 20, 40, 60, 80, 100, 150)  # activation maximisation steps offered (tests pick 10)

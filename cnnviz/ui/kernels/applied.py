@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import figures, ui
+from ... import ui
+from ..cache import figures
 from ..text import t
 
 

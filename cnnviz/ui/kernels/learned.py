@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ... import figures, kernels, ui
+from ... import kernels, ui
+from ..cache import figures
 from ..text import t
 
 RGB = "rgb"  # channel choice: the three colour slices of a first-layer kernel as one picture

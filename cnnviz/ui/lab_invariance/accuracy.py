@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import figures, invariance, ui
+from ... import invariance, ui
+from ..cache import figures
 from ...i18n import N_
 from ...loaded import LoadedRun
 from ..text import t
@@ -111,45 +112,19 @@ def accuracy_summary(curves: dict[str, invariance.Curves], n_images: int) -> Non
             b0=pct(theirs_c.at("shift", 0)),
         )
     )
-    st.markdown(
-        "\n".join(
-            [
-                "- "
-                + t(
-                    "shifted {d} px, {mine} keeps {a} and {theirs} {b};",
-                    d=3,
-                    mine=mine,
-                    theirs=theirs,
-                    a=pct(mine_c.at("shift", 3)),
-                    b=pct(theirs_c.at("shift", 3)),
-                ),
-                "- "
-                + t(
-                    "shifted {d} px, {mine} keeps {a} and {theirs} {b};",
-                    d=6,
-                    mine=mine,
-                    theirs=theirs,
-                    a=pct(mine_c.at("shift", 6)),
-                    b=pct(theirs_c.at("shift", 6)),
-                ),
-                "- "
-                + t(
-                    "turned {a}°, {mine} keeps {x} and {theirs} {y};",
-                    a=30,
-                    mine=mine,
-                    theirs=theirs,
-                    x=pct(mine_c.at("rotate", 30)),
-                    y=pct(theirs_c.at("rotate", 30)),
-                ),
-                "- "
-                + t(
-                    "shrunk to {s}, {mine} keeps {x} and {theirs} {y}.",
-                    s="70%",
-                    mine=mine,
-                    theirs=theirs,
-                    x=pct(mine_c.at("scale", 0.7)),
-                    y=pct(theirs_c.at("scale", 0.7)),
-                ),
-            ]
-        )
-    )
+    at = {  # (kind, amount) -> "mine keeps x and theirs y" for each row of the list
+        key: {"mine": mine, "theirs": theirs, "x": pct(mine_c.at(*key)), "y": pct(theirs_c.at(*key))}
+        for key in (("shift", 3), ("shift", 6), ("rotate", 30), ("scale", 0.7))
+    }
+    rows = [
+        t("shifted {d} px, {mine} keeps {a} and {theirs} {b};", d=3, **_ab(at["shift", 3])),
+        t("shifted {d} px, {mine} keeps {a} and {theirs} {b};", d=6, **_ab(at["shift", 6])),
+        t("turned {a}°, {mine} keeps {x} and {theirs} {y};", a=30, **at["rotate", 30]),
+        t("shrunk to {s}, {mine} keeps {x} and {theirs} {y}.", s="70%", **at["scale", 0.7]),
+    ]
+    st.markdown("\n".join("- " + row for row in rows))
+
+
+def _ab(values: dict) -> dict:
+    """The shift sentences name the two accuracies a and b (their translations are keyed that way)."""
+    return {"mine": values["mine"], "theirs": values["theirs"], "a": values["x"], "b": values["y"]}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import figures, invariance, ui
+from ... import invariance, ui
+from ..cache import figures
 from ...loaded import LoadedRun
 from ..text import t
 from .common import name

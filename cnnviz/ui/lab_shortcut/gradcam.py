@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import figures, shortcut, ui
+from ... import shortcut, ui
+from ..cache import figures
 from ..text import t
 from .common import pct, run_names
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from ... import data, figures, lesson_steps, metrics, runs, ui
+from ... import data, lesson_steps, metrics, runs, ui
+from ..cache import figures
 from ...loaded import LoadedRun
 from ...train import config_for
 from ..text import t

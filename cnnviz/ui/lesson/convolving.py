@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ... import conv, figures, formulas, kernel_catalogue, lesson, ui
+from ... import conv, formulas, kernel_catalogue, lesson, ui
+from ..cache import figures
 from ...i18n import N_
 from ..text import t
 from . import common

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from ... import figures, lesson, ui
+from ... import lesson, ui
+from ..cache import figures
 from ..text import t
 from . import common
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ... import arch, cost, data, evaluate, figures, hooks, jobs, kernel_catalogue, kernels, lesson, presets, ui
+from ... import arch, cost, data, evaluate, hooks, jobs, kernel_catalogue, kernels, lesson, presets, ui
+from ..cache import figures
 from ...fits import split_sizes
 from ..text import t
 from . import common

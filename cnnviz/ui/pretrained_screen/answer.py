@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ... import figures, pretrained, ui
+from ... import pretrained, ui
+from ..cache import figures
 from ..text import t
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ... import data, figures, receptive, ui
+from ... import data, receptive, ui
+from ..cache import figures
 from ...arch import ArchSpec
 from ..text import t
 from .common import clamp
