@@ -317,15 +317,31 @@ def queue(sessions: int = 4, per_session: int = 2, cap: int | None = None) -> di
 MOMENT_SCREENS = ("kernels", "feature_maps", "evaluation", "explain")  # the screens the moment of training moves
 
 
+# Counts, in the page itself, the times the app's script state turns "notRunning": the browser has then applied
+# every message of the run. The websocket's `script_finished` arrives earlier, before a busy page has drawn what
+# the run sent (seconds earlier on a first visit on this machine), so it alone under-measures what a learner sees.
+_COUNT_DRAWN_RUNS = """
+window.__cnnvizRunsDrawn = 0;
+new MutationObserver(changes => {
+    for (const c of changes)
+        if (c.target.getAttribute('data-test-script-state') === 'notRunning' && c.oldValue !== 'notRunning')
+            window.__cnnvizRunsDrawn += 1;
+}).observe(document, {attributes: true, attributeOldValue: true, subtree: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+
 class ScriptRuns:
     """Counts the whole script runs Streamlit finishes for a page, read from its websocket (a `script_finished`
     message ends every run, however short: the running indicator only shows for runs longer than a moment). Runs
-    cut short for a rerun and fragments' own runs (a live view's poll) do not count: the screen is not drawn then."""
+    cut short for a rerun and fragments' own runs (a live view's poll) do not count: the screen is not drawn then.
+    `drawn()` counts the runs the page has finished applying (see _COUNT_DRAWN_RUNS)."""
 
     def __init__(self, page: Page) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         self.page, self.finished = page, 0
+        page.add_init_script(_COUNT_DRAWN_RUNS)
         self.sockets: list[int] = []  # whole runs finished on each websocket the page has opened, in order
         done = ForwardMsg.FINISHED_SUCCESSFULLY  # not a run cut short for a rerun, nor a fragment's own run
 
@@ -344,6 +360,10 @@ class ScriptRuns:
             ws.on("framereceived", on_frame)
 
         page.on("websocket", listen)
+
+    def drawn(self) -> int:
+        """Runs the page (since it was last loaded) has finished drawing."""
+        return self.page.evaluate("window.__cnnvizRunsDrawn ?? 0")
 
     def ms_until_done(self, action: Callable[[], object], timeout: float = 60.0) -> float:
         """Milliseconds from `action` (a click, a key) until the run it starts has finished and the page is drawn."""
