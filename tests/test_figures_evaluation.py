@@ -47,6 +47,10 @@ def test_per_class_accuracy_colours_best_and_worst():
     assert list(bar.marker.color) == [F.NEUTRAL, F.RED, F.GREEN, F.NEUTRAL]
     texts = [a.text for a in fig.layout.annotations]
     assert "best: c" in texts and "worst: b" in texts
+    assert [a.y for a in fig.layout.annotations] == [1.11, 1.21]  # above every bar's value; neighbours a row apart
+    assert max(fig.layout.yaxis.tickvals) == 1.0 < 1.21 < fig.layout.yaxis.range[1]
+    apart = F.per_class_accuracy([0.5, 0.9, 0.7, 0.99], ["a", "b", "c", "d"]).layout.annotations
+    assert [(a.text, a.y) for a in apart] == [("best: d", 1.11), ("worst: a", 1.11)]  # not neighbours: one row
     assert fig.layout.yaxis.tickformat == ".0%"
     same = ok(F.per_class_accuracy([0.5, 0.5], ["a", "b"]))
     assert list(same.data[0].marker.color).count(F.RED) == 0

@@ -109,6 +109,9 @@ def confusion_diff(cm_a: np.ndarray, cm_b: np.ndarray, class_names: Sequence[str
     return _finish(fig, title, _square_height(len(names)))
 
 
+_NAME_ROWS = (1.11, 1.21)  # accuracy-axis heights of the best and worst names: above a 100% bar's value
+
+
 def per_class_accuracy(acc: np.ndarray, class_names: Sequence[str], title: str = "") -> go.Figure:
     """Accuracy per class as % bars; the best class green, the worst red, both named in annotations.
 
@@ -131,20 +134,23 @@ def per_class_accuracy(acc: np.ndarray, class_names: Sequence[str], title: str =
             hovertemplate="%{x}: %{y:.2%}<extra></extra>",
         )
     )
+    # The names sit in a band above every bar and its value (next to the bar they overlapped a neighbour's value),
+    # the worst one a row higher when the two bars are neighbours, so the two names do not overlap either.
     for i, label in ((best, "best"), (worst, "worst")):
         if label == "worst" and worst == best:
             continue
         text = t("best: {name}", name=names[i]) if label == "best" else t("worst: {name}", name=names[i])
         fig.add_annotation(
             x=names[i],
-            y=acc[i],
-            yshift=28,
+            y=_NAME_ROWS[1] if label == "worst" and abs(worst - best) == 1 else _NAME_ROWS[0],
+            yanchor="bottom",
             text=text,
             showarrow=False,
             font=dict(color=GREEN if label == "best" else RED, size=12),
         )
     fig.update_xaxes(type="category", title_text=t("class"))
-    fig.update_yaxes(range=[0, 1.18], tickformat=".0%", title_text=t("accuracy"))
+    ticks = [0, 0.2, 0.4, 0.6, 0.8, 1.0]  # no tick above 100% in the room left for the names
+    fig.update_yaxes(range=[0, 1.32], tickvals=ticks, tickformat=".0%", title_text=t("accuracy"))
     return _finish(fig, title, 380, showlegend=False)
 
 
