@@ -340,7 +340,7 @@ class ScriptRuns:
     def __init__(self, page: Page) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        self.page, self.finished = page, 0
+        self.page = page
         page.add_init_script(_COUNT_DRAWN_RUNS)
         self.sockets: list[int] = []  # whole runs finished on each websocket the page has opened, in order
         done = ForwardMsg.FINISHED_SUCCESSFULLY  # not a run cut short for a rerun, nor a fragment's own run
@@ -354,12 +354,16 @@ class ScriptRuns:
                     return
                 msg = ForwardMsg.FromString(payload)
                 if msg.WhichOneof("type") == "script_finished" and msg.script_finished == done:
-                    self.finished += 1
                     self.sockets[index] += 1
 
             ws.on("framereceived", on_frame)
 
         page.on("websocket", listen)
+
+    @property
+    def finished(self) -> int:
+        """Whole runs finished on every websocket the page has opened."""
+        return sum(self.sockets)
 
     def drawn(self) -> int:
         """Runs the page (since it was last loaded) has finished drawing."""

@@ -66,17 +66,19 @@ def _option(page: Page, index: int) -> Change:
     """Pick option `index` of the screen's first select box: opened first (the browser alone, not timed; a second
     click if a chart drawn late closed it), then the option clicked, which is what asks the server for a rerun."""
 
-    def open_box() -> None:
-        for attempt in range(2):
-            page.locator(f'{MAIN} [data-testid="stSelectbox"]').first.click()
-            try:
-                page.locator('[role="option"]').nth(index).wait_for(timeout=5000 if attempt == 0 else 30_000)
-                return
-            except Exception:
-                if attempt:
-                    raise
+    box, option = page.locator(f'{MAIN} [data-testid="stSelectbox"]').first, page.locator('[role="option"]').nth(index)
 
-    return open_box, lambda: page.locator('[role="option"]').nth(index).click()
+    def open_box() -> None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # imported only where a browser runs
+
+        box.click()
+        try:
+            option.wait_for(timeout=5000)
+        except PlaywrightTimeout:  # the list closed again: once more
+            box.click()
+            option.wait_for()
+
+    return open_box, option.click
 
 
 def _selected_option(page: Page) -> tuple[int, int]:

@@ -112,19 +112,19 @@ def accuracy_summary(curves: dict[str, invariance.Curves], n_images: int) -> Non
             b0=pct(theirs_c.at("shift", 0)),
         )
     )
-    at = {  # (kind, amount) -> "mine keeps x and theirs y" for each row of the list
-        key: {"mine": mine, "theirs": theirs, "x": pct(mine_c.at(*key)), "y": pct(theirs_c.at(*key))}
-        for key in (("shift", 3), ("shift", 6), ("rotate", 30), ("scale", 0.7))
-    }
+
+    def keeps(kind: str, amount: float, names: tuple[str, str] = ("x", "y")) -> dict:
+        """The two networks and their accuracies at one move, under the names the sentence's translation uses."""
+        return {
+            "mine": mine,
+            "theirs": theirs,
+            **dict(zip(names, (pct(mine_c.at(kind, amount)), pct(theirs_c.at(kind, amount))))),
+        }
+
     rows = [
-        t("shifted {d} px, {mine} keeps {a} and {theirs} {b};", d=3, **_ab(at["shift", 3])),
-        t("shifted {d} px, {mine} keeps {a} and {theirs} {b};", d=6, **_ab(at["shift", 6])),
-        t("turned {a}°, {mine} keeps {x} and {theirs} {y};", a=30, **at["rotate", 30]),
-        t("shrunk to {s}, {mine} keeps {x} and {theirs} {y}.", s="70%", **at["scale", 0.7]),
+        t("shifted {d} px, {mine} keeps {a} and {theirs} {b};", d=3, **keeps("shift", 3, ("a", "b"))),
+        t("shifted {d} px, {mine} keeps {a} and {theirs} {b};", d=6, **keeps("shift", 6, ("a", "b"))),
+        t("turned {a}°, {mine} keeps {x} and {theirs} {y};", a=30, **keeps("rotate", 30)),
+        t("shrunk to {s}, {mine} keeps {x} and {theirs} {y}.", s="70%", **keeps("scale", 0.7)),
     ]
     st.markdown("\n".join("- " + row for row in rows))
-
-
-def _ab(values: dict) -> dict:
-    """The shift sentences name the two accuracies a and b (their translations are keyed that way)."""
-    return {"mine": values["mine"], "theirs": values["theirs"], "a": values["x"], "b": values["y"]}
